@@ -1,0 +1,107 @@
+# svcmesh-hook - build, test, install.
+#
+#   make                 build build/svcmesh-hook
+#   make check           unit tests (Check) and hook-level tests (bats)
+#   make unit | bats     one layer only
+#   make demo            simulated deployment of charm-skeleton/ (no cluster, no Juju)
+#   make bench           benchmarks (prints figures, asserts nothing about time)
+#   make fuzz            libFuzzer harnesses (clang), FUZZ_SECONDS each
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=address,undefined check    sanitizer build of the same suite
+#   make WERROR=1        warnings are errors (CI)
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+BUILD ?= build
+VERSION := 0.1.0
+
+# Debian packages behind each pkg-config name, for the error message.
+DEPS_PC := libcjson yaml-0.1
+DEPS_PKG_libcjson := libcjson-dev
+DEPS_PKG_yaml-0.1 := libyaml-dev
+DEPS_PKG_check := check
+
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+define need_pc
+$(if $(shell $(PKG_CONFIG) --exists $(1) && echo ok),,$(error $(1) not found by $(PKG_CONFIG): install the Debian package $(DEPS_PKG_$(1)) (apt-get install $(DEPS_PKG_$(1)) pkg-config)))
+endef
+$(foreach p,$(DEPS_PC),$(call need_pc,$(p)))
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wwrite-strings -Wvla -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude \
+	$(shell $(PKG_CONFIG) --cflags $(DEPS_PC)) -DSVCMESH_VERSION='"$(VERSION)"' $(CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS)
+LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS_PC))
+
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/main.o
+LIBA := $(BUILD)/libsvcmesh.a
+BIN := $(BUILD)/svcmesh-hook
+
+UNIT_SRC := $(wildcard tests/unit/check_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check unit bats demo bench fuzz install uninstall clean
+all: $(BIN)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIBA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBA) $(LIBS)
+
+# Unit tests: one Check binary per module.
+$(BUILD)/tests/%: tests/unit/%.c $(LIBA)
+	@$(PKG_CONFIG) --exists check || { echo "check not found: apt-get install check" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags check) -Itests/unit -MMD -MP -o $@ $< $(LIBA) \
+		$(ALL_LDFLAGS) $$($(PKG_CONFIG) --libs check) $(LIBS)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SRCDIR=$(CURDIR) $$t; done
+
+bats: $(BIN)
+	SVCMESH_BIN=$(CURDIR)/$(BIN) bats --print-output-on-failure tests/bats
+
+check: unit bats
+
+demo: $(BIN)
+	@SVCMESH_BIN=$(CURDIR)/$(BIN) tests/demo/run-demo
+
+bench: $(BIN)
+	@SVCMESH_BIN=$(CURDIR)/$(BIN) tests/bench/run-bench
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/svcmesh-hook
+	install -m 644 doc/svcmesh-hook.1 $(DESTDIR)$(MANDIR)/man1/svcmesh-hook.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/svcmesh-hook $(DESTDIR)$(MANDIR)/man1/svcmesh-hook.1
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)

@@ -1,0 +1,51 @@
+/* commands.h - the one table that drives everything svcmesh-hook answers
+ * to: hook names (matched by event and by the role the endpoint plays in
+ * service-mesh.yaml) and subcommands. The dispatcher, --help, list-hooks
+ * and link-hooks all read this table, so they cannot drift apart.
+ */
+#ifndef SVCMESH_COMMANDS_H
+#define SVCMESH_COMMANDS_H
+
+#include "config.h"
+#include "kvlist.h"
+
+/* The part an endpoint plays, from service-mesh.yaml. */
+enum role {
+	ROLE_NONE,          /* not a relation hook: install, upgrade-charm, ... */
+	ROLE_MESH,          /* consumer.mesh-relation */
+	ROLE_CMR_REQUIRES,  /* consumer.cross-model-mesh-requires */
+	ROLE_CMR_PROVIDES,  /* consumer.cross-model-mesh-provides */
+	ROLE_POLICY,        /* an endpoint named by a consumer policy */
+	ROLE_PROVIDER_MESH, /* provider.mesh-relation */
+};
+
+/* What a hook does (bits). */
+enum action {
+	ACT_POLICIES = 1 << 0,        /* consumer: rebuild and publish policies (leader) */
+	ACT_CMR_DATA = 1 << 1,        /* consumer: send cmr_data on this relation (leader) */
+	ACT_LABELS = 1 << 2,          /* consumer auto-join: reconcile labels (leader) */
+	ACT_UNLABEL = 1 << 3,         /* consumer auto-join: remove labels, delete ConfigMap (leader) */
+	ACT_PROVIDER_PUBLISH = 1 << 4, /* provider: publish labels and mesh_type (leader) */
+	ACT_PROVIDER_APPLY = 1 << 5,  /* provider: apply AuthorizationPolicies (leader, manage-policies) */
+};
+
+/* Global options and state handed to every command. */
+struct cmd_ctx {
+	const char *config_path;   /* resolved path of service-mesh.yaml */
+	struct mesh_config cfg;    /* loaded on demand by cmd_load_config() */
+	int cfg_loaded;
+	int verbose;
+};
+
+/* Load ctx->cfg once; on error print FILE:LINE:COL lines and return -1. */
+int cmd_load_config(struct cmd_ctx *ctx);
+
+/* The actions the table gives hook for this config (0: nothing to do). */
+unsigned hook_actions(const struct mesh_config *cfg, const char *hook);
+/* Every hook name this config needs, in table order (for link-hooks). */
+void hook_names(const struct mesh_config *cfg, struct strlist *out);
+
+/* Run the command line (argv[0] already removed); returns the exit code. */
+int commands_main(int argc, const char **argv, const char *hook_from_argv0);
+
+#endif

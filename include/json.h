@@ -1,0 +1,111 @@
+/* json.h - the JSON value tree, parsing untrusted JSON, and the one emitter
+ * that writes exactly what Python's json.dumps(value) writes.
+ *
+ * cJSON stays behind this wall: no other module includes cJSON.h.
+ *
+ * Ownership: every struct json * returned by a constructor or by
+ * json_parse() is owned by the caller and freed with json_free(), which
+ * frees the whole tree. json_append() and json_set() take ownership of
+ * the value they are given. Pointers returned by json_get() and the
+ * accessors point into the tree: do not free them; they live as long as
+ * the tree.
+ *
+ * Strings are UTF-8, NUL-terminated, and never contain a NUL byte:
+ * json_parse() refuses input with invalid UTF-8, raw NUL bytes, "\u0000"
+ * escapes, or lone surrogates.
+ */
+#ifndef SVCMESH_JSON_H
+#define SVCMESH_JSON_H
+
+#include <stddef.h>
+#include "strbuf.h"
+
+enum json_type {
+	JSON_NULL,
+	JSON_FALSE,
+	JSON_TRUE,
+	JSON_INT,     /* integer: json_parse() gives it to a number written
+	               * without '.' or exponent that fits a long long */
+	JSON_REAL,    /* any other number: a double, as a Python float */
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT,
+};
+
+struct json_member;
+
+struct json {
+	enum json_type type;
+	union {
+		long long i;                                          /* JSON_INT */
+		double d;                                             /* JSON_REAL */
+		char *s;                                              /* JSON_STRING */
+		struct { struct json **items; size_t n, alloc; } arr;  /* JSON_ARRAY */
+		struct { struct json_member *m; size_t n, alloc; } obj; /* JSON_OBJECT, in insertion order */
+	} u;
+};
+
+struct json_member {
+	char *key;
+	struct json *value;
+};
+
+/* Maximum nesting json_parse() accepts. Deeper input is refused. */
+#define JSON_MAX_DEPTH 512
+
+/* Parse len bytes of text (which need not be NUL-terminated). Returns a
+ * new tree, or NULL with a one-line reason appended to err (byte offsets
+ * count from 0): "not valid JSON near byte 17", "invalid UTF-8 at byte 12",
+ * "duplicate key \"ports\"", "string contains a NUL character at byte 3",
+ * "string contains a control character at byte 3", "lone surrogate escape
+ * in string at byte 3", "number out of range at byte 3", "nested deeper
+ * than 512 levels". Only strict RFC 8259 JSON is accepted (no BOM, no
+ * leading zeros, whitespace is space, tab, CR, LF only; a number longer
+ * than 63 characters is refused, a cJSON limit). Objects with duplicate
+ * keys (compared case-sensitively) are refused.
+ * Numbers follow Python's json.loads(): "12" and "-0" are JSON_INT, "12.0"
+ * and "1e3" are JSON_REAL; an integer beyond long long becomes a JSON_REAL
+ * (where Python would keep the exact int). */
+struct json *json_parse(const char *text, size_t len, struct strbuf *err);
+
+/* Append the Python json.dumps() text of v (default options: ", " and
+ * ": " separators, ensure_ascii, keys in tree order). */
+void json_emit(struct strbuf *out, const struct json *v);
+/* Append s (len bytes of valid UTF-8) as a Python json.dumps() string
+ * literal, quotes included. Invalid UTF-8 bytes are written as U+FFFD
+ * (one per maximal invalid subsequence, like Python's errors="replace"). */
+void json_emit_string(struct strbuf *out, const char *s, size_t len);
+
+/* Constructors: each returns a new value owned by the caller. */
+struct json *json_null(void);
+struct json *json_bool(int b);
+struct json *json_int(long long i);
+struct json *json_real(double d);               /* NaN/inf are written NaN, Infinity */
+struct json *json_string(const char *s);        /* copies s */
+struct json *json_string_or_null(const char *s); /* NULL s gives a JSON null */
+struct json *json_array(void);
+struct json *json_object(void);
+
+/* Append item to array arr; takes ownership of item. */
+void json_append(struct json *arr, struct json *item);
+/* Add key: value at the end of object obj, or replace the value of an
+ * existing key in place (keeping its position); takes ownership of value. */
+void json_set(struct json *obj, const char *key, struct json *value);
+
+/* Member of obj named key (exact, case-sensitive), or NULL when obj is
+ * not an object or has no such key. */
+const struct json *json_get(const struct json *obj, const char *key);
+
+/* Deep copy, owned by the caller. */
+struct json *json_copy(const struct json *v);
+/* 1 if a and b are equal values (object key order matters). Values are
+ * equal when json_emit() writes them the same: 1 and 1.0, 0.0 and -0.0
+ * differ; NaN equals NaN. */
+int json_equal(const struct json *a, const struct json *b);
+/* "null", "a boolean", "an integer", "a number", "a string", "a list",
+ * "an object": for error messages. */
+const char *json_type_name(enum json_type t);
+/* Free v and everything below it; NULL is fine. */
+void json_free(struct json *v);
+
+#endif

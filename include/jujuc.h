@@ -1,0 +1,63 @@
+/* jujuc.h - talk to Juju through its hook tools (relation-ids,
+ * relation-list, relation-get, relation-set, is-leader, juju-log).
+ *
+ * Every tool runs through run.h (argv vector, deadline, captured stderr)
+ * with --format=json where it has it. A failed tool is reported with its
+ * name, exit status and stderr, and the call returns -1: the hook then
+ * exits 1 so that Juju retries it.
+ *
+ * Answers that cannot change within one hook are asked once and cached:
+ * leadership, relation-ids per endpoint, the remote application of a
+ * relation, and whole application databags (a relation-set through this
+ * module updates the cached copy, as Juju shows a hook its own writes).
+ *
+ * Ownership: strings and lists returned through const pointers belong to
+ * the module's cache and stay valid until juju_reset(); do not free them.
+ */
+#ifndef SVCMESH_JUJUC_H
+#define SVCMESH_JUJUC_H
+
+#include "kvlist.h"
+
+/* What the hook's environment says (NULL or "" when not set). */
+struct juju_env {
+	const char *unit;          /* JUJU_UNIT_NAME, "app/0" */
+	char *app;                 /* unit name without "/N" (owned by the module) */
+	const char *model;         /* JUJU_MODEL_NAME */
+	const char *hook;          /* hook name: JUJU_HOOK_NAME or from JUJU_DISPATCH_PATH */
+	const char *relation;      /* JUJU_RELATION: endpoint of a relation hook */
+	const char *relation_id;   /* JUJU_RELATION_ID: "endpoint:id" */
+	const char *remote_app;    /* JUJU_REMOTE_APP */
+	const char *context_id;    /* JUJU_CONTEXT_ID */
+	const char *charm_dir;     /* JUJU_CHARM_DIR or CHARM_DIR */
+};
+
+/* Read the environment (again). */
+const struct juju_env *juju_env(void);
+/* The hook being handled, when main() learnt it from argv[0] rather than
+ * the environment (hook is borrowed; it must outlive the module's use). */
+void juju_set_hook(const char *hook);
+/* 1 when running with a hook context (JUJU_CONTEXT_ID set). */
+int juju_in_context(void);
+/* Forget cached answers and counters (tests). */
+void juju_reset(void);
+
+/* is-leader. */
+int juju_is_leader(int *leader);
+/* relation-ids ENDPOINT: ids in the order the tool printed them. During
+ * X-relation-broken the broken relation (JUJU_RELATION_ID) is left out
+ * even when the tool lists it (Juju < 3.4). */
+int juju_relation_ids(const char *endpoint, const struct strlist **ids);
+/* The remote application of relation relid: JUJU_REMOTE_APP for the
+ * hook's own relation, else relation-list -r ID --app. */
+int juju_relation_app(const char *relid, const char **app);
+/* relation-get -r ID --app - APP: the whole application databag. */
+int juju_relation_get_app(const char *relid, const char *app, const struct kvlist **data);
+/* relation-set -r ID --app --file -: set each pair of kv in the unit's
+ * own application databag (an empty value deletes the key). */
+int juju_relation_set_app(const char *relid, const struct kvlist *kv);
+/* juju-log --log-level LEVEL -- MESSAGE; best effort (failure is printed
+ * on stderr, never fatal). No-op outside a hook context. */
+void juju_log(const char *level, const char *message);
+
+#endif

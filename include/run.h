@@ -1,0 +1,53 @@
+/* run.h - run another program (a Juju hook tool, kubectl) safely.
+ *
+ * After git's run-command: an argv vector (never a shell), everything
+ * allocated before fork(), exec failure reported back through a
+ * close-on-exec pipe, stdin fed from memory (or /dev/null), stdout and
+ * stderr captured through one poll() loop with a size cap, and an absolute
+ * monotonic deadline: at the deadline the child's whole process group gets
+ * SIGTERM, then SIGKILL after RUN_KILL_GRACE_MS.
+ *
+ * Ownership: the caller owns struct child and its argv; run_child() fills
+ * c->out and c->err, which the caller releases with child_release().
+ */
+#ifndef SVCMESH_RUN_H
+#define SVCMESH_RUN_H
+
+#include <stddef.h>
+#include "strbuf.h"
+
+#define RUN_DEFAULT_TIMEOUT_MS 30000
+#define RUN_KILL_GRACE_MS 2000
+#define RUN_MAX_OUTPUT (64u * 1024 * 1024)
+
+struct child {
+	const char *const *argv;   /* argv[0] is looked up on PATH unless it has a '/' */
+	const char *in;            /* data for stdin; NULL means /dev/null */
+	size_t in_len;
+	int timeout_ms;            /* 0: run_default_timeout_ms() */
+	/* results */
+	struct strbuf out;
+	struct strbuf err;
+	int status;                /* exit status, or 128 + signal number */
+	int timed_out;             /* 1 if killed at the deadline */
+};
+#define CHILD_INIT { NULL, NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, 0, 0 }
+
+/* Run the child to completion. Returns 0 when it ran and exited 0.
+ * Otherwise returns -1 after reporting through error() a message naming
+ * the program, how it ended (exit status N, killed by signal, timed out
+ * after S s, could not be started) and the tail of its stderr. */
+int run_child(struct child *c);
+/* Like run_child() but does not report a non-zero exit (it still returns
+ * -1 for it): for callers that treat some exit codes as answers. Failures
+ * to start and timeouts are reported. */
+int run_child_quiet(struct child *c);
+/* Report c's failure through error() (for callers of run_child_quiet()). */
+int child_error(const struct child *c);
+void child_release(struct child *c);
+
+/* Deadline for children: SVCMESH_TIMEOUT (seconds, may be fractional)
+ * or RUN_DEFAULT_TIMEOUT_MS. */
+int run_default_timeout_ms(void);
+
+#endif

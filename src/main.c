@@ -1,0 +1,33 @@
+/* main.c - entry point: decide whether we were started as a hook (legacy
+ * hooks/<name> symlink) or as svcmesh-hook, run, flush the log, and write
+ * the optional statistics line. Only main() and the command functions
+ * choose the exit code. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "jujuc.h"
+#include "log.h"
+#include "stats.h"
+#include "util.h"
+
+int main(int argc, char **argv)
+{
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	const char *hook = NULL;
+	int rc;
+
+	base = base ? base + 1 : (argc > 0 ? argv[0] : "svcmesh-hook");
+	/* A child that exits early must not kill us through a broken pipe. */
+	signal(SIGPIPE, SIG_IGN);
+	if (strcmp(base, "svcmesh-hook") != 0 && strcmp(base, "dispatch") != 0)
+		hook = base;
+	rc = commands_main(argc > 0 ? argc - 1 : 0, (const char **)argv + (argc > 0), hook);
+	log_flush();
+	stats_write(hook ? hook : (argc > 1 ? argv[1] : "dispatch"), rc);
+	if (fflush(stdout) != 0 && rc == EXIT_OK)
+		rc = EXIT_FAIL;
+	return rc;
+}

@@ -1,0 +1,409 @@
+/* policy.c - build, write and read MeshPolicy lists; see policy.h. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "util.h"
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void copy_strlist(struct opt_strlist *dst, const struct opt_strlist *src)
+{
+	dst->present = src->present;
+	memset(&dst->l, 0, sizeof(dst->l));
+	for (size_t i = 0; i < src->l.n; i++)
+		strlist_add(&dst->l, src->l.items[i]);
+}
+
+static void copy_intlist(struct opt_intlist *dst, const struct opt_intlist *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->present = src->present;
+	for (size_t i = 0; i < src->n; i++)
+		opt_intlist_add(dst, src->items[i]);
+}
+
+static void copy_endpoint(struct mesh_endpoint *dst, const struct mesh_endpoint *src)
+{
+	copy_strlist(&dst->hosts, &src->hosts);
+	copy_intlist(&dst->ports, &src->ports);
+	copy_strlist(&dst->methods, &src->methods);
+	copy_strlist(&dst->paths, &src->paths);
+}
+
+static const struct endpoint_apps *find_endpoint(const struct endpoint_apps *rel, size_t nrel,
+						 const char *endpoint)
+{
+	for (size_t i = 0; i < nrel; i++)
+		if (!strcmp(rel[i].endpoint, endpoint))
+			return &rel[i];
+	return NULL;
+}
+
+static const struct cmr_entry *find_cmr(const struct cmr_entry *cmr, size_t ncmr, const char *alias)
+{
+	for (size_t i = 0; i < ncmr; i++)
+		if (!strcmp(cmr[i].alias, alias))
+			return &cmr[i];
+	return NULL;
+}
+
+void policy_build(const struct cfg_consumer *c, const char *own_app, const char *model,
+		  const struct endpoint_apps *rel, size_t nrel,
+		  const struct cmr_entry *cmr, size_t ncmr, struct policy_list *out)
+{
+	for (size_t i = 0; i < c->npolicies; i++) {
+		const struct cfg_policy *cp = &c->policies[i];
+		const struct endpoint_apps *ea = find_endpoint(rel, nrel, cp->relation);
+
+		for (size_t r = 0; ea && r < ea->n; r++) {
+			const struct cmr_entry *x = find_cmr(cmr, ncmr, ea->apps[r]);
+			struct mesh_policy *p;
+
+			ALLOC_GROW(out->items, out->n + 1, out->alloc);
+			p = &out->items[out->n++];
+			memset(p, 0, sizeof(*p));
+			p->source_namespace = xstrdup(x ? x->model : model);
+			p->source_app_name = xstrdup(x ? x->app_name : ea->apps[r]);
+			p->target_namespace = xstrdup(model);
+			p->target_app_name = xstrdup(own_app);
+			if (cp->kind == POLICY_UNIT) {
+				p->target_type = TARGET_UNIT;
+				/* Python: [Endpoint(ports=ports)] if ports else [] */
+				if (cp->ports.present && cp->ports.n) {
+					p->endpoints = xcalloc(1, sizeof(*p->endpoints));
+					p->nendpoints = 1;
+					copy_intlist(&p->endpoints[0].ports, &cp->ports);
+				}
+			} else {
+				p->target_type = TARGET_APP;
+				p->target_service = dup_or_null(cp->service);
+				if (cp->nendpoints) {
+					p->endpoints = xcalloc(cp->nendpoints, sizeof(*p->endpoints));
+					p->nendpoints = cp->nendpoints;
+					for (size_t e = 0; e < cp->nendpoints; e++)
+						copy_endpoint(&p->endpoints[e], &cp->endpoints[e]);
+				}
+			}
+		}
+	}
+}
+
+static struct json *strlist_json(const struct opt_strlist *l)
+{
+	struct json *a;
+
+	if (!l->present)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; i < l->l.n; i++)
+		json_append(a, json_string(l->l.items[i]));
+	return a;
+}
+
+static struct json *intlist_json(const struct opt_intlist *l)
+{
+	struct json *a;
+
+	if (!l->present)
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_append(a, json_int(l->items[i]));
+	return a;
+}
+
+static struct json *policy_json(const struct mesh_policy *p)
+{
+	struct json *o = json_object(), *eps = json_array();
+
+	json_set(o, "source_namespace", json_string(p->source_namespace));
+	json_set(o, "source_app_name", json_string(p->source_app_name));
+	json_set(o, "target_namespace", json_string(p->target_namespace));
+	json_set(o, "target_app_name", json_string_or_null(p->target_app_name));
+	if (p->target_selector_labels) {
+		struct json *l = json_object();
+		for (size_t i = 0; i < p->target_selector_labels->n; i++)
+			json_set(l, p->target_selector_labels->items[i].key,
+				 json_string(p->target_selector_labels->items[i].value));
+		json_set(o, "target_selector_labels", l);
+	} else {
+		json_set(o, "target_selector_labels", json_null());
+	}
+	json_set(o, "target_service", json_string_or_null(p->target_service));
+	json_set(o, "target_type", json_string(p->target_type == TARGET_UNIT ? "unit" : "app"));
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		const struct mesh_endpoint *e = &p->endpoints[i];
+		struct json *eo = json_object();
+		json_set(eo, "hosts", strlist_json(&e->hosts));
+		json_set(eo, "ports", intlist_json(&e->ports));
+		json_set(eo, "methods", strlist_json(&e->methods));
+		json_set(eo, "paths", strlist_json(&e->paths));
+		json_append(eps, eo);
+	}
+	json_set(o, "endpoints", eps);
+	return o;
+}
+
+struct json *policy_list_to_json(const struct policy_list *l)
+{
+	struct json *a = json_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_append(a, policy_json(&l->items[i]));
+	return a;
+}
+
+void policy_list_emit(struct strbuf *out, const struct policy_list *l)
+{
+	struct json *v = policy_list_to_json(l);
+	json_emit(out, v);
+	json_free(v);
+}
+
+/* ---- reading untrusted policies ---- */
+
+static int PRINTF_LIKE(2, 3) why_add(struct strbuf *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(why, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A required (nullable = 0) or optional (nullable = 1) string field. */
+static int get_str(const struct json *o, const char *key, int nullable, char **out, struct strbuf *why)
+{
+	const struct json *v = json_get(o, key);
+
+	*out = NULL;
+	if (!v || v->type == JSON_NULL) {
+		if (nullable)
+			return 0;
+		return why_add(why, "%s is missing", key);
+	}
+	if (v->type != JSON_STRING)
+		return why_add(why, "%s is %s, not a string", key, json_type_name(v->type));
+	*out = xstrdup(v->u.s);
+	return 0;
+}
+
+static int get_strlist(const struct json *o, const char *key, struct opt_strlist *out,
+		       struct strbuf *why)
+{
+	const struct json *v = json_get(o, key);
+
+	memset(out, 0, sizeof(*out));
+	if (!v || v->type == JSON_NULL)
+		return 0;
+	if (v->type != JSON_ARRAY)
+		return why_add(why, "endpoint %s is %s, not a list", key, json_type_name(v->type));
+	out->present = 1;
+	for (size_t i = 0; i < v->u.arr.n; i++) {
+		const struct json *s = v->u.arr.items[i];
+		if (s->type != JSON_STRING)
+			return why_add(why, "endpoint %s has %s, not a string", key, json_type_name(s->type));
+		if (!strcmp(key, "methods")) {
+			size_t m;
+			for (m = 0; m < config_http_methods_count; m++)
+				if (!strcmp(config_http_methods[m], s->u.s))
+					break;
+			if (m == config_http_methods_count)
+				return why_add(why, "'%.64s' is not an HTTP method", s->u.s);
+		}
+		strlist_add(&out->l, s->u.s);
+	}
+	return 0;
+}
+
+static int get_ports(const struct json *o, struct opt_intlist *out, struct strbuf *why)
+{
+	const struct json *v = json_get(o, "ports");
+
+	memset(out, 0, sizeof(*out));
+	if (!v || v->type == JSON_NULL)
+		return 0;
+	if (v->type != JSON_ARRAY)
+		return why_add(why, "endpoint ports is %s, not a list", json_type_name(v->type));
+	out->present = 1;
+	for (size_t i = 0; i < v->u.arr.n; i++) {
+		const struct json *n = v->u.arr.items[i];
+		long long port;
+
+		if (n->type == JSON_INT)
+			port = n->u.i;
+		else if (n->type == JSON_REAL && n->u.d == floor(n->u.d) && fabs(n->u.d) < 1e9)
+			port = (long long)n->u.d;
+		else
+			return why_add(why, "a port is %s, not an integer",
+				       n->type == JSON_REAL ? "a fractional or huge number" : json_type_name(n->type));
+		if (port < 1 || port > 65535) {
+			strbuf_addf(why, "port %lld is out of range 1..65535", port);
+			return -1;
+		}
+		opt_intlist_add(out, (int)port);
+	}
+	return 0;
+}
+
+int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf *why)
+{
+	const struct json *t, *eps, *sel;
+
+	memset(p, 0, sizeof(*p));
+	if (v->type != JSON_OBJECT)
+		return why_add(why, "policy is %s, not an object", json_type_name(v->type));
+	if (get_str(v, "source_namespace", 0, &p->source_namespace, why) < 0 ||
+	    get_str(v, "source_app_name", 0, &p->source_app_name, why) < 0 ||
+	    get_str(v, "target_namespace", 0, &p->target_namespace, why) < 0 ||
+	    get_str(v, "target_app_name", 1, &p->target_app_name, why) < 0 ||
+	    get_str(v, "target_service", 1, &p->target_service, why) < 0)
+		goto fail;
+	sel = json_get(v, "target_selector_labels");
+	if (sel && sel->type != JSON_NULL) {
+		if (sel->type != JSON_OBJECT) {
+			why_add(why, "target_selector_labels is %s, not an object", json_type_name(sel->type));
+			goto fail;
+		}
+		p->target_selector_labels = xcalloc(1, sizeof(*p->target_selector_labels));
+		for (size_t i = 0; i < sel->u.obj.n; i++) {
+			if (sel->u.obj.m[i].value->type != JSON_STRING) {
+				why_add(why, "target_selector_labels['%.64s'] is not a string",
+					sel->u.obj.m[i].key);
+				goto fail;
+			}
+			kvlist_set(p->target_selector_labels, sel->u.obj.m[i].key,
+				   sel->u.obj.m[i].value->u.s);
+		}
+	}
+	t = json_get(v, "target_type");
+	if (!t || t->type == JSON_NULL || (t->type == JSON_STRING && !strcmp(t->u.s, "app"))) {
+		p->target_type = TARGET_APP;
+	} else if (t->type == JSON_STRING && !strcmp(t->u.s, "unit")) {
+		p->target_type = TARGET_UNIT;
+	} else {
+		why_add(why, "target_type must be \"app\" or \"unit\"");
+		goto fail;
+	}
+	eps = json_get(v, "endpoints");
+	if (eps && eps->type != JSON_NULL) {
+		if (eps->type != JSON_ARRAY) {
+			why_add(why, "endpoints is %s, not a list", json_type_name(eps->type));
+			goto fail;
+		}
+		p->endpoints = xcalloc(eps->u.arr.n ? eps->u.arr.n : 1, sizeof(*p->endpoints));
+		for (size_t i = 0; i < eps->u.arr.n; i++) {
+			const struct json *e = eps->u.arr.items[i];
+			struct mesh_endpoint *me = &p->endpoints[i];
+
+			p->nendpoints = i + 1;
+			if (e->type != JSON_OBJECT) {
+				why_add(why, "an endpoint is %s, not an object", json_type_name(e->type));
+				goto fail;
+			}
+			if (get_strlist(e, "hosts", &me->hosts, why) < 0 ||
+			    get_ports(e, &me->ports, why) < 0 ||
+			    get_strlist(e, "methods", &me->methods, why) < 0 ||
+			    get_strlist(e, "paths", &me->paths, why) < 0)
+				goto fail;
+		}
+	}
+	/* target rules, as MeshPolicy's validators */
+	if (p->target_type == TARGET_APP) {
+		if (!(p->target_app_name && *p->target_app_name) && !(p->target_service && *p->target_service)) {
+			why_add(why, "an app policy needs target_app_name or target_service");
+			goto fail;
+		}
+		if (p->target_selector_labels && p->target_selector_labels->n) {
+			why_add(why, "an app policy cannot have target_selector_labels");
+			goto fail;
+		}
+	} else {
+		if (p->target_app_name && *p->target_app_name && p->target_selector_labels &&
+		    p->target_selector_labels->n) {
+			why_add(why, "a unit policy cannot have both target_app_name and target_selector_labels");
+			goto fail;
+		}
+		if (p->target_service && *p->target_service) {
+			why_add(why, "a unit policy cannot have target_service");
+			goto fail;
+		}
+	}
+	if (!*p->source_namespace || !*p->source_app_name) {
+		why_add(why, "source_namespace and source_app_name must not be empty");
+		goto fail;
+	}
+	return 0;
+fail:
+	mesh_policy_release(p);
+	return -1;
+}
+
+void cmr_data_emit(struct strbuf *out, const char *app, const char *model)
+{
+	struct json *o = json_object();
+
+	json_set(o, "app_name", json_string(app));
+	json_set(o, "juju_model_name", json_string(model));
+	json_emit(out, o);
+	json_free(o);
+}
+
+int cmr_data_parse(const char *text, char **app, char **model, struct strbuf *why)
+{
+	struct json *v = json_parse(text, strlen(text), why);
+	int ret = -1;
+
+	*app = *model = NULL;
+	if (!v)
+		return -1;
+	if (v->type != JSON_OBJECT) {
+		why_add(why, "cmr_data is %s, not an object", json_type_name(v->type));
+	} else if (get_str(v, "app_name", 0, app, why) == 0 &&
+		   get_str(v, "juju_model_name", 0, model, why) == 0) {
+		if (!**app || !**model)
+			why_add(why, "cmr_data has an empty app_name or juju_model_name");
+		else
+			ret = 0;
+	}
+	if (ret < 0) {
+		free(*app);
+		free(*model);
+		*app = *model = NULL;
+	}
+	json_free(v);
+	return ret;
+}
+
+void mesh_policy_release(struct mesh_policy *p)
+{
+	free(p->source_namespace);
+	free(p->source_app_name);
+	free(p->target_namespace);
+	free(p->target_app_name);
+	free(p->target_service);
+	if (p->target_selector_labels) {
+		kvlist_release(p->target_selector_labels);
+		free(p->target_selector_labels);
+	}
+	for (size_t i = 0; i < p->nendpoints; i++)
+		mesh_endpoint_release(&p->endpoints[i]);
+	free(p->endpoints);
+	memset(p, 0, sizeof(*p));
+}
+
+void policy_list_release(struct policy_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		mesh_policy_release(&l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->n = l->alloc = 0;
+}
