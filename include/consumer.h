@@ -28,8 +28,10 @@ int consumer_send_cmr_data(const struct cfg_consumer *c, const char *relid);
 /* What the provider sent on the (first live) mesh relation: labels (an
  * ordered map; an invalid entry is skipped with a WARNING) and mesh type
  * (NULL when absent or when there is no relation; caller frees).
- * *related is set to 1 when a mesh relation exists, *have_labels to 1 when
- * the provider sent a valid labels object. Any out pointer may be NULL. */
+ * *related is set to 1 when a mesh relation exists; *have_labels to 1 when
+ * the provider sent a labels object, 0 when it sent none, -1 when what it
+ * sent is not a JSON object (then labels stays empty). Any out pointer may
+ * be NULL; with only related asked for, no databag is read. */
 int consumer_provider_data(const struct cfg_consumer *c, int *related, struct kvlist *labels,
 			   int *have_labels, char **mesh_type);
 

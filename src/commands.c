@@ -7,6 +7,7 @@
 #include "consumer.h"
 #include "json.h"
 #include "jujuc.h"
+#include "labels.h"
 #include "log.h"
 #include "strbuf.h"
 #include "util.h"
@@ -32,6 +33,8 @@ static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv);
 static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv);
 static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv);
 static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv);
 static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv);
 static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv);
 
@@ -63,7 +66,9 @@ static const struct entry table[] = {
 	{ SUBCOMMAND, "update", ROLE_NONE, 0, cmd_update, "", "publish policies and cmr_data now (leader)" },
 	{ SUBCOMMAND, "labels", ROLE_NONE, 0, cmd_labels, "", "print the labels the mesh provider sent, as JSON" },
 	{ SUBCOMMAND, "mesh-type", ROLE_NONE, 0, cmd_mesh_type, "", "print the mesh type the provider sent (null if none)" },
-	{ SUBCOMMAND, "enabled", ROLE_NONE, 0, cmd_enabled, "", "print true if the provider has sent mesh labels" },
+	{ SUBCOMMAND, "enabled", ROLE_NONE, 0, cmd_enabled, "", "print true if the charm has a mesh relation, else false" },
+	{ SUBCOMMAND, "reconcile-labels", ROLE_NONE, 0, cmd_reconcile_labels, "", "put the provider's mesh labels on the StatefulSet and Service now (leader)" },
+	{ SUBCOMMAND, "plan-labels", ROLE_NONE, 0, cmd_plan_labels, "", "print what reconcile-labels would change (changes nothing)" },
 	{ SUBCOMMAND, "list-hooks", ROLE_NONE, 0, cmd_list_hooks, "", "print the hook names this config handles" },
 	{ SUBCOMMAND, "help", ROLE_NONE, 0, cmd_help, "[COMMAND]", "show help" },
 	{ SUBCOMMAND, "version", ROLE_NONE, 0, cmd_version, "", "print the version" },
@@ -85,6 +90,45 @@ static int act_policies(struct cmd_ctx *ctx)
 	return consumer_publish(ctx->cfg.consumer, NULL);
 }
 
+/* Reconcile labels to what the provider sent (remove_all: to nothing). */
+static int sync_labels(struct cmd_ctx *ctx, int remove_all, int dry_run)
+{
+	const struct juju_env *e = juju_env();
+	struct kvlist labels = KVLIST_INIT;
+	int related = 0, have = 0, ret;
+
+	if (!e->app || !e->model)
+		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
+	if (!remove_all) {
+		if (consumer_provider_data(ctx->cfg.consumer, &related, &labels, &have, NULL) < 0)
+			return -1;
+		if (!related) {
+			log_debug("no %s relation: mesh labels left as they are", ctx->cfg.consumer->mesh_relation);
+			if (dry_run)
+				printf("no %s relation: nothing to reconcile\n", ctx->cfg.consumer->mesh_relation);
+			return 0;
+		}
+		if (have < 0) {
+			log_warning("the mesh provider's labels are unreadable: mesh labels left as they are");
+			kvlist_release(&labels);
+			return 0;
+		}
+	}
+	ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, remove_all, dry_run);
+	kvlist_release(&labels);
+	return ret;
+}
+
+static int act_labels(struct cmd_ctx *ctx)
+{
+	return sync_labels(ctx, 0, 0);
+}
+
+static int act_unlabel(struct cmd_ctx *ctx)
+{
+	return sync_labels(ctx, 1, 0);
+}
+
 /* Each action bit and the code that carries it out, in the order a hook
  * with several actions runs them. */
 static const struct {
@@ -93,6 +137,8 @@ static const struct {
 } action_fns[] = {
 	{ ACT_CMR_DATA, act_cmr_data },
 	{ ACT_POLICIES, act_policies },
+	{ ACT_LABELS, act_labels },
+	{ ACT_UNLABEL, act_unlabel },
 };
 
 static unsigned implemented_actions(void)
@@ -396,14 +442,16 @@ static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
 
 static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv)
 {
-	int rc, related = 0, have = 0;
+	int rc, related = 0;
 
 	(void)argv;
 	if ((rc = no_args("enabled", argc)) || (rc = need_consumer(ctx)))
 		return rc;
-	if (consumer_provider_data(ctx->cfg.consumer, &related, NULL, &have, NULL) < 0)
+	/* as the Python library: in the mesh as soon as the relation exists
+	 * (and no longer once it is being broken) */
+	if (consumer_provider_data(ctx->cfg.consumer, &related, NULL, NULL, NULL) < 0)
 		return EXIT_FAIL;
-	puts(related && have ? "true" : "false");
+	puts(related ? "true" : "false");
 	return EXIT_OK;
 }
 
@@ -421,6 +469,36 @@ static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
 		puts(names.items[i]);
 	strlist_release(&names);
 	return EXIT_OK;
+}
+
+static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	int rc, leader;
+
+	(void)argv;
+	if ((rc = no_args("reconcile-labels", argc)) || (rc = need_consumer(ctx)))
+		return rc;
+	if (!ctx->cfg.consumer->auto_join) {
+		error("auto-join is false in %s: svcmesh-hook does not manage labels", ctx->config_path);
+		return EXIT_USAGE;
+	}
+	if (juju_is_leader(&leader) < 0)
+		return EXIT_FAIL;
+	if (!leader) {
+		error("this unit is not the leader: only the leader changes Kubernetes objects");
+		return EXIT_FAIL;
+	}
+	return sync_labels(ctx, 0, 0) < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	int rc;
+
+	(void)argv;
+	if ((rc = no_args("plan-labels", argc)) || (rc = need_consumer(ctx)))
+		return rc;
+	return sync_labels(ctx, 0, 1) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 static const struct entry *find_subcommand(const char *name)

@@ -227,8 +227,10 @@ static void read_labels(const char *relid, const char *text, struct kvlist *labe
 	struct json *v = json_parse(text, strlen(text), &why);
 
 	if (!v) {
+		*have = -1;
 		log_warning("%s: ignoring labels from the mesh provider: %s", relid, why.buf);
 	} else if (v->type != JSON_OBJECT) {
+		*have = -1;
 		log_warning("%s: ignoring labels from the mesh provider: %s, not an object", relid,
 			    json_type_name(v->type));
 	} else {
@@ -236,14 +238,13 @@ static void read_labels(const char *relid, const char *text, struct kvlist *labe
 		for (size_t i = 0; i < v->u.obj.n; i++) {
 			const struct json_member *m = &v->u.obj.m[i];
 			const char *bad = NULL;
+			int ok = m->value->type == JSON_STRING;
 
-			if (m->value->type != JSON_STRING)
+			if (!ok)
 				bad = "its value is not a string";
-			else if (!k8s_label_key_valid(m->key, &bad) || !k8s_label_value_valid(m->value->u.s, &bad))
-				;
 			else
-				bad = NULL;
-			if (bad) {
+				ok = k8s_label_key_valid(m->key, &bad) && k8s_label_value_valid(m->value->u.s, &bad);
+			if (!ok) {
 				log_warning("%s: skipping label '%.100s' from the mesh provider: %s", relid, m->key, bad);
 				continue;
 			}
@@ -275,6 +276,8 @@ int consumer_provider_data(const struct cfg_consumer *c, int *related, struct kv
 		return 0;
 	if (related)
 		*related = 1;
+	if (!labels && !have_labels && !mesh_type)
+		return 0;
 	if (juju_relation_app(mesh->items[0], &app) < 0 ||
 	    juju_relation_get_app(mesh->items[0], app, &bag) < 0)
 		return -1;
