@@ -60,9 +60,8 @@ struct json_member {
  * "string contains a control character at byte 3", "lone surrogate escape
  * in string at byte 3", "number out of range at byte 3", "nested deeper
  * than 512 levels". Only strict RFC 8259 JSON is accepted (no BOM, no
- * leading zeros, whitespace is space, tab, CR, LF only; a number longer
- * than 63 characters is refused, a cJSON limit). Objects with duplicate
- * keys (compared case-sensitively) are refused.
+ * leading zeros, whitespace is space, tab, CR, LF only). Objects with
+ * duplicate keys (compared case-sensitively) are refused.
  * Numbers follow Python's json.loads(): "12" and "-0" are JSON_INT, "12.0"
  * and "1e3" are JSON_REAL; an integer beyond long long becomes a JSON_REAL
  * (where Python would keep the exact int). */
