@@ -96,14 +96,20 @@ extern const size_t config_http_methods_count;
 
 /* Load and validate path. Returns 0, or -1 with "FILE:LINE:COL: message"
  * lines appended to err (one per problem found; a missing or unreadable
- * file gives "FILE: cannot read: REASON"). cfg is zeroed first. */
+ * file gives "FILE: cannot read: REASON"). cfg is zeroed first.
+ * Messages name the field: "FILE:7:13: consumer.policies[0].endpoints[0].
+ * ports[1]: 70000 is not a port (1..65535)"; every line ends in '\n'; a
+ * YAML syntax error is the only line; after 100 problems one line
+ * "FILE: more than 100 problems; stopping here" ends the list.
+ * On failure cfg is left zeroed (config_release() is still safe). */
 int config_load(const char *path, struct mesh_config *cfg, struct strbuf *err);
 /* The same from memory; name is used as FILE in messages. */
 int config_parse(const char *name, const char *buf, size_t len,
 		 struct mesh_config *cfg, struct strbuf *err);
 void config_release(struct mesh_config *cfg);
 
-/* Helpers for the opt lists, shared with the policy module. */
+/* Helpers for the opt lists, shared with the policy module.
+ * opt_intlist_add() also sets present; the releases leave absent, empty lists. */
 void opt_intlist_add(struct opt_intlist *l, int v);
 void opt_intlist_release(struct opt_intlist *l);
 void opt_strlist_release(struct opt_strlist *l);
