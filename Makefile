@@ -42,7 +42,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude \
 	$(shell $(PKG_CONFIG) --cflags $(DEPS_PC)) -DSVCMESH_VERSION='"$(VERSION)"' $(CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS)
-LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS_PC))
+LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS_PC)) -lm
 
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
