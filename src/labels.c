@@ -106,9 +106,11 @@ static void plan_object(const struct kvlist *present, const struct label_plan *p
 		if (!have || strcmp(have, p->desired.items[i].value))
 			kvlist_set(&ch->set, p->desired.items[i].key, p->desired.items[i].value);
 	}
+	/* ours: recorded, and still holding the value we recorded (a label
+	 * someone else has since changed is theirs now) */
 	for (size_t i = 0; i < p->recorded.n; i++) {
-		const char *k = p->recorded.items[i].key;
-		if (!kvlist_get(&p->desired, k) && kvlist_get(present, k))
+		const char *k = p->recorded.items[i].key, *have = kvlist_get(present, k);
+		if (!kvlist_get(&p->desired, k) && have && !strcmp(have, p->recorded.items[i].value))
 			strlist_add(&ch->remove, k);
 	}
 	ch->needed = ch->set.n || ch->remove.n;

@@ -1,0 +1,264 @@
+/* check_labels.c - unit tests for the label reconcile planner (labels.c). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "labels.h"
+
+/* A StatefulSet, Service and (optionally) the ConfigMap, as kubectl returns them. */
+static struct json *objects(const char *tmpl_labels, const char *svc_labels, const char *record)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json *v;
+
+	strbuf_addf(&sb,
+		    "[{\"kind\": \"StatefulSet\", \"metadata\": {\"name\": \"app\"}, \"spec\": {\"selector\": "
+		    "{\"matchLabels\": {\"app.kubernetes.io/name\": \"app\"}}, \"template\": {\"metadata\": "
+		    "{\"labels\": %s}}}}, {\"kind\": \"Service\", \"metadata\": {\"name\": \"app\", \"labels\": %s}}",
+		    tmpl_labels, svc_labels);
+	if (record) {
+		struct strbuf r = STRBUF_INIT;
+		json_emit_string(&r, record, strlen(record));
+		strbuf_addf(&sb, ", {\"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"juju-service-mesh-app-labels\"}, "
+			    "\"data\": {\"labels\": %s}}", r.buf);
+		strbuf_release(&r);
+	}
+	strbuf_addch(&sb, ']');
+	v = json_parse(sb.buf, sb.len, NULL);
+	ck_assert_ptr_nonnull(v);
+	strbuf_release(&sb);
+	return v;
+}
+
+static void want(struct kvlist *kv, const char *k, const char *v)
+{
+	kvlist_set(kv, k, v);
+}
+
+START_TEST(join_from_nothing)
+{
+	struct json *items = objects("{\"app.kubernetes.io/name\": \"app\"}", "{}", NULL);
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "istio.io/dataplane-mode", "ambient");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(p.cm_exists, 0);
+	ck_assert_int_eq(p.cm_pre, 1);
+	ck_assert_str_eq(kvlist_get(&p.cm_pre_labels, "istio.io/dataplane-mode"), "ambient");
+	ck_assert_int_eq(p.sts.needed, 1);
+	ck_assert_int_eq(p.svc.needed, 1);
+	ck_assert_int_eq(p.cm_post, 0);
+	ck_assert_int_eq(label_plan_writes(&p), 3);
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(steady_state_writes_nothing)
+{
+	struct json *items = objects("{\"app.kubernetes.io/name\": \"app\", \"istio.io/dataplane-mode\": \"ambient\"}",
+				     "{\"istio.io/dataplane-mode\": \"ambient\", \"team\": \"x\"}",
+				     "{\"istio.io/dataplane-mode\": \"ambient\"}");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "istio.io/dataplane-mode", "ambient");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(label_plan_writes(&p), 0);
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(dropped_label_removed_then_forgotten)
+{
+	struct json *items = objects("{\"a\": \"1\", \"b\": \"2\", \"foreign\": \"f\"}", "{\"a\": \"1\", \"b\": \"2\"}",
+				     "{\"a\": \"1\", \"b\": \"2\"}");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "a", "1");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(p.cm_pre, 0);
+	ck_assert_int_eq(p.sts.needed, 1);
+	ck_assert_int_eq((int)p.sts.set.n, 0);
+	ck_assert_int_eq((int)p.sts.remove.n, 1);
+	ck_assert_str_eq(p.sts.remove.items[0], "b");
+	ck_assert_int_eq((int)p.svc.remove.n, 1);
+	ck_assert_int_eq(p.cm_post, 1);
+	ck_assert_int_eq(label_plan_writes(&p), 3);
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(changed_value_recorded_first)
+{
+	struct json *items = objects("{\"w\": \"old\"}", "{\"w\": \"old\"}", "{\"w\": \"old\"}");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "w", "new");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(p.cm_pre, 1);
+	ck_assert_str_eq(kvlist_get(&p.cm_pre_labels, "w"), "new");
+	ck_assert_int_eq(p.cm_post, 0);
+	ck_assert_str_eq(kvlist_get(&p.sts.set, "w"), "new");
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(add_and_drop_keeps_old_key_recorded_until_removed)
+{
+	struct json *items = objects("{\"old\": \"1\"}", "{\"old\": \"1\"}", "{\"old\": \"1\"}");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "new", "2");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(p.cm_pre, 1);
+	ck_assert_str_eq(kvlist_get(&p.cm_pre_labels, "old"), "1");
+	ck_assert_str_eq(kvlist_get(&p.cm_pre_labels, "new"), "2");
+	ck_assert_int_eq(p.cm_post, 1);
+	ck_assert_int_eq(label_plan_writes(&p), 4);
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(foreign_label_with_same_value_is_never_removed)
+{
+	/* "team" was never recorded as ours: it stays even though nobody asks for it */
+	struct json *items = objects("{\"team\": \"x\"}", "{\"team\": \"x\"}", "{}");
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(p.sts.needed, 0);
+	ck_assert_int_eq(p.svc.needed, 0);
+	ck_assert_int_eq(p.cm_delete, 1);
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(label_changed_by_someone_else_is_theirs)
+{
+	struct json *items = objects("{\"m\": \"theirs\"}", "{\"m\": \"1\"}", "{\"m\": \"1\"}");
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(p.sts.needed, 0);
+	ck_assert_int_eq((int)p.svc.remove.n, 1);
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(broken_removes_ours_and_deletes_record)
+{
+	struct json *items = objects("{\"m\": \"1\", \"team\": \"x\"}", "{\"m\": \"1\"}", "{\"m\": \"1\"}");
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq((int)p.sts.remove.n, 1);
+	ck_assert_str_eq(p.sts.remove.items[0], "m");
+	ck_assert_int_eq((int)p.svc.remove.n, 1);
+	ck_assert_int_eq(p.cm_pre, 0);
+	ck_assert_int_eq(p.cm_post, 0);
+	ck_assert_int_eq(p.cm_delete, 1);
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(reserved_and_selector_keys_refused)
+{
+	struct json *items = objects("{}", "{}", NULL);
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "app.kubernetes.io/name", "evil");
+	want(&w, "controller-revision-hash", "x");
+	want(&w, "ok", "yes");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq((int)p.refused.n, 2);
+	ck_assert_str_eq(p.refused.items[0], "app.kubernetes.io/name: it is a reserved key");
+	ck_assert_int_eq((int)p.desired.n, 1);
+	ck_assert_str_eq(kvlist_get(&p.desired, "ok"), "yes");
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(python_record_with_other_labels_is_ours)
+{
+	/* a ConfigMap the Python library left: its labels are ours to remove */
+	struct json *items = objects("{\"istio.io/use-waypoint\": \"wp\"}", "{\"istio.io/use-waypoint\": \"wp\"}",
+				     "{\"istio.io/use-waypoint\": \"wp\"}");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "istio.io/dataplane-mode", "ambient");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_str_eq(p.sts.remove.items[0], "istio.io/use-waypoint");
+	ck_assert_str_eq(kvlist_get(&p.sts.set, "istio.io/dataplane-mode"), "ambient");
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(missing_statefulset_is_an_error)
+{
+	struct json *items = json_parse("[]", 2, NULL);
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), -1);
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(configmap_name)
+{
+	char *n = labels_configmap_name("my-app");
+	ck_assert_str_eq(n, "juju-service-mesh-my-app-labels");
+	free(n);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("labels");
+	TCase *tc = tcase_create("plan");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, join_from_nothing);
+	tcase_add_test(tc, steady_state_writes_nothing);
+	tcase_add_test(tc, dropped_label_removed_then_forgotten);
+	tcase_add_test(tc, changed_value_recorded_first);
+	tcase_add_test(tc, add_and_drop_keeps_old_key_recorded_until_removed);
+	tcase_add_test(tc, foreign_label_with_same_value_is_never_removed);
+	tcase_add_test(tc, broken_removes_ours_and_deletes_record);
+	tcase_add_test(tc, label_changed_by_someone_else_is_theirs);
+	tcase_add_test(tc, reserved_and_selector_keys_refused);
+	tcase_add_test(tc, python_record_with_other_labels_is_ours);
+	tcase_add_test(tc, missing_statefulset_is_an_error);
+	tcase_add_test(tc, configmap_name);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
