@@ -4,8 +4,8 @@
  * {"command": ..., "exit": N, "tool_calls": N, "kubectl_calls": N,
  *  "kube_writes": N, "relation_bytes": N, "cpu_user_us": N,
  *  "cpu_sys_us": N, "maxrss_kb": N}
- * CPU time and peak memory are this process's own (RUSAGE_SELF), not its
- * children's.
+ * CPU time is this process's own (RUSAGE_SELF), not its children's; peak
+ * memory is the high-water mark of this program image (VmHWM).
  */
 #ifndef SVCMESH_STATS_H
 #define SVCMESH_STATS_H
@@ -21,6 +21,8 @@ struct stats {
 
 extern struct stats stats;
 
+/* Note the CPU already spent when main() starts (not ours). */
+void stats_start(void);
 /* Append the statistics line to $SVCMESH_STATS (best effort). */
 void stats_write(const char *command, int exit_code);
 

@@ -19,6 +19,7 @@ int main(int argc, char **argv)
 	const char *hook = NULL;
 	int rc;
 
+	stats_start();
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "svcmesh-hook");
 	/* A child that exits early must not kill us through a broken pipe. */
 	signal(SIGPIPE, SIG_IGN);
