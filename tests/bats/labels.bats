@@ -1,0 +1,314 @@
+#!/usr/bin/env bats
+# Auto-join label reconciliation, end to end: the built binary, run as the
+# charm's hooks in the Juju simulator, drives the REAL kubectl against the
+# kubesim Kubernetes API test server on 127.0.0.1.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+load '../kubesim/kubesim.bash'
+
+BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"
+JUJUSIM="$BATS_TEST_DIRNAME/../jujusim/jujusim"
+NS=lbl-model
+APP=lbl
+
+setup() {
+	command -v kubectl >/dev/null || skip "kubectl is not installed"
+	kubesim_start
+	kubesim_seed_charm "$APP" "$NS"
+	CHARM="$BATS_TEST_TMPDIR/charm"
+	mkdir -p "$CHARM/hooks"
+	cp "$BIN" "$CHARM/svcmesh-hook"
+	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
+	consumer:
+	  policies:
+	    - {relation: data, endpoints: [{ports: [8080]}]}
+	YAML
+	for h in service-mesh-relation-changed service-mesh-relation-broken leader-elected upgrade-charm; do
+		ln -s ../svcmesh-hook "$CHARM/hooks/$h"
+	done
+	STATE="$BATS_TEST_TMPDIR/state.json"
+	"$JUJUSIM" init "$STATE" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
+	MESH=$("$JUJUSIM" add-relation "$STATE" service-mesh beacon)
+	export SVCMESH_STATS="$BATS_TEST_TMPDIR/stats"
+}
+
+teardown() {
+	kubesim_stop
+}
+
+provider_sends() {
+	"$JUJUSIM" set-data "$STATE" "$MESH" --remote-app "labels=$1" 'mesh_type="istio"'
+}
+
+hook() {
+	"$JUJUSIM" run "$STATE" "$1" --relation "$MESH"
+}
+
+tmpl_labels() {
+	kubesimctl get statefulset "$NS" "$APP" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["spec"]["template"]["metadata"].get("labels"), sort_keys=True))'
+}
+
+svc_labels() {
+	kubesimctl get service "$NS" "$APP" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["metadata"].get("labels"), sort_keys=True))'
+}
+
+record() {
+	kubesimctl get configmap "$NS" "juju-service-mesh-$APP-labels" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["labels"])'
+}
+
+generation() {
+	kubesimctl get statefulset "$NS" "$APP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["generation"])'
+}
+
+last_stat() {
+	tail -n 1 "$SVCMESH_STATS" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+
+AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
+
+@test "join: provider labels land on the pod template and Service, recorded in the ConfigMap" {
+	provider_sends "$AMBIENT"
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
+	run svc_labels
+	assert_output '{"app.kubernetes.io/managed-by": "juju", "app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
+	run record
+	assert_output "$AMBIENT"
+	# get + record + StatefulSet + Service
+	run last_stat kubectl_calls
+	assert_output 4
+	run last_stat kube_writes
+	assert_output 3
+}
+
+@test "steady state: a second run reads once and writes nothing (no pod restart)" {
+	provider_sends "$AMBIENT"
+	hook service-mesh-relation-changed
+	gen=$(generation)
+	kubesimctl clear-requests
+	run hook service-mesh-relation-changed
+	assert_success
+	run kubesim_writes
+	assert_output 0
+	run last_stat kubectl_calls
+	assert_output 1
+	run generation
+	assert_output "$gen"
+	# drift repair hooks are as cheap when nothing drifted
+	run hook leader-elected
+	assert_success
+	run kubesim_writes
+	assert_output 0
+}
+
+@test "provider changes a label value: patched and re-recorded" {
+	provider_sends '{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "wp1"}'
+	hook service-mesh-relation-changed
+	provider_sends '{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "wp2"}'
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "wp2"}'
+	run record
+	assert_output '{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "wp2"}'
+	run last_stat kubectl_calls
+	assert_output 4
+}
+
+@test "provider drops a label: removed from both objects, then from the record" {
+	provider_sends '{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "wp1"}'
+	hook service-mesh-relation-changed
+	provider_sends "$AMBIENT"
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
+	run svc_labels
+	refute_output --partial use-waypoint
+	run record
+	assert_output "$AMBIENT"
+	run last_stat kubectl_calls
+	assert_output 4
+}
+
+@test "relation broken: our labels removed, ConfigMap deleted, foreign labels kept" {
+	provider_sends "$AMBIENT"
+	hook service-mesh-relation-changed
+	kubectl -n "$NS" label statefulset "$APP" team=blue >/dev/null
+	kubectl -n "$NS" patch service "$APP" --type=merge -p '{"metadata":{"labels":{"team":"blue"}}}' >/dev/null
+	run hook service-mesh-relation-broken
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl"}'
+	run svc_labels
+	assert_output '{"app.kubernetes.io/managed-by": "juju", "app.kubernetes.io/name": "lbl", "team": "blue"}'
+	run kubesimctl get configmap "$NS" "juju-service-mesh-$APP-labels"
+	assert_failure
+	# already gone is fine: a retried broken hook succeeds
+	"$JUJUSIM" add-relation "$STATE" service-mesh beacon --id 7 >/dev/null
+	run "$JUJUSIM" run "$STATE" service-mesh-relation-broken --relation 7
+	assert_success
+}
+
+@test "foreign labels on the template are never touched" {
+	kubectl -n "$NS" patch statefulset "$APP" --type=merge \
+		-p '{"spec":{"template":{"metadata":{"labels":{"team":"blue","istio.io/dataplane-mode":"theirs"}}}}}' >/dev/null
+	provider_sends '{"other": "x"}'
+	hook service-mesh-relation-changed
+	provider_sends '{}'
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "theirs", "team": "blue"}'
+}
+
+@test "reserved and selector labels are refused with an ERROR, the rest applied" {
+	provider_sends '{"app.kubernetes.io/name": "evil", "controller-revision-hash": "x", "istio.io/dataplane-mode": "ambient"}'
+	run hook service-mesh-relation-changed
+	assert_success
+	assert_output --partial "refusing mesh label app.kubernetes.io/name: it is a reserved key"
+	run "$JUJUSIM" log "$STATE"
+	assert_output --partial "ERROR"
+	assert_output --partial "controller-revision-hash"
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
+}
+
+@test "labels with invalid Kubernetes syntax are skipped with a warning" {
+	provider_sends '{"bad key!": "x", "ok": "has space", "good": "yes"}'
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "good": "yes"}'
+	run "$JUJUSIM" log "$STATE"
+	assert_output --partial "skipping label 'bad key!'"
+}
+
+@test "non-leader makes no Kubernetes call at all" {
+	"$JUJUSIM" set-leader "$STATE" false
+	provider_sends "$AMBIENT"
+	run hook service-mesh-relation-changed
+	assert_success
+	run kubesimctl requests --count
+	assert_output 0
+	run last_stat kubectl_calls
+	assert_output 0
+}
+
+@test "auto-join false makes no kubectl call" {
+	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
+	consumer:
+	  auto-join: false
+	YAML
+	provider_sends "$AMBIENT"
+	run hook service-mesh-relation-changed
+	assert_success
+	run hook service-mesh-relation-broken
+	assert_success
+	run kubesimctl requests --count
+	assert_output 0
+}
+
+@test "a ConfigMap left by the Python library: its labels are ours to replace" {
+	kubectl -n "$NS" patch statefulset "$APP" --type=merge \
+		-p '{"spec":{"template":{"metadata":{"labels":{"istio.io/use-waypoint":"old-wp"}}}}}' >/dev/null
+	kubectl -n "$NS" create configmap "juju-service-mesh-$APP-labels" \
+		--from-literal=labels='{"istio.io/use-waypoint": "old-wp"}' >/dev/null
+	provider_sends "$AMBIENT"
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
+	run record
+	assert_output "$AMBIENT"
+}
+
+@test "a fault at each write step fails the hook; the retry converges to a clean run's state" {
+	for step in "POST configmaps" "PATCH statefulsets" "PATCH services"; do
+		method=${step% *} path=${step#* }
+		kubesimctl reset >/dev/null 2>&1 || true
+		kubesim_seed_charm "$APP" "$NS"
+		provider_sends '{"istio.io/dataplane-mode": "ambient", "x": "1"}'
+		kubesimctl fault --method "$method" --path "$path" --status 500 --message "injected" --times 1 >/dev/null
+		run hook service-mesh-relation-changed
+		assert_failure 1
+		assert_output --partial "injected"
+		run hook service-mesh-relation-changed
+		assert_success
+		run tmpl_labels
+		assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient", "x": "1"}'
+		run svc_labels
+		assert_output '{"app.kubernetes.io/managed-by": "juju", "app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient", "x": "1"}'
+		run record
+		assert_output '{"istio.io/dataplane-mode": "ambient", "x": "1"}'
+	done
+}
+
+@test "a fault while dropping a label: the retry still removes it and forgets it" {
+	provider_sends '{"istio.io/dataplane-mode": "ambient", "x": "1"}'
+	hook service-mesh-relation-changed
+	provider_sends "$AMBIENT"
+	for target in statefulsets services configmaps; do
+		kubesimctl fault --method PATCH --path "$target" --status 409 --reason Conflict --message "injected conflict" --times 1 >/dev/null
+		run hook service-mesh-relation-changed
+		assert_failure 1
+	done
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
+	run svc_labels
+	refute_output --partial '"x"'
+	run record
+	assert_output "$AMBIENT"
+}
+
+@test "a hung API server: kubectl is killed at the deadline and the hook fails naming it" {
+	provider_sends "$AMBIENT"
+	kubesimctl fault --method GET --path statefulsets --delay 30 --status 200 --times 1 >/dev/null
+	start=$SECONDS
+	run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env SVCMESH_KUBECTL_TIMEOUT=2
+	assert_failure 1
+	assert_output --partial "kubectl"
+	[ $((SECONDS - start)) -lt 15 ]
+}
+
+@test "plan-labels prints the change and writes nothing; reconcile-labels does it" {
+	provider_sends "$AMBIENT"
+	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" plan-labels
+	assert_success
+	assert_line "StatefulSet lbl (pod template): set istio.io/dataplane-mode=ambient"
+	assert_line "Service lbl: set istio.io/dataplane-mode=ambient"
+	assert_line 'ConfigMap juju-service-mesh-lbl-labels: create with data.labels={"istio.io/dataplane-mode": "ambient"}'
+	run kubesim_writes
+	assert_output 0
+	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" reconcile-labels
+	assert_success
+	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" plan-labels
+	assert_line "StatefulSet lbl (pod template): no change"
+	assert_line "ConfigMap juju-service-mesh-lbl-labels: no change"
+}
+
+@test "every kubectl version here joins and reaches the steady state" {
+	found=0
+	for k in /usr/lib/google-cloud-sdk/bin/kubectl.1.*; do
+		[ -x "$k" ] || continue
+		found=1
+		kubesimctl reset >/dev/null 2>&1 || true
+		kubesim_seed_charm "$APP" "$NS"
+		provider_sends "$AMBIENT"
+		run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env "SVCMESH_KUBECTL=$k"
+		assert_success
+		run tmpl_labels
+		assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
+		kubesimctl clear-requests
+		run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env "SVCMESH_KUBECTL=$k"
+		assert_success
+		run kubesim_writes
+		assert_output 0
+	done
+	[ "$found" = 1 ] || skip "no versioned kubectl binaries here"
+}
