@@ -58,7 +58,12 @@ BIN := $(BUILD)/svcmesh-hook
 UNIT_SRC := $(wildcard tests/unit/check_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit bats demo bench fuzz install uninstall clean
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+
+.PHONY: all check unit bats demo bench fuzz fuzz-build install uninstall clean
 all: $(BIN)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -89,6 +94,28 @@ check: unit bats
 
 demo: $(BIN)
 	@SVCMESH_BIN=$(CURDIR)/$(BIN) tests/demo/run-demo
+
+# libFuzzer harnesses: built with clang straight from the sources (not the
+# archive) so that coverage instrumentation reaches every module.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Iinclude \
+		$(shell $(PKG_CONFIG) --cflags $(DEPS_PC)) -DSVCMESH_VERSION='"fuzz"' \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(LIB_SRC) $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Each harness runs FUZZ_SECONDS on its committed seeds (tests/fuzz/corpus/NAME);
+# new inputs go to build/fuzz/corpus-NAME, crashes to build/fuzz/.
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$${f##*/}; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		echo "== $$n ($(FUZZ_SECONDS) s)"; rc=0; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$n- \
+			$(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n > $(BUILD)/fuzz/$$n.log 2>&1 || rc=$$?; \
+		grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" $(BUILD)/fuzz/$$n.log || true; \
+		if [ $$rc -ne 0 ]; then echo "$$n: fuzzer found a problem (exit $$rc), see $(BUILD)/fuzz/$$n.log"; exit 1; fi; \
+	done
 
 bench: $(BIN)
 	@SVCMESH_BIN=$(CURDIR)/$(BIN) tests/bench/run-bench
