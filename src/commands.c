@@ -3,12 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charmcheck.h"
 #include "commands.h"
 #include "consumer.h"
 #include "json.h"
 #include "jujuc.h"
 #include "labels.h"
+#include "linkhooks.h"
 #include "log.h"
+#include "status.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -69,6 +72,9 @@ static const struct entry table[] = {
 	{ SUBCOMMAND, "enabled", ROLE_NONE, 0, cmd_enabled, "", "print true if the charm has a mesh relation, else false" },
 	{ SUBCOMMAND, "reconcile-labels", ROLE_NONE, 0, cmd_reconcile_labels, "", "put the provider's mesh labels on the StatefulSet and Service now (leader)" },
 	{ SUBCOMMAND, "plan-labels", ROLE_NONE, 0, cmd_plan_labels, "", "print what reconcile-labels would change (changes nothing)" },
+	{ SUBCOMMAND, "status", ROLE_NONE, 0, status_cmd, "[--output text|json]", "show what svcmesh-hook sees and did (inside juju exec)" },
+	{ SUBCOMMAND, "check-config", ROLE_NONE, 0, check_config_cmd, "[CHARM_DIR]", "check service-mesh.yaml against the charm's metadata and hooks" },
+	{ SUBCOMMAND, "link-hooks", ROLE_NONE, 0, link_hooks_cmd, "[--dry-run] [--force] [--target PATH] [CHARM_DIR]", "create the hooks/ symlinks this config needs" },
 	{ SUBCOMMAND, "list-hooks", ROLE_NONE, 0, cmd_list_hooks, "", "print the hook names this config handles" },
 	{ SUBCOMMAND, "help", ROLE_NONE, 0, cmd_help, "[COMMAND]", "show help" },
 	{ SUBCOMMAND, "version", ROLE_NONE, 0, cmd_version, "", "print the version" },

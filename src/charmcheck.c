@@ -1,0 +1,422 @@
+/* charmcheck.c - check-config: service-mesh.yaml against the charm's
+ * metadata and hooks; see charmcheck.h.
+ *
+ * The metadata file is read through yamltree.h (libyaml stays there).
+ * service-mesh.yaml is loaded twice: once by config_load() for its
+ * meaning, once as a bare tree so that a finding can point at the exact
+ * node that names an endpoint.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "charmcheck.h"
+#include "commands.h"
+#include "config.h"
+#include "jujuc.h"
+#include "kvlist.h"
+#include "strbuf.h"
+#include "util.h"
+#include "yamltree.h"
+
+/* The three sections of charm metadata that declare endpoints. */
+static const char *const sections[] = { "requires", "provides", "peers" };
+
+struct endpoint {
+	const char *name;
+	const char *section;
+	const struct ynode *key;     /* the endpoint's key in the metadata */
+	const struct ynode *iface;   /* its interface scalar, NULL if none */
+};
+
+struct checker {
+	struct charm_check *res;
+	const char *smfile;          /* service-mesh.yaml path, as in messages */
+	const char *metafile;
+	const struct ynode *smroot;  /* tree of service-mesh.yaml (may be NULL) */
+	struct endpoint *eps;
+	size_t neps, alloc;
+};
+
+char *charm_path(const char *dir, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (dir && *dir) {
+		strbuf_addstr(&sb, dir);
+		while (sb.len > 1 && sb.buf[sb.len - 1] == '/')
+			strbuf_setlen(&sb, sb.len - 1);
+		if (sb.buf[sb.len - 1] != '/')
+			strbuf_addch(&sb, '/');
+	}
+	strbuf_addstr(&sb, name);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void finding(struct checker *ck, const char *file, const struct ynode *at,
+		    const char *fmt, ...) PRINTF_LIKE(4, 5);
+static void finding(struct checker *ck, const char *file, const struct ynode *at,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (at)
+		strbuf_addf(&ck->res->out, "%s:%d:%d: ", file, at->line, at->col);
+	else
+		strbuf_addf(&ck->res->out, "%s: ", file);
+	va_start(ap, fmt);
+	strbuf_vaddf(&ck->res->out, fmt, ap);
+	va_end(ap);
+	strbuf_addch(&ck->res->out, '\n');
+	ck->res->errors++;
+}
+
+/* Append config_load()/yaml_load_file() lines: each one is an error. */
+static void add_lines(struct charm_check *res, const struct strbuf *lines)
+{
+	strbuf_add(&res->out, lines->buf, lines->len);
+	for (size_t i = 0; i < lines->len; i++)
+		if (lines->buf[i] == '\n')
+			res->errors++;
+}
+
+static const struct ypair *ymap_find(const struct ynode *map, const char *key)
+{
+	for (size_t i = 0; map && map->type == Y_MAP && i < map->n; i++)
+		if (!strcmp(map->pairs[i].key->value, key))
+			return &map->pairs[i];
+	return NULL;
+}
+
+static const struct endpoint *find_endpoint(const struct checker *ck, const char *name)
+{
+	for (size_t i = 0; i < ck->neps; i++)
+		if (!strcmp(ck->eps[i].name, name))
+			return &ck->eps[i];
+	return NULL;
+}
+
+/* Collect the endpoints of one section, reporting badly shaped entries. */
+static void read_section(struct checker *ck, const char *section, const struct ypair *sp)
+{
+	const struct ynode *v = sp->value;
+
+	if (ynode_is_null(v))
+		return;
+	if (v->type != Y_MAP) {
+		finding(ck, ck->metafile, v, "%s: expected a mapping of endpoints, got %s", section,
+			ynode_kind(v));
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *key = v->pairs[i].key, *ev = v->pairs[i].value;
+		const struct endpoint *dup = find_endpoint(ck, key->value);
+		const struct ypair *ip;
+		struct endpoint *e;
+
+		if (dup) {
+			finding(ck, ck->metafile, key, "%s.%s: endpoint '%s' is also declared under %s (%d:%d)",
+				section, key->value, key->value, dup->section, dup->key->line, dup->key->col);
+			continue;
+		}
+		ALLOC_GROW(ck->eps, ck->neps + 1, ck->alloc);
+		e = &ck->eps[ck->neps++];
+		e->name = key->value;
+		e->section = section;
+		e->key = key;
+		e->iface = NULL;
+		if (ev->type == Y_SCALAR && !ynode_is_nonstring(ev)) {
+			e->iface = ev;  /* "name: interface" shorthand */
+		} else if (ev->type != Y_MAP) {
+			finding(ck, ck->metafile, ev, "%s.%s: expected a mapping, got %s", section,
+				key->value, ynode_kind(ev));
+		} else if ((ip = ymap_find(ev, "interface")) != NULL) {
+			if (ip->value->type == Y_SCALAR && !ynode_is_nonstring(ip->value))
+				e->iface = ip->value;
+			else
+				finding(ck, ck->metafile, ip->value, "%s.%s.interface: expected a string, got %s",
+					section, key->value, ynode_kind(ip->value));
+		}
+	}
+}
+
+static int read_metadata(struct checker *ck, struct ynode **root)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (yaml_load_file(ck->metafile, root, &err) < 0) {
+		add_lines(ck->res, &err);
+		strbuf_release(&err);
+		return -1;
+	}
+	strbuf_release(&err);
+	if (!*root || ynode_is_null(*root)) {
+		finding(ck, ck->metafile, NULL, "empty file: no endpoints declared");
+		return -1;
+	}
+	if ((*root)->type != Y_MAP) {
+		finding(ck, ck->metafile, *root, "expected a mapping at the top level, got %s",
+			ynode_kind(*root));
+		return -1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+		const struct ypair *sp = ymap_find(*root, sections[i]);
+		if (sp)
+			read_section(ck, sections[i], sp);
+	}
+	return 0;
+}
+
+/* The service-mesh.yaml node behind a consumer/provider key: the value
+ * when the key is written, else the section's key (the default applies). */
+static const struct ynode *sm_node(const struct checker *ck, const char *section, const char *key,
+				   int *is_default)
+{
+	const struct ypair *sp = ymap_find(ck->smroot, section), *kp;
+	static const struct ynode nowhere = { .type = Y_SCALAR, .line = 1, .col = 1 };
+
+	*is_default = 0;
+	if (sp && (kp = ymap_find(sp->value, key)) != NULL)
+		return kp->value;
+	*is_default = 1;
+	return sp ? sp->key : &nowhere;
+}
+
+/* One endpoint to which service-mesh.yaml gives a role. */
+static void check_role(struct checker *ck, const char *section, const char *key, const char *name,
+		       const char *want_section, const char *want_iface, const char *what)
+{
+	const struct endpoint *e = find_endpoint(ck, name);
+	int is_default;
+	const struct ynode *at = sm_node(ck, section, key, &is_default);
+
+	if (!e) {
+		finding(ck, ck->smfile, at, "%s.%s%s: no endpoint '%s' in %s: declare it under %s with interface %s",
+			section, key, is_default ? " (default)" : "", name, ck->metafile, want_section, want_iface);
+		return;
+	}
+	if (strcmp(e->section, want_section))
+		finding(ck, ck->metafile, e->key, "%s.%s: %s must be under %s, not %s", e->section, name, what,
+			want_section, e->section);
+	if (!e->iface)
+		finding(ck, ck->metafile, e->key, "%s.%s: no interface; %s needs interface %s", e->section,
+			name, what, want_iface);
+	else if (strcmp(e->iface->value, want_iface))
+		finding(ck, ck->metafile, e->iface, "%s.%s.interface: '%s' is not %s (%s)", e->section, name,
+			e->iface->value, want_iface, what);
+}
+
+static void check_policies(struct checker *ck, const struct cfg_consumer *c)
+{
+	const struct ypair *cp = ymap_find(ck->smroot, "consumer");
+	const struct ypair *pp = cp ? ymap_find(cp->value, "policies") : NULL;
+
+	for (size_t i = 0; i < c->npolicies; i++) {
+		const struct cfg_policy *p = &c->policies[i];
+		const struct ynode *at = NULL;
+		struct ynode fallback;
+
+		if (find_endpoint(ck, p->relation))
+			continue;
+		if (pp && pp->value->type == Y_SEQ && i < pp->value->n) {
+			const struct ypair *rp = ymap_find(pp->value->items[i], "relation");
+			if (rp)
+				at = rp->value;
+		}
+		if (!at) {
+			memset(&fallback, 0, sizeof(fallback));
+			fallback.line = p->line;
+			fallback.col = p->col;
+			at = &fallback;
+		}
+		finding(ck, ck->smfile, at,
+			"consumer.policies[%zu].relation: no endpoint '%s' in %s (requires, provides or peers)", i,
+			p->relation, ck->metafile);
+	}
+}
+
+/* Hooks the config needs that Juju could not run (no dispatch, no file). */
+static void check_hooks(struct checker *ck, const char *dir, const struct mesh_config *cfg)
+{
+	struct strlist names = STRLIST_INIT;
+	char *dispatch = charm_path(dir, "dispatch"), *hooks = charm_path(dir, "hooks");
+	struct stat st;
+
+	hook_names(cfg, &names);
+	if (!names.n || lstat(dispatch, &st) == 0) {
+		/* nothing needed, or Juju runs dispatch for every event */
+	} else if (stat(hooks, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		strbuf_addf(&ck->res->out,
+			    "%s: warning: no hooks directory and no dispatch file: Juju will never run svcmesh-hook (svcmesh-hook link-hooks creates the %zu hook%s)\n",
+			    hooks, names.n, names.n == 1 ? "" : "s");
+		ck->res->warnings++;
+	} else {
+		for (size_t i = 0; i < names.n; i++) {
+			char *path = charm_path(hooks, names.items[i]);
+
+			if (lstat(path, &st) < 0) {
+				strbuf_addf(&ck->res->out,
+					    "%s: warning: missing (and no dispatch file): Juju will not run svcmesh-hook for this event (svcmesh-hook link-hooks creates it)\n",
+					    path);
+				ck->res->warnings++;
+			}
+			free(path);
+		}
+	}
+	free(dispatch);
+	free(hooks);
+	strlist_release(&names);
+}
+
+static char *find_metafile(const char *dir)
+{
+	static const char *const names[] = { "metadata.yaml", "charmcraft.yaml" };
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char *p = charm_path(dir, names[i]);
+		if (stat(p, &st) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+int charm_check(const char *charm_dir, const char *config_path, struct charm_check *res)
+{
+	struct checker ck;
+	struct mesh_config cfg;
+	struct strbuf err = STRBUF_INIT;
+	struct ynode *meta = NULL, *smroot = NULL;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.res = res;
+	ck.smfile = config_path;
+	if (config_load(config_path, &cfg, &err) < 0) {
+		add_lines(res, &err);
+		strbuf_release(&err);
+		config_release(&cfg);
+		return res->errors;
+	}
+	strbuf_reset(&err);
+	/* config_load() read it fine, so this cannot fail in earnest */
+	if (yaml_load_file(config_path, &smroot, &err) < 0)
+		smroot = NULL;
+	strbuf_release(&err);
+	ck.smroot = smroot;
+
+	res->metafile = find_metafile(charm_dir);
+	if (!res->metafile) {
+		char *p = charm_path(charm_dir, "metadata.yaml");
+		finding(&ck, p, NULL, "cannot read: %s (nor charmcraft.yaml)", strerror(ENOENT));
+		free(p);
+	} else {
+		ck.metafile = res->metafile;
+		if (read_metadata(&ck, &meta) == 0) {
+			const struct cfg_consumer *c = cfg.consumer;
+			const struct cfg_provider *p = cfg.provider;
+
+			if (c) {
+				check_policies(&ck, c);
+				check_role(&ck, "consumer", "mesh-relation", c->mesh_relation, "requires",
+					   "service_mesh", "the consumer's mesh endpoint");
+				check_role(&ck, "consumer", "cross-model-mesh-requires", c->cmr_requires,
+					   "requires", "cross_model_mesh",
+					   "the consumer's cross-model-mesh-requires endpoint");
+				check_role(&ck, "consumer", "cross-model-mesh-provides", c->cmr_provides,
+					   "provides", "cross_model_mesh",
+					   "the consumer's cross-model-mesh-provides endpoint");
+			}
+			if (p)
+				check_role(&ck, "provider", "mesh-relation", p->mesh_relation, "provides",
+					   "service_mesh", "the provider's mesh endpoint");
+		}
+	}
+	check_hooks(&ck, charm_dir, &cfg);
+	free(ck.eps);
+	ynode_free(meta);
+	ynode_free(smroot);
+	config_release(&cfg);
+	return res->errors;
+}
+
+void charm_check_release(struct charm_check *res)
+{
+	strbuf_release(&res->out);
+	free(res->metafile);
+	res->metafile = NULL;
+	res->errors = res->warnings = 0;
+}
+
+/* ---- the command ---- */
+
+const char *charm_dir_default(const char *dir_arg)
+{
+	const char *d;
+
+	if (dir_arg && *dir_arg)
+		return dir_arg;
+	d = juju_env()->charm_dir;
+	return d ? d : ".";
+}
+
+char *charm_config_path(const struct cmd_ctx *ctx, const char *dir_arg)
+{
+	const char *env = getenv("SVCMESH_CONFIG");
+	char *def, *ret;
+
+	/* what commands_main() puts there when --config is not given */
+	if (env && *env)
+		def = xstrdup(env);
+	else
+		def = charm_path(charm_dir_default(NULL), "service-mesh.yaml");
+	if (dir_arg && *dir_arg && !strcmp(def, ctx->config_path))
+		ret = charm_path(dir_arg, "service-mesh.yaml");
+	else
+		ret = xstrdup(ctx->config_path);
+	free(def);
+	return ret;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+int check_config_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct charm_check res = CHARM_CHECK_INIT;
+	const char *dir_arg = NULL, *dir;
+	char *config;
+	int rc;
+
+	for (int i = 0; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1]) {
+			error("check-config: unknown option %s (usage: svcmesh-hook check-config [CHARM_DIR])", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (dir_arg) {
+			error("check-config takes one CHARM_DIR at most");
+			return EXIT_USAGE;
+		}
+		dir_arg = argv[i];
+	}
+	dir = charm_dir_default(dir_arg);
+	config = charm_config_path(ctx, dir_arg);
+	charm_check(dir, config, &res);
+	fputs(res.out.buf, stdout);
+	if (!res.errors) {
+		printf("%s: %s and %s agree", dir, base_name(config), base_name(res.metafile));
+		if (res.warnings)
+			printf(" (%d warning%s)", res.warnings, res.warnings == 1 ? "" : "s");
+		putchar('\n');
+	}
+	rc = res.errors ? EXIT_USAGE : EXIT_OK;
+	charm_check_release(&res);
+	free(config);
+	return rc;
+}

@@ -1,0 +1,624 @@
+/* status.c - the operator's view of one unit; see status.h.
+ *
+ * Every fact is recorded twice as it is learnt, once in the JSON object
+ * and once as a line of text, so the two outputs cannot disagree.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "consumer.h"
+#include "json.h"
+#include "jujuc.h"
+#include "kube.h"
+#include "kvlist.h"
+#include "labels.h"
+#include "log.h"
+#include "policy.h"
+#include "provider.h"
+#include "status.h"
+#include "strbuf.h"
+#include "util.h"
+
+#define NOT_LEADER "unknown (only the leader can read it)"
+
+static void line(struct strbuf *t, int indent, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static void line(struct strbuf *t, int indent, const char *fmt, ...)
+{
+	va_list ap;
+
+	for (int i = 0; i < indent; i++)
+		strbuf_addstr(t, "  ");
+	va_start(ap, fmt);
+	strbuf_vaddf(t, fmt, ap);
+	va_end(ap);
+	strbuf_addch(t, '\n');
+}
+
+static struct json *labels_json(const struct kvlist *l)
+{
+	struct json *o = json_object();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_set(o, l->items[i].key, json_string(l->items[i].value));
+	return o;
+}
+
+/* "k=v, k2=v2" or "(none)". */
+static void labels_text(struct strbuf *sb, const struct kvlist *l)
+{
+	if (!l->n)
+		strbuf_addstr(sb, "(none)");
+	for (size_t i = 0; i < l->n; i++)
+		strbuf_addf(sb, "%s%s=%s", i ? ", " : "", l->items[i].key, l->items[i].value);
+}
+
+/* ---- stderr capture, so that a kubectl failure lands in its section ---- */
+
+struct capture {
+	FILE *tmp;
+	int saved;
+};
+
+static int capture_begin(struct capture *c)
+{
+	fflush(stderr);
+	c->tmp = tmpfile();
+	c->saved = c->tmp ? dup(2) : -1;
+	if (c->saved < 0 || dup2(fileno(c->tmp), 2) < 0) {
+		if (c->saved >= 0)
+			close(c->saved);
+		if (c->tmp)
+			fclose(c->tmp);
+		c->tmp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Restore stderr; error lines go to msg (prefix dropped), the rest
+ * (--verbose log lines) back to stderr. */
+static void capture_end(struct capture *c, struct strbuf *msg)
+{
+	static const char prefix[] = "svcmesh-hook: error: ";
+	char buf[4096];
+	struct strbuf all = STRBUF_INIT;
+	size_t n;
+	char *p, *nl;
+
+	if (!c->tmp)
+		return;
+	fflush(stderr);
+	dup2(c->saved, 2);
+	close(c->saved);
+	rewind(c->tmp);
+	while ((n = fread(buf, 1, sizeof(buf), c->tmp)) > 0)
+		strbuf_add(&all, buf, n);
+	fclose(c->tmp);
+	for (p = all.buf; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len >= sizeof(prefix) - 1 && !strncmp(p, prefix, sizeof(prefix) - 1)) {
+			if (msg->len)
+				strbuf_addstr(msg, "; ");
+			strbuf_add(msg, p + sizeof(prefix) - 1, len - (sizeof(prefix) - 1));
+		} else if (len && msg->len && strncmp(p, "svcmesh-hook: ", 14) != 0) {
+			/* continuation of a multi-line error message */
+			strbuf_addch(msg, '\n');
+			strbuf_add(msg, p, len);
+		} else if (len) {
+			fprintf(stderr, "%.*s\n", (int)len, p);
+		}
+	}
+	strbuf_release(&all);
+}
+
+/* ---- consumer ---- */
+
+struct cmr_map {
+	struct cmr_entry *e;
+	size_t n, alloc;
+};
+
+static void cmr_map_release(struct cmr_map *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free((void *)m->e[i].app_name);
+		free((void *)m->e[i].model);
+	}
+	free(m->e);
+	memset(m, 0, sizeof(*m));
+}
+
+static const struct cmr_entry *cmr_find(const struct cmr_map *m, const char *alias)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->e[i].alias, alias))
+			return &m->e[i];
+	return NULL;
+}
+
+static int mesh_relations(const struct cfg_consumer *c, struct json *o, struct strbuf *t)
+{
+	const struct strlist *ids;
+	struct json *arr = json_array();
+
+	json_set(o, "mesh_relations", arr);
+	if (juju_relation_ids(c->mesh_relation, &ids) < 0)
+		return -1;
+	if (!ids->n)
+		line(t, 1, "mesh relation:  none (%s is not related: not on the mesh)", c->mesh_relation);
+	for (size_t i = 0; i < ids->n; i++) {
+		const char *app;
+		struct json *r;
+
+		if (juju_relation_app(ids->items[i], &app) < 0)
+			return -1;
+		r = json_object();
+		json_set(r, "id", json_string(ids->items[i]));
+		json_set(r, "remote_app", json_string(app));
+		json_append(arr, r);
+		line(t, 1, "mesh relation:  %s -> %s", ids->items[i], app);
+	}
+	return 0;
+}
+
+static int cmr_peers(const struct cfg_consumer *c, struct cmr_map *map, struct json *o, struct strbuf *t)
+{
+	const struct strlist *ids;
+	struct json *arr = json_array();
+
+	json_set(o, "cross_model_peers", arr);
+	if (juju_relation_ids(c->cmr_provides, &ids) < 0)
+		return -1;
+	if (ids->n)
+		line(t, 1, "cross-model peers (%s):", c->cmr_provides);
+	for (size_t i = 0; i < ids->n; i++) {
+		const char *relid = ids->items[i], *alias, *text;
+		const struct kvlist *bag;
+		struct strbuf why = STRBUF_INIT;
+		char *app, *model;
+		struct json *r;
+
+		if (juju_relation_app(relid, &alias) < 0 || juju_relation_get_app(relid, alias, &bag) < 0)
+			return -1;
+		r = json_object();
+		json_set(r, "id", json_string(relid));
+		json_set(r, "alias", json_string(alias));
+		text = kvlist_get(bag, "cmr_data");
+		if (!text) {
+			json_set(r, "cmr_data", json_null());
+			line(t, 2, "%s: %s has not sent cmr_data yet (treated as in-model)", relid, alias);
+		} else if (cmr_data_parse(text, &app, &model, &why) < 0) {
+			json_set(r, "cmr_data", json_null());
+			json_set(r, "error", json_string(why.buf));
+			line(t, 2, "%s: %s sent unusable cmr_data: %s", relid, alias, why.buf);
+		} else {
+			struct json *d = json_object();
+			json_set(d, "app_name", json_string(app));
+			json_set(d, "juju_model_name", json_string(model));
+			json_set(r, "cmr_data", d);
+			line(t, 2, "%s: %s is %s in model %s", relid, alias, app, model);
+			ALLOC_GROW(map->e, map->n + 1, map->alloc);
+			map->e[map->n].alias = alias;
+			map->e[map->n].app_name = app;
+			map->e[map->n].model = model;
+			map->n++;
+		}
+		strbuf_release(&why);
+		json_append(arr, r);
+	}
+	return 0;
+}
+
+static int policy_relations(const struct cfg_consumer *c, const struct cmr_map *map, struct json *o,
+			    struct strbuf *t)
+{
+	struct strlist seen = STRLIST_INIT;
+	struct json *arr = json_array();
+	int ret = 0, any = 0;
+
+	json_set(o, "relations", arr);
+	for (size_t p = 0; p < c->npolicies && ret == 0; p++) {
+		const char *ep = c->policies[p].relation;
+		const struct strlist *ids;
+
+		if (strlist_has(&seen, ep))
+			continue;
+		strlist_add(&seen, ep);
+		if (juju_relation_ids(ep, &ids) < 0) {
+			ret = -1;
+			break;
+		}
+		for (size_t i = 0; i < ids->n; i++) {
+			const struct cmr_entry *x;
+			const char *app;
+			struct json *r;
+
+			if (juju_relation_app(ids->items[i], &app) < 0) {
+				ret = -1;
+				break;
+			}
+			if (!any++)
+				line(t, 1, "relations its policies consider:");
+			r = json_object();
+			json_set(r, "id", json_string(ids->items[i]));
+			json_set(r, "endpoint", json_string(ep));
+			json_set(r, "remote_app", json_string(app));
+			x = cmr_find(map, app);
+			if (x) {
+				struct json *d = json_object();
+				json_set(d, "app_name", json_string(x->app_name));
+				json_set(d, "juju_model_name", json_string(x->model));
+				json_set(r, "cross_model", d);
+				line(t, 2, "%s -> %s (cross-model: %s in model %s)", ids->items[i], app, x->app_name,
+				     x->model);
+			} else {
+				json_set(r, "cross_model", json_null());
+				line(t, 2, "%s -> %s", ids->items[i], app);
+			}
+			json_append(arr, r);
+		}
+	}
+	if (ret == 0 && !any && c->npolicies)
+		line(t, 1, "relations its policies consider: none yet");
+	strlist_release(&seen);
+	return ret;
+}
+
+static int policies(const struct cfg_consumer *c, int leader, struct json *o, struct strbuf *t)
+{
+	const struct juju_env *e = juju_env();
+	struct policy_list pl = POLICY_LIST_INIT;
+	struct strbuf text = STRBUF_INIT;
+	const struct strlist *mesh;
+	struct json *po = json_object(), *pub = json_array();
+	int ret = 0;
+
+	json_set(o, "policies", po);
+	if (juju_relation_ids(c->mesh_relation, &mesh) < 0 || consumer_compute(c, &pl) < 0) {
+		json_free(pub);
+		return -1;
+	}
+	policy_list_emit(&text, &pl);
+	json_set(po, "computed", json_int((long long)pl.n));
+	json_set(po, "published", pub);
+	line(t, 1, "policies:       %zu computed (from %zu declared)", pl.n, c->npolicies);
+	if (!mesh->n)
+		line(t, 2, "published: nowhere (no %s relation)", c->mesh_relation);
+	for (size_t i = 0; i < mesh->n; i++) {
+		const char *state = NOT_LEADER, *old;
+		const struct kvlist *own;
+		struct json *r;
+
+		if (leader) {
+			if (juju_relation_get_app(mesh->items[i], e->app, &own) < 0) {
+				ret = -1;
+				break;
+			}
+			old = kvlist_get(own, "policies");
+			state = !old ? "not published" : strcmp(old, text.buf) ? "out of sync" : "in sync";
+		}
+		r = json_object();
+		json_set(r, "relation", json_string(mesh->items[i]));
+		json_set(r, "state", json_string(leader ? state : "unknown"));
+		json_append(pub, r);
+		line(t, 2, "%s: published: %s", mesh->items[i], state);
+	}
+	strbuf_release(&text);
+	policy_list_release(&pl);
+	return ret;
+}
+
+static const struct json *find_object(const struct json *items, const char *kind, const char *name)
+{
+	for (size_t i = 0; items && items->type == JSON_ARRAY && i < items->u.arr.n; i++) {
+		const struct json *obj = items->u.arr.items[i];
+		const struct json *k = json_get(obj, "kind"), *n = json_get(json_get(obj, "metadata"), "name");
+
+		if (k && k->type == JSON_STRING && !strcmp(k->u.s, kind) && n && n->type == JSON_STRING &&
+		    !strcmp(n->u.s, name))
+			return obj;
+	}
+	return NULL;
+}
+
+static void string_labels(const struct json *l, struct kvlist *out)
+{
+	for (size_t i = 0; l && l->type == JSON_OBJECT && i < l->u.obj.n; i++)
+		if (l->u.obj.m[i].value->type == JSON_STRING)
+			kvlist_set(out, l->u.obj.m[i].key, l->u.obj.m[i].value->u.s);
+}
+
+/* Wanted vs present on one object. */
+static void object_labels(const char *what, const struct json *labels, const struct label_change *ch,
+			  struct json *o, const char *key, struct strbuf *t)
+{
+	struct kvlist present = KVLIST_INIT;
+	struct json *r = json_object(), *rm = json_array();
+	struct strbuf sb = STRBUF_INIT;
+
+	string_labels(labels, &present);
+	json_set(r, "present", labels_json(&present));
+	json_set(r, "set", labels_json(&ch->set));
+	for (size_t i = 0; i < ch->remove.n; i++)
+		json_append(rm, json_string(ch->remove.items[i]));
+	json_set(r, "remove", rm);
+	json_set(r, "in_sync", json_bool(!ch->needed));
+	json_set(o, key, r);
+	if (!ch->needed) {
+		line(t, 2, "%s: in sync", what);
+	} else {
+		for (size_t i = 0; i < ch->set.n; i++)
+			strbuf_addf(&sb, "%sset %s=%s", sb.len ? ", " : "", ch->set.items[i].key,
+				    ch->set.items[i].value);
+		for (size_t i = 0; i < ch->remove.n; i++)
+			strbuf_addf(&sb, "%sremove %s", sb.len ? ", " : "", ch->remove.items[i]);
+		line(t, 2, "%s: out of sync (needs: %s)", what, sb.buf);
+	}
+	strbuf_release(&sb);
+	kvlist_release(&present);
+}
+
+/* A multi-line error on one screen: its first and last lines. */
+static void error_lines(struct strbuf *t, const char *msg)
+{
+	const char *nl = strchr(msg, '\n'), *last = strrchr(msg, '\n');
+
+	if (!nl) {
+		line(t, 2, "error: %s", msg);
+		return;
+	}
+	line(t, 2, "error: %.*s", (int)(nl - msg), msg);
+	if (last != nl)
+		line(t, 3, "...");
+	line(t, 3, "%s", last + 1);
+}
+
+static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf *t)
+{
+	const struct juju_env *e = juju_env();
+	struct json *aj = json_object(), *items = NULL;
+	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT, msg = STRBUF_INIT;
+	struct label_plan plan;
+	struct capture cap;
+	const char *names[3];
+	char *cm_name = labels_configmap_name(e->app);
+	int ok, captured;
+
+	memset(&plan, 0, sizeof(plan));
+	json_set(o, "auto_join", aj);
+	json_set(aj, "wanted", labels_json(wanted));
+	line(t, 1, "auto-join labels:");
+	labels_text(&msg, wanted);
+	line(t, 2, "wanted: %s", msg.buf);
+	strbuf_reset(&msg);
+	strbuf_addf(&sts, "statefulset/%s", e->app);
+	strbuf_addf(&svc, "service/%s", e->app);
+	strbuf_addf(&cm, "configmap/%s", cm_name);
+	names[0] = sts.buf;
+	names[1] = svc.buf;
+	names[2] = cm.buf;
+	captured = capture_begin(&cap) == 0;
+	ok = kube_get(e->model, names, 3, &items) == 0 && labels_plan(e->app, items, wanted, 0, &plan) == 0;
+	if (captured)
+		capture_end(&cap, &msg);
+	if (!ok) {
+		if (!msg.len)
+			strbuf_addstr(&msg, "kubectl failed (see the error above)");
+		json_set(aj, "error", json_string(msg.buf));
+		error_lines(t, msg.buf);
+	} else {
+		static const char *const tmpl[] = { "spec", "template", "metadata", "labels" };
+		const struct json *obj = find_object(items, "StatefulSet", e->app), *l = obj;
+		struct json *refused = json_array();
+
+		json_set(aj, "error", json_null());
+		for (size_t i = 0; i < ARRAY_SIZE(tmpl); i++)
+			l = json_get(l, tmpl[i]);
+		strbuf_reset(&msg);
+		strbuf_addf(&msg, "StatefulSet %s (pod template)", e->app);
+		object_labels(msg.buf, l, &plan.sts, aj, "statefulset", t);
+		obj = find_object(items, "Service", e->app);
+		strbuf_reset(&msg);
+		strbuf_addf(&msg, "Service %s", e->app);
+		object_labels(msg.buf, json_get(json_get(obj, "metadata"), "labels"), &plan.svc, aj, "service", t);
+		strbuf_reset(&msg);
+		labels_text(&msg, &plan.recorded);
+		json_set(aj, "configmap", plan.cm_exists ? labels_json(&plan.recorded) : json_null());
+		line(t, 2, "ConfigMap %s: %s%s", cm_name, plan.cm_exists ? "records " : "absent",
+		     plan.cm_exists ? msg.buf : "");
+		for (size_t i = 0; i < plan.refused.n; i++) {
+			json_append(refused, json_string(plan.refused.items[i]));
+			line(t, 2, "refused: %s", plan.refused.items[i]);
+		}
+		json_set(aj, "refused", refused);
+	}
+	label_plan_release(&plan);
+	json_free(items);
+	strbuf_release(&sts);
+	strbuf_release(&svc);
+	strbuf_release(&cm);
+	strbuf_release(&msg);
+	free(cm_name);
+}
+
+static int consumer_section(const struct cfg_consumer *c, int leader, struct json *root, struct strbuf *t)
+{
+	struct json *o = json_object(), *prov;
+	struct cmr_map map = { NULL, 0, 0 };
+	struct kvlist labels = KVLIST_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	char *mesh_type = NULL;
+	int related = 0, have = 0, ret = -1;
+
+	json_set(root, "consumer", o);
+	json_set(o, "mesh_relation", json_string(c->mesh_relation));
+	json_set(o, "auto_join_enabled", json_bool(c->auto_join));
+	line(t, 0, "consumer (mesh relation %s, auto-join %s):", c->mesh_relation, c->auto_join ? "on" : "off");
+	if (mesh_relations(c, o, t) < 0 || cmr_peers(c, &map, o, t) < 0 || policy_relations(c, &map, o, t) < 0 ||
+	    policies(c, leader, o, t) < 0 ||
+	    consumer_provider_data(c, &related, &labels, &have, &mesh_type) < 0)
+		goto out;
+	prov = json_object();
+	json_set(o, "provider_data", prov);
+	json_set(prov, "mesh_type", json_string_or_null(mesh_type));
+	json_set(prov, "labels", have > 0 ? labels_json(&labels) : json_null());
+	if (!related) {
+		line(t, 1, "provider sent:  nothing (no mesh relation)");
+	} else {
+		if (have > 0)
+			labels_text(&sb, &labels);
+		line(t, 1, "provider sent:  mesh type %s; labels %s", mesh_type ? mesh_type : "(none)",
+		     have > 0 ? sb.buf : have < 0 ? "(unreadable)" : "(none yet)");
+	}
+	if (!c->auto_join) {
+		json_set(o, "auto_join", json_null());
+		line(t, 1, "auto-join labels: off (auto-join: false)");
+	} else if (!related) {
+		json_set(o, "auto_join", json_null());
+		line(t, 1, "auto-join labels: no mesh relation, no labels wanted");
+	} else if (have < 0) {
+		json_set(o, "auto_join", json_null());
+		line(t, 1, "auto-join labels: the provider's labels are unreadable; labels are left as they are");
+	} else {
+		auto_join(&labels, o, t);
+	}
+	ret = 0;
+out:
+	cmr_map_release(&map);
+	kvlist_release(&labels);
+	strbuf_release(&sb);
+	free(mesh_type);
+	return ret;
+}
+
+/* ---- provider ---- */
+
+static int provider_section(const struct cfg_provider *p, struct json *root, struct strbuf *t)
+{
+	struct json *o = json_object(), *arr = json_array();
+	const struct strlist *ids;
+	struct strbuf sb = STRBUF_INIT;
+	struct policy_list pl = POLICY_LIST_INIT;
+
+	json_set(root, "provider", o);
+	json_set(o, "mesh_relation", json_string(p->mesh_relation));
+	json_set(o, "mesh_type", json_string(p->mesh_type));
+	json_set(o, "labels", labels_json(&p->labels));
+	json_set(o, "manage_policies", json_bool(p->manage_policies));
+	json_set(o, "relations", arr);
+	labels_text(&sb, &p->labels);
+	line(t, 0, "provider (mesh relation %s, mesh type %s, manage-policies %s):", p->mesh_relation,
+	     p->mesh_type, p->manage_policies ? "on" : "off");
+	line(t, 1, "labels:         %s", sb.buf);
+	strbuf_release(&sb);
+	if (juju_relation_ids(p->mesh_relation, &ids) < 0)
+		return -1;
+	if (!ids->n)
+		line(t, 1, "mesh relations: none");
+	for (size_t i = 0; i < ids->n; i++) {
+		const char *app, *text;
+		const struct kvlist *bag;
+		struct json *r;
+
+		if (juju_relation_app(ids->items[i], &app) < 0 || juju_relation_get_app(ids->items[i], app, &bag) < 0)
+			return -1;
+		text = kvlist_get(bag, "policies");
+		r = json_object();
+		json_set(r, "id", json_string(ids->items[i]));
+		json_set(r, "remote_app", json_string(app));
+		json_set(r, "sent_policies", json_bool(text != NULL));
+		json_append(arr, r);
+		line(t, 1, "%s -> %s: %s", ids->items[i], app, text ? "sent policies" : "no policies sent");
+	}
+	/* the same databags, already cached: no more hook-tool calls */
+	if (provider_gather(p, 0, &pl) < 0) {
+		policy_list_release(&pl);
+		return -1;
+	}
+	json_set(o, "policies_gathered", json_int((long long)pl.n));
+	line(t, 1, "policies gathered: %zu", pl.n);
+	policy_list_release(&pl);
+	return 0;
+}
+
+/* ---- top ---- */
+
+int status_collect(const struct mesh_config *cfg, struct json **facts, struct strbuf *text)
+{
+	const struct juju_env *e = juju_env();
+	struct json *root = json_object(), *roles = json_array();
+	int leader = 0;
+
+	*facts = root;
+	json_set(root, "unit", json_string_or_null(e->unit));
+	json_set(root, "model", json_string_or_null(e->model));
+	json_set(root, "config", json_string_or_null(cfg->path));
+	if (cfg->consumer)
+		json_append(roles, json_string("consumer"));
+	if (cfg->provider)
+		json_append(roles, json_string("provider"));
+	json_set(root, "roles", roles);
+	line(text, 0, "unit:   %s (model %s)", e->unit ? e->unit : "?", e->model ? e->model : "?");
+	line(text, 0, "config: %s", cfg->path ? cfg->path : "?");
+	line(text, 0, "roles:  %s", cfg->consumer && cfg->provider ? "consumer, provider"
+		     : cfg->consumer ? "consumer" : cfg->provider ? "provider" : "none");
+	if (juju_is_leader(&leader) < 0)
+		return -1;
+	json_set(root, "leader", json_bool(leader));
+	line(text, 0, "leader: %s", leader ? "yes" : "no");
+	json_set(root, "consumer", json_null());
+	json_set(root, "provider", json_null());
+	if (cfg->consumer && consumer_section(cfg->consumer, leader, root, text) < 0)
+		return -1;
+	if (cfg->provider && provider_section(cfg->provider, root, text) < 0)
+		return -1;
+	return 0;
+}
+
+int status_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	const char *output = "text";
+	struct json *facts = NULL;
+	struct strbuf text = STRBUF_INIT;
+	int rc = EXIT_OK;
+
+	for (int i = 0; i < argc; i++) {
+		if ((!strcmp(argv[i], "--output") || !strcmp(argv[i], "-o")) && i + 1 < argc) {
+			output = argv[++i];
+		} else if (!strncmp(argv[i], "--output=", 9)) {
+			output = argv[i] + 9;
+		} else {
+			error("status: unexpected argument %s (usage: svcmesh-hook status [--output text|json])",
+			      argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (strcmp(output, "text") && strcmp(output, "json")) {
+		error("status: --output must be text or json, not %s", output);
+		return EXIT_USAGE;
+	}
+	if (!juju_in_context() || !juju_env()->unit || !juju_env()->model) {
+		error("status needs a Juju hook context: run it with juju exec (JUJU_CONTEXT_ID, JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set)");
+		return EXIT_USAGE;
+	}
+	if (cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	if (status_collect(&ctx->cfg, &facts, &text) < 0) {
+		rc = EXIT_FAIL;
+	} else if (!strcmp(output, "json")) {
+		strbuf_reset(&text);
+		json_emit(&text, facts);
+		puts(text.buf);
+	} else {
+		fputs(text.buf, stdout);
+	}
+	json_free(facts);
+	strbuf_release(&text);
+	return rc;
+}
