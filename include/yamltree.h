@@ -71,4 +71,15 @@ int ynode_is_nonstring(const struct ynode *n);
  * "a boolean", "null" (also for n == NULL). */
 const char *ynode_kind(const struct ynode *n);
 
+/* --- emitting --- */
+
+struct json;
+
+/* Append v as one block-style YAML document (no "---" line, no "..."):
+ * mapping keys in tree order, empty lists and maps as [] and {}, strings
+ * plain only when they cannot load back as anything but the same string
+ * (else quoted: "8080", "true", "" stay strings), UTF-8 written as is.
+ * Returns 0, or -1 after error() if libyaml refuses. */
+int yaml_emit_json(struct strbuf *out, const struct json *v);
+
 #endif

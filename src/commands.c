@@ -11,6 +11,7 @@
 #include "labels.h"
 #include "linkhooks.h"
 #include "log.h"
+#include "provider.h"
 #include "status.h"
 #include "strbuf.h"
 #include "util.h"
@@ -72,6 +73,9 @@ static const struct entry table[] = {
 	{ SUBCOMMAND, "enabled", ROLE_NONE, 0, cmd_enabled, "", "print true if the charm has a mesh relation, else false" },
 	{ SUBCOMMAND, "reconcile-labels", ROLE_NONE, 0, cmd_reconcile_labels, "", "put the provider's mesh labels on the StatefulSet and Service now (leader)" },
 	{ SUBCOMMAND, "plan-labels", ROLE_NONE, 0, cmd_plan_labels, "", "print what reconcile-labels would change (changes nothing)" },
+	{ SUBCOMMAND, "mesh-info", ROLE_NONE, 0, provider_cmd_mesh_info, "[--strict]", "provider: print the MeshPolicy list the consumers sent, as JSON" },
+	{ SUBCOMMAND, "render", ROLE_NONE, 0, provider_cmd_render, "[--output yaml|json] [--strict]", "provider: print the Istio AuthorizationPolicies for the consumers' policies" },
+	{ SUBCOMMAND, "apply", ROLE_NONE, 0, provider_cmd_apply, "", "provider: apply the AuthorizationPolicies now and delete stale ones (leader)" },
 	{ SUBCOMMAND, "status", ROLE_NONE, 0, status_cmd, "[--output text|json]", "show what svcmesh-hook sees and did (inside juju exec)" },
 	{ SUBCOMMAND, "check-config", ROLE_NONE, 0, check_config_cmd, "[CHARM_DIR]", "check service-mesh.yaml against the charm's metadata and hooks" },
 	{ SUBCOMMAND, "link-hooks", ROLE_NONE, 0, link_hooks_cmd, "[--dry-run] [--force] [--target PATH] [CHARM_DIR]", "create the hooks/ symlinks this config needs" },
@@ -145,6 +149,8 @@ static const struct {
 	{ ACT_POLICIES, act_policies },
 	{ ACT_LABELS, act_labels },
 	{ ACT_UNLABEL, act_unlabel },
+	{ ACT_PROVIDER_PUBLISH, provider_publish },
+	{ ACT_PROVIDER_APPLY, provider_apply_action },
 };
 
 static unsigned implemented_actions(void)

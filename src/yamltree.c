@@ -8,11 +8,14 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <yaml.h>
 
+#include "json.h"
 #include "strbuf.h"
 #include "util.h"
 #include "yamltree.h"
@@ -614,4 +617,146 @@ const char *ynode_kind(const struct ynode *n)
 	if (looks_float(n->value))
 		return "a number";
 	return "a string";
+}
+
+/* --- emitting a JSON tree as YAML (yaml_emit_json) --- */
+
+struct yemitter {
+	yaml_emitter_t em;
+	struct strbuf *out;
+};
+
+static int yemit_write(void *data, unsigned char *buf, size_t size)
+{
+	struct yemitter *y = data;
+
+	strbuf_add(y->out, buf, size);
+	return 1;
+}
+
+static int yemit(struct yemitter *y, yaml_event_t *ev)
+{
+	if (!yaml_emitter_emit(&y->em, ev))
+		return error("cannot write YAML: %s", y->em.problem ? y->em.problem : "emitter error");
+	return 0;
+}
+
+/* 1 if s, written plain, loads back as the string s under both YAML 1.1
+ * (PyYAML) and 1.2 resolvers: a conservative character set that starts
+ * with a letter, and none of the words that resolve to null or booleans. */
+static int plain_safe(const char *s)
+{
+	static const char *const words[] = {
+		"y", "n", "yes", "no", "on", "off", "true", "false", "null",
+	};
+
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return 0;
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '/' || c == '-'))
+			return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (!strcasecmp(s, words[i]))
+			return 0;
+	return 1;
+}
+
+static int yemit_scalar(struct yemitter *y, const char *text, int is_string)
+{
+	yaml_event_t ev;
+	yaml_scalar_style_t style = YAML_PLAIN_SCALAR_STYLE;
+
+	if (is_string && !plain_safe(text))
+		style = YAML_SINGLE_QUOTED_SCALAR_STYLE;  /* libyaml falls back to "..." when needed */
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(uintptr_t)text,
+					  (int)strlen(text), 1, 1, style))
+		die("out of memory emitting YAML");
+	return yemit(y, &ev);
+}
+
+static int yemit_node(struct yemitter *y, const struct json *v)
+{
+	yaml_event_t ev;
+	struct strbuf num = STRBUF_INIT;
+	int r;
+
+	switch (v->type) {
+	case JSON_NULL:
+		return yemit_scalar(y, "null", 0);
+	case JSON_FALSE:
+		return yemit_scalar(y, "false", 0);
+	case JSON_TRUE:
+		return yemit_scalar(y, "true", 0);
+	case JSON_INT:
+	case JSON_REAL:
+		json_emit(&num, v);
+		if (!strcmp(num.buf, "NaN"))
+			r = yemit_scalar(y, ".nan", 0);
+		else if (!strcmp(num.buf, "Infinity"))
+			r = yemit_scalar(y, ".inf", 0);
+		else if (!strcmp(num.buf, "-Infinity"))
+			r = yemit_scalar(y, "-.inf", 0);
+		else
+			r = yemit_scalar(y, num.buf, 0);
+		strbuf_release(&num);
+		return r;
+	case JSON_STRING:
+		return yemit_scalar(y, v->u.s, 1);
+	case JSON_ARRAY:
+		if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE))
+			die("out of memory emitting YAML");
+		if (yemit(y, &ev) < 0)
+			return -1;
+		for (size_t i = 0; i < v->u.arr.n; i++)
+			if (yemit_node(y, v->u.arr.items[i]) < 0)
+				return -1;
+		yaml_sequence_end_event_initialize(&ev);
+		return yemit(y, &ev);
+	case JSON_OBJECT:
+		if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE))
+			die("out of memory emitting YAML");
+		if (yemit(y, &ev) < 0)
+			return -1;
+		for (size_t i = 0; i < v->u.obj.n; i++)
+			if (yemit_scalar(y, v->u.obj.m[i].key, 1) < 0 ||
+			    yemit_node(y, v->u.obj.m[i].value) < 0)
+				return -1;
+		yaml_mapping_end_event_initialize(&ev);
+		return yemit(y, &ev);
+	}
+	return error("cannot write YAML: unknown JSON type");
+}
+
+int yaml_emit_json(struct strbuf *out, const struct json *v)
+{
+	struct yemitter y;
+	yaml_event_t ev;
+	int r = -1;
+
+	y.out = out;
+	if (!yaml_emitter_initialize(&y.em))
+		die("out of memory initializing the YAML emitter");
+	yaml_emitter_set_output(&y.em, yemit_write, &y);
+	yaml_emitter_set_unicode(&y.em, 1);
+	yaml_emitter_set_width(&y.em, -1);
+	yaml_emitter_set_indent(&y.em, 2);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	if (yemit(&y, &ev) < 0)
+		goto out;
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	if (yemit(&y, &ev) < 0 || yemit_node(&y, v) < 0)
+		goto out;
+	yaml_document_end_event_initialize(&ev, 1);
+	if (yemit(&y, &ev) < 0)
+		goto out;
+	yaml_stream_end_event_initialize(&ev);
+	if (yemit(&y, &ev) < 0)
+		goto out;
+	r = yaml_emitter_flush(&y.em) ? 0 : error("cannot write YAML: flush failed");
+out:
+	yaml_emitter_delete(&y.em);
+	return r;
 }

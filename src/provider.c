@@ -1,0 +1,519 @@
+/* provider.c - ServiceMeshProvider in C: publish, mesh_info, render and
+ * enforce; see provider.h and reference/service-mesh-protocol.md. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "istio.h"
+#include "json.h"
+#include "jujuc.h"
+#include "kube.h"
+#include "log.h"
+#include "provider.h"
+#include "strbuf.h"
+#include "util.h"
+#include "yamltree.h"
+
+/* ---- publish ---- */
+
+static int need_identity(const struct juju_env **e)
+{
+	*e = juju_env();
+	if (!(*e)->app || !(*e)->model)
+		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
+	return 0;
+}
+
+int provider_publish(struct cmd_ctx *ctx)
+{
+	const struct cfg_provider *p = ctx->cfg.provider;
+	const struct juju_env *e;
+	const struct strlist *ids;
+	struct strbuf labels = STRBUF_INIT, type = STRBUF_INIT;
+	struct json *o;
+	int ret = 0;
+
+	if (!p)
+		return 0;
+	if (need_identity(&e) < 0 || juju_relation_ids(p->mesh_relation, &ids) < 0)
+		return -1;
+	if (!ids->n) {
+		log_debug("no %s relation: no labels to publish", p->mesh_relation);
+		return 0;
+	}
+	o = json_object();
+	for (size_t i = 0; i < p->labels.n; i++)
+		json_set(o, p->labels.items[i].key, json_string(p->labels.items[i].value));
+	json_emit(&labels, o);
+	json_free(o);
+	json_emit_string(&type, p->mesh_type, strlen(p->mesh_type));
+
+	for (size_t i = 0; i < ids->n && ret == 0; i++) {
+		const char *relid = ids->items[i], *old;
+		const struct kvlist *own;
+		struct kvlist kv = KVLIST_INIT;
+
+		if (juju_relation_get_app(relid, e->app, &own) < 0) {
+			ret = -1;
+			break;
+		}
+		old = kvlist_get(own, "labels");
+		if (!old || strcmp(old, labels.buf))
+			kvlist_set(&kv, "labels", labels.buf);
+		old = kvlist_get(own, "mesh_type");
+		if (!old || strcmp(old, type.buf))
+			kvlist_set(&kv, "mesh_type", type.buf);
+		if (!kv.n) {
+			log_debug("%s: labels and mesh_type unchanged", relid);
+			continue;
+		}
+		ret = juju_relation_set_app(relid, &kv);
+		if (ret == 0)
+			log_info("%s: published %s%s%s", relid,
+				 kvlist_get(&kv, "labels") ? "labels " : "",
+				 kvlist_get(&kv, "labels") ? labels.buf : "",
+				 kvlist_get(&kv, "mesh_type") ? (kv.n > 1 ? " and mesh_type" : "mesh_type") : "");
+		kvlist_release(&kv);
+	}
+	strbuf_release(&labels);
+	strbuf_release(&type);
+	return ret;
+}
+
+/* ---- mesh_info ---- */
+
+/* A bad entry: a WARNING (lenient) or an error (strict). */
+static void PRINTF_LIKE(2, 3) bad_entry(int strict, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	if (strict)
+		error("%s", sb.buf);
+	else
+		log_warning("%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* provider_gather(), also recording where each policy came from
+ * ("service-mesh:3 (app foo)") in origins (may be NULL). */
+static int gather(const struct cfg_provider *p, int strict, struct policy_list *out,
+		  struct strlist *origins)
+{
+	const struct strlist *ids;
+	int bad = 0;
+
+	if (juju_relation_ids(p->mesh_relation, &ids) < 0)
+		return -1;
+	for (size_t r = 0; r < ids->n; r++) {
+		const char *relid = ids->items[r], *app, *text;
+		const struct kvlist *bag;
+		struct strbuf why = STRBUF_INIT, origin = STRBUF_INIT;
+		struct json *v;
+
+		if (juju_relation_app(relid, &app) < 0 || juju_relation_get_app(relid, app, &bag) < 0)
+			return -1;
+		text = kvlist_get(bag, "policies");
+		if (!text) {
+			log_debug("%s (app %s) has sent no policies", relid, app);
+			continue;
+		}
+		strbuf_addf(&origin, "%s (app %s)", relid, app);
+		v = json_parse(text, strlen(text), &why);
+		if (!v || v->type != JSON_ARRAY) {
+			bad_entry(strict, "%s: %s: %s%s", origin.buf,
+				  strict ? "invalid policies" : "skipping its policies",
+				  v ? json_type_name(v->type) : why.buf, v ? ", not a list" : "");
+			bad++;
+		}
+		for (size_t i = 0; v && v->type == JSON_ARRAY && i < v->u.arr.n; i++) {
+			struct mesh_policy mp;
+
+			strbuf_reset(&why);
+			if (policy_from_json(v->u.arr.items[i], &mp, &why) < 0) {
+				bad_entry(strict, "%s: %s policy %zu: %s", origin.buf,
+					  strict ? "invalid" : "skipping", i + 1, why.buf);
+				bad++;
+				continue;
+			}
+			ALLOC_GROW(out->items, out->n + 1, out->alloc);
+			out->items[out->n++] = mp;
+			if (origins)
+				strlist_add(origins, origin.buf);
+		}
+		json_free(v);
+		strbuf_release(&why);
+		strbuf_release(&origin);
+	}
+	log_debug("gathered %zu mesh policies from %zu %s relations%s", out->n, ids->n,
+		  p->mesh_relation, bad ? " (some skipped)" : "");
+	return strict && bad ? -1 : 0;
+}
+
+int provider_gather(const struct cfg_provider *p, int strict, struct policy_list *out)
+{
+	return gather(p, strict, out, NULL);
+}
+
+/* ---- rendering ---- */
+
+static const char *str_at(const struct json *o, const char *k1, const char *k2)
+{
+	const struct json *v = json_get(json_get(o, k1), k2);
+	return v && v->type == JSON_STRING ? v->u.s : NULL;
+}
+
+static int same_object_name(const struct json *a, const struct json *b)
+{
+	const char *na = str_at(a, "metadata", "name"), *nb = str_at(b, "metadata", "name");
+	const char *sa = str_at(a, "metadata", "namespace"), *sb = str_at(b, "metadata", "namespace");
+
+	return na && nb && sa && sb && !strcmp(na, nb) && !strcmp(sa, sb);
+}
+
+static const struct json *find_named(const struct json *items, const struct json *obj)
+{
+	for (size_t i = 0; i < items->u.arr.n; i++)
+		if (same_object_name(items->u.arr.items[i], obj))
+			return items->u.arr.items[i];
+	return NULL;
+}
+
+/* Render every policy into *items (a new JSON array). Policies that
+ * cannot be enforced are logged as errors and counted in *refused. */
+static int render_all(const struct policy_list *pl, const struct strlist *origins,
+		      struct json **items, size_t *refused)
+{
+	const struct juju_env *e;
+
+	*items = NULL;
+	*refused = 0;
+	if (need_identity(&e) < 0)
+		return -1;
+	*items = json_array();
+	for (size_t i = 0; i < pl->n; i++) {
+		const struct mesh_policy *p = &pl->items[i];
+		struct strbuf why = STRBUF_INIT;
+		struct json *obj;
+
+		if (istio_render_policy(e->app, e->model, p, &obj, &why) < 0) {
+			log_error("%s: not enforcing the %s policy for source app '%s' (namespace '%s') "
+				  "on '%s': %s", origins->items[i],
+				  p->target_type == TARGET_UNIT ? "unit" : "app", p->source_app_name,
+				  p->source_namespace,
+				  p->target_app_name ? p->target_app_name
+				  : p->target_service ? p->target_service : "custom-selector", why.buf);
+			(*refused)++;
+		} else if (find_named(*items, obj)) {
+			log_debug("%s: policy for %s/%s is a duplicate", origins->items[i],
+				  p->source_namespace, p->source_app_name);
+			json_free(obj);
+		} else {
+			json_append(*items, obj);
+		}
+		strbuf_release(&why);
+	}
+	return 0;
+}
+
+/* ---- enforcing ---- */
+
+static int cmp_members(const void *a, const void *b)
+{
+	const struct json_member *x = *(const struct json_member *const *)a;
+	const struct json_member *y = *(const struct json_member *const *)b;
+	return strcmp(x->key, y->key);
+}
+
+/* A deep copy with every object's keys sorted, so that two objects that
+ * differ only in key order (the API server sorts them) compare equal. */
+static struct json *sorted_copy(const struct json *v)
+{
+	struct json *c;
+
+	if (!v)
+		return json_null();
+	if (v->type == JSON_ARRAY) {
+		c = json_array();
+		for (size_t i = 0; i < v->u.arr.n; i++)
+			json_append(c, sorted_copy(v->u.arr.items[i]));
+		return c;
+	}
+	if (v->type == JSON_OBJECT) {
+		const struct json_member **m = xcalloc(v->u.obj.n ? v->u.obj.n : 1, sizeof(*m));
+		for (size_t i = 0; i < v->u.obj.n; i++)
+			m[i] = &v->u.obj.m[i];
+		qsort(m, v->u.obj.n, sizeof(*m), cmp_members);
+		c = json_object();
+		for (size_t i = 0; i < v->u.obj.n; i++)
+			json_set(c, m[i]->key, sorted_copy(m[i]->value));
+		free(m);
+		return c;
+	}
+	return json_copy(v);
+}
+
+static int equal_unordered(const struct json *a, const struct json *b)
+{
+	struct json *sa = sorted_copy(a), *sb = sorted_copy(b);
+	int eq = json_equal(sa, sb);
+
+	json_free(sa);
+	json_free(sb);
+	return eq;
+}
+
+/* live already is what we want: same spec, and our labels on it (labels
+ * others added do not matter: server-side apply leaves them alone). */
+static int up_to_date(const struct json *want, const struct json *live)
+{
+	const struct json *wl = json_get(json_get(want, "metadata"), "labels");
+	const struct json *ll = json_get(json_get(live, "metadata"), "labels");
+
+	if (!equal_unordered(json_get(want, "spec"), json_get(live, "spec")))
+		return 0;
+	for (size_t i = 0; wl && i < wl->u.obj.n; i++) {
+		const struct json *v = json_get(ll, wl->u.obj.m[i].key);
+		if (!v || !json_equal(v, wl->u.obj.m[i].value))
+			return 0;
+	}
+	return 1;
+}
+
+struct apply_counts {
+	size_t applied, deleted, unchanged, refused;
+};
+
+static int enforce(const struct cfg_provider *p, struct apply_counts *n)
+{
+	const struct juju_env *e;
+	struct policy_list pl = POLICY_LIST_INIT;
+	struct strlist origins = STRLIST_INIT;
+	struct strbuf sel = STRBUF_INIT, why = STRBUF_INIT;
+	struct json *want = NULL, *live = NULL, *changed = json_array();
+	int ret = -1;
+
+	memset(n, 0, sizeof(*n));
+	if (need_identity(&e) < 0 || gather(p, 0, &pl, &origins) < 0 ||
+	    render_all(&pl, &origins, &want, &n->refused) < 0)
+		goto out;
+	if (istio_owner_selector(&sel, e->app, e->model, &why) < 0) {
+		error("%s", why.buf);
+		goto out;
+	}
+	if (kube_list_all(ISTIO_AP_RESOURCE, sel.buf, &live) < 0)
+		goto out;
+	for (size_t i = 0; i < want->u.arr.n; i++) {
+		const struct json *w = want->u.arr.items[i], *l = find_named(live, w);
+		if (l && up_to_date(w, l))
+			n->unchanged++;
+		else
+			json_append(changed, json_copy(w));
+	}
+	if (changed->u.arr.n) {
+		struct json *list = istio_list(changed);
+		size_t count = changed->u.arr.n;
+
+		changed = NULL;
+		ret = kube_apply(NULL, ISTIO_FIELD_MANAGER, list, count);
+		json_free(list);
+		if (ret < 0)
+			goto out;
+		ret = -1;
+		n->applied = count;
+	}
+	for (size_t i = 0; i < live->u.arr.n; i++) {
+		const struct json *l = live->u.arr.items[i];
+		const char *name = str_at(l, "metadata", "name"), *ns = str_at(l, "metadata", "namespace");
+		struct strbuf res = STRBUF_INIT;
+		int r;
+
+		if (!name || !ns || find_named(want, l))
+			continue;
+		strbuf_addf(&res, "%s/%s", ISTIO_AP_RESOURCE, name);
+		r = kube_delete(ns, res.buf);
+		strbuf_release(&res);
+		if (r < 0)
+			goto out;
+		log_info("deleted AuthorizationPolicy %s/%s: no consumer asks for it any more", ns, name);
+		n->deleted++;
+	}
+	if (n->applied || n->deleted)
+		log_info("authorization policies: %zu applied, %zu deleted, %zu unchanged",
+			 n->applied, n->deleted, n->unchanged);
+	else
+		log_debug("authorization policies up to date (%zu)", n->unchanged);
+	ret = 0;
+out:
+	json_free(changed);
+	json_free(want);
+	json_free(live);
+	policy_list_release(&pl);
+	strlist_release(&origins);
+	strbuf_release(&sel);
+	strbuf_release(&why);
+	return ret;
+}
+
+int provider_apply_action(struct cmd_ctx *ctx)
+{
+	struct apply_counts n;
+
+	if (!ctx->cfg.provider || !ctx->cfg.provider->manage_policies)
+		return 0;
+	return enforce(ctx->cfg.provider, &n);
+}
+
+/* ---- subcommands ---- */
+
+static int need_provider(struct cmd_ctx *ctx)
+{
+	if (cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	if (!ctx->cfg.provider) {
+		error("%s has no provider section", ctx->config_path);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int provider_cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct policy_list pl = POLICY_LIST_INIT;
+	struct strbuf out = STRBUF_INIT;
+	int strict = 0, rc;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--strict")) {
+			strict = 1;
+		} else {
+			error("mesh-info: unexpected argument '%s' (usage: svcmesh-hook mesh-info [--strict])", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if ((rc = need_provider(ctx)))
+		return rc;
+	if (gather(ctx->cfg.provider, strict, &pl, NULL) < 0) {
+		policy_list_release(&pl);
+		return EXIT_FAIL;
+	}
+	policy_list_emit(&out, &pl);
+	puts(out.buf);
+	strbuf_release(&out);
+	policy_list_release(&pl);
+	return EXIT_OK;
+}
+
+static int print_yaml(const struct json *items)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	for (size_t i = 0; i < items->u.arr.n; i++) {
+		if (i)
+			strbuf_addstr(&out, "---\n");
+		if (yaml_emit_json(&out, items->u.arr.items[i]) < 0) {
+			strbuf_release(&out);
+			return -1;
+		}
+	}
+	fwrite(out.buf, 1, out.len, stdout);
+	strbuf_release(&out);
+	return 0;
+}
+
+int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct policy_list pl = POLICY_LIST_INIT;
+	struct strlist origins = STRLIST_INIT;
+	struct json *items = NULL;
+	const char *format = "yaml";
+	size_t refused = 0;
+	int strict = 0, rc = EXIT_FAIL;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--strict")) {
+			strict = 1;
+		} else if ((!strcmp(argv[i], "--output") || !strcmp(argv[i], "-o")) && i + 1 < argc) {
+			format = argv[++i];
+		} else if (!strncmp(argv[i], "--output=", 9)) {
+			format = argv[i] + 9;
+		} else {
+			error("render: unexpected argument '%s' (usage: svcmesh-hook render [--output yaml|json] [--strict])",
+			      argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (strcmp(format, "yaml") && strcmp(format, "json")) {
+		error("render: --output must be yaml or json, not '%s'", format);
+		return EXIT_USAGE;
+	}
+	if ((rc = need_provider(ctx)))
+		return rc;
+	rc = EXIT_FAIL;
+	if (gather(ctx->cfg.provider, strict, &pl, &origins) < 0 ||
+	    render_all(&pl, &origins, &items, &refused) < 0)
+		goto out;
+	if (refused && strict) {
+		error("render --strict: %zu %s cannot be enforced (see above)", refused,
+		      refused == 1 ? "policy" : "policies");
+		goto out;
+	}
+	if (!strcmp(format, "json")) {
+		struct strbuf out = STRBUF_INIT;
+		struct json *list = istio_list(items);
+
+		items = NULL;
+		json_emit(&out, list);
+		puts(out.buf);
+		strbuf_release(&out);
+		json_free(list);
+	} else if (print_yaml(items) < 0) {
+		goto out;
+	}
+	if (refused)
+		fprintf(stderr, "svcmesh-hook: %zu %s left out: it cannot be enforced (see the errors above)\n",
+			refused, refused == 1 ? "policy" : "policies");
+	rc = EXIT_OK;
+out:
+	json_free(items);
+	policy_list_release(&pl);
+	strlist_release(&origins);
+	return rc;
+}
+
+int provider_cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct apply_counts n;
+	int rc, leader;
+
+	(void)argv;
+	if (argc > 0) {
+		error("apply takes no arguments (see svcmesh-hook help apply)");
+		return EXIT_USAGE;
+	}
+	if ((rc = need_provider(ctx)))
+		return rc;
+	if (!ctx->cfg.provider->manage_policies) {
+		error("manage-policies is false in %s: svcmesh-hook does not manage AuthorizationPolicies",
+		      ctx->config_path);
+		return EXIT_USAGE;
+	}
+	if (juju_is_leader(&leader) < 0)
+		return EXIT_FAIL;
+	if (!leader) {
+		error("this unit is not the leader: only the leader applies AuthorizationPolicies (run it on the leader unit)");
+		return EXIT_FAIL;
+	}
+	if (enforce(ctx->cfg.provider, &n) < 0)
+		return EXIT_FAIL;
+	if (n.applied || n.deleted)
+		printf("authorization policies: %zu applied, %zu deleted, %zu unchanged\n",
+		       n.applied, n.deleted, n.unchanged);
+	else
+		printf("authorization policies already up to date (%zu)\n", n.unchanged);
+	return EXIT_OK;
+}

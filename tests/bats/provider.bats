@@ -1,0 +1,442 @@
+#!/usr/bin/env bats
+# Provider side (ServiceMeshProvider): publishing labels and mesh_type,
+# mesh-info, rendering Istio AuthorizationPolicies and enforcing them, over
+# the Juju hook-tool simulator (tests/jujusim) and the Kubernetes test
+# server (tests/kubesim) with the real kubectl.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+bats_require_minimum_version 1.5.0
+
+REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+J="$REPO/tests/jujusim/jujusim"
+GOLDEN="$REPO/tests/golden"
+
+LABELS_TEXT='{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "beacon-waypoint"}'
+
+# A MeshPolicy as the consumers write it: pol SRC_NS SRC_APP TGT_APP TYPE ENDPOINTS [TARGET_SERVICE]
+pol() {
+    local svc=null
+    [[ -n "${6:-}" ]] && svc="\"$6\""
+    printf '{"source_namespace": "%s", "source_app_name": "%s", "target_namespace": "consumer-model", "target_app_name": "%s", "target_selector_labels": null, "target_service": %s, "target_type": "%s", "endpoints": %s}' \
+        "$1" "$2" "$3" "$svc" "$4" "$5"
+}
+APP_POL="$(pol consumer-model client web app '[{"hosts": ["web.example.com"], "ports": [8080, 443], "methods": ["GET", "POST"], "paths": ["/api/*"]}, {"hosts": null, "ports": [9090], "methods": null, "paths": null}]')"
+UNIT_POL="$(pol consumer-model client db unit '[{"hosts": null, "ports": [5432], "methods": null, "paths": null}]')"
+CMR_POL="$(pol remote_model remote-client web app '[{"hosts": [], "ports": [80], "methods": [], "paths": []}]' web-lb)"
+L7_UNIT_POL="$(pol consumer-model client db unit '[{"hosts": null, "ports": [5432], "methods": ["GET"], "paths": null}]')"
+
+setup() {
+    BIN="${SVCMESH_BIN:-$REPO/build/svcmesh-hook}"
+    [[ "$BIN" = /* ]] || BIN="$REPO/$BIN"
+    S="$BATS_TEST_TMPDIR/state.json"
+    CHARM="$BATS_TEST_TMPDIR/charm"
+    mkdir -p "$CHARM/hooks"
+    cp "$BIN" "$CHARM/svcmesh-hook"
+    for h in service-mesh-relation-created service-mesh-relation-changed service-mesh-relation-broken \
+             config-changed leader-elected upgrade-charm install; do
+        ln -s ../svcmesh-hook "$CHARM/hooks/$h"
+    done
+    provider_config true
+    "$J" init "$S" --app beacon --model istio-system --leader --charm-dir "$CHARM"
+    KUBE=
+}
+
+teardown() {
+    if [[ -n "$KUBE" ]]; then
+        kubesim_stop
+    fi
+}
+
+provider_config() {
+    cat > "$CHARM/service-mesh.yaml" <<-EOF
+	provider:
+	  mesh-type: istio
+	  labels: {istio.io/dataplane-mode: ambient, istio.io/use-waypoint: beacon-waypoint}
+	  manage-policies: $1
+	EOF
+}
+
+# Start the Kubernetes test server (only the tests that enforce need it).
+kube() {
+    # shellcheck source=../kubesim/kubesim.bash
+    source "$REPO/tests/kubesim/kubesim.bash"
+    kubesim_start
+    KUBE=1
+    kubesim_seed_charm web consumer-model
+    kubesim_seed_charm db consumer-model
+}
+
+# add_consumer APP [POLICIES]: a mesh relation; prints nothing, sets REL
+add_consumer() {
+    REL="$("$J" add-relation "$S" service-mesh "$1")"
+    if [[ $# -gt 1 ]]; then
+        "$J" set-data "$S" "$REL" --remote-app "policies=$2"
+    fi
+}
+
+sm() {
+    "$J" exec "$S" -- ./svcmesh-hook "$@"
+}
+
+relation_sets() {
+    "$J" calls "$S" --tool relation-set --count
+}
+
+# ------------------------------------------------------------------ publish
+
+@test "publish: relation-created writes labels and mesh_type (json.dumps text) to every mesh relation" {
+    provider_config false
+    add_consumer web
+    add_consumer db
+    run "$J" run "$S" service-mesh-relation-created --relation 1
+    assert_success
+    for r in 0 1; do
+        run "$J" get-key "$S" "$r" --local-app labels
+        assert_output "$LABELS_TEXT"
+        run "$J" get-key "$S" "$r" --local-app mesh_type
+        assert_output '"istio"'
+    done
+    run relation_sets
+    assert_output 2
+    # juju-log in a relation hook prefixes the hook's relation id
+    run "$J" log "$S"
+    assert_line --index 0 "INFO service-mesh:1: service-mesh:0: published labels $LABELS_TEXT and mesh_type"
+    assert_line --index 1 "service-mesh:1: published labels $LABELS_TEXT and mesh_type"
+}
+
+@test "publish: config-changed, leader-elected and upgrade-charm each publish; nothing written when unchanged" {
+    provider_config false
+    add_consumer web
+    for hook in config-changed leader-elected upgrade-charm; do
+        "$J" set-data "$S" 0 --local-app labels= mesh_type=
+        "$J" calls "$S" --reset
+        run "$J" run "$S" "$hook"
+        assert_success
+        run "$J" get-key "$S" 0 --local-app mesh_type
+        assert_output '"istio"'
+        run "$J" get-key "$S" 0 --local-app labels
+        assert_output "$LABELS_TEXT"
+        run relation_sets
+        assert_output 1
+    done
+    "$J" calls "$S" --reset
+    "$J" log "$S" --reset
+    run "$J" run "$S" config-changed
+    assert_success
+    run relation_sets
+    assert_output 0
+    run "$J" log "$S"
+    assert_output --partial "DEBUG service-mesh:0: labels and mesh_type unchanged"
+}
+
+@test "publish: only the keys that differ are sent, in one relation-set" {
+    provider_config false
+    add_consumer web
+    "$J" set-data "$S" 0 --local-app "labels=$LABELS_TEXT" 'mesh_type="linkerd"' other=keep
+    run "$J" run "$S" config-changed --env "SVCMESH_STATS=$BATS_TEST_TMPDIR/stats"
+    assert_success
+    run relation_sets
+    assert_output 1
+    run "$J" get-data "$S" 0 --local-app
+    assert_output "{\"labels\":\"{\\\"istio.io/dataplane-mode\\\": \\\"ambient\\\", \\\"istio.io/use-waypoint\\\": \\\"beacon-waypoint\\\"}\",\"mesh_type\":\"\\\"istio\\\"\",\"other\":\"keep\"}"
+    # {"mesh_type": "\"istio\""} and a newline: 27 bytes, labels not resent
+    run python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["relation_bytes"])' "$BATS_TEST_TMPDIR/stats"
+    assert_output 27
+}
+
+@test "publish: a non-leader writes nothing" {
+    provider_config false
+    add_consumer web
+    "$J" set-leader "$S" false
+    for hook in service-mesh-relation-created config-changed leader-elected upgrade-charm; do
+        run "$J" run "$S" "$hook"
+        assert_success
+    done
+    run relation_sets
+    assert_output 0
+    run "$J" get-data "$S" 0 --local-app
+    assert_output '{}'
+}
+
+# ------------------------------------------------------------------ mesh-info
+
+@test "mesh-info: policies of every relation in order, missing policies are []" {
+    add_consumer web "[$APP_POL, $CMR_POL]"
+    add_consumer idle
+    add_consumer db "[$UNIT_POL]"
+    run --separate-stderr sm mesh-info
+    assert_success
+    assert_output "[$APP_POL, $CMR_POL, $UNIT_POL]"
+    run sm mesh-info --strict
+    assert_success
+    assert_output "[$APP_POL, $CMR_POL, $UNIT_POL]"
+}
+
+@test "mesh-info: no relation prints []" {
+    run sm mesh-info
+    assert_success
+    assert_output "[]"
+}
+
+@test "mesh-info: bad entries and unreadable relations are skipped with a warning; --strict fails" {
+    add_consumer web "[$APP_POL, $(pol m x web app '[{"ports": [70000]}]'), 42]"
+    add_consumer foo "{not json"
+    add_consumer bar '{"policies": []}'
+    add_consumer db "[$UNIT_POL]"
+    run --separate-stderr sm mesh-info
+    assert_success
+    assert_output "[$APP_POL, $UNIT_POL]"
+    run "$J" log "$S"
+    assert_line "WARNING service-mesh:0 (app web): skipping policy 2: port 70000 is out of range 1..65535"
+    assert_line "service-mesh:0 (app web): skipping policy 3: policy is an integer, not an object"
+    assert_line "service-mesh:1 (app foo): skipping its policies: not valid JSON near byte 1"
+    assert_line "service-mesh:2 (app bar): skipping its policies: an object, not a list"
+    run --separate-stderr sm mesh-info --strict
+    assert_failure 1
+    assert_output ""
+    [[ "$stderr" == *"service-mesh:0 (app web): invalid policy 2: port 70000 is out of range 1..65535"* ]]
+}
+
+@test "mesh-info: a charm without a provider section is a usage error" {
+    printf 'consumer: {}\n' > "$CHARM/service-mesh.yaml"
+    run sm mesh-info
+    assert_failure 2
+    assert_output --partial "has no provider section"
+}
+
+# ------------------------------------------------------------------ render
+
+@test "render: an app policy (golden YAML and JSON)" {
+    add_consumer web "[$APP_POL]"
+    run --separate-stderr sm render
+    assert_success
+    diff -u "$GOLDEN/render-app.yaml" <(printf '%s\n' "$output")
+    run --separate-stderr sm render --output json
+    assert_success
+    diff -u "$GOLDEN/render-app.json" <(printf '%s\n' "$output")
+}
+
+@test "render: a unit policy (golden YAML)" {
+    add_consumer db "[$UNIT_POL]"
+    run --separate-stderr sm render
+    assert_success
+    diff -u "$GOLDEN/render-unit.yaml" <(printf '%s\n' "$output")
+}
+
+@test "render: a cross-model source (golden YAML)" {
+    add_consumer web "[$CMR_POL]"
+    run --separate-stderr sm render --output=yaml
+    assert_success
+    diff -u "$GOLDEN/render-cmr.yaml" <(printf '%s\n' "$output")
+}
+
+@test "render: YAML documents load (PyYAML) as the same objects as the JSON, ports stay strings" {
+    add_consumer web "[$APP_POL, $CMR_POL]"
+    add_consumer db "[$UNIT_POL]"
+    sm render > "$BATS_TEST_TMPDIR/out.yaml"
+    sm render -o json > "$BATS_TEST_TMPDIR/out.json"
+    run python3 - "$BATS_TEST_TMPDIR/out.yaml" "$BATS_TEST_TMPDIR/out.json" <<-'EOF'
+	import json, sys, yaml
+	docs = list(yaml.safe_load_all(open(sys.argv[1])))
+	items = json.load(open(sys.argv[2]))["items"]
+	assert docs == items, (docs, items)
+	assert all(isinstance(p, str) for d in docs for r in d["spec"]["rules"]
+	           for t in r.get("to", []) for p in t["operation"].get("ports", []))
+	print(len(docs))
+	EOF
+    assert_success
+    assert_output 3
+}
+
+@test "render: no policies gives no documents and an empty List" {
+    run sm render
+    assert_success
+    assert_output ""
+    run sm render -o json
+    assert_output '{"apiVersion": "v1", "kind": "List", "items": []}'
+}
+
+@test "render: an L7 unit policy is refused with an error naming source app and relation; --strict exits 1" {
+    add_consumer web "[$APP_POL]"
+    add_consumer db "[$L7_UNIT_POL]"
+    run --separate-stderr sm render
+    assert_success
+    diff -u "$GOLDEN/render-app.yaml" <(printf '%s\n' "$output")
+    [[ "$stderr" == *"service-mesh:1 (app db): not enforcing the unit policy for source app 'client'"*"cannot carry hosts, methods or paths"* ]]
+    [[ "$stderr" == *"1 policy left out"* ]]
+    run "$J" log "$S"
+    assert_output --partial "ERROR service-mesh:1 (app db): not enforcing the unit policy for source app 'client'"
+    run --separate-stderr sm render --strict
+    assert_failure 1
+    assert_output ""
+}
+
+@test "render: bad option values are usage errors" {
+    run sm render --output xml
+    assert_failure 2
+    run sm render --bogus
+    assert_failure 2
+}
+
+# ------------------------------------------------------------------ enforce
+
+ap_names() {
+    kubectl get authorizationpolicies.security.istio.io -A \
+        -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' | sort
+}
+
+@test "apply: relation-changed applies the rendered set with server-side apply and owner labels" {
+    kube
+    add_consumer web "[$APP_POL, $CMR_POL]"
+    add_consumer db "[$UNIT_POL]"
+    run "$J" run "$S" service-mesh-relation-changed --relation 1
+    assert_success
+    run ap_names
+    assert_output "$(sm render -o json | python3 -c 'import json,sys; print("\n".join(sorted(i["metadata"]["namespace"]+"/"+i["metadata"]["name"] for i in json.load(sys.stdin)["items"])))')"
+    assert_line --index 0 --regexp '^consumer-model/beacon-istio-system-policy-'
+    [ "${#lines[@]}" -eq 3 ]
+    run kubectl get authorizationpolicies.security.istio.io -A -l 'svcmesh-hook/provider=beacon,svcmesh-hook/model=istio-system,app.kubernetes.io/instance=istio-system-beacon,kubernetes-resource-handler-scope=istio-authorization-policy' -o name
+    [ "${#lines[@]}" -eq 3 ]
+    # one apply request per object, with our field manager
+    run kubesimctl requests --method PATCH
+    [ "${#lines[@]}" -eq 3 ]
+    assert_output --partial 'fieldManager=svcmesh-hook'
+    assert_output --partial 'application/apply-patch+yaml'
+}
+
+@test "apply: a second run with nothing changed makes zero writes" {
+    kube
+    add_consumer web "[$APP_POL]"
+    add_consumer db "[$UNIT_POL]"
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
+    assert_success
+    [ "$(kubesim_writes)" -eq 2 ]
+    kubesimctl clear-requests
+    run "$J" run "$S" service-mesh-relation-changed --relation 1
+    assert_success
+    run kubesim_writes
+    assert_output 0
+    run "$J" run "$S" config-changed
+    assert_success
+    run kubesim_writes
+    assert_output 0
+    run "$J" log "$S"
+    assert_output --partial "authorization policies up to date (2)"
+}
+
+@test "apply: a changed policy is re-applied alone; a drifted object is repaired" {
+    kube
+    add_consumer web "[$APP_POL]"
+    add_consumer db "[$UNIT_POL]"
+    "$J" run "$S" service-mesh-relation-changed --relation 0
+    kubesimctl clear-requests
+    # the db consumer now opens another port: the old object goes, the new one comes
+    "$J" set-data "$S" 1 --remote-app "policies=[$(pol consumer-model client db unit '[{"hosts": null, "ports": [5433], "methods": null, "paths": null}]')]"
+    run "$J" run "$S" service-mesh-relation-changed --relation 1
+    assert_success
+    run kubesimctl requests --writes --method PATCH
+    [ "${#lines[@]}" -eq 1 ]
+    run kubesimctl requests --writes --method DELETE
+    [ "${#lines[@]}" -eq 1 ]
+    # someone edits the app policy's spec behind our back
+    name="$(sm render -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["metadata"]["name"])')"
+    kubectl -n consumer-model patch authorizationpolicies.security.istio.io "$name" --type=merge -p '{"spec": {"rules": []}}'
+    kubesimctl clear-requests
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
+    assert_success
+    run kubesim_writes
+    assert_output 1
+    run kubectl -n consumer-model get authorizationpolicies.security.istio.io "$name" -o jsonpath='{.spec.rules[0].to[0].operation.ports}'
+    assert_output '["8080","443"]'
+}
+
+@test "apply: stale policies are deleted after a consumer leaves; others' objects are left alone" {
+    kube
+    add_consumer web "[$APP_POL]"
+    add_consumer db "[$UNIT_POL]"
+    "$J" run "$S" service-mesh-relation-changed --relation 0
+    kubectl apply -f - <<-'EOF'
+	{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+	 "metadata": {"name": "not-ours", "namespace": "consumer-model",
+	  "labels": {"svcmesh-hook/provider": "other", "svcmesh-hook/model": "istio-system"}},
+	 "spec": {}}
+	EOF
+    before="$(ap_names)"
+    "$J" break-relation "$S" 1
+    run "$J" run "$S" service-mesh-relation-broken --relation 1
+    assert_success
+    run ap_names
+    [ "${#lines[@]}" -eq 2 ]
+    assert_line "consumer-model/not-ours"
+    refute_line --regexp 'policy-client-consumer-model-db-'
+    echo "$before" | grep -q 'policy-client-consumer-model-db-'
+    run "$J" log "$S"
+    assert_output --regexp "INFO .*deleted AuthorizationPolicy consumer-model/beacon-istio-system-policy-client-consumer-model-db-[0-9a-f]{8}: no consumer asks for it any more"
+}
+
+@test "apply: an L7 unit policy is not applied and does not fail the hook" {
+    kube
+    add_consumer web "[$APP_POL]"
+    add_consumer db "[$L7_UNIT_POL]"
+    run "$J" run "$S" service-mesh-relation-changed --relation 1
+    assert_success
+    run ap_names
+    [ "${#lines[@]}" -eq 1 ]
+    assert_output --partial "policy-client-consumer-model-web-"
+}
+
+@test "apply: svcmesh-hook apply by hand (leader only), manage-policies false refuses" {
+    kube
+    add_consumer web "[$APP_POL]"
+    "$J" set-leader "$S" false
+    run sm apply
+    assert_failure 1
+    assert_output --partial "this unit is not the leader"
+    run kubesim_writes
+    assert_output 0
+    "$J" set-leader "$S" true
+    run sm apply
+    assert_success
+    assert_output "authorization policies: 1 applied, 0 deleted, 0 unchanged"
+    run sm apply
+    assert_success
+    assert_output "authorization policies already up to date (1)"
+    run kubesim_writes
+    assert_output 1
+    provider_config false
+    run sm apply
+    assert_failure 2
+    assert_output --partial "manage-policies is false"
+}
+
+@test "apply: manage-policies false never runs kubectl in hooks" {
+    provider_config false
+    add_consumer web "[$APP_POL]"
+    run "$J" run "$S" service-mesh-relation-changed --relation 0 --env SVCMESH_KUBECTL=/bin/false
+    assert_success
+    run "$J" run "$S" config-changed --env SVCMESH_KUBECTL=/bin/false
+    assert_success
+}
+
+@test "apply: a kubectl failure fails the hook (Juju retries it)" {
+    add_consumer web "[$APP_POL]"
+    run "$J" run "$S" service-mesh-relation-changed --relation 0 --env SVCMESH_KUBECTL=/bin/false
+    assert_failure 1
+}
+
+# ------------------------------------------------------------------ old peers
+
+@test "old provider: labels but no mesh_type gives mesh-type null and the labels" {
+    printf 'consumer:\n  policies: []\n' > "$CHARM/service-mesh.yaml"
+    "$J" init "$S" --app web --model consumer-model --leader --charm-dir "$CHARM"
+    rel="$("$J" add-relation "$S" service-mesh beacon)"
+    "$J" set-data "$S" "$rel" --remote-app "labels=$LABELS_TEXT"
+    run sm mesh-type
+    assert_success
+    assert_output "null"
+    run sm labels
+    assert_success
+    assert_output "$LABELS_TEXT"
+}
