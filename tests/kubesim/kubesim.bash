@@ -1,0 +1,83 @@
+# kubesim.bash - bats helpers for the kubesim Kubernetes API test server.
+#
+#   load "${BATS_TEST_DIRNAME}/../kubesim/kubesim.bash"
+#   setup()    { kubesim_start; kubesim_seed_charm myapp mymodel; }
+#   teardown() { kubesim_stop; }
+#
+# kubesim_start [STATE_DIR]   starts a server (default STATE_DIR: $BATS_TEST_TMPDIR/kubesim,
+#                             or a mktemp dir outside bats) and exports
+#                             KUBESIM_STATE_DIR, KUBESIM_URL, KUBESIM_PORT, KUBECONFIG and
+#                             KUBECACHEDIR (kubectl's discovery cache, kept in STATE_DIR)
+# kubesim_stop                stops it (safe to call twice or when start failed)
+# kubesim_seed_charm APP NS   namespace NS, StatefulSet APP, Service APP, ServiceAccount APP
+#                             as Juju creates them for a Kubernetes charm
+# kubesimctl ARGS...          the CLI (seed, get, requests, fault, ...) for this server
+# kubesim_writes              number of POST/PUT/PATCH/DELETE requests so far
+
+KUBESIM_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+kubesimctl() {
+	"$KUBESIM_HOME/kubesimctl" --state-dir "$KUBESIM_STATE_DIR" "$@"
+}
+
+kubesim_start() {
+	local dir="${1:-}"
+	if [[ -z "$dir" ]]; then
+		if [[ -n "${BATS_TEST_TMPDIR:-}" ]]; then
+			dir="$BATS_TEST_TMPDIR/kubesim"
+		else
+			dir="$(mktemp -d "${TMPDIR:-/tmp}/kubesim.XXXXXX")" || return 1
+		fi
+	fi
+	KUBESIM_URL="$("$KUBESIM_HOME/kubesimctl" start --state-dir "$dir")" || return 1
+	KUBESIM_STATE_DIR="$dir"
+	KUBESIM_PORT="${KUBESIM_URL##*:}"
+	KUBECONFIG="$dir/kubeconfig"
+	KUBECACHEDIR="$dir/kube-cache"
+	export KUBESIM_STATE_DIR KUBESIM_URL KUBESIM_PORT KUBECONFIG KUBECACHEDIR
+}
+
+kubesim_stop() {
+	[[ -n "${KUBESIM_STATE_DIR:-}" ]] || return 0
+	"$KUBESIM_HOME/kubesimctl" stop --state-dir "$KUBESIM_STATE_DIR"
+}
+
+kubesim_writes() {
+	kubesimctl requests --writes --count
+}
+
+kubesim_seed_charm() {
+	local app="$1" ns="$2"
+	if [[ -z "$app" || -z "$ns" ]]; then
+		echo "usage: kubesim_seed_charm APP NAMESPACE" >&2
+		return 2
+	fi
+	kubesimctl seed >/dev/null <<-EOF
+	{"apiVersion": "v1", "kind": "List", "items": [
+	 {"apiVersion": "v1", "kind": "Namespace",
+	  "metadata": {"name": "$ns",
+	   "labels": {"app.kubernetes.io/managed-by": "juju", "model.juju.is/name": "$ns"}}},
+	 {"apiVersion": "v1", "kind": "ServiceAccount",
+	  "metadata": {"name": "$app", "namespace": "$ns",
+	   "labels": {"app.kubernetes.io/managed-by": "juju", "app.kubernetes.io/name": "$app"}}},
+	 {"apiVersion": "apps/v1", "kind": "StatefulSet",
+	  "metadata": {"name": "$app", "namespace": "$ns",
+	   "labels": {"app.kubernetes.io/managed-by": "juju", "app.kubernetes.io/name": "$app"},
+	   "annotations": {"juju.is/version": "3.6.0"}},
+	  "spec": {"replicas": 1, "serviceName": "$app-endpoints",
+	   "podManagementPolicy": "Parallel",
+	   "selector": {"matchLabels": {"app.kubernetes.io/name": "$app"}},
+	   "template": {"metadata": {"labels": {"app.kubernetes.io/name": "$app"},
+	     "annotations": {"juju.is/version": "3.6.0"}},
+	    "spec": {"serviceAccountName": "$app",
+	     "containers": [{"name": "charm", "image": "jujusolutions/charm-base:ubuntu-22.04"}]}}}},
+	 {"apiVersion": "v1", "kind": "Service",
+	  "metadata": {"name": "$app", "namespace": "$ns",
+	   "labels": {"app.kubernetes.io/managed-by": "juju", "app.kubernetes.io/name": "$app"},
+	   "annotations": {"juju.is/version": "3.6.0"}},
+	  "spec": {"selector": {"app.kubernetes.io/name": "$app"}, "type": "ClusterIP",
+	   "ports": [{"name": "placeholder", "port": 65535, "protocol": "TCP",
+	              "targetPort": 65535}]}}
+	]}
+	EOF
+}
