@@ -32,6 +32,7 @@ enum action {
 /* Global options and state handed to every command. */
 struct cmd_ctx {
 	const char *config_path;   /* resolved path of service-mesh.yaml */
+	int config_explicit;       /* 1: from --config or SVCMESH_CONFIG, not the default */
 	struct mesh_config cfg;    /* loaded on demand by cmd_load_config() */
 	int cfg_loaded;
 	int verbose;

@@ -365,20 +365,10 @@ const char *charm_dir_default(const char *dir_arg)
 
 char *charm_config_path(const struct cmd_ctx *ctx, const char *dir_arg)
 {
-	const char *env = getenv("SVCMESH_CONFIG");
-	char *def, *ret;
-
-	/* what commands_main() puts there when --config is not given */
-	if (env && *env)
-		def = xstrdup(env);
-	else
-		def = charm_path(charm_dir_default(NULL), "service-mesh.yaml");
-	if (dir_arg && *dir_arg && !strcmp(def, ctx->config_path))
-		ret = charm_path(dir_arg, "service-mesh.yaml");
-	else
-		ret = xstrdup(ctx->config_path);
-	free(def);
-	return ret;
+	/* an explicit --config or SVCMESH_CONFIG wins; else the charm dir's file */
+	if (dir_arg && *dir_arg && !ctx->config_explicit)
+		return charm_path(dir_arg, "service-mesh.yaml");
+	return xstrdup(ctx->config_path);
 }
 
 static const char *base_name(const char *path)

@@ -574,12 +574,14 @@ static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv)
 	return EXIT_OK;
 }
 
-static const char *default_config_path(struct strbuf *sb)
+static const char *default_config_path(struct cmd_ctx *ctx, struct strbuf *sb)
 {
 	const char *env = getenv("SVCMESH_CONFIG"), *dir;
 
-	if (env && *env)
+	if (env && *env) {
+		ctx->config_explicit = 1;
 		return env;
+	}
 	dir = juju_env()->charm_dir;
 	strbuf_addf(sb, "%s/service-mesh.yaml", dir ? dir : ".");
 	return sb->buf;
@@ -617,8 +619,10 @@ int commands_main(int argc, const char **argv, const char *hook_from_argv0)
 		}
 	}
 	log_set_verbose(ctx.verbose);
-	if (!ctx.config_path)
-		ctx.config_path = default_config_path(&pathbuf);
+	if (ctx.config_path)
+		ctx.config_explicit = 1;
+	else
+		ctx.config_path = default_config_path(&ctx, &pathbuf);
 
 	if (hook_from_argv0) {
 		rc = run_hook(&ctx, hook_from_argv0);
