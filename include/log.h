@@ -14,6 +14,8 @@
 
 #include "util.h"
 
+struct strbuf;
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERROR };
 
 void log_set_verbose(int verbose);
@@ -23,6 +25,11 @@ void log_msg(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+/* While sb is set (not NULL), ERROR lines are appended to sb ("; "
+ * between them) instead of being printed on stderr; they still go to
+ * juju-log. For commands that show an error in its place (status).
+ * sb is borrowed; pass NULL to stop. */
+void log_capture_errors(struct strbuf *sb);
 /* Send queued lines to juju-log (best effort: a failing juju-log is
  * reported on stderr, never fails the hook) and free them. */
 void log_flush(void);

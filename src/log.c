@@ -15,6 +15,7 @@ struct log_line {
 static struct log_line *lines;
 static size_t nlines, alloc_lines;
 static int verbose;
+static struct strbuf *captured;
 
 static const char *const level_names[] = { "DEBUG", "INFO", "WARNING", "ERROR" };
 
@@ -28,6 +29,11 @@ void log_set_verbose(int v)
 	verbose = v;
 }
 
+void log_capture_errors(struct strbuf *sb)
+{
+	captured = sb;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -36,7 +42,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	if (verbose || level >= LOG_ERROR)
+	if (captured && level >= LOG_ERROR) {
+		if (captured->len)
+			strbuf_addstr(captured, "; ");
+		strbuf_addstr(captured, sb.buf);
+	} else if (verbose || level >= LOG_ERROR)
 		fprintf(stderr, "svcmesh-hook: %s: %s\n",
 			level >= LOG_ERROR ? "error" : level_names[level], sb.buf);
 	ALLOC_GROW(lines, nlines + 1, alloc_lines);

@@ -57,66 +57,6 @@ static void labels_text(struct strbuf *sb, const struct kvlist *l)
 		strbuf_addf(sb, "%s%s=%s", i ? ", " : "", l->items[i].key, l->items[i].value);
 }
 
-/* ---- stderr capture, so that a kubectl failure lands in its section ---- */
-
-struct capture {
-	FILE *tmp;
-	int saved;
-};
-
-static int capture_begin(struct capture *c)
-{
-	fflush(stderr);
-	c->tmp = tmpfile();
-	c->saved = c->tmp ? dup(2) : -1;
-	if (c->saved < 0 || dup2(fileno(c->tmp), 2) < 0) {
-		if (c->saved >= 0)
-			close(c->saved);
-		if (c->tmp)
-			fclose(c->tmp);
-		c->tmp = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* Restore stderr; error lines go to msg (prefix dropped), the rest
- * (--verbose log lines) back to stderr. */
-static void capture_end(struct capture *c, struct strbuf *msg)
-{
-	static const char prefix[] = "svcmesh-hook: error: ";
-	char buf[4096];
-	struct strbuf all = STRBUF_INIT;
-	size_t n;
-	char *p, *nl;
-
-	if (!c->tmp)
-		return;
-	fflush(stderr);
-	dup2(c->saved, 2);
-	close(c->saved);
-	rewind(c->tmp);
-	while ((n = fread(buf, 1, sizeof(buf), c->tmp)) > 0)
-		strbuf_add(&all, buf, n);
-	fclose(c->tmp);
-	for (p = all.buf; *p; p = nl ? nl + 1 : p + strlen(p)) {
-		nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (len >= sizeof(prefix) - 1 && !strncmp(p, prefix, sizeof(prefix) - 1)) {
-			if (msg->len)
-				strbuf_addstr(msg, "; ");
-			strbuf_add(msg, p + sizeof(prefix) - 1, len - (sizeof(prefix) - 1));
-		} else if (len && msg->len && strncmp(p, "svcmesh-hook: ", 14) != 0) {
-			/* continuation of a multi-line error message */
-			strbuf_addch(msg, '\n');
-			strbuf_add(msg, p, len);
-		} else if (len) {
-			fprintf(stderr, "%.*s\n", (int)len, p);
-		}
-	}
-	strbuf_release(&all);
-}
-
 /* ---- consumer ---- */
 
 struct cmr_map {
@@ -385,10 +325,9 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 	struct json *aj = json_object(), *items = NULL;
 	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT, msg = STRBUF_INIT;
 	struct label_plan plan;
-	struct capture cap;
 	const char *names[3];
 	char *cm_name = labels_configmap_name(e->app);
-	int ok, captured;
+	int ok;
 
 	memset(&plan, 0, sizeof(plan));
 	json_set(o, "auto_join", aj);
@@ -403,10 +342,10 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 	names[0] = sts.buf;
 	names[1] = svc.buf;
 	names[2] = cm.buf;
-	captured = capture_begin(&cap) == 0;
+	/* a kubectl failure is shown in this section, not on stderr */
+	log_capture_errors(&msg);
 	ok = kube_get(e->model, names, 3, &items) == 0 && labels_plan(e->app, items, wanted, 0, &plan) == 0;
-	if (captured)
-		capture_end(&cap, &msg);
+	log_capture_errors(NULL);
 	if (!ok) {
 		if (!msg.len)
 			strbuf_addstr(&msg, "kubectl failed (see the error above)");
