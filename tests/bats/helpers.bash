@@ -1,0 +1,134 @@
+# helpers.bash - shared setup for hook-level tests of svcmesh-hook.
+#
+#   load helpers
+#   setup() { svcmesh_setup; }          # charm dir + simulator state in $BATS_TEST_TMPDIR
+#
+# Globals set by svcmesh_setup / new_charm:
+#   SVCMESH_BIN  binary under test (default: build/svcmesh-hook of this repo)
+#   J            the jujusim driver
+#   CHARM        charm dir: charm-skeleton/ with the binary copied in as svcmesh-hook
+#                (from one snapshot per test file, see binary_snapshot)
+#   S            simulator state file
+#   ORACLE       tests/interop/python_consumer.py
+#
+# Functions:
+#   new_charm [NAME]              fresh $CHARM (and $S) under $BATS_TEST_TMPDIR/NAME
+#   sim_init [jujusim init args]  init $S: app consumer, model test-model, leader,
+#                                 charm dir $CHARM (args override / add)
+#   add_rel ENDPOINT APP [ARGS]   add a relation; sets REL (the id)
+#   set_mode symlink|script|link  how Juju starts hooks: legacy hooks/<name>
+#                                 symlinks only; a dispatch shell script; dispatch
+#                                 as a symlink to the binary
+#   link_hook NAME                add hooks/NAME -> ../svcmesh-hook
+#   write_config                  stdin -> $CHARM/service-mesh.yaml
+#   hook HOOK [jujusim run args]  jujusim run $S HOOK ...
+#   in_exec CMD...                jujusim exec $S -- CMD... (juju exec context)
+#   local_key RELID KEY           committed value of KEY in the own app databag
+#   tool_calls                    the call log without juju-log, one tool name
+#                                 and its arguments per line
+#   tool_count [TOOL]             number of calls (juju-log excluded), or of TOOL
+#   reset_calls                   empty the call log and the juju-log log
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SVCMESH_BIN="${SVCMESH_BIN:-$REPO_ROOT/build/svcmesh-hook}"
+J="$REPO_ROOT/tests/jujusim/jujusim"
+ORACLE="$REPO_ROOT/tests/interop/python_consumer.py"
+SKELETON="$REPO_ROOT/charm-skeleton"
+
+svcmesh_setup() {
+	if [[ ! -x "$SVCMESH_BIN" ]]; then
+		echo "svcmesh-hook binary not found at $SVCMESH_BIN (run make)" >&2
+		return 1
+	fi
+	new_charm main
+}
+
+new_charm() {
+	local name="${1:-main}"
+	local base="$BATS_TEST_TMPDIR/$name"
+	rm -rf "$base"
+	mkdir -p "$base"
+	CHARM="$base/charm"
+	S="$base/state.json"
+	cp -R "$SKELETON" "$CHARM"   # keeps hooks/* as relative symlinks
+	cp "$(binary_snapshot)" "$CHARM/svcmesh-hook"
+	chmod 755 "$CHARM/svcmesh-hook"
+	rm -f "$CHARM/dispatch"
+	sim_init
+}
+
+# One copy of the binary per test file, taken the first time it is needed, so
+# that every test of a file runs the same binary even if build/ is rebuilt
+# while the suite runs.
+binary_snapshot() {
+	local snap="${BATS_FILE_TMPDIR:-$BATS_TEST_TMPDIR}/svcmesh-hook.snapshot"
+	if [[ ! -x "$snap" ]]; then
+		cp "$SVCMESH_BIN" "$snap.tmp.$$" && chmod 755 "$snap.tmp.$$" && mv "$snap.tmp.$$" "$snap"
+	fi
+	printf '%s\n' "$snap"
+}
+
+sim_init() {
+	"$J" init "$S" --app consumer --model test-model --charm-dir "$CHARM" "$@" >/dev/null
+}
+
+add_rel() {
+	REL="$("$J" add-relation "$S" "$@")" || return 1
+}
+
+set_mode() {
+	rm -f "$CHARM/dispatch"
+	case "$1" in
+	symlink) ;;
+	script)
+		printf '#!/bin/sh\nexec "$JUJU_CHARM_DIR/svcmesh-hook"\n' > "$CHARM/dispatch"
+		chmod 755 "$CHARM/dispatch"
+		;;
+	link) ln -s svcmesh-hook "$CHARM/dispatch" ;;
+	*)
+		echo "set_mode: unknown mode $1" >&2
+		return 1
+		;;
+	esac
+}
+
+link_hook() {
+	ln -sf ../svcmesh-hook "$CHARM/hooks/$1"
+}
+
+write_config() {
+	cat > "$CHARM/service-mesh.yaml"
+}
+
+hook() {
+	"$J" run "$S" "$@"
+}
+
+in_exec() {
+	"$J" exec "$S" -- "$@"
+}
+
+local_key() {
+	"$J" get-key "$S" "$1" --local-app "$2"
+}
+
+tool_calls() {
+	# The log holds one JSON array per line; the tools svcmesh-hook calls take
+	# plain arguments, so stripping the JSON punctuation is exact enough (and
+	# much cheaper than a python3 per call).
+	[[ -f "$S.calls" ]] || return 0
+	grep -v '^\["juju-log"' "$S.calls" | sed -e 's/^\["//' -e 's/"\]$//' -e 's/", "/ /g' || true
+}
+
+tool_count() {
+	if [[ -n "${1:-}" ]]; then
+		tool_calls | awk -v t="$1" '$1 == t' | wc -l
+	else
+		tool_calls | wc -l
+	fi
+}
+
+reset_calls() {
+	"$J" calls "$S" --reset
+	"$J" log "$S" --reset >/dev/null
+}
