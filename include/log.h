@@ -1,9 +1,9 @@
 /* log.h - the unit's log: lines for juju-log, optionally mirrored to stderr.
  *
  * Lines are buffered and sent by log_flush() (called once when the
- * command ends, whatever the exit code) as one juju-log call per run of
- * consecutive lines of the same level, so a hook pays for one or two
- * hook-tool calls for its logging instead of one per line.
+ * command ends, whatever the exit code) as one juju-log call per level
+ * that has lines (DEBUG, then INFO, WARNING, ERROR), so a hook pays for one
+ * or two hook-tool calls for its logging instead of one per line.
  * Outside a Juju context (no JUJU_CONTEXT_ID) nothing is sent to juju-log.
  * With --verbose (log_set_verbose(1)) every line is also printed on stderr
  * as "svcmesh-hook: LEVEL: message" the moment it is logged.

@@ -60,11 +60,11 @@ void policy_build(const struct cfg_consumer *c, const char *own_app, const char 
 		  const struct endpoint_apps *rel, size_t nrel,
 		  const struct cmr_entry *cmr, size_t ncmr, struct policy_list *out);
 
-/* The JSON value of a list, keys in the Python library's order. New
- * value, owned by the caller. */
-struct json *policy_list_to_json(const struct policy_list *l);
-/* The relation-data text of a list (json.dumps of the above). */
+/* Append the relation-data text of a list: what Python's json.dumps writes
+ * for the library's MeshPolicy dicts (keys in its order). */
 void policy_list_emit(struct strbuf *out, const struct policy_list *l);
+/* The same for one policy (its canonical JSON, e.g. for hashing). */
+void mesh_policy_emit(struct strbuf *out, const struct mesh_policy *p);
 
 /* Read one MeshPolicy from untrusted JSON, checking field types, target
  * rules, ports 1..65535 and HTTP methods. Unknown keys are ignored (as

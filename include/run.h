@@ -1,8 +1,9 @@
 /* run.h - run another program (a Juju hook tool, kubectl) safely.
  *
- * After git's run-command: an argv vector (never a shell), everything
- * allocated before fork(), exec failure reported back through a
- * close-on-exec pipe, stdin fed from memory (or /dev/null), stdout and
+ * After git's run-command: an argv vector (never a shell), started with
+ * posix_spawnp() (no fork of our address space; exec failure is its return
+ * value), in its own process group with SIGPIPE at its default, stdin fed
+ * from memory (or /dev/null), stdout and
  * stderr captured through one poll() loop with a size cap, and an absolute
  * monotonic deadline: at the deadline the child's whole process group gets
  * SIGTERM, then SIGKILL after RUN_KILL_GRACE_MS.

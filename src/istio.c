@@ -91,13 +91,7 @@ int istio_owner_selector(struct strbuf *out, const char *app, const char *model,
 
 void istio_policy_canonical(struct strbuf *out, const struct mesh_policy *p)
 {
-	/* a one-item list that borrows p: emitted, then dropped unreleased */
-	struct mesh_policy view = *p;
-	struct policy_list one = { &view, 1, 1 };
-	struct json *list = policy_list_to_json(&one);
-
-	json_emit(out, list->u.arr.items[0]);
-	json_free(list);
+	mesh_policy_emit(out, p);
 }
 
 /* Append s as a name part: lower case, [a-z0-9.-] kept, every other

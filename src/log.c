@@ -62,15 +62,18 @@ void log_flush(void)
 {
 	/* Take the queue first: a failing juju-log may log again. */
 	struct log_line *q = lines;
-	size_t n = nlines, i = 0;
+	size_t n = nlines, i;
 
 	lines = NULL;
 	nlines = alloc_lines = 0;
-	while (i < n) {
+	/* one juju-log call per level that has lines, in the order of the
+	 * levels; lines keep their order within a level */
+	for (int level = LOG_DEBUG; level <= LOG_ERROR; level++) {
 		struct strbuf msg = STRBUF_INIT;
-		enum log_level level = q[i].level;
 
-		for (; i < n && q[i].level == level; i++) {
+		for (i = 0; i < n; i++) {
+			if (q[i].level != (enum log_level)level)
+				continue;
 			if (msg.len)
 				strbuf_addch(&msg, '\n');
 			strbuf_addstr(&msg, q[i].text);
@@ -79,7 +82,8 @@ void log_flush(void)
 			strbuf_setlen(&msg, LOG_MAX_MESSAGE);
 			strbuf_addstr(&msg, " ... (truncated)");
 		}
-		juju_log(level_names[level], msg.buf);
+		if (msg.len)
+			juju_log(level_names[level], msg.buf);
 		strbuf_release(&msg);
 	}
 	for (i = 0; i < n; i++)

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -13,6 +15,8 @@
 
 #include "run.h"
 #include "util.h"
+
+extern char **environ;
 
 static long long now_ms(void)
 {
@@ -53,41 +57,30 @@ static int make_pipe(int p[2])
 	return 0;
 }
 
-/* In the child: wire up fds and exec; never returns. */
-static void NORETURN exec_child(const struct child *c, int in_fd, int out_fd, int err_fd, int report_fd)
-{
-	int e;
-
-	setpgid(0, 0);
-	signal(SIGPIPE, SIG_DFL);
-	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		goto fail;
-	execvp(c->argv[0], (char *const *)c->argv);
-fail:
-	e = errno;
-	if (write(report_fd, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 static void kill_group(pid_t pid, int sig)
 {
 	if (kill(-pid, sig) < 0)
 		kill(pid, sig);
 }
 
-/* Wait for pid; at the deadline TERM the group, then KILL after the grace. */
+/* Wait for pid; at the deadline TERM the group, then KILL after the grace.
+ * A pidfd lets poll() sleep until the child exits; kernels without
+ * pidfd_open() fall back to a short sleep loop. */
 static int reap(pid_t pid, long long deadline, int *timed_out, int *wstatus)
 {
 	int term_sent = *timed_out;
 	long long kill_at = term_sent ? now_ms() + RUN_KILL_GRACE_MS : 0;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	for (;;) {
+		long long wake;
 		pid_t r = waitpid(pid, wstatus, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -1;
+
+		if (r == pid || (r < 0 && errno != EINTR)) {
+			if (pidfd >= 0)
+				close(pidfd);
+			return r == pid ? 0 : -1;
+		}
 		if (!term_sent && now_ms() >= deadline) {
 			*timed_out = term_sent = 1;
 			kill_group(pid, SIGTERM);
@@ -96,7 +89,15 @@ static int reap(pid_t pid, long long deadline, int *timed_out, int *wstatus)
 			kill_group(pid, SIGKILL);
 			kill_at = now_ms() + 60000;
 		}
-		usleep(2000);
+		wake = (term_sent ? kill_at : deadline) - now_ms();
+		if (wake < 1)
+			wake = 1;
+		if (pidfd >= 0) {
+			struct pollfd p = { pidfd, POLLIN, 0 };
+			poll(&p, 1, wake > 1000 ? 1000 : (int)wake);
+		} else {
+			usleep(2000);
+		}
 	}
 }
 
@@ -136,11 +137,15 @@ int child_error(const struct child *c)
 
 static int run(struct child *c, int quiet)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t sigdef;
+	int spawn_err;
 	int timeout = c->timeout_ms ? c->timeout_ms : run_default_timeout_ms();
 	long long deadline = now_ms() + timeout;
 	size_t in_off = 0;
-	int exec_errno = 0, wstatus = 0;
+	int wstatus = 0;
 	pid_t pid;
 	ssize_t n;
 
@@ -148,40 +153,39 @@ static int run(struct child *c, int quiet)
 	c->timed_out = 0;
 	strbuf_reset(&c->out);
 	strbuf_reset(&c->err);
-	if (make_pipe(in) < 0 || make_pipe(out) < 0 || make_pipe(err) < 0 || make_pipe(rep) < 0) {
+	if (make_pipe(in) < 0 || make_pipe(out) < 0 || make_pipe(err) < 0) {
 		int e = errno;
-		close_pair(in); close_pair(out); close_pair(err); close_pair(rep);
+		close_pair(in); close_pair(out); close_pair(err);
 		return error("%s: cannot create pipes: %s", prog_name(c), strerror(e));
 	}
+	/* posix_spawn (vfork-like) rather than fork: no page tables to copy,
+	 * and exec failures come back as its return value. */
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close_pair(in); close_pair(out); close_pair(err); close_pair(rep);
-		return error("%s: cannot fork: %s", prog_name(c), strerror(e));
-	}
-	if (pid == 0) {
-		int devnull = -1;
-		if (!c->in) {
-			devnull = open("/dev/null", O_RDONLY);
-			exec_child(c, devnull, out[1], err[1], rep[1]);
-		}
-		exec_child(c, in[0], out[1], err[1], rep[1]);
-	}
-	setpgid(pid, pid);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	if (c->in)
+		posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	/* own process group, so the deadline kills grandchildren too; and
+	 * SIGPIPE back to default (we ignore it; exec would keep that) */
+	sigemptyset(&sigdef);
+	sigaddset(&sigdef, SIGPIPE);
+	posix_spawnattr_setsigdefault(&attr, &sigdef);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+	spawn_err = posix_spawnp(&pid, c->argv[0], &fa, &attr, (char *const *)c->argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
-	close(rep[1]);
-	in[0] = out[1] = err[1] = rep[1] = -1;
-
-	/* exec failure comes back as an errno through the report pipe */
-	n = read(rep[0], &exec_errno, sizeof(exec_errno));
-	close(rep[0]);
-	if (n == (ssize_t)sizeof(exec_errno)) {
+	in[0] = out[1] = err[1] = -1;
+	if (spawn_err) {
 		close(in[1]); close(out[0]); close(err[0]);
-		waitpid(pid, &wstatus, 0);
-		return error("cannot run %s: %s", c->argv[0], strerror(exec_errno));
+		return error("cannot run %s: %s", c->argv[0], strerror(spawn_err));
 	}
 
 	if (!c->in || !c->in_len) {
