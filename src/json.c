@@ -406,10 +406,13 @@ static void add_quoted_key(struct strbuf *sb, const char *key)
 		strbuf_addstr(sb, "...");
 }
 
-static struct json *convert(struct conv *cv, const cJSON *item)
+/* Convert item into our tree, taking its strings and freeing each child
+ * as soon as it is converted, so the two trees never both exist whole
+ * (peak memory is about one tree, not two). */
+static struct json *convert(struct conv *cv, cJSON *item)
 {
 	struct json *v;
-	const cJSON *c;
+	cJSON *c;
 
 	if (cJSON_IsNull(item))
 		return new_value(JSON_NULL);
@@ -419,12 +422,18 @@ static struct json *convert(struct conv *cv, const cJSON *item)
 		return new_value(JSON_TRUE);
 	if (cJSON_IsNumber(item))
 		return convert_number(cv, item);
-	if (cJSON_IsString(item))
-		return json_string(item->valuestring);
+	if (cJSON_IsString(item)) {
+		/* cJSON allocated it with our hooks: take it over */
+		v = new_value(JSON_STRING);
+		v->u.s = item->valuestring;
+		item->valuestring = NULL;
+		return v;
+	}
 	if (cJSON_IsArray(item)) {
 		v = json_array();
-		for (c = item->child; c; c = c->next) {
+		while ((c = item->child) != NULL) {
 			struct json *e = convert(cv, c);
+			cJSON_Delete(cJSON_DetachItemViaPointer(item, c));
 			if (!e) {
 				json_free(v);
 				return NULL;
@@ -436,15 +445,20 @@ static struct json *convert(struct conv *cv, const cJSON *item)
 	if (cJSON_IsObject(item)) {
 		size_t dup;
 		v = json_object();
-		for (c = item->child; c; c = c->next) {
+		while ((c = item->child) != NULL) {
 			struct json *e = convert(cv, c);
+			char *key = c->string;
+
+			c->string = NULL;
+			cJSON_Delete(cJSON_DetachItemViaPointer(item, c));
 			if (!e) {
+				free(key);
 				json_free(v);
 				return NULL;
 			}
 			/* json_set() would replace duplicates: append instead, check after. */
 			ALLOC_GROW(v->u.obj.m, v->u.obj.n + 1, v->u.obj.alloc);
-			v->u.obj.m[v->u.obj.n].key = xstrdup(c->string);
+			v->u.obj.m[v->u.obj.n].key = key;
 			v->u.obj.m[v->u.obj.n++].value = e;
 		}
 		dup = find_duplicate_key(v);
