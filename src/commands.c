@@ -348,10 +348,8 @@ static int run_hook(struct cmd_ctx *ctx, const char *hook)
 	/* every action writes Juju or Kubernetes state: leader only */
 	if (juju_is_leader(&leader) < 0)
 		return EXIT_FAIL;
-	if (!leader) {
-		log_debug("%s: not the leader; the leader publishes mesh data", hook);
-		return EXIT_OK;
-	}
+	if (!leader)
+		return EXIT_OK;   /* quietly: a log line would cost a juju-log call on every unit */
 	for (size_t i = 0; i < ARRAY_SIZE(action_fns); i++)
 		if ((acts & action_fns[i].bit) && action_fns[i].fn(ctx) < 0)
 			return EXIT_FAIL;
