@@ -44,6 +44,12 @@ ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinc
 ALL_LDFLAGS := $(LDFLAGS)
 LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS_PC)) -lm
 
+# CHARM_RPATH=1: look for shared libraries in lib/ beside the binary first
+# (a packed charm stages libcjson and libyaml there; see charm-skeleton/).
+ifeq ($(CHARM_RPATH),1)
+ALL_LDFLAGS += -Wl,-rpath,'$$ORIGIN/lib'
+endif
+
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
