@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# Deadlines: a hook tool or kubectl that hangs must not hang the hook.
+# svcmesh-hook kills the child's whole process group at the deadline
+# (SIGTERM, then SIGKILL after 2 s) and fails the hook with exit 1 and a
+# message naming the program, so that Juju retries it. Times are asserted
+# only as an upper bound (< 15 s), not as a benchmark.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+load '../kubesim/kubesim.bash'
+
+BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"
+J="$BATS_TEST_DIRNAME/../jujusim/jujusim"
+TOOLS="$BATS_TEST_DIRNAME/../jujusim/bin"
+NS=slow-model
+APP=slow
+
+setup() {
+	[[ -x "$BIN" ]] || { echo "svcmesh-hook binary not found at $BIN (run make)" >&2; return 1; }
+	CHARM="$BATS_TEST_TMPDIR/charm"
+	mkdir -p "$CHARM/hooks"
+	cp "$BIN" "$CHARM/svcmesh-hook"
+	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
+	consumer:
+	  policies:
+	    - {relation: data, endpoints: [{ports: [8080]}]}
+	YAML
+	for h in service-mesh-relation-created service-mesh-relation-changed; do
+		ln -s ../svcmesh-hook "$CHARM/hooks/$h"
+	done
+	S="$BATS_TEST_TMPDIR/state.json"
+	"$J" init "$S" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
+	MESH=$("$J" add-relation "$S" service-mesh beacon)
+	"$J" add-relation "$S" data client >/dev/null
+	PIDS="$BATS_TEST_TMPDIR/pids"
+	mkdir -p "$PIDS"
+}
+
+teardown() {
+	kubesim_stop
+	# never leave a test process behind (only the pids this test recorded)
+	for f in "$PIDS"/*.pid; do
+		[[ -f "$f" ]] && kill -KILL "$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
+
+# 0 if the process exists and is not a zombie
+alive() {
+	local st
+	[[ -r "/proc/$1/stat" ]] || return 1
+	st=$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)
+	[[ "$st" != Z ]]
+}
+
+@test "a hung relation-get (simulator --hang) with SVCMESH_TIMEOUT=2: exit 1 in bounded time, message names the tool" {
+	"$J" fault "$S" --tool relation-get --hang
+	start=$SECONDS
+	run "$J" run "$S" service-mesh-relation-created --relation "$MESH" --env SVCMESH_TIMEOUT=2
+	elapsed=$((SECONDS - start))
+	assert_failure 1
+	assert_output --partial "relation-get timed out after 2.0 s and was killed"
+	[ "$elapsed" -lt 15 ]
+	# the hung tool recorded itself; it is gone
+	[ -s "$S.hangs" ]
+	pid=$(awk '{print $2}' "$S.hangs" | tail -n 1)
+	run alive "$pid"
+	assert_failure
+	# nothing was published
+	run "$J" get-key "$S" "$MESH" --local-app policies
+	assert_failure
+}
+
+@test "the whole process group of a hung tool is killed, even when it ignores SIGTERM" {
+	# A relation-get that ignores TERM and leaves a grandchild: only a
+	# SIGKILL to the process group ends both.
+	mkdir -p "$BATS_TEST_TMPDIR/fake"
+	cat > "$BATS_TEST_TMPDIR/fake/relation-get" <<-EOF
+	#!/bin/sh
+	trap '' TERM
+	echo \$\$ > "$PIDS/tool.pid"
+	sleep 300 &
+	echo \$! > "$PIDS/grandchild.pid"
+	wait
+	EOF
+	chmod 755 "$BATS_TEST_TMPDIR/fake/relation-get"
+	start=$SECONDS
+	run env -i HOME="$HOME" PATH="$BATS_TEST_TMPDIR/fake:$TOOLS:/usr/bin:/bin" \
+		JUJUSIM_STATE="$S" JUJU_CONTEXT_ID=ctx-timeouts JUJU_UNIT_NAME="$APP/0" JUJU_MODEL_NAME="$NS" \
+		JUJU_CHARM_DIR="$CHARM" JUJU_DISPATCH_PATH=hooks/service-mesh-relation-created \
+		JUJU_HOOK_NAME=service-mesh-relation-created JUJU_RELATION=service-mesh JUJU_RELATION_ID="$MESH" \
+		JUJU_REMOTE_APP=beacon SVCMESH_TIMEOUT=1 \
+		"$CHARM/svcmesh-hook"
+	elapsed=$((SECONDS - start))
+	assert_failure 1
+	assert_output --partial "relation-get timed out after 1.0 s and was killed"
+	[ "$elapsed" -lt 15 ]
+	[ -s "$PIDS/tool.pid" ] && [ -s "$PIDS/grandchild.pid" ]
+	run alive "$(cat "$PIDS/tool.pid")"
+	assert_failure
+	# the grandchild may need a moment to be reaped by init
+	for _ in 1 2 3 4 5 6 7 8 9 10; do alive "$(cat "$PIDS/grandchild.pid")" || break; sleep 0.2; done
+	run alive "$(cat "$PIDS/grandchild.pid")"
+	assert_failure
+}
+
+@test "a slow API server (kubesim --delay) with SVCMESH_KUBECTL_TIMEOUT=2: kubectl killed, exit 1 naming it" {
+	command -v kubectl >/dev/null || skip "kubectl is not installed"
+	kubesim_start
+	kubesim_seed_charm "$APP" "$NS"
+	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient"}'
+	# a kubectl that records its pid and then becomes the real kubectl
+	mkdir -p "$BATS_TEST_TMPDIR/kbin"
+	cat > "$BATS_TEST_TMPDIR/kbin/kubectl" <<-EOF
+	#!/bin/sh
+	echo \$\$ > "$PIDS/kubectl.pid"
+	exec $(command -v kubectl) "\$@"
+	EOF
+	chmod 755 "$BATS_TEST_TMPDIR/kbin/kubectl"
+	kubesimctl fault --method GET --path statefulsets --delay 30 --status 200 --times 1 >/dev/null
+	start=$SECONDS
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH" \
+		--env SVCMESH_KUBECTL="$BATS_TEST_TMPDIR/kbin/kubectl" --env SVCMESH_KUBECTL_TIMEOUT=2
+	elapsed=$((SECONDS - start))
+	assert_failure 1
+	assert_output --partial "kubectl timed out after 2.0 s and was killed"
+	[ "$elapsed" -lt 15 ]
+	run alive "$(cat "$PIDS/kubectl.pid")"
+	assert_failure
+	# nothing was written to the cluster
+	run kubesim_writes
+	assert_output 0
+}
+
+@test "SVCMESH_KUBECTL_TIMEOUT applies to kubectl only: a 2 s tool deadline does not cut a 4 s API answer when kubectl has 10 s" {
+	command -v kubectl >/dev/null || skip "kubectl is not installed"
+	kubesim_start
+	kubesim_seed_charm "$APP" "$NS"
+	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient"}'
+	kubesimctl fault --method GET --path statefulsets --delay 4 --times 1 >/dev/null
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH" \
+		--env SVCMESH_TIMEOUT=2 --env SVCMESH_KUBECTL_TIMEOUT=10
+	assert_success
+	run kubesimctl get statefulset "$NS" "$APP"
+	assert_output --partial '"istio.io/dataplane-mode": "ambient"'
+}
