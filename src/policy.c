@@ -188,6 +188,14 @@ void policy_list_emit(struct strbuf *out, const struct policy_list *l)
 
 /* ---- reading untrusted policies ---- */
 
+/* Limits on what one consumer may send, so that one oversized entry is
+ * skipped instead of being rendered into objects Kubernetes refuses:
+ * names are Kubernetes names (253 at most), hosts and paths get room for
+ * real-world values, lists a generous count. */
+#define POLICY_MAX_NAME 253
+#define POLICY_MAX_VALUE 1024
+#define POLICY_MAX_ITEMS 1024
+
 static int PRINTF_LIKE(2, 3) why_add(struct strbuf *why, const char *fmt, ...)
 {
 	va_list ap;
@@ -211,6 +219,8 @@ static int get_str(const struct json *o, const char *key, int nullable, char **o
 	}
 	if (v->type != JSON_STRING)
 		return why_add(why, "%s is %s, not a string", key, json_type_name(v->type));
+	if (strlen(v->u.s) > POLICY_MAX_NAME)
+		return why_add(why, "%s is longer than %d characters", key, POLICY_MAX_NAME);
 	*out = xstrdup(v->u.s);
 	return 0;
 }
@@ -226,10 +236,14 @@ static int get_strlist(const struct json *o, const char *key, struct opt_strlist
 	if (v->type != JSON_ARRAY)
 		return why_add(why, "endpoint %s is %s, not a list", key, json_type_name(v->type));
 	out->present = 1;
+	if (v->u.arr.n > POLICY_MAX_ITEMS)
+		return why_add(why, "endpoint %s has more than %d entries", key, POLICY_MAX_ITEMS);
 	for (size_t i = 0; i < v->u.arr.n; i++) {
 		const struct json *s = v->u.arr.items[i];
 		if (s->type != JSON_STRING)
 			return why_add(why, "endpoint %s has %s, not a string", key, json_type_name(s->type));
+		if (strlen(s->u.s) > POLICY_MAX_VALUE)
+			return why_add(why, "endpoint %s has a value longer than %d characters", key, POLICY_MAX_VALUE);
 		if (!strcmp(key, "methods")) {
 			size_t m;
 			for (m = 0; m < config_http_methods_count; m++)
@@ -253,6 +267,8 @@ static int get_ports(const struct json *o, struct opt_intlist *out, struct strbu
 	if (v->type != JSON_ARRAY)
 		return why_add(why, "endpoint ports is %s, not a list", json_type_name(v->type));
 	out->present = 1;
+	if (v->u.arr.n > POLICY_MAX_ITEMS)
+		return why_add(why, "endpoint ports has more than %d entries", POLICY_MAX_ITEMS);
 	for (size_t i = 0; i < v->u.arr.n; i++) {
 		const struct json *n = v->u.arr.items[i];
 		long long port;
@@ -316,6 +332,10 @@ int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf 
 	if (eps && eps->type != JSON_NULL) {
 		if (eps->type != JSON_ARRAY) {
 			why_add(why, "endpoints is %s, not a list", json_type_name(eps->type));
+			goto fail;
+		}
+		if (eps->u.arr.n > POLICY_MAX_ITEMS) {
+			why_add(why, "endpoints has more than %d entries", POLICY_MAX_ITEMS);
 			goto fail;
 		}
 		p->endpoints = xcalloc(eps->u.arr.n ? eps->u.arr.n : 1, sizeof(*p->endpoints));

@@ -100,9 +100,10 @@ static void PRINTF_LIKE(2, 3) bad_entry(int strict, const char *fmt, ...)
 }
 
 /* provider_gather(), also recording where each policy came from
- * ("service-mesh:3 (app foo)") in origins (may be NULL). */
+ * ("service-mesh:3 (app foo)") in origins and the consumer that sent it in
+ * senders (either may be NULL). */
 static int gather(const struct cfg_provider *p, int strict, struct policy_list *out,
-		  struct strlist *origins)
+		  struct strlist *origins, struct strlist *senders)
 {
 	const struct strlist *ids;
 	int bad = 0;
@@ -144,6 +145,8 @@ static int gather(const struct cfg_provider *p, int strict, struct policy_list *
 			out->items[out->n++] = mp;
 			if (origins)
 				strlist_add(origins, origin.buf);
+			if (senders)
+				strlist_add(senders, app);
 		}
 		json_free(v);
 		strbuf_release(&why);
@@ -156,7 +159,7 @@ static int gather(const struct cfg_provider *p, int strict, struct policy_list *
 
 int provider_gather(const struct cfg_provider *p, int strict, struct policy_list *out)
 {
-	return gather(p, strict, out, NULL);
+	return gather(p, strict, out, NULL, NULL);
 }
 
 /* ---- rendering ---- */
@@ -185,8 +188,24 @@ static const struct json *find_named(const struct json *items, const struct json
 
 /* Render every policy into *items (a new JSON array). Policies that
  * cannot be enforced are logged as errors and counted in *refused. */
+/* What a consumer may ask for: access to itself. Its policies must target
+ * this model's namespace and, when they name an app, the consumer's own
+ * app; anything else would let one related charm open another workload.
+ * Returns the reason a policy is refused, or NULL. */
+static const char *not_its_own(const struct mesh_policy *p, const char *sender, const char *model,
+			       struct strbuf *why)
+{
+	if (strcmp(p->target_namespace, model) != 0)
+		strbuf_addf(why, "it targets namespace '%s', but a consumer may only open its own "
+			    "workloads in this model ('%s')", p->target_namespace, model);
+	else if (p->target_app_name && strcmp(p->target_app_name, sender) != 0)
+		strbuf_addf(why, "it targets app '%s', but it was sent by '%s': a consumer may only "
+			    "open itself", p->target_app_name, sender);
+	return why->len ? why->buf : NULL;
+}
+
 static int render_all(const struct policy_list *pl, const struct strlist *origins,
-		      struct json **items, size_t *refused)
+		      const struct strlist *senders, struct json **items, size_t *refused)
 {
 	const struct juju_env *e;
 
@@ -200,7 +219,8 @@ static int render_all(const struct policy_list *pl, const struct strlist *origin
 		struct strbuf why = STRBUF_INIT;
 		struct json *obj;
 
-		if (istio_render_policy(e->app, e->model, p, &obj, &why) < 0) {
+		if (not_its_own(p, senders->items[i], e->model, &why) ||
+		    istio_render_policy(e->app, e->model, p, &obj, &why) < 0) {
 			log_error("%s: not enforcing the %s policy for source app '%s' (namespace '%s') "
 				  "on '%s': %s", origins->items[i],
 				  p->target_type == TARGET_UNIT ? "unit" : "app", p->source_app_name,
@@ -292,14 +312,14 @@ static int enforce(const struct cfg_provider *p, struct apply_counts *n)
 {
 	const struct juju_env *e;
 	struct policy_list pl = POLICY_LIST_INIT;
-	struct strlist origins = STRLIST_INIT;
+	struct strlist origins = STRLIST_INIT, senders = STRLIST_INIT;
 	struct strbuf sel = STRBUF_INIT, why = STRBUF_INIT;
 	struct json *want = NULL, *live = NULL, *changed = json_array();
 	int ret = -1;
 
 	memset(n, 0, sizeof(*n));
-	if (need_identity(&e) < 0 || gather(p, 0, &pl, &origins) < 0 ||
-	    render_all(&pl, &origins, &want, &n->refused) < 0)
+	if (need_identity(&e) < 0 || gather(p, 0, &pl, &origins, &senders) < 0 ||
+	    render_all(&pl, &origins, &senders, &want, &n->refused) < 0)
 		goto out;
 	if (istio_owner_selector(&sel, e->app, e->model, &why) < 0) {
 		error("%s", why.buf);
@@ -354,6 +374,7 @@ out:
 	json_free(live);
 	policy_list_release(&pl);
 	strlist_release(&origins);
+	strlist_release(&senders);
 	strbuf_release(&sel);
 	strbuf_release(&why);
 	return ret;
@@ -397,7 +418,7 @@ int provider_cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
 	}
 	if ((rc = need_provider(ctx)))
 		return rc;
-	if (gather(ctx->cfg.provider, strict, &pl, NULL) < 0) {
+	if (gather(ctx->cfg.provider, strict, &pl, NULL, NULL) < 0) {
 		policy_list_release(&pl);
 		return EXIT_FAIL;
 	}
@@ -428,7 +449,7 @@ static int print_yaml(const struct json *items)
 int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
 {
 	struct policy_list pl = POLICY_LIST_INIT;
-	struct strlist origins = STRLIST_INIT;
+	struct strlist origins = STRLIST_INIT, senders = STRLIST_INIT;
 	struct json *items = NULL;
 	const char *format = "yaml";
 	size_t refused = 0;
@@ -454,8 +475,8 @@ int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
 	if ((rc = need_provider(ctx)))
 		return rc;
 	rc = EXIT_FAIL;
-	if (gather(ctx->cfg.provider, strict, &pl, &origins) < 0 ||
-	    render_all(&pl, &origins, &items, &refused) < 0)
+	if (gather(ctx->cfg.provider, strict, &pl, &origins, &senders) < 0 ||
+	    render_all(&pl, &origins, &senders, &items, &refused) < 0)
 		goto out;
 	if (refused && strict) {
 		error("render --strict: %zu %s cannot be enforced (see above)", refused,
@@ -482,6 +503,7 @@ out:
 	json_free(items);
 	policy_list_release(&pl);
 	strlist_release(&origins);
+	strlist_release(&senders);
 	return rc;
 }
 

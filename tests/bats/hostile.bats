@@ -207,7 +207,6 @@ sources() {
 }
 
 @test "provider: a policy with a 10 MB source_app_name is skipped, not rendered into an object Kubernetes refuses" {
-	skip "BUG: policy_from_json() puts no length limit on names, hosts or paths; one consumer sending a 10 MB name makes the provider's single kubectl apply fail for every consumer (see HARDENING.md)"
 	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
 	provider:
 	  mesh-type: istio

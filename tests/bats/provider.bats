@@ -39,7 +39,7 @@ setup() {
         ln -s ../svcmesh-hook "$CHARM/hooks/$h"
     done
     provider_config true
-    "$J" init "$S" --app beacon --model istio-system --leader --charm-dir "$CHARM"
+    "$J" init "$S" --app beacon --model consumer-model --leader --charm-dir "$CHARM"
     KUBE=
 }
 
@@ -258,6 +258,23 @@ relation_sets() {
     assert_output '{"apiVersion": "v1", "kind": "List", "items": []}'
 }
 
+@test "render: a consumer may only open itself (its own app, this model's namespace)" {
+    add_consumer web "[$APP_POL]"
+    # db asks for access to web, and for a workload in another namespace
+    add_consumer db "[$(pol consumer-model client web app '[]'), $(pol consumer-model client db unit '[]' | sed 's/"target_namespace": "consumer-model"/"target_namespace": "kube-system"/')]"
+    run --separate-stderr sm render
+    assert_success
+    diff -u "$GOLDEN/render-app.yaml" <(printf '%s\n' "$output")
+    [[ "$stderr" == *"it targets app 'web', but it was sent by 'db': a consumer may only open itself"* ]]
+    [[ "$stderr" == *"it targets namespace 'kube-system', but a consumer may only open its own workloads in this model ('consumer-model')"* ]]
+    [[ "$stderr" == *"2 policies left out"* ]]
+    # mesh-info still shows what the consumers sent, as the Python library's mesh_info()
+    run sm mesh-info
+    assert_success
+    run python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$output"
+    assert_output 3
+}
+
 @test "render: an L7 unit policy is refused with an error naming source app and relation; --strict exits 1" {
     add_consumer web "[$APP_POL]"
     add_consumer db "[$L7_UNIT_POL]"
@@ -295,9 +312,9 @@ ap_names() {
     assert_success
     run ap_names
     assert_output "$(sm render -o json | python3 -c 'import json,sys; print("\n".join(sorted(i["metadata"]["namespace"]+"/"+i["metadata"]["name"] for i in json.load(sys.stdin)["items"])))')"
-    assert_line --index 0 --regexp '^consumer-model/beacon-istio-system-policy-'
+    assert_line --index 0 --regexp '^consumer-model/beacon-consumer-model-policy-'
     [ "${#lines[@]}" -eq 3 ]
-    run kubectl get authorizationpolicies.security.istio.io -A -l 'svcmesh-hook/provider=beacon,svcmesh-hook/model=istio-system,app.kubernetes.io/instance=istio-system-beacon,kubernetes-resource-handler-scope=istio-authorization-policy' -o name
+    run kubectl get authorizationpolicies.security.istio.io -A -l 'svcmesh-hook/provider=beacon,svcmesh-hook/model=consumer-model,app.kubernetes.io/instance=consumer-model-beacon,kubernetes-resource-handler-scope=istio-authorization-policy' -o name
     [ "${#lines[@]}" -eq 3 ]
     # one apply request per object, with our field manager
     run kubesimctl requests --method PATCH
@@ -360,7 +377,7 @@ ap_names() {
     kubectl apply -f - <<-'EOF'
 	{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
 	 "metadata": {"name": "not-ours", "namespace": "consumer-model",
-	  "labels": {"svcmesh-hook/provider": "other", "svcmesh-hook/model": "istio-system"}},
+	  "labels": {"svcmesh-hook/provider": "other", "svcmesh-hook/model": "consumer-model"}},
 	 "spec": {}}
 	EOF
     before="$(ap_names)"
@@ -373,7 +390,7 @@ ap_names() {
     refute_line --regexp 'policy-client-consumer-model-db-'
     echo "$before" | grep -q 'policy-client-consumer-model-db-'
     run "$J" log "$S"
-    assert_output --regexp "INFO .*deleted AuthorizationPolicy consumer-model/beacon-istio-system-policy-client-consumer-model-db-[0-9a-f]{8}: no consumer asks for it any more"
+    assert_output --regexp "INFO .*deleted AuthorizationPolicy consumer-model/beacon-consumer-model-policy-client-consumer-model-db-[0-9a-f]{8}: no consumer asks for it any more"
 }
 
 @test "apply: an L7 unit policy is not applied and does not fail the hook" {

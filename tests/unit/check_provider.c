@@ -45,7 +45,7 @@ static void setup(void)
 	setenv("JUJUSIM_STATE", state.buf, 1);
 	setenv("JUJU_CONTEXT_ID", "check-provider", 1);
 	setenv("JUJU_UNIT_NAME", "beacon/0", 1);
-	setenv("JUJU_MODEL_NAME", "istio-system", 1);
+	setenv("JUJU_MODEL_NAME", "consumer-model", 1);
 	juju_reset();
 	strbuf_release(&path);
 }
