@@ -94,12 +94,12 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SRCDIR=$(CURDIR) $$t; done
 
 bats: $(BIN)
-	SVCMESH_BIN=$(CURDIR)/$(BIN) bats --print-output-on-failure tests/bats
+	SVCMESH_BIN=$(abspath $(BIN)) bats --print-output-on-failure tests/bats
 
 check: unit bats
 
 demo: $(BIN)
-	@SVCMESH_BIN=$(CURDIR)/$(BIN) tests/demo/run-demo
+	@SVCMESH_BIN=$(abspath $(BIN)) tests/demo/run-demo
 
 # libFuzzer harnesses: built with clang straight from the sources (not the
 # archive) so that coverage instrumentation reaches every module.
@@ -124,7 +124,7 @@ fuzz: $(FUZZ_BIN)
 	done
 
 bench: $(BIN)
-	@SVCMESH_BIN=$(CURDIR)/$(BIN) tests/bench/run-bench
+	@SVCMESH_BIN=$(abspath $(BIN)) tests/bench/run-bench
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
