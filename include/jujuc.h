@@ -39,7 +39,8 @@ const struct juju_env *juju_env(void);
 void juju_set_hook(const char *hook);
 /* 1 when running with a hook context (JUJU_CONTEXT_ID set). */
 int juju_in_context(void);
-/* Forget cached answers and counters (tests). */
+/* Forget cached answers and the environment read (tests); stats and the
+ * log queue are left alone. */
 void juju_reset(void);
 
 /* is-leader. */

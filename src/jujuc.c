@@ -151,8 +151,9 @@ int juju_is_leader(int *leader)
 		if (tool(argv, NULL, 0, &v) < 0)
 			return -1;
 		if (v->type != JSON_TRUE && v->type != JSON_FALSE) {
+			int r = error("is-leader printed %s, not true or false", json_type_name(v->type));
 			json_free(v);
-			return error("is-leader printed %s, not true or false", json_type_name(v->type));
+			return r;
 		}
 		leader_value = v->type == JSON_TRUE;
 		leader_known = 1;
@@ -180,14 +181,16 @@ int juju_relation_ids(const char *endpoint, const struct strlist **ids)
 	if (tool(argv, NULL, 0, &v) < 0)
 		return -1;
 	if (v->type != JSON_ARRAY && v->type != JSON_NULL) {
+		int r = error("relation-ids %s printed %s, not a list", endpoint, json_type_name(v->type));
 		json_free(v);
-		return error("relation-ids %s printed %s, not a list", endpoint, json_type_name(v->type));
+		return r;
 	}
 	for (i = 0; v->type == JSON_ARRAY && i < v->u.arr.n; i++)
 		if (v->u.arr.items[i]->type != JSON_STRING) {
+			int r = error("relation-ids %s printed a list with %s in it", endpoint,
+				      json_type_name(v->u.arr.items[i]->type));
 			json_free(v);
-			return error("relation-ids %s printed a list with %s in it", endpoint,
-				     json_type_name(v->u.arr.items[i]->type));
+			return r;
 		}
 	ALLOC_GROW(ids_c, ids_n + 1, ids_alloc);
 	e = &ids_c[ids_n++];
@@ -266,17 +269,19 @@ int juju_relation_get_app(const char *relid, const char *app, const struct kvlis
 		for (size_t i = 0; i < v->u.obj.n; i++) {
 			const struct json_member *m = &v->u.obj.m[i];
 			if (m->value->type != JSON_STRING) {
+				int r = error("relation-get -r %s %s: value of '%s' is %s, not a string",
+					      relid, app, m->key, json_type_name(m->value->type));
 				json_free(v);
 				kvlist_release(&kv);
-				return error("relation-get -r %s %s: value of '%s' is %s, not a string",
-					     relid, app, m->key, json_type_name(m->value->type));
+				return r;
 			}
 			kvlist_set(&kv, m->key, m->value->u.s);
 		}
 	} else if (v->type != JSON_NULL) {
+		int r = error("relation-get -r %s %s printed %s, not an object", relid, app,
+			      json_type_name(v->type));
 		json_free(v);
-		return error("relation-get -r %s %s printed %s, not an object", relid, app,
-			     json_type_name(v->type));
+		return r;
 	}
 	json_free(v);
 	ALLOC_GROW(bags_c, bags_n + 1, bags_alloc);

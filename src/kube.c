@@ -48,8 +48,9 @@ static int kubectl(const char *ns, const char *const *args, const char *in, size
 			return error("namespace name too long: %.64s...", ns);
 		argv[n++] = nsopt;
 	}
-	/* the API request gives up a little before we kill the process */
-	snprintf(timeout, sizeof(timeout), "--request-timeout=%dms", ms > 2000 ? ms - 1000 : ms);
+	/* the API request gives up a little before we kill the process, so the
+	 * message is kubectl's own timeout when the server is slow */
+	snprintf(timeout, sizeof(timeout), "--request-timeout=%dms", ms - (ms / 4 < 1000 ? ms / 4 : 1000));
 	argv[n++] = timeout;
 	for (size_t i = 0; args[i]; i++) {
 		if (n >= ARRAY_SIZE(argv) - 1)

@@ -1,0 +1,623 @@
+/* check_jujuc.c - unit tests for the Juju hook-tool client (jujuc.c), run
+ * in-process against the hook-tool simulator (tests/jujusim, found through
+ * $SRCDIR). Each test gets a fresh simulator state in its own temp dir.
+ *
+ * The binary doubles as a tiny "hook" for `jujusim exec` (argv[1] ==
+ * HELPER_SET): that is how a test sees its relation-set committed to the
+ * state, since the simulator commits buffered writes only when a hook or
+ * command it ran exits 0.
+ */
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jujuc.h"
+#include "kvlist.h"
+#include "log.h"
+#include "run.h"
+#include "strbuf.h"
+#include "util.h"
+
+#define HELPER_SET "--jujuc-set-app-helper"
+
+static char tmpdir[PATH_MAX];
+static char self_exe[PATH_MAX];
+static char *orig_path;
+static struct strbuf state = STRBUF_INIT, sim = STRBUF_INIT;
+
+/* Run `jujusim CMD STATE ARGS... NULL`; stdout in out (may be NULL). */
+static int sim_status(struct strbuf *out, const char *cmd, ...)
+{
+	const char *argv[16];
+	struct child c = CHILD_INIT;
+	size_t n = 0;
+	const char *a;
+	va_list ap;
+	int st;
+
+	argv[n++] = sim.buf;
+	argv[n++] = cmd;
+	argv[n++] = state.buf;
+	va_start(ap, cmd);
+	while ((a = va_arg(ap, const char *)) != NULL) {
+		ck_assert_uint_lt(n, ARRAY_SIZE(argv) - 1);
+		argv[n++] = a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	c.argv = argv;
+	run_child_quiet(&c);
+	st = c.status;
+	if (out)
+		strbuf_add(out, c.out.buf, c.out.len);
+	child_release(&c);
+	return st;
+}
+
+#define SIM(...) ck_assert_int_eq(sim_status(NULL, __VA_ARGS__, (const char *)NULL), 0)
+
+/* Lines of STATE.calls whose tool is tool (NULL: all). */
+static int calls(const char *tool)
+{
+	struct strbuf path = STRBUF_INIT, prefix = STRBUF_INIT;
+	char *buf = NULL, *line, *nl;
+	size_t len;
+	int n = 0;
+
+	strbuf_addf(&path, "%s.calls", state.buf);
+	if (tool)
+		strbuf_addf(&prefix, "[\"%s\"", tool);
+	if (read_file(path.buf, 1 << 24, &buf, &len) == 0) {
+		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+			if (!tool || !strncmp(line, prefix.buf, prefix.len))
+				n++;
+	} else {
+		ck_assert_int_eq(errno, ENOENT);
+	}
+	free(buf);
+	strbuf_release(&path);
+	strbuf_release(&prefix);
+	return n;
+}
+
+static void unset_hook_env(void)
+{
+	unsetenv("JUJU_HOOK_NAME");
+	unsetenv("JUJU_DISPATCH_PATH");
+	unsetenv("JUJU_RELATION");
+	unsetenv("JUJU_RELATION_ID");
+	unsetenv("JUJU_REMOTE_APP");
+	unsetenv("JUJU_REMOTE_UNIT");
+}
+
+/* Drop whatever earlier tests (or error()) left in the log queue. */
+static void drain_log(void)
+{
+	unsetenv("JUJU_CONTEXT_ID");
+	juju_reset();
+	log_capture_errors(NULL);
+	log_flush();
+}
+
+static void setup(void)
+{
+	const char *srcdir = getenv("SRCDIR");
+	const char *tmp = getenv("TMPDIR");
+	struct strbuf path = STRBUF_INIT;
+
+	drain_log();
+	snprintf(tmpdir, sizeof(tmpdir), "%s/check_jujuc.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	strbuf_reset(&state);
+	strbuf_reset(&sim);
+	strbuf_addf(&state, "%s/state.json", tmpdir);
+	strbuf_addf(&sim, "%s/tests/jujusim/jujusim", srcdir ? srcdir : ".");
+	strbuf_addf(&path, "%s/tests/jujusim/bin:%s", srcdir ? srcdir : ".", orig_path);
+	setenv("PATH", path.buf, 1);
+	setenv("JUJUSIM_STATE", state.buf, 1);
+	setenv("JUJU_CONTEXT_ID", "check-jujuc", 1);
+	setenv("JUJU_UNIT_NAME", "consumer/0", 1);
+	setenv("JUJU_MODEL_NAME", "test-model", 1);
+	unset_hook_env();
+	juju_reset();
+	strbuf_release(&path);
+}
+
+static void teardown(void)
+{
+	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	struct child c = CHILD_INIT;
+
+	c.argv = argv;
+	run_child(&c);
+	child_release(&c);
+	drain_log();
+	setenv("PATH", orig_path, 1);
+	strbuf_release(&state);
+	strbuf_release(&sim);
+}
+
+/* init with the given extra flags (charm dir = tmpdir, for exec). */
+static void init(const char *flag1, const char *flag2)
+{
+	SIM("init", "--app", "consumer", "--model", "test-model", "--charm-dir", tmpdir,
+	    flag1 ? flag1 : "--leader", flag2);
+}
+
+START_TEST(is_leader_true_and_cached)
+{
+	int leader = -1;
+
+	init("--leader", NULL);
+	ck_assert_int_eq(juju_is_leader(&leader), 0);
+	ck_assert_int_eq(leader, 1);
+	ck_assert_int_eq(calls("is-leader"), 1);
+	/* leadership changes in the state, but the answer is the hook's */
+	SIM("set-leader", "false");
+	leader = -1;
+	ck_assert_int_eq(juju_is_leader(&leader), 0);
+	ck_assert_int_eq(leader, 1);
+	ck_assert_int_eq(calls(NULL), 1);
+	/* after a reset it is asked again */
+	juju_reset();
+	ck_assert_int_eq(juju_is_leader(&leader), 0);
+	ck_assert_int_eq(leader, 0);
+	ck_assert_int_eq(calls("is-leader"), 2);
+}
+END_TEST
+
+START_TEST(is_leader_false)
+{
+	int leader = -1;
+
+	init("--no-leader", NULL);
+	ck_assert_int_eq(juju_is_leader(&leader), 0);
+	ck_assert_int_eq(leader, 0);
+	ck_assert_int_eq(juju_is_leader(&leader), 0);
+	ck_assert_int_eq(leader, 0);
+	ck_assert_int_eq(calls(NULL), 1);
+}
+END_TEST
+
+START_TEST(relation_ids_in_tool_order_and_cached)
+{
+	const struct strlist *ids = NULL, *again = NULL;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", "--id", "2");
+	SIM("add-relation", "x", "beta", "--id", "10");
+	SIM("add-relation", "other", "gamma", "--id", "3");
+	ck_assert_int_eq(juju_relation_ids("x", &ids), 0);
+	ck_assert_uint_eq(ids->n, 2);
+	/* the tool sorts as strings: "x:10" before "x:2" */
+	ck_assert_str_eq(ids->items[0], "x:10");
+	ck_assert_str_eq(ids->items[1], "x:2");
+	ck_assert_int_eq(calls("relation-ids"), 1);
+	ck_assert_int_eq(juju_relation_ids("x", &again), 0);
+	ck_assert_ptr_eq(again, ids);
+	ck_assert_int_eq(calls(NULL), 1);
+}
+END_TEST
+
+START_TEST(relation_ids_unknown_endpoint_is_empty)
+{
+	const struct strlist *ids = NULL;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", NULL);
+	ck_assert_int_eq(juju_relation_ids("nothing-here", &ids), 0);
+	ck_assert_ptr_nonnull(ids);
+	ck_assert_uint_eq(ids->n, 0);
+	ck_assert_int_eq(juju_relation_ids("nothing-here", &ids), 0);
+	ck_assert_uint_eq(ids->n, 0);
+	ck_assert_int_eq(calls("relation-ids"), 1);
+}
+END_TEST
+
+START_TEST(relation_ids_leaves_out_broken_relation)
+{
+	const struct strlist *ids = NULL;
+
+	/* Juju 3.1: relation-ids still lists the relation being broken */
+	init("--leader", "--juju-version=3.1");
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("add-relation", "x", "beta", "--id", "2");
+	SIM("break-relation", "x:1");
+	setenv("JUJU_RELATION", "x", 1);
+	setenv("JUJU_RELATION_ID", "x:1", 1);
+	setenv("JUJU_REMOTE_APP", "alpha", 1);
+
+	/* control: in another hook the simulator does list it */
+	setenv("JUJU_HOOK_NAME", "x-relation-changed", 1);
+	juju_reset();
+	ck_assert_int_eq(juju_relation_ids("x", &ids), 0);
+	ck_assert_uint_eq(ids->n, 2);
+	ck_assert_str_eq(ids->items[0], "x:1");
+
+	setenv("JUJU_HOOK_NAME", "x-relation-broken", 1);
+	juju_reset();
+	ck_assert_int_eq(juju_relation_ids("x", &ids), 0);
+	ck_assert_uint_eq(ids->n, 1);
+	ck_assert_str_eq(ids->items[0], "x:2");
+
+	/* the hook name may also come from JUJU_DISPATCH_PATH */
+	unsetenv("JUJU_HOOK_NAME");
+	setenv("JUJU_DISPATCH_PATH", "hooks/x-relation-broken", 1);
+	juju_reset();
+	ck_assert_int_eq(juju_relation_ids("x", &ids), 0);
+	ck_assert_uint_eq(ids->n, 1);
+	ck_assert_str_eq(ids->items[0], "x:2");
+	ck_assert_int_eq(calls("relation-ids"), 3);
+}
+END_TEST
+
+START_TEST(relation_app_from_env_then_tool)
+{
+	const char *app = NULL, *again = NULL;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("add-relation", "x", "beta", "--id", "2");
+	setenv("JUJU_HOOK_NAME", "x-relation-changed", 1);
+	setenv("JUJU_RELATION", "x", 1);
+	setenv("JUJU_RELATION_ID", "x:1", 1);
+	/* differs from the state on purpose: only the environment can say this */
+	setenv("JUJU_REMOTE_APP", "alpha-from-env", 1);
+	juju_reset();
+
+	ck_assert_int_eq(juju_relation_app("x:1", &app), 0);
+	ck_assert_str_eq(app, "alpha-from-env");
+	ck_assert_int_eq(calls(NULL), 0);
+
+	ck_assert_int_eq(juju_relation_app("x:2", &app), 0);
+	ck_assert_str_eq(app, "beta");
+	ck_assert_int_eq(calls("relation-list"), 1);
+	ck_assert_int_eq(juju_relation_app("x:2", &again), 0);
+	ck_assert_str_eq(again, "beta");
+	ck_assert_int_eq(calls(NULL), 1);
+}
+END_TEST
+
+START_TEST(relation_get_app_whole_databag)
+{
+	const struct kvlist *bag = NULL, *again = NULL;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("set-data", "x:1", "--remote-app", "labels={\"a\": \"b\"}", "mesh_type=\"istio\"");
+	ck_assert_int_eq(juju_relation_get_app("x:1", "alpha", &bag), 0);
+	ck_assert_uint_eq(bag->n, 2);
+	ck_assert_str_eq(kvlist_get(bag, "labels"), "{\"a\": \"b\"}");
+	ck_assert_str_eq(kvlist_get(bag, "mesh_type"), "\"istio\"");
+	ck_assert_int_eq(juju_relation_get_app("x:1", "alpha", &again), 0);
+	ck_assert_ptr_eq(again, bag);
+	ck_assert_int_eq(calls(NULL), 1);
+}
+END_TEST
+
+START_TEST(relation_get_app_empty_databag)
+{
+	const struct kvlist *bag = NULL;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	ck_assert_int_eq(juju_relation_get_app("x:1", "alpha", &bag), 0);
+	ck_assert_ptr_nonnull(bag);
+	ck_assert_uint_eq(bag->n, 0);
+}
+END_TEST
+
+START_TEST(relation_get_own_app_as_non_leader_is_denied)
+{
+	struct strbuf err = STRBUF_INIT;
+	const struct kvlist *bag = NULL;
+
+	init("--no-leader", NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	log_capture_errors(&err);
+	ck_assert_int_eq(juju_relation_get_app("x:1", "consumer", &bag), -1);
+	log_capture_errors(NULL);
+	ck_assert_msg(strstr(err.buf, "relation-get") != NULL, "error does not name the tool: %s", err.buf);
+	ck_assert_msg(strstr(err.buf, "permission denied") != NULL, "error lacks the reason: %s", err.buf);
+	strbuf_release(&err);
+}
+END_TEST
+
+/* JSON text with quotes, backslashes, non-ASCII (2-, 3- and 4-byte UTF-8). */
+static const char tricky[] =
+	"[{\"source_app_name\": \"a\\\"b\\\\c\", \"note\": \"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80\", "
+	"\"tab\": \"\\t\", \"empty\": \"\"}]";
+
+START_TEST(relation_set_app_writes_exactly)
+{
+	struct kvlist kv = KVLIST_INIT;
+	const struct kvlist *bag = NULL;
+	struct strbuf out = STRBUF_INIT;
+
+	init("--leader", NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("set-data", "x:1", "--local-app", "old=gone-soon", "keep=1");
+	/* read first, so the module holds a cached copy to keep in step */
+	ck_assert_int_eq(juju_relation_get_app("x:1", "consumer", &bag), 0);
+	ck_assert_str_eq(kvlist_get(bag, "old"), "gone-soon");
+
+	kvlist_set(&kv, "policies", tricky);
+	kvlist_set(&kv, "old", "");
+	ck_assert_int_eq(juju_relation_set_app("x:1", &kv), 0);
+	ck_assert_int_eq(calls("relation-set"), 1);
+
+	/* the cache shows the hook its own write */
+	ck_assert_int_eq(juju_relation_get_app("x:1", "consumer", &bag), 0);
+	ck_assert_str_eq(kvlist_get(bag, "policies"), tricky);
+	ck_assert_ptr_null(kvlist_get(bag, "old"));
+	ck_assert_str_eq(kvlist_get(bag, "keep"), "1");
+	ck_assert_int_eq(calls("relation-get"), 1);
+
+	/* so does the tool (pending writes of this context) */
+	juju_reset();
+	ck_assert_int_eq(juju_relation_get_app("x:1", "consumer", &bag), 0);
+	ck_assert_str_eq(kvlist_get(bag, "policies"), tricky);
+	ck_assert_ptr_null(kvlist_get(bag, "old"));
+	ck_assert_int_eq(calls("relation-get"), 2);
+	/* nothing committed: this context never ends */
+	ck_assert_int_eq(sim_status(&out, "get-key", "x:1", "--local-app", "old", NULL), 0);
+	ck_assert_str_eq(out.buf, "gone-soon");
+	strbuf_release(&out);
+	kvlist_release(&kv);
+}
+END_TEST
+
+START_TEST(relation_set_app_committed_by_the_hook)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	init("--leader", NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("set-data", "x:1", "--local-app", "old=gone-soon", "keep=1");
+	/* this binary, run by jujusim exec as a command: it calls
+	 * juju_relation_set_app() and exits 0, so the write is committed */
+	SIM("exec", "--", self_exe, HELPER_SET, "x:1", "policies", tricky, "old", "");
+	ck_assert_int_eq(sim_status(&out, "get-key", "x:1", "--local-app", "policies", NULL), 0);
+	ck_assert_str_eq(out.buf, tricky);
+	strbuf_reset(&out);
+	ck_assert_int_eq(sim_status(&out, "get-key", "x:1", "--local-app", "old", NULL), 1);
+	ck_assert_int_eq(sim_status(&out, "get-key", "x:1", "--local-app", "keep", NULL), 0);
+	ck_assert_str_eq(out.buf, "1");
+	strbuf_release(&out);
+}
+END_TEST
+
+START_TEST(relation_set_app_as_non_leader_fails)
+{
+	struct kvlist kv = KVLIST_INIT;
+	struct strbuf err = STRBUF_INIT;
+
+	init("--no-leader", NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	kvlist_set(&kv, "k", "v");
+	log_capture_errors(&err);
+	ck_assert_int_eq(juju_relation_set_app("x:1", &kv), -1);
+	log_capture_errors(NULL);
+	ck_assert_msg(strstr(err.buf, "relation-set") != NULL, "%s", err.buf);
+	ck_assert_msg(strstr(err.buf, "cannot write relation settings") != NULL, "%s", err.buf);
+	strbuf_release(&err);
+	kvlist_release(&kv);
+}
+END_TEST
+
+START_TEST(failing_tool_returns_error_and_is_not_cached)
+{
+	struct strbuf err = STRBUF_INIT;
+	const struct strlist *ids = NULL;
+	int leader = -1;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("fault", "--tool", "is-leader", "--exit", "1", "--stderr", "ERROR boom from the sim");
+	SIM("fault", "--tool", "relation-ids", "--exit", "2", "--stderr", "ERROR relation-ids broke");
+	log_capture_errors(&err);
+	ck_assert_int_eq(juju_is_leader(&leader), -1);
+	ck_assert_int_eq(juju_relation_ids("x", &ids), -1);
+	log_capture_errors(NULL);
+	ck_assert_msg(strstr(err.buf, "is-leader") && strstr(err.buf, "exit status 1") &&
+		      strstr(err.buf, "boom from the sim"), "%s", err.buf);
+	ck_assert_msg(strstr(err.buf, "relation-ids broke") && strstr(err.buf, "exit status 2"), "%s", err.buf);
+	/* the faults were used up; a failure is not remembered as an answer */
+	ck_assert_int_eq(juju_is_leader(&leader), 0);
+	ck_assert_int_eq(leader, 1);
+	ck_assert_int_eq(juju_relation_ids("x", &ids), 0);
+	ck_assert_uint_eq(ids->n, 1);
+	ck_assert_int_eq(calls(NULL), 4);
+	strbuf_release(&err);
+}
+END_TEST
+
+START_TEST(non_json_output_is_an_error)
+{
+	struct strbuf err = STRBUF_INIT;
+	int leader = -1;
+
+	init(NULL, NULL);
+	SIM("fault", "--tool", "is-leader", "--exit", "0", "--stdout", "True", "--stderr", "");
+	log_capture_errors(&err);
+	ck_assert_int_eq(juju_is_leader(&leader), -1);
+	log_capture_errors(NULL);
+	ck_assert_msg(strstr(err.buf, "not JSON") != NULL, "%s", err.buf);
+	strbuf_release(&err);
+}
+END_TEST
+
+/* A tool that exits 0 but prints JSON of the wrong shape: -1, and the
+ * error says what it printed. */
+static void wrong_shape(const char *tool, const char *stdout_text, const char *want_error)
+{
+	struct strbuf err = STRBUF_INIT;
+	const struct strlist *ids;
+	const struct kvlist *bag;
+	int leader, ret;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("fault", "--tool", tool, "--exit", "0", "--stdout", stdout_text, "--stderr", "");
+	log_capture_errors(&err);
+	if (!strcmp(tool, "is-leader"))
+		ret = juju_is_leader(&leader);
+	else if (!strcmp(tool, "relation-ids"))
+		ret = juju_relation_ids("x", &ids);
+	else
+		ret = juju_relation_get_app("x:1", "alpha", &bag);
+	log_capture_errors(NULL);
+	ck_assert_int_eq(ret, -1);
+	ck_assert_msg(strstr(err.buf, want_error) != NULL, "want \"%s\" in: %s", want_error, err.buf);
+	strbuf_release(&err);
+}
+
+/* Tool output of the wrong shape gives an error naming the tool and what it
+ * printed. Regression: jujuc.c used to build these messages after freeing
+ * the parsed output (a use-after-free). */
+START_TEST(wrong_shape_is_leader_wrong_shape)
+{
+	wrong_shape("is-leader", "\"yes\"", "is-leader printed a string, not true or false");
+}
+END_TEST
+
+START_TEST(wrong_shape_relation_ids_not_a_list)
+{
+	wrong_shape("relation-ids", "{\"x\": \"x:1\"}", "relation-ids x printed an object, not a list");
+}
+END_TEST
+
+START_TEST(wrong_shape_relation_ids_list_of_non_strings)
+{
+	wrong_shape("relation-ids", "[\"x:1\", 5]", "relation-ids x printed a list with an integer in it");
+}
+END_TEST
+
+START_TEST(wrong_shape_relation_get_not_an_object)
+{
+	wrong_shape("relation-get", "[\"k\"]", "relation-get -r x:1 alpha printed a list, not an object");
+}
+END_TEST
+
+START_TEST(wrong_shape_relation_get_value_not_a_string)
+{
+	wrong_shape("relation-get", "{\"labels\": 5}",
+		    "relation-get -r x:1 alpha: value of 'labels' is an integer, not a string");
+}
+END_TEST
+
+START_TEST(juju_log_only_in_context)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	init(NULL, NULL);
+	unsetenv("JUJU_CONTEXT_ID");
+	juju_reset();
+	ck_assert_int_eq(juju_in_context(), 0);
+	juju_log("INFO", "outside");
+	ck_assert_int_eq(calls(NULL), 0);
+
+	setenv("JUJU_CONTEXT_ID", "check-jujuc", 1);
+	juju_reset();
+	ck_assert_int_eq(juju_in_context(), 1);
+	juju_log("WARNING", "-inside, with a dash");
+	ck_assert_int_eq(calls("juju-log"), 1);
+	ck_assert_int_eq(sim_status(&out, "log", NULL), 0);
+	ck_assert_str_eq(out.buf, "WARNING -inside, with a dash\n");
+	strbuf_release(&out);
+}
+END_TEST
+
+START_TEST(env_parsed)
+{
+	const struct juju_env *e;
+
+	setenv("JUJU_UNIT_NAME", "my-app/12", 1);
+	setenv("JUJU_DISPATCH_PATH", "hooks/install", 1);
+	juju_reset();
+	e = juju_env();
+	ck_assert_str_eq(e->unit, "my-app/12");
+	ck_assert_str_eq(e->app, "my-app");
+	ck_assert_str_eq(e->model, "test-model");
+	ck_assert_str_eq(e->hook, "install");
+	ck_assert_ptr_null(e->relation_id);
+	juju_set_hook("upgrade-charm");
+	ck_assert_str_eq(juju_env()->hook, "upgrade-charm");
+}
+END_TEST
+
+/* Run as a command by `jujusim exec`: relation-set RELID K V [K V...]. */
+static int helper_set(int argc, char **argv)
+{
+	struct kvlist kv = KVLIST_INIT;
+	int ret;
+
+	if (argc < 3 || (argc - 3) % 2)
+		return 2;
+	for (int i = 3; i + 1 < argc; i += 2)
+		kvlist_set(&kv, argv[i], argv[i + 1]);
+	ret = juju_relation_set_app(argv[2], &kv);
+	kvlist_release(&kv);
+	juju_reset();
+	log_flush();
+	return ret == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	Suite *s;
+	TCase *tc;
+	SRunner *sr;
+	ssize_t n;
+	int failed;
+
+	if (argc > 1 && !strcmp(argv[1], HELPER_SET))
+		return helper_set(argc, argv);
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "check_jujuc: cannot find my own binary\n");
+		return EXIT_FAILURE;
+	}
+	self_exe[n] = '\0';
+	orig_path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+
+	s = suite_create("jujuc");
+	tc = tcase_create("tools");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, is_leader_true_and_cached);
+	tcase_add_test(tc, is_leader_false);
+	tcase_add_test(tc, relation_ids_in_tool_order_and_cached);
+	tcase_add_test(tc, relation_ids_unknown_endpoint_is_empty);
+	tcase_add_test(tc, relation_ids_leaves_out_broken_relation);
+	tcase_add_test(tc, relation_app_from_env_then_tool);
+	tcase_add_test(tc, relation_get_app_whole_databag);
+	tcase_add_test(tc, relation_get_app_empty_databag);
+	tcase_add_test(tc, relation_get_own_app_as_non_leader_is_denied);
+	tcase_add_test(tc, relation_set_app_writes_exactly);
+	tcase_add_test(tc, relation_set_app_committed_by_the_hook);
+	tcase_add_test(tc, relation_set_app_as_non_leader_fails);
+	tcase_add_test(tc, failing_tool_returns_error_and_is_not_cached);
+	tcase_add_test(tc, non_json_output_is_an_error);
+	tcase_add_test(tc, juju_log_only_in_context);
+	tcase_add_test(tc, env_parsed);
+	/* Tool output of the wrong shape: a clear error naming the tool, no crash
+	 * (these once read a freed tree while building the message). */
+	tcase_add_test(tc, wrong_shape_is_leader_wrong_shape);
+	tcase_add_test(tc, wrong_shape_relation_ids_not_a_list);
+	tcase_add_test(tc, wrong_shape_relation_ids_list_of_non_strings);
+	tcase_add_test(tc, wrong_shape_relation_get_not_an_object);
+	tcase_add_test(tc, wrong_shape_relation_get_value_not_a_string);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	free(orig_path);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

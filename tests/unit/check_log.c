@@ -1,0 +1,407 @@
+/* check_log.c - unit tests for the buffered unit log (log.c), run
+ * in-process against the hook-tool simulator (tests/jujusim, found through
+ * $SRCDIR): what log_flush() sends to juju-log, and what goes to stderr.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "jujuc.h"
+#include "log.h"
+#include "run.h"
+#include "strbuf.h"
+#include "util.h"
+
+static char tmpdir[PATH_MAX];
+static char *orig_path;
+static struct strbuf state = STRBUF_INIT, sim = STRBUF_INIT;
+static int saved_stderr = -1;
+static struct strbuf errfile = STRBUF_INIT;
+
+static int sim_status(struct strbuf *out, const char *cmd, ...)
+{
+	const char *argv[16];
+	struct child c = CHILD_INIT;
+	size_t n = 0;
+	const char *a;
+	va_list ap;
+	int st;
+
+	argv[n++] = sim.buf;
+	argv[n++] = cmd;
+	argv[n++] = state.buf;
+	va_start(ap, cmd);
+	while ((a = va_arg(ap, const char *)) != NULL) {
+		ck_assert_uint_lt(n, ARRAY_SIZE(argv) - 1);
+		argv[n++] = a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	c.argv = argv;
+	run_child_quiet(&c);
+	st = c.status;
+	if (out)
+		strbuf_add(out, c.out.buf, c.out.len);
+	child_release(&c);
+	return st;
+}
+
+#define SIM(...) ck_assert_int_eq(sim_status(NULL, __VA_ARGS__, (const char *)NULL), 0)
+
+/* The call log: one JSON argv per line. */
+static struct json **read_calls(size_t *n)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct json **v = NULL;
+	size_t alloc = 0;
+	char *buf = NULL, *line, *nl;
+	size_t len;
+
+	*n = 0;
+	strbuf_addf(&path, "%s.calls", state.buf);
+	if (read_file(path.buf, 1 << 24, &buf, &len) < 0) {
+		ck_assert_int_eq(errno, ENOENT);
+	} else {
+		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+			ALLOC_GROW(v, *n + 1, alloc);
+			v[*n] = json_parse(line, (size_t)(nl - line), NULL);
+			ck_assert_ptr_nonnull(v[*n]);
+			ck_assert_int_eq(v[*n]->type, JSON_ARRAY);
+			(*n)++;
+		}
+	}
+	free(buf);
+	strbuf_release(&path);
+	return v;
+}
+
+static void free_calls(struct json **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_free(v[i]);
+	free(v);
+}
+
+static int ncalls(void)
+{
+	size_t n;
+	struct json **v = read_calls(&n);
+
+	free_calls(v, n);
+	return (int)n;
+}
+
+/* Check that call i is juju-log --log-level LEVEL -- MESSAGE. */
+static void assert_log_call(struct json **v, size_t i, const char *level, const char *message)
+{
+	const struct json *a = v[i];
+	const char *want[] = { "juju-log", "--log-level", level, "--", message };
+
+	ck_assert_uint_eq(a->u.arr.n, ARRAY_SIZE(want));
+	for (size_t k = 0; k < ARRAY_SIZE(want); k++) {
+		ck_assert_int_eq(a->u.arr.items[k]->type, JSON_STRING);
+		ck_assert_str_eq(a->u.arr.items[k]->u.s, want[k]);
+	}
+}
+
+/* stderr to a file while a test looks at it. */
+static void capture_stderr(void)
+{
+	int fd;
+
+	fflush(stderr);
+	strbuf_reset(&errfile);
+	strbuf_addf(&errfile, "%s/stderr", tmpdir);
+	fd = open(errfile.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	saved_stderr = dup(2);
+	ck_assert_int_ge(saved_stderr, 0);
+	ck_assert_int_eq(dup2(fd, 2), 2);
+	close(fd);
+}
+
+/* Restore stderr; returns what was written to it (caller frees). */
+static char *captured_stderr(void)
+{
+	char *buf = NULL;
+	size_t len;
+
+	if (saved_stderr < 0)
+		return xstrdup("");
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	ck_assert_int_eq(read_file(errfile.buf, 1 << 20, &buf, &len), 0);
+	return buf;
+}
+
+static void drain_log(void)
+{
+	unsetenv("JUJU_CONTEXT_ID");
+	juju_reset();
+	log_capture_errors(NULL);
+	log_set_verbose(0);
+	log_flush();
+}
+
+static void setup(void)
+{
+	const char *srcdir = getenv("SRCDIR");
+	const char *tmp = getenv("TMPDIR");
+	struct strbuf path = STRBUF_INIT;
+
+	drain_log();
+	snprintf(tmpdir, sizeof(tmpdir), "%s/check_log.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	strbuf_reset(&state);
+	strbuf_reset(&sim);
+	strbuf_addf(&state, "%s/state.json", tmpdir);
+	strbuf_addf(&sim, "%s/tests/jujusim/jujusim", srcdir ? srcdir : ".");
+	strbuf_addf(&path, "%s/tests/jujusim/bin:%s", srcdir ? srcdir : ".", orig_path);
+	setenv("PATH", path.buf, 1);
+	setenv("JUJUSIM_STATE", state.buf, 1);
+	setenv("JUJU_UNIT_NAME", "consumer/0", 1);
+	setenv("JUJU_MODEL_NAME", "test-model", 1);
+	unsetenv("JUJU_HOOK_NAME");
+	unsetenv("JUJU_DISPATCH_PATH");
+	unsetenv("JUJU_RELATION");
+	unsetenv("JUJU_RELATION_ID");
+	unsetenv("JUJU_REMOTE_APP");
+	unsetenv("JUJU_REMOTE_UNIT");
+	setenv("JUJU_CONTEXT_ID", "check-log", 1);
+	juju_reset();
+	SIM("init", "--app", "consumer");
+	strbuf_release(&path);
+}
+
+static void teardown(void)
+{
+	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	struct child c = CHILD_INIT;
+
+	free(captured_stderr());
+	c.argv = argv;
+	run_child(&c);
+	child_release(&c);
+	drain_log();
+	setenv("PATH", orig_path, 1);
+	strbuf_release(&state);
+	strbuf_release(&sim);
+	strbuf_release(&errfile);
+}
+
+START_TEST(level_names)
+{
+	ck_assert_str_eq(log_level_name(LOG_DEBUG), "DEBUG");
+	ck_assert_str_eq(log_level_name(LOG_INFO), "INFO");
+	ck_assert_str_eq(log_level_name(LOG_WARNING), "WARNING");
+	ck_assert_str_eq(log_level_name(LOG_ERROR), "ERROR");
+}
+END_TEST
+
+START_TEST(lines_are_queued_until_flush)
+{
+	char *err;
+
+	capture_stderr();
+	log_info("one %d", 1);
+	log_debug("two");
+	log_warning("three");
+	ck_assert_int_eq(ncalls(), 0);
+	err = captured_stderr();
+	/* not verbose: nothing below ERROR on stderr */
+	ck_assert_str_eq(err, "");
+	free(err);
+	log_flush();
+	ck_assert_int_eq(ncalls(), 3);
+	/* the queue is empty afterwards */
+	log_flush();
+	ck_assert_int_eq(ncalls(), 3);
+}
+END_TEST
+
+START_TEST(one_call_per_level_in_level_order)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct json **v;
+	size_t n;
+
+	log_info("i1");
+	log_warning("w1");
+	log_debug("d1");
+	log_info("i2 with %s", "args");
+	log_debug("d2");
+	log_info("i3");
+	log_flush();
+	v = read_calls(&n);
+	ck_assert_uint_eq(n, 3);
+	assert_log_call(v, 0, "DEBUG", "d1\nd2");
+	assert_log_call(v, 1, "INFO", "i1\ni2 with args\ni3");
+	assert_log_call(v, 2, "WARNING", "w1");
+	free_calls(v, n);
+	ck_assert_int_eq(sim_status(&out, "log", NULL), 0);
+	ck_assert_str_eq(out.buf, "DEBUG d1\nd2\nINFO i1\ni2 with args\ni3\nWARNING w1\n");
+	strbuf_release(&out);
+}
+END_TEST
+
+START_TEST(error_lines_go_to_stderr_and_juju_log)
+{
+	struct json **v;
+	size_t n;
+	char *err;
+
+	capture_stderr();
+	log_error("boom %d", 42);
+	log_info("fine");
+	ck_assert_int_eq(error("via %s", "error()"), -1);
+	err = captured_stderr();
+	ck_assert_str_eq(err, "svcmesh-hook: error: boom 42\nsvcmesh-hook: error: via error()\n");
+	free(err);
+	log_flush();
+	v = read_calls(&n);
+	ck_assert_uint_eq(n, 2);
+	assert_log_call(v, 0, "INFO", "fine");
+	assert_log_call(v, 1, "ERROR", "boom 42\nvia error()");
+	free_calls(v, n);
+}
+END_TEST
+
+START_TEST(capture_errors_collects_instead_of_stderr)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json **v;
+	size_t n;
+	char *err;
+
+	capture_stderr();
+	log_capture_errors(&sb);
+	log_error("first");
+	log_warning("a warning is not captured");
+	log_error("second %s", "one");
+	log_capture_errors(NULL);
+	log_error("after");
+	err = captured_stderr();
+	ck_assert_str_eq(sb.buf, "first; second one");
+	ck_assert_str_eq(err, "svcmesh-hook: error: after\n");
+	free(err);
+	log_flush();
+	v = read_calls(&n);
+	ck_assert_uint_eq(n, 2);
+	assert_log_call(v, 0, "WARNING", "a warning is not captured");
+	assert_log_call(v, 1, "ERROR", "first\nsecond one\nafter");
+	free_calls(v, n);
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(verbose_mirrors_every_line)
+{
+	char *err;
+
+	capture_stderr();
+	log_set_verbose(1);
+	log_debug("d");
+	log_info("i");
+	log_warning("w");
+	log_error("e");
+	log_set_verbose(0);
+	log_info("quiet");
+	err = captured_stderr();
+	ck_assert_str_eq(err, "svcmesh-hook: DEBUG: d\nsvcmesh-hook: INFO: i\nsvcmesh-hook: WARNING: w\n"
+			 "svcmesh-hook: error: e\n");
+	free(err);
+}
+END_TEST
+
+START_TEST(outside_a_context_nothing_is_sent)
+{
+	unsetenv("JUJU_CONTEXT_ID");
+	juju_reset();
+	log_info("not sent");
+	log_debug("not sent either");
+	log_flush();
+	ck_assert_int_eq(ncalls(), 0);
+	/* and the lines are gone, not kept for later */
+	setenv("JUJU_CONTEXT_ID", "check-log", 1);
+	juju_reset();
+	log_flush();
+	ck_assert_int_eq(ncalls(), 0);
+}
+END_TEST
+
+START_TEST(failing_juju_log_is_not_fatal)
+{
+	struct json **v;
+	size_t n;
+	char *err;
+
+	SIM("fault", "--tool", "juju-log", "--match", "DEBUG", "--stderr", "ERROR log is full");
+	log_debug("lost");
+	log_info("kept");
+	capture_stderr();
+	log_flush();
+	err = captured_stderr();
+	ck_assert_msg(strstr(err, "juju-log failed") && strstr(err, "log is full"), "%s", err);
+	free(err);
+	v = read_calls(&n);
+	ck_assert_uint_eq(n, 2);
+	assert_log_call(v, 1, "INFO", "kept");
+	free_calls(v, n);
+}
+END_TEST
+
+START_TEST(long_message_truncated)
+{
+	struct json **v;
+	size_t n;
+	char *big = xmalloc(150 * 1024 + 1);
+
+	memset(big, 'x', 150 * 1024);
+	big[150 * 1024] = '\0';
+	log_info("%s", big);
+	log_flush();
+	v = read_calls(&n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(strlen(v[0]->u.arr.items[4]->u.s), 100 * 1024 + strlen(" ... (truncated)"));
+	ck_assert_ptr_nonnull(strstr(v[0]->u.arr.items[4]->u.s, "x ... (truncated)"));
+	free_calls(v, n);
+	free(big);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("log");
+	TCase *tc = tcase_create("log");
+	SRunner *sr;
+	int failed;
+
+	orig_path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, level_names);
+	tcase_add_test(tc, lines_are_queued_until_flush);
+	tcase_add_test(tc, one_call_per_level_in_level_order);
+	tcase_add_test(tc, error_lines_go_to_stderr_and_juju_log);
+	tcase_add_test(tc, capture_errors_collects_instead_of_stderr);
+	tcase_add_test(tc, verbose_mirrors_every_line);
+	tcase_add_test(tc, outside_a_context_nothing_is_sent);
+	tcase_add_test(tc, failing_juju_log_is_not_fatal);
+	tcase_add_test(tc, long_message_truncated);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	free(orig_path);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
