@@ -41,6 +41,10 @@ struct cmd_ctx {
 /* Load ctx->cfg once; on error print FILE:LINE:COL lines and return -1. */
 int cmd_load_config(struct cmd_ctx *ctx);
 
+/* Load the config and require its consumer (provider = 0) or provider
+ * section: 0, or the exit code to return (the reason already reported). */
+int cmd_need_section(struct cmd_ctx *ctx, int provider);
+
 /* The actions the table gives hook for this config (0: nothing to do). */
 unsigned hook_actions(const struct mesh_config *cfg, const char *hook);
 /* Every hook name this config needs, in table order (for link-hooks). */

@@ -312,15 +312,20 @@ int cmd_load_config(struct cmd_ctx *ctx)
 	return 0;
 }
 
-static int need_consumer(struct cmd_ctx *ctx)
+int cmd_need_section(struct cmd_ctx *ctx, int provider)
 {
 	if (cmd_load_config(ctx) < 0)
 		return EXIT_USAGE;
-	if (!ctx->cfg.consumer) {
-		error("%s has no consumer section", ctx->config_path);
+	if (provider ? !ctx->cfg.provider : !ctx->cfg.consumer) {
+		error("%s has no %s section", ctx->config_path, provider ? "provider" : "consumer");
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+static int need_consumer(struct cmd_ctx *ctx)
+{
+	return cmd_need_section(ctx, 0);
 }
 
 static int no_args(const char *name, int argc)

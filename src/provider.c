@@ -393,13 +393,7 @@ int provider_apply_action(struct cmd_ctx *ctx)
 
 static int need_provider(struct cmd_ctx *ctx)
 {
-	if (cmd_load_config(ctx) < 0)
-		return EXIT_USAGE;
-	if (!ctx->cfg.provider) {
-		error("%s has no provider section", ctx->config_path);
-		return EXIT_USAGE;
-	}
-	return 0;
+	return cmd_need_section(ctx, 1);
 }
 
 int provider_cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
