@@ -22,3 +22,14 @@ load '/usr/lib/bats/bats-assert/load'
 	assert_output '[{"source_namespace": "observability", "source_app_name": "prometheus", "target_namespace": "demo", "target_app_name": "skeleton", "target_selector_labels": null, "target_service": null, "target_type": "unit", "endpoints": [{"hosts": null, "ports": [9090], "methods": null, "paths": null}]}]'
 	# (labels and the ConfigMap are checked by the demo's own final check: its exit status)
 }
+
+@test "without kubectl the demo still runs, with auto-join off, and says so" {
+	export SVCMESH_BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"
+	export DEMO_DIR="$BATS_TEST_TMPDIR/demo" DEMO_NO_KUBE=1
+	mkdir -p "$DEMO_DIR"
+	run "$BATS_TEST_DIRNAME/../demo/run-demo"
+	assert_success
+	assert_output --partial "kubectl is not installed: running with auto-join: false"
+	assert_output --partial "(no kubectl: Kubernetes steps skipped)"
+	assert_output --partial "observability/prometheus -> skeleton (unit)"
+}
