@@ -292,23 +292,37 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	assert_line "ConfigMap juju-service-mesh-lbl-labels: no change"
 }
 
-@test "every kubectl version here joins and reaches the steady state" {
+@test "every kubectl version (1.20 to 1.33 where available): join, steady state, drop, broken" {
 	found=0
-	for k in /usr/lib/google-cloud-sdk/bin/kubectl.1.*; do
-		[ -x "$k" ] || continue
-		found=1
+	for k in $(kubectl_versions); do
+		found=$((found + 1))
 		kubesimctl reset >/dev/null 2>&1 || true
 		kubesim_seed_charm "$APP" "$NS"
-		provider_sends "$AMBIENT"
+		"$JUJUSIM" add-relation "$STATE" service-mesh beacon --id 100 >/dev/null 2>&1 || true
+		provider_sends '{"istio.io/dataplane-mode": "ambient", "x": "1"}'
 		run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env "SVCMESH_KUBECTL=$k"
 		assert_success
 		run tmpl_labels
-		assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
+		assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient", "x": "1"}'
 		kubesimctl clear-requests
 		run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env "SVCMESH_KUBECTL=$k"
 		assert_success
 		run kubesim_writes
 		assert_output 0
+		provider_sends "$AMBIENT"
+		run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env "SVCMESH_KUBECTL=$k"
+		assert_success
+		run svc_labels
+		refute_output --partial '"x"'
+		run record
+		assert_output "$AMBIENT"
+		run "$JUJUSIM" run "$STATE" service-mesh-relation-broken --relation 100 --env "SVCMESH_KUBECTL=$k"
+		assert_success
+		run tmpl_labels
+		assert_output '{"app.kubernetes.io/name": "lbl"}'
+		run kubesimctl get configmap "$NS" "juju-service-mesh-$APP-labels"
+		assert_failure
+		echo "# $(basename "$k"): ok" >&3
 	done
-	[ "$found" = 1 ] || skip "no versioned kubectl binaries here"
+	[ "$found" -gt 0 ] || skip "no versioned kubectl binaries here (tests/kubesim/get-kubectls)"
 }

@@ -457,3 +457,32 @@ ap_names() {
     assert_success
     assert_output "$LABELS_TEXT"
 }
+
+@test "apply with every kubectl version (1.20 to 1.33 where available): server-side apply, then zero writes, then prune" {
+    kube
+    mapfile -t versions < <(kubectl_versions)
+    [ "${#versions[@]}" -gt 0 ] || skip "no versioned kubectl binaries here (tests/kubesim/get-kubectls)"
+    for k in "${versions[@]}"; do
+        kubesimctl reset >/dev/null 2>&1 || true
+        kubesim_seed_charm web consumer-model
+        kubesim_seed_charm db consumer-model
+        "$J" init "$S" --app beacon --model consumer-model --leader --charm-dir "$CHARM" >/dev/null
+        add_consumer web "[$APP_POL]"
+        add_consumer db "[$UNIT_POL]"
+        run "$J" run "$S" service-mesh-relation-changed --relation 1 --env "SVCMESH_KUBECTL=$k"
+        assert_success
+        run ap_names
+        [ "${#lines[@]}" -eq 2 ]
+        kubesimctl clear-requests
+        run "$J" run "$S" config-changed --env "SVCMESH_KUBECTL=$k"
+        assert_success
+        run kubesim_writes
+        assert_output 0
+        "$J" set-data "$S" 1 --remote-app "policies=[]"
+        run "$J" run "$S" service-mesh-relation-changed --relation 1 --env "SVCMESH_KUBECTL=$k"
+        assert_success
+        run ap_names
+        [ "${#lines[@]}" -eq 1 ]
+        echo "# $(basename "$k"): ok" >&3
+    done
+}

@@ -16,6 +16,18 @@
 
 KUBESIM_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
+# kubectl_versions: every versioned kubectl to test with, one path a line:
+# $KUBECTL_DIR (default build/kubectl, filled by tests/kubesim/get-kubectls)
+# if it has any, else the ones the machine image ships.
+kubectl_versions() {
+	local dir="${KUBECTL_DIR:-$KUBESIM_HOME/../../build/kubectl}" f
+	for f in "$dir"/kubectl.1.* /usr/lib/google-cloud-sdk/bin/kubectl.1.*; do
+		[[ -x "$f" ]] || continue
+		[[ "$f" == /usr/lib/google-cloud-sdk/* && -n "$(ls "$dir"/kubectl.1.* 2>/dev/null)" ]] && continue
+		echo "$f"
+	done | sort -t. -k3,3n
+}
+
 kubesimctl() {
 	"$KUBESIM_HOME/kubesimctl" --state-dir "$KUBESIM_STATE_DIR" "$@"
 }
