@@ -8,27 +8,19 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load '../kubesim/kubesim.bash'
+load helpers   # J (jujusim), SVCMESH_BIN, bare_charm
 
-BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"
-J="$BATS_TEST_DIRNAME/../jujusim/jujusim"
 TOOLS="$BATS_TEST_DIRNAME/../jujusim/bin"
 NS=slow-model
 APP=slow
 
 setup() {
-	[[ -x "$BIN" ]] || { echo "svcmesh-hook binary not found at $BIN (run make)" >&2; return 1; }
-	CHARM="$BATS_TEST_TMPDIR/charm"
-	mkdir -p "$CHARM/hooks"
-	cp "$BIN" "$CHARM/svcmesh-hook"
+	bare_charm service-mesh-relation-created service-mesh-relation-changed || return 1
 	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
 	consumer:
 	  policies:
 	    - {relation: data, endpoints: [{ports: [8080]}]}
 	YAML
-	for h in service-mesh-relation-created service-mesh-relation-changed; do
-		ln -s ../svcmesh-hook "$CHARM/hooks/$h"
-	done
-	S="$BATS_TEST_TMPDIR/state.json"
 	"$J" init "$S" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
 	MESH=$("$J" add-relation "$S" service-mesh beacon)
 	"$J" add-relation "$S" data client >/dev/null
@@ -123,13 +115,35 @@ alive() {
 		--env SVCMESH_KUBECTL="$BATS_TEST_TMPDIR/kbin/kubectl" --env SVCMESH_KUBECTL_TIMEOUT=2
 	elapsed=$((SECONDS - start))
 	assert_failure 1
-	assert_output --partial "kubectl timed out after 2.0 s and was killed"
+	# kubectl's own --request-timeout (a little under the deadline) usually
+	# answers first; the process deadline is the backstop
+	assert_output --regexp "kubectl (timed out after 2.0 s and was killed|failed \(exit status 1\): .*Timeout exceeded)"
 	[ "$elapsed" -lt 15 ]
 	run alive "$(cat "$PIDS/kubectl.pid")"
 	assert_failure
 	# nothing was written to the cluster
 	run kubesim_writes
 	assert_output 0
+}
+
+@test "a kubectl that hangs whatever its --request-timeout: killed at the deadline, exit 1 naming it" {
+	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient"}'
+	mkdir -p "$BATS_TEST_TMPDIR/kbin"
+	cat > "$BATS_TEST_TMPDIR/kbin/kubectl" <<-EOF
+	#!/bin/sh
+	echo \$\$ > "$PIDS/kubectl.pid"
+	exec sleep 60
+	EOF
+	chmod 755 "$BATS_TEST_TMPDIR/kbin/kubectl"
+	start=$SECONDS
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH" \
+		--env SVCMESH_KUBECTL="$BATS_TEST_TMPDIR/kbin/kubectl" --env SVCMESH_KUBECTL_TIMEOUT=2
+	elapsed=$((SECONDS - start))
+	assert_failure 1
+	assert_output --partial "kubectl timed out after 2.0 s and was killed"
+	[ "$elapsed" -lt 15 ]
+	run alive "$(cat "$PIDS/kubectl.pid")"
+	assert_failure
 }
 
 @test "SVCMESH_KUBECTL_TIMEOUT applies to kubectl only: a 2 s tool deadline does not cut a 4 s API answer when kubectl has 10 s" {
