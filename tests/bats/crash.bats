@@ -17,23 +17,15 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load '../kubesim/kubesim.bash'
+load helpers   # J (jujusim), SVCMESH_BIN, bare_charm
 
-BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"
-J="$BATS_TEST_DIRNAME/../jujusim/jujusim"
 NS=crash-model
 APP=crashy
 
 setup() {
-	[[ -x "$BIN" ]] || { echo "svcmesh-hook binary not found at $BIN (run make)" >&2; return 1; }
-	CHARM="$BATS_TEST_TMPDIR/charm"
-	mkdir -p "$CHARM/hooks"
-	cp "$BIN" "$CHARM/svcmesh-hook"
-	for h in service-mesh-relation-created service-mesh-relation-changed service-mesh-relation-broken \
+	bare_charm service-mesh-relation-created service-mesh-relation-changed service-mesh-relation-broken \
 		require-cmr-mesh-relation-created provide-cmr-mesh-relation-changed data-relation-created \
-		data-relation-broken leader-elected upgrade-charm; do
-		ln -s ../svcmesh-hook "$CHARM/hooks/$h"
-	done
-	S="$BATS_TEST_TMPDIR/state.json"
+		data-relation-broken leader-elected upgrade-charm
 }
 
 teardown() {

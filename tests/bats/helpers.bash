@@ -13,6 +13,12 @@
 #
 # Functions:
 #   new_charm [NAME]              fresh $CHARM (and $S) under $BATS_TEST_TMPDIR/NAME
+#   bare_charm HOOK...            $CHARM = $BATS_TEST_TMPDIR/charm with only the
+#                                 binary and hooks/HOOK -> ../svcmesh-hook for
+#                                 each HOOK (no dispatch, no config); sets $S
+#                                 ($BATS_TEST_TMPDIR/state.json) but does not
+#                                 init it. For files that build their own charm:
+#                                 setup() { bare_charm HOOK...; ...; }
 #   sim_init [jujusim init args]  init $S: app consumer, model test-model, leader,
 #                                 charm dir $CHARM (args override / add)
 #   add_rel ENDPOINT APP [ARGS]   add a relation; sets REL (the id)
@@ -35,12 +41,29 @@ J="$REPO_ROOT/tests/jujusim/jujusim"
 ORACLE="$REPO_ROOT/tests/interop/python_consumer.py"
 SKELETON="$REPO_ROOT/charm-skeleton"
 
-svcmesh_setup() {
+need_binary() {
 	if [[ ! -x "$SVCMESH_BIN" ]]; then
 		echo "svcmesh-hook binary not found at $SVCMESH_BIN (run make)" >&2
 		return 1
 	fi
+}
+
+svcmesh_setup() {
+	need_binary || return 1
 	new_charm main
+}
+
+bare_charm() {
+	need_binary || return 1
+	CHARM="$BATS_TEST_TMPDIR/charm"
+	S="$BATS_TEST_TMPDIR/state.json"
+	mkdir -p "$CHARM/hooks"
+	cp "$(binary_snapshot)" "$CHARM/svcmesh-hook"
+	chmod 755 "$CHARM/svcmesh-hook"
+	local h
+	for h in "$@"; do
+		ln -s ../svcmesh-hook "$CHARM/hooks/$h"
+	done
 }
 
 new_charm() {

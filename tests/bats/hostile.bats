@@ -8,28 +8,20 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load '../kubesim/kubesim.bash'
+load helpers   # J (jujusim), SVCMESH_BIN, bare_charm
 
-BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"
-J="$BATS_TEST_DIRNAME/../jujusim/jujusim"
 NS=hostile-model
 APP=victim
 
 setup() {
-	[[ -x "$BIN" ]] || { echo "svcmesh-hook binary not found at $BIN (run make)" >&2; return 1; }
-	CHARM="$BATS_TEST_TMPDIR/charm"
-	mkdir -p "$CHARM/hooks"
-	cp "$BIN" "$CHARM/svcmesh-hook"
+	bare_charm service-mesh-relation-created service-mesh-relation-changed service-mesh-relation-broken \
+		provide-cmr-mesh-relation-changed data-relation-created leader-elected || return 1
 	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
 	consumer:
 	  auto-join: false
 	  policies:
 	    - {relation: data, endpoints: [{ports: [8080]}]}
 	YAML
-	for h in service-mesh-relation-created service-mesh-relation-changed service-mesh-relation-broken \
-		provide-cmr-mesh-relation-changed data-relation-created leader-elected; do
-		ln -s ../svcmesh-hook "$CHARM/hooks/$h"
-	done
-	S="$BATS_TEST_TMPDIR/state.json"
 	"$J" init "$S" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
 	PWNED="/tmp/pwned-$$-$BATS_TEST_NUMBER"
 	rm -f "$PWNED"
@@ -42,6 +34,16 @@ teardown() {
 
 auto_join() {
 	sed -i 's/auto-join: false/auto-join: true/' "$CHARM/service-mesh.yaml"
+}
+
+# kubesim holding the charm's objects, auto-join on, and a mesh relation in
+# $MESH (skips the test when kubectl is not installed)
+mesh_on_kubesim() {
+	command -v kubectl >/dev/null || skip "kubectl is not installed"
+	kubesim_start
+	kubesim_seed_charm "$APP" "$NS"
+	auto_join
+	MESH=$("$J" add-relation "$S" service-mesh beacon)
 }
 
 # published policies as "namespace/app" lines
@@ -82,11 +84,7 @@ sources() {
 }
 
 @test "mesh provider sends a 10 MB labels value: the big label is skipped, the good one applied" {
-	command -v kubectl >/dev/null || skip "kubectl is not installed"
-	kubesim_start
-	kubesim_seed_charm "$APP" "$NS"
-	auto_join
-	MESH=$("$J" add-relation "$S" service-mesh beacon)
+	mesh_on_kubesim
 	python3 -c 'import json,sys; json.dump({"labels": json.dumps({"istio.io/dataplane-mode": "ambient", "big": "x" * (10 << 20)}), "mesh_type": "\"istio\""}, open(sys.argv[1], "w"))' "$BATS_TEST_TMPDIR/big.json"
 	"$J" set-data "$S" "$MESH" --remote-app --file "$BATS_TEST_TMPDIR/big.json"
 	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
@@ -102,11 +100,7 @@ sources() {
 }
 
 @test "mesh provider sends 10 MB of broken JSON as labels: ignored with a warning, hook succeeds, nothing written" {
-	command -v kubectl >/dev/null || skip "kubectl is not installed"
-	kubesim_start
-	kubesim_seed_charm "$APP" "$NS"
-	auto_join
-	MESH=$("$J" add-relation "$S" service-mesh beacon)
+	mesh_on_kubesim
 	python3 -c 'import json,sys; json.dump({"labels": "{\"a\": \"" + "y" * (10 << 20)}, open(sys.argv[1], "w"))' "$BATS_TEST_TMPDIR/big.json"
 	"$J" set-data "$S" "$MESH" --remote-app --file "$BATS_TEST_TMPDIR/big.json"
 	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
@@ -118,11 +112,7 @@ sources() {
 }
 
 @test "labels with shell metacharacters are never executed and never reach kubectl; the valid one is applied" {
-	command -v kubectl >/dev/null || skip "kubectl is not installed"
-	kubesim_start
-	kubesim_seed_charm "$APP" "$NS"
-	auto_join
-	MESH=$("$J" add-relation "$S" service-mesh beacon)
+	mesh_on_kubesim
 	labels=$(python3 -c 'import json,sys; p=sys.argv[1]; print(json.dumps({
 		"a": "$(touch %s)" % p, "b": "`touch %s`" % p, "c; touch %s" % p: "1",
 		"d": "x\ntouch %s" % p, "e": "1 && touch %s" % p, "$(touch %s)" % p: "v",
@@ -181,7 +171,7 @@ sources() {
 }
 
 @test "provider: policies with bad entries beside good ones; the good ones are kept (gathering level)" {
-	"$BIN" help 2>/dev/null | grep -q '^  mesh-info' || skip "provider commands (mesh-info) are not wired into this build"
+	"$SVCMESH_BIN" help 2>/dev/null | grep -q '^  mesh-info' || skip "provider commands (mesh-info) are not wired into this build"
 	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
 	provider:
 	  mesh-type: istio

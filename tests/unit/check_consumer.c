@@ -5,13 +5,8 @@
  * in model "my-model".
  */
 #include <check.h>
-#include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "consumer.h"
@@ -19,13 +14,9 @@
 #include "kvlist.h"
 #include "log.h"
 #include "policy.h"
-#include "run.h"
 #include "strbuf.h"
-#include "util.h"
+#include "testenv.h"
 
-static char tmpdir[PATH_MAX];
-static char *orig_path;
-static struct strbuf state = STRBUF_INIT, sim = STRBUF_INIT;
 static struct mesh_config cfg;
 
 /* Two declared policies: an app policy on "db", a unit policy on "metrics". */
@@ -51,60 +42,6 @@ static const char config_yaml[] =
 	"\"target_selector_labels\": null, \"target_service\": null, \"target_type\": \"unit\", " \
 	"\"endpoints\": [{\"hosts\": null, \"ports\": [9090], \"methods\": null, \"paths\": null}]}"
 
-static int sim_status(struct strbuf *out, const char *cmd, ...)
-{
-	const char *argv[16];
-	struct child c = CHILD_INIT;
-	size_t n = 0;
-	const char *a;
-	va_list ap;
-	int st;
-
-	argv[n++] = sim.buf;
-	argv[n++] = cmd;
-	argv[n++] = state.buf;
-	va_start(ap, cmd);
-	while ((a = va_arg(ap, const char *)) != NULL) {
-		ck_assert_uint_lt(n, ARRAY_SIZE(argv) - 1);
-		argv[n++] = a;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	c.argv = argv;
-	run_child_quiet(&c);
-	st = c.status;
-	if (out)
-		strbuf_add(out, c.out.buf, c.out.len);
-	child_release(&c);
-	return st;
-}
-
-#define SIM(...) ck_assert_int_eq(sim_status(NULL, __VA_ARGS__, (const char *)NULL), 0)
-
-/* Lines of STATE.calls whose tool is tool (NULL: all). */
-static int calls(const char *tool)
-{
-	struct strbuf path = STRBUF_INIT, prefix = STRBUF_INIT;
-	char *buf = NULL, *line, *nl;
-	size_t len;
-	int n = 0;
-
-	strbuf_addf(&path, "%s.calls", state.buf);
-	if (tool)
-		strbuf_addf(&prefix, "[\"%s\"", tool);
-	if (read_file(path.buf, 1 << 24, &buf, &len) == 0) {
-		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
-			if (!tool || !strncmp(line, prefix.buf, prefix.len))
-				n++;
-	} else {
-		ck_assert_int_eq(errno, ENOENT);
-	}
-	free(buf);
-	strbuf_release(&path);
-	strbuf_release(&prefix);
-	return n;
-}
-
 /* add-relation ENDPOINT APP --id ID, then set remote app data key=value (if key). */
 static void relation(const char *endpoint, const char *app, const char *id, const char *key,
 		     const char *value)
@@ -119,61 +56,22 @@ static void relation(const char *endpoint, const char *app, const char *id, cons
 	strbuf_release(&kv);
 }
 
-static void drain_log(void)
-{
-	unsetenv("JUJU_CONTEXT_ID");
-	juju_reset();
-	log_capture_errors(NULL);
-	log_flush();
-}
-
 static void setup(void)
 {
-	const char *srcdir = getenv("SRCDIR");
-	const char *tmp = getenv("TMPDIR");
-	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
 
-	drain_log();
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_consumer.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	strbuf_reset(&state);
-	strbuf_reset(&sim);
-	strbuf_addf(&state, "%s/state.json", tmpdir);
-	strbuf_addf(&sim, "%s/tests/jujusim/jujusim", srcdir ? srcdir : ".");
-	strbuf_addf(&path, "%s/tests/jujusim/bin:%s", srcdir ? srcdir : ".", orig_path);
-	setenv("PATH", path.buf, 1);
-	setenv("JUJUSIM_STATE", state.buf, 1);
-	setenv("JUJU_CONTEXT_ID", "check-consumer", 1);
-	setenv("JUJU_UNIT_NAME", "consumer/0", 1);
-	setenv("JUJU_MODEL_NAME", "my-model", 1);
-	unsetenv("JUJU_HOOK_NAME");
-	unsetenv("JUJU_DISPATCH_PATH");
-	unsetenv("JUJU_RELATION");
-	unsetenv("JUJU_RELATION_ID");
-	unsetenv("JUJU_REMOTE_APP");
-	unsetenv("JUJU_REMOTE_UNIT");
-	juju_reset();
+	sim_setup("consumer", "consumer/0", "my-model");
 	SIM("init", "--app", "consumer", "--model", "my-model", "--leader");
 	ck_assert_msg(config_parse("service-mesh.yaml", config_yaml, sizeof(config_yaml) - 1, &cfg, &err) == 0,
 		      "%s", err.buf);
 	ck_assert_ptr_nonnull(cfg.consumer);
-	strbuf_release(&path);
 	strbuf_release(&err);
 }
 
 static void teardown(void)
 {
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	struct child c = CHILD_INIT;
-
-	c.argv = argv;
-	run_child(&c);
-	child_release(&c);
 	config_release(&cfg);
-	drain_log();
-	setenv("PATH", orig_path, 1);
-	strbuf_release(&state);
-	strbuf_release(&sim);
+	sim_teardown();
 }
 
 static char *computed(void)
@@ -494,10 +392,7 @@ int main(void)
 {
 	Suite *s = suite_create("consumer");
 	TCase *tc = tcase_create("consumer");
-	SRunner *sr;
-	int failed;
 
-	orig_path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, compute_nothing_related);
@@ -518,10 +413,5 @@ int main(void)
 	tcase_add_test(tc, provider_data_no_relation);
 	tcase_add_test(tc, provider_data_related_only_reads_no_databag);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	free(orig_path);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -8,9 +8,7 @@
  * command it ran exits 0.
  */
 #include <check.h>
-#include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,127 +17,16 @@
 #include "jujuc.h"
 #include "kvlist.h"
 #include "log.h"
-#include "run.h"
 #include "strbuf.h"
-#include "util.h"
+#include "testenv.h"
 
 #define HELPER_SET "--jujuc-set-app-helper"
 
-static char tmpdir[PATH_MAX];
 static char self_exe[PATH_MAX];
-static char *orig_path;
-static struct strbuf state = STRBUF_INIT, sim = STRBUF_INIT;
-
-/* Run `jujusim CMD STATE ARGS... NULL`; stdout in out (may be NULL). */
-static int sim_status(struct strbuf *out, const char *cmd, ...)
-{
-	const char *argv[16];
-	struct child c = CHILD_INIT;
-	size_t n = 0;
-	const char *a;
-	va_list ap;
-	int st;
-
-	argv[n++] = sim.buf;
-	argv[n++] = cmd;
-	argv[n++] = state.buf;
-	va_start(ap, cmd);
-	while ((a = va_arg(ap, const char *)) != NULL) {
-		ck_assert_uint_lt(n, ARRAY_SIZE(argv) - 1);
-		argv[n++] = a;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	c.argv = argv;
-	run_child_quiet(&c);
-	st = c.status;
-	if (out)
-		strbuf_add(out, c.out.buf, c.out.len);
-	child_release(&c);
-	return st;
-}
-
-#define SIM(...) ck_assert_int_eq(sim_status(NULL, __VA_ARGS__, (const char *)NULL), 0)
-
-/* Lines of STATE.calls whose tool is tool (NULL: all). */
-static int calls(const char *tool)
-{
-	struct strbuf path = STRBUF_INIT, prefix = STRBUF_INIT;
-	char *buf = NULL, *line, *nl;
-	size_t len;
-	int n = 0;
-
-	strbuf_addf(&path, "%s.calls", state.buf);
-	if (tool)
-		strbuf_addf(&prefix, "[\"%s\"", tool);
-	if (read_file(path.buf, 1 << 24, &buf, &len) == 0) {
-		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
-			if (!tool || !strncmp(line, prefix.buf, prefix.len))
-				n++;
-	} else {
-		ck_assert_int_eq(errno, ENOENT);
-	}
-	free(buf);
-	strbuf_release(&path);
-	strbuf_release(&prefix);
-	return n;
-}
-
-static void unset_hook_env(void)
-{
-	unsetenv("JUJU_HOOK_NAME");
-	unsetenv("JUJU_DISPATCH_PATH");
-	unsetenv("JUJU_RELATION");
-	unsetenv("JUJU_RELATION_ID");
-	unsetenv("JUJU_REMOTE_APP");
-	unsetenv("JUJU_REMOTE_UNIT");
-}
-
-/* Drop whatever earlier tests (or error()) left in the log queue. */
-static void drain_log(void)
-{
-	unsetenv("JUJU_CONTEXT_ID");
-	juju_reset();
-	log_capture_errors(NULL);
-	log_flush();
-}
 
 static void setup(void)
 {
-	const char *srcdir = getenv("SRCDIR");
-	const char *tmp = getenv("TMPDIR");
-	struct strbuf path = STRBUF_INIT;
-
-	drain_log();
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_jujuc.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	strbuf_reset(&state);
-	strbuf_reset(&sim);
-	strbuf_addf(&state, "%s/state.json", tmpdir);
-	strbuf_addf(&sim, "%s/tests/jujusim/jujusim", srcdir ? srcdir : ".");
-	strbuf_addf(&path, "%s/tests/jujusim/bin:%s", srcdir ? srcdir : ".", orig_path);
-	setenv("PATH", path.buf, 1);
-	setenv("JUJUSIM_STATE", state.buf, 1);
-	setenv("JUJU_CONTEXT_ID", "check-jujuc", 1);
-	setenv("JUJU_UNIT_NAME", "consumer/0", 1);
-	setenv("JUJU_MODEL_NAME", "test-model", 1);
-	unset_hook_env();
-	juju_reset();
-	strbuf_release(&path);
-}
-
-static void teardown(void)
-{
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	struct child c = CHILD_INIT;
-
-	c.argv = argv;
-	run_child(&c);
-	child_release(&c);
-	drain_log();
-	setenv("PATH", orig_path, 1);
-	strbuf_release(&state);
-	strbuf_release(&sim);
+	sim_setup("jujuc", "consumer/0", "test-model");
 }
 
 /* init with the given extra flags (charm dir = tmpdir, for exec). */
@@ -572,9 +459,7 @@ int main(int argc, char **argv)
 {
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
 	ssize_t n;
-	int failed;
 
 	if (argc > 1 && !strcmp(argv[1], HELPER_SET))
 		return helper_set(argc, argv);
@@ -584,11 +469,10 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	self_exe[n] = '\0';
-	orig_path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 
 	s = suite_create("jujuc");
 	tc = tcase_create("tools");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, sim_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, is_leader_true_and_cached);
 	tcase_add_test(tc, is_leader_false);
@@ -614,10 +498,5 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, wrong_shape_relation_get_not_an_object);
 	tcase_add_test(tc, wrong_shape_relation_get_value_not_a_string);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	free(orig_path);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

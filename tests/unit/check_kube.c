@@ -5,7 +5,6 @@
  * The whole suite is skipped when kubectl is not on PATH.
  */
 #include <check.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +15,13 @@
 #include "json.h"
 #include "kube.h"
 #include "log.h"
-#include "run.h"
 #include "stats.h"
 #include "strbuf.h"
+#include "testenv.h"
 #include "util.h"
 
 #define NS "mymodel"
 
-static char tmpdir[PATH_MAX];
 static struct strbuf ctl = STRBUF_INIT, kdir = STRBUF_INIT;
 static int started;
 
@@ -53,11 +51,8 @@ static const char seed_charm[] =
 static int ksim(const char *in, struct strbuf *out, const char *a1, ...)
 {
 	const char *argv[20];
-	struct child c = CHILD_INIT;
 	size_t n = 0;
-	const char *a;
 	va_list ap;
-	int st;
 
 	argv[n++] = ctl.buf;
 	if (strcmp(a1, "start") && strcmp(a1, "stop")) {
@@ -66,21 +61,9 @@ static int ksim(const char *in, struct strbuf *out, const char *a1, ...)
 	}
 	argv[n++] = a1;
 	va_start(ap, a1);
-	while ((a = va_arg(ap, const char *)) != NULL) {
-		ck_assert_uint_lt(n, ARRAY_SIZE(argv) - 1);
-		argv[n++] = a;
-	}
+	add_args(argv, &n, ARRAY_SIZE(argv), ap);
 	va_end(ap);
-	argv[n] = NULL;
-	c.argv = argv;
-	c.in = in;
-	c.in_len = in ? strlen(in) : 0;
-	run_child_quiet(&c);
-	st = c.status;
-	if (out)
-		strbuf_add(out, c.out.buf, c.out.len);
-	child_release(&c);
-	return st;
+	return run_status(argv, in, out);
 }
 
 #define KSIM(...) ck_assert_int_eq(ksim(NULL, NULL, __VA_ARGS__, (const char *)NULL), 0)
@@ -134,20 +117,16 @@ static struct json *parse(const char *text)
 static void setup(void)
 {
 	const char *srcdir = getenv("SRCDIR");
-	const char *tmp = getenv("TMPDIR");
 	struct strbuf url = STRBUF_INIT, s = STRBUF_INIT;
 
-	log_capture_errors(NULL);
-	log_flush();   /* outside a context: just empties the queue */
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_kube.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	drain_log();
+	make_tmpdir("kube");
 	strbuf_reset(&ctl);
 	strbuf_reset(&kdir);
 	strbuf_addf(&ctl, "%s/tests/kubesim/kubesimctl", srcdir ? srcdir : ".");
 	strbuf_addf(&kdir, "%s/kubesim", tmpdir);
 	unsetenv("SVCMESH_KUBECTL");
 	unsetenv("SVCMESH_KUBECTL_TIMEOUT");
-	unsetenv("JUJU_CONTEXT_ID");
 	ck_assert_int_eq(ksim(NULL, &url, "start", "--state-dir", kdir.buf, (const char *)NULL), 0);
 	started = 1;
 	ck_assert_ptr_nonnull(strstr(url.buf, "http://127.0.0.1:"));
@@ -165,19 +144,13 @@ static void setup(void)
 
 static void teardown(void)
 {
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	struct child c = CHILD_INIT;
-
 	if (started)
 		ksim(NULL, NULL, "stop", "--state-dir", kdir.buf, (const char *)NULL);
 	started = 0;
-	c.argv = argv;
-	run_child(&c);
-	child_release(&c);
+	remove_tmpdir();
 	unsetenv("SVCMESH_KUBECTL");
 	unsetenv("SVCMESH_KUBECTL_TIMEOUT");
-	log_capture_errors(NULL);
-	log_flush();
+	drain_log();
 	strbuf_release(&ctl);
 	strbuf_release(&kdir);
 }
@@ -438,8 +411,6 @@ int main(void)
 {
 	Suite *s = suite_create("kube");
 	TCase *tc = tcase_create("kubectl");
-	SRunner *sr;
-	int failed;
 
 	if (!on_path("kubectl")) {
 		printf("check_kube: kubectl is not on PATH; skipping the kube suite\n");
@@ -459,9 +430,5 @@ int main(void)
 	tcase_add_test(tc, missing_kubectl_fails_cleanly);
 	tcase_add_test(tc, slow_server_times_out);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -5,8 +5,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,45 +13,12 @@
 #include "json.h"
 #include "jujuc.h"
 #include "log.h"
-#include "run.h"
 #include "strbuf.h"
+#include "testenv.h"
 #include "util.h"
 
-static char tmpdir[PATH_MAX];
-static char *orig_path;
-static struct strbuf state = STRBUF_INIT, sim = STRBUF_INIT;
 static int saved_stderr = -1;
 static struct strbuf errfile = STRBUF_INIT;
-
-static int sim_status(struct strbuf *out, const char *cmd, ...)
-{
-	const char *argv[16];
-	struct child c = CHILD_INIT;
-	size_t n = 0;
-	const char *a;
-	va_list ap;
-	int st;
-
-	argv[n++] = sim.buf;
-	argv[n++] = cmd;
-	argv[n++] = state.buf;
-	va_start(ap, cmd);
-	while ((a = va_arg(ap, const char *)) != NULL) {
-		ck_assert_uint_lt(n, ARRAY_SIZE(argv) - 1);
-		argv[n++] = a;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	c.argv = argv;
-	run_child_quiet(&c);
-	st = c.status;
-	if (out)
-		strbuf_add(out, c.out.buf, c.out.len);
-	child_release(&c);
-	return st;
-}
-
-#define SIM(...) ck_assert_int_eq(sim_status(NULL, __VA_ARGS__, (const char *)NULL), 0)
 
 /* The call log: one JSON argv per line. */
 static struct json **read_calls(size_t *n)
@@ -143,58 +108,19 @@ static char *captured_stderr(void)
 	return buf;
 }
 
-static void drain_log(void)
-{
-	unsetenv("JUJU_CONTEXT_ID");
-	juju_reset();
-	log_capture_errors(NULL);
-	log_set_verbose(0);
-	log_flush();
-}
-
+/* Not verbose, so that draining the log queue mirrors nothing to stderr. */
 static void setup(void)
 {
-	const char *srcdir = getenv("SRCDIR");
-	const char *tmp = getenv("TMPDIR");
-	struct strbuf path = STRBUF_INIT;
-
-	drain_log();
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_log.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	strbuf_reset(&state);
-	strbuf_reset(&sim);
-	strbuf_addf(&state, "%s/state.json", tmpdir);
-	strbuf_addf(&sim, "%s/tests/jujusim/jujusim", srcdir ? srcdir : ".");
-	strbuf_addf(&path, "%s/tests/jujusim/bin:%s", srcdir ? srcdir : ".", orig_path);
-	setenv("PATH", path.buf, 1);
-	setenv("JUJUSIM_STATE", state.buf, 1);
-	setenv("JUJU_UNIT_NAME", "consumer/0", 1);
-	setenv("JUJU_MODEL_NAME", "test-model", 1);
-	unsetenv("JUJU_HOOK_NAME");
-	unsetenv("JUJU_DISPATCH_PATH");
-	unsetenv("JUJU_RELATION");
-	unsetenv("JUJU_RELATION_ID");
-	unsetenv("JUJU_REMOTE_APP");
-	unsetenv("JUJU_REMOTE_UNIT");
-	setenv("JUJU_CONTEXT_ID", "check-log", 1);
-	juju_reset();
+	log_set_verbose(0);
+	sim_setup("log", "consumer/0", "test-model");
 	SIM("init", "--app", "consumer");
-	strbuf_release(&path);
 }
 
 static void teardown(void)
 {
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	struct child c = CHILD_INIT;
-
 	free(captured_stderr());
-	c.argv = argv;
-	run_child(&c);
-	child_release(&c);
-	drain_log();
-	setenv("PATH", orig_path, 1);
-	strbuf_release(&state);
-	strbuf_release(&sim);
+	log_set_verbose(0);
+	sim_teardown();
 	strbuf_release(&errfile);
 }
 
@@ -382,10 +308,7 @@ int main(void)
 {
 	Suite *s = suite_create("log");
 	TCase *tc = tcase_create("log");
-	SRunner *sr;
-	int failed;
 
-	orig_path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, level_names);
@@ -398,10 +321,5 @@ int main(void)
 	tcase_add_test(tc, failing_juju_log_is_not_fatal);
 	tcase_add_test(tc, long_message_truncated);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	free(orig_path);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -1,82 +1,32 @@
 /* check_provider.c - unit tests for provider_gather() (provider.c) over the
  * Juju hook-tool simulator (tests/jujusim, found through $SRCDIR). */
 #include <check.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "jujuc.h"
 #include "policy.h"
 #include "provider.h"
-#include "run.h"
 #include "strbuf.h"
+#include "testenv.h"
 
 #define GOOD(src, port) "{\"source_namespace\": \"m\", \"source_app_name\": \"" src "\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", \"target_selector_labels\": null, \"target_service\": null, \"target_type\": \"app\", \"endpoints\": [{\"hosts\": null, \"ports\": [" port "], \"methods\": null, \"paths\": null}]}"
 
-static char tmpdir[256];
-static struct strbuf state = STRBUF_INIT, sim = STRBUF_INIT;
-
-static void sim_run(const char *a1, const char *a2, const char *a3, const char *a4, const char *a5)
-{
-	const char *argv[] = { sim.buf, a1, state.buf, a2, a3, a4, a5, NULL };
-	struct child c = CHILD_INIT;
-
-	c.argv = argv;
-	ck_assert_msg(run_child(&c) == 0, "jujusim %s failed: %s", a1, c.err.buf);
-	child_release(&c);
-}
-
 static void setup(void)
 {
-	const char *srcdir = getenv("SRCDIR");
-	struct strbuf path = STRBUF_INIT;
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_provider.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	strbuf_reset(&state);
-	strbuf_reset(&sim);
-	strbuf_addf(&state, "%s/state.json", tmpdir);
-	strbuf_addf(&sim, "%s/tests/jujusim/jujusim", srcdir ? srcdir : ".");
-	sim_run("init", "--app", "beacon", "--leader", NULL);
-	strbuf_addf(&path, "%s/tests/jujusim/bin:%s", srcdir ? srcdir : ".", getenv("PATH"));
-	setenv("PATH", path.buf, 1);
-	setenv("JUJUSIM_STATE", state.buf, 1);
-	setenv("JUJU_CONTEXT_ID", "check-provider", 1);
-	setenv("JUJU_UNIT_NAME", "beacon/0", 1);
-	setenv("JUJU_MODEL_NAME", "consumer-model", 1);
-	juju_reset();
-	strbuf_release(&path);
-}
-
-static void teardown(void)
-{
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	struct child c = CHILD_INIT;
-
-	c.argv = argv;
-	run_child(&c);
-	child_release(&c);
-	juju_reset();
-	strbuf_release(&state);
-	strbuf_release(&sim);
+	sim_setup("provider", "beacon/0", "consumer-model");
+	SIM("init", "--app", "beacon", "--leader");
 }
 
 static void relation(const char *app, const char *policies)
 {
 	struct strbuf kv = STRBUF_INIT, id = STRBUF_INIT;
-	const char *argv[] = { sim.buf, "add-relation", state.buf, "service-mesh", app, NULL };
-	struct child c = CHILD_INIT;
 
-	c.argv = argv;
-	ck_assert(run_child(&c) == 0);
-	strbuf_add(&id, c.out.buf, c.out.len);
+	ck_assert_int_eq(sim_status(&id, "add-relation", "service-mesh", app, (const char *)NULL), 0);
 	strbuf_rtrim(&id);
-	child_release(&c);
 	if (policies) {
 		strbuf_addf(&kv, "policies=%s", policies);
-		sim_run("set-data", id.buf, "--remote-app", kv.buf, NULL);
+		SIM("set-data", id.buf, "--remote-app", kv.buf);
 	}
 	strbuf_release(&kv);
 	strbuf_release(&id);
@@ -175,10 +125,8 @@ int main(void)
 {
 	Suite *s = suite_create("provider");
 	TCase *tc = tcase_create("gather");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, sim_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, no_relations_gives_empty_list);
 	tcase_add_test(tc, relation_order_then_list_order_missing_is_empty);
@@ -187,9 +135,5 @@ int main(void)
 	tcase_add_test(tc, strict_accepts_good_data);
 	tcase_add_test(tc, tool_failure_is_an_error);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -1,8 +1,6 @@
 /* check_stats.c - unit tests for the per-run statistics line (stats.c). */
 #include <check.h>
 #include <errno.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,20 +8,16 @@
 #include <unistd.h>
 
 #include "json.h"
-#include "run.h"
 #include "stats.h"
 #include "strbuf.h"
+#include "testenv.h"
 #include "util.h"
 
-static char tmpdir[PATH_MAX];
 static struct strbuf path = STRBUF_INIT;
 
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_stats.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	make_tmpdir("stats");
 	strbuf_reset(&path);
 	strbuf_addf(&path, "%s/stats.jsonl", tmpdir);
 	memset(&stats, 0, sizeof(stats));
@@ -32,12 +26,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	struct child c = CHILD_INIT;
-
-	c.argv = argv;
-	run_child(&c);
-	child_release(&c);
+	remove_tmpdir();
 	unsetenv("SVCMESH_STATS");
 	strbuf_release(&path);
 }
@@ -190,8 +179,6 @@ int main(void)
 {
 	Suite *s = suite_create("stats");
 	TCase *tc = tcase_create("stats");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -201,9 +188,5 @@ int main(void)
 	tcase_add_test(tc, nothing_written_without_svcmesh_stats);
 	tcase_add_test(tc, unwritable_path_is_ignored);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }
