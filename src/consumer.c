@@ -123,8 +123,8 @@ int consumer_compute(const struct cfg_consumer *c, struct policy_list *out)
 		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
 	for (size_t i = 0; i < c->npolicies; i++)
 		if (c->policies[i].kind == POLICY_DEPRECATED)
-			log_warning("%s: policy for '%s' uses type 'policy', which is deprecated: use 'app'",
-				    "service-mesh.yaml", c->policies[i].relation);
+			log_warning("the policy for '%s' (line %d) uses type 'policy', which is deprecated: use 'app'",
+				    c->policies[i].relation, c->policies[i].line);
 	if (gather(c, &g) == 0) {
 		policy_build(c, e->app, e->model, g.rel, g.nrel, g.cmr, g.ncmr, out);
 		log_debug("computed %zu mesh policies from %zu declared policies", out->n, c->npolicies);
