@@ -618,6 +618,10 @@ oracle_compare() {
 	assert_equal "$(tool_count relation-ids)" "4"
 	assert_equal "$(tool_calls | grep -c '^relation-ids --format=json -- data$')" "1"
 	assert_no_repeated_call
+	# type: policy works like app, with a deprecation warning naming its line
+	run "$J" log "$S"
+	assert_output --partial "WARNING"
+	assert_output --partial "the policy for 'data' (line 19) uses type 'policy', which is deprecated: use 'app'"
 }
 
 @test "oracle: the hand-written expectation of this file agrees with the oracle" {
