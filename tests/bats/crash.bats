@@ -12,7 +12,7 @@
 #     server, after the server applied it (the answer is lost), and as a
 #     server error (kubesim fault) at each kind of write.
 # The provider's labels/mesh_type publish is covered like the consumer's
-# relation data; its AuthorizationPolicy apply is not (see HARDENING.md).
+# relation data; its AuthorizationPolicy apply and prune in crash_policies.bats.
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
