@@ -179,23 +179,8 @@ labels_setup() {
 	consumer:
 	  policies: []
 	YAML
-	KUBECTL_REAL=$(command -v kubectl)
-	# kubectl that fails the Nth API write (FAIL_AT) before sending it
-	# (FAIL_MODE=before) or after the server applied it (after)
 	WRAP="$BATS_TEST_TMPDIR/kubectl-faulty"
-	cat > "$WRAP" <<-EOF
-	#!/bin/sh
-	verb=
-	for a in "\$@"; do case "\$a" in -*) ;; *) verb=\$a; break;; esac; done
-	case "\$verb" in patch|create|delete|apply|replace) ;; *) exec "$KUBECTL_REAL" "\$@";; esac
-	n=\$((\$(cat "\$FAIL_COUNTER" 2>/dev/null || echo 0) + 1))
-	echo \$n > "\$FAIL_COUNTER"
-	[ "\$n" = "\$FAIL_AT" ] || exec "$KUBECTL_REAL" "\$@"
-	if [ "\$FAIL_MODE" = after ]; then "$KUBECTL_REAL" "\$@" >/dev/null; fi
-	echo "error: injected failure at write \$n (\$FAIL_MODE)" >&2
-	exit 1
-	EOF
-	chmod 755 "$WRAP"
+	faulty_kubectl "$WRAP"
 	kubesim_start
 }
 

@@ -27,21 +27,8 @@ setup() {
 	  labels: {istio.io/dataplane-mode: ambient}
 	  manage-policies: true
 	YAML
-	KUBECTL_REAL=$(command -v kubectl)
 	WRAP="$BATS_TEST_TMPDIR/kubectl-faulty"
-	cat > "$WRAP" <<-EOF
-	#!/bin/sh
-	verb=
-	for a in "\$@"; do case "\$a" in -*) ;; *) verb=\$a; break;; esac; done
-	case "\$verb" in patch|create|delete|apply|replace) ;; *) exec "$KUBECTL_REAL" "\$@";; esac
-	n=\$((\$(cat "\$FAIL_COUNTER" 2>/dev/null || echo 0) + 1))
-	echo \$n > "\$FAIL_COUNTER"
-	[ "\$n" = "\$FAIL_AT" ] || exec "$KUBECTL_REAL" "\$@"
-	if [ "\$FAIL_MODE" = after ]; then "$KUBECTL_REAL" "\$@" >/dev/null; fi
-	echo "error: injected failure at kubectl write \$n (\$FAIL_MODE)" >&2
-	exit 1
-	EOF
-	chmod 755 "$WRAP"
+	faulty_kubectl "$WRAP"
 	kubesim_start
 }
 

@@ -155,3 +155,26 @@ reset_calls() {
 	"$J" calls "$S" --reset
 	"$J" log "$S" --reset >/dev/null
 }
+
+# faulty_kubectl FILE: write a kubectl wrapper to FILE that runs the real
+# kubectl, except that the FAIL_AT-th write invocation (patch, create,
+# delete, apply, replace; counted in the file FAIL_COUNTER) fails: before
+# it reaches the server (FAIL_MODE=before) or after the server applied it,
+# the answer lost (FAIL_MODE=after). Prints "injected failure".
+faulty_kubectl() {
+	local real
+	real=$(command -v kubectl) || return 1
+	cat > "$1" <<-EOF
+	#!/bin/sh
+	verb=
+	for a in "\$@"; do case "\$a" in -*) ;; *) verb=\$a; break;; esac; done
+	case "\$verb" in patch|create|delete|apply|replace) ;; *) exec "$real" "\$@";; esac
+	n=\$((\$(cat "\$FAIL_COUNTER" 2>/dev/null || echo 0) + 1))
+	echo \$n > "\$FAIL_COUNTER"
+	[ "\$n" = "\$FAIL_AT" ] || exec "$real" "\$@"
+	if [ "\$FAIL_MODE" = after ]; then "$real" "\$@" >/dev/null; fi
+	echo "error: injected failure at kubectl write \$n (\$FAIL_MODE)" >&2
+	exit 1
+	EOF
+	chmod 755 "$1"
+}
