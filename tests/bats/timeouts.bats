@@ -117,7 +117,7 @@ alive() {
 	assert_failure 1
 	# kubectl's own --request-timeout (a little under the deadline) usually
 	# answers first; the process deadline is the backstop
-	assert_output --regexp "kubectl (timed out after 2.0 s and was killed|failed \(exit status 1\): .*Timeout exceeded)"
+	assert_output --regexp "kubectl (timed out after 2.0 s and was killed|failed \(exit status 1\): .*(Timeout|deadline) exceeded)"
 	[ "$elapsed" -lt 15 ]
 	run alive "$(cat "$PIDS/kubectl.pid")"
 	assert_failure
