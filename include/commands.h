@@ -45,6 +45,10 @@ int cmd_load_config(struct cmd_ctx *ctx);
  * section: 0, or the exit code to return (the reason already reported). */
 int cmd_need_section(struct cmd_ctx *ctx, int provider);
 
+/* For subcommands that write: 0 on the leader, else EXIT_FAIL after
+ * "this unit is not the leader: only the leader WHAT ..." (is-leader asked once). */
+int cmd_need_leader(const char *what);
+
 /* The actions the table gives hook for this config (0: nothing to do). */
 unsigned hook_actions(const struct mesh_config *cfg, const char *hook);
 /* Every hook name this config needs, in table order (for link-hooks). */

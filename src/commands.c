@@ -323,6 +323,19 @@ int cmd_need_section(struct cmd_ctx *ctx, int provider)
 	return 0;
 }
 
+int cmd_need_leader(const char *what)
+{
+	int leader;
+
+	if (juju_is_leader(&leader) < 0)
+		return EXIT_FAIL;
+	if (!leader) {
+		error("this unit is not the leader: only the leader %s (run it on the leader unit)", what);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 static int need_consumer(struct cmd_ctx *ctx)
 {
 	return cmd_need_section(ctx, 0);
@@ -399,17 +412,13 @@ static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv)
 
 static int cmd_update(struct cmd_ctx *ctx, int argc, const char **argv)
 {
-	int rc, leader, changed = 0;
+	int rc, changed = 0;
 
 	(void)argv;
 	if ((rc = no_args("update", argc)) || (rc = need_consumer(ctx)))
 		return rc;
-	if (juju_is_leader(&leader) < 0)
-		return EXIT_FAIL;
-	if (!leader) {
-		error("this unit is not the leader: only the leader publishes (run it on the leader unit)");
-		return EXIT_FAIL;
-	}
+	if ((rc = cmd_need_leader("publishes")))
+		return rc;
 	if (consumer_send_cmr_data(ctx->cfg.consumer, NULL) < 0 ||
 	    consumer_publish(ctx->cfg.consumer, &changed) < 0)
 		return EXIT_FAIL;
@@ -488,7 +497,7 @@ static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
 
 static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 {
-	int rc, leader;
+	int rc;
 
 	(void)argv;
 	if ((rc = no_args("reconcile-labels", argc)) || (rc = need_consumer(ctx)))
@@ -497,12 +506,8 @@ static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv
 		error("auto-join is false in %s: svcmesh-hook does not manage labels", ctx->config_path);
 		return EXIT_USAGE;
 	}
-	if (juju_is_leader(&leader) < 0)
-		return EXIT_FAIL;
-	if (!leader) {
-		error("this unit is not the leader: only the leader changes Kubernetes objects");
-		return EXIT_FAIL;
-	}
+	if ((rc = cmd_need_leader("changes Kubernetes objects")))
+		return rc;
 	return sync_labels(ctx, 0, 0) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 

@@ -504,7 +504,7 @@ out:
 int provider_cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv)
 {
 	struct apply_counts n;
-	int rc, leader;
+	int rc;
 
 	(void)argv;
 	if (argc > 0) {
@@ -518,12 +518,8 @@ int provider_cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv)
 		      ctx->config_path);
 		return EXIT_USAGE;
 	}
-	if (juju_is_leader(&leader) < 0)
-		return EXIT_FAIL;
-	if (!leader) {
-		error("this unit is not the leader: only the leader applies AuthorizationPolicies (run it on the leader unit)");
-		return EXIT_FAIL;
-	}
+	if ((rc = cmd_need_leader("applies AuthorizationPolicies")))
+		return rc;
 	if (enforce(ctx->cfg.provider, &n) < 0)
 		return EXIT_FAIL;
 	if (n.applied || n.deleted)
