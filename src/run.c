@@ -1,4 +1,6 @@
 /* run.c - run a program with captured output and a deadline; see run.h. */
+/* pipe2() (Linux 2.6.27, in POSIX 2024) */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -39,66 +41,10 @@ int run_default_timeout_ms(void)
 	return (int)(s * 1000);
 }
 
-static void close_pair(int p[2])
-{
-	if (p[0] >= 0)
-		close(p[0]);
-	if (p[1] >= 0)
-		close(p[1]);
-	p[0] = p[1] = -1;
-}
-
-static int make_pipe(int p[2])
-{
-	if (pipe(p) < 0)
-		return -1;
-	fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	fcntl(p[1], F_SETFD, FD_CLOEXEC);
-	return 0;
-}
-
 static void kill_group(pid_t pid, int sig)
 {
 	if (kill(-pid, sig) < 0)
 		kill(pid, sig);
-}
-
-/* Wait for pid; at the deadline TERM the group, then KILL after the grace.
- * A pidfd lets poll() sleep until the child exits; kernels without
- * pidfd_open() fall back to a short sleep loop. */
-static int reap(pid_t pid, long long deadline, int *timed_out, int *wstatus)
-{
-	int term_sent = *timed_out;
-	long long kill_at = term_sent ? now_ms() + RUN_KILL_GRACE_MS : 0;
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	for (;;) {
-		long long wake;
-		pid_t r = waitpid(pid, wstatus, WNOHANG);
-
-		if (r == pid || (r < 0 && errno != EINTR)) {
-			if (pidfd >= 0)
-				close(pidfd);
-			return r == pid ? 0 : -1;
-		}
-		if (!term_sent && now_ms() >= deadline) {
-			*timed_out = term_sent = 1;
-			kill_group(pid, SIGTERM);
-			kill_at = now_ms() + RUN_KILL_GRACE_MS;
-		} else if (term_sent && now_ms() >= kill_at) {
-			kill_group(pid, SIGKILL);
-			kill_at = now_ms() + 60000;
-		}
-		wake = (term_sent ? kill_at : deadline) - now_ms();
-		if (wake < 1)
-			wake = 1;
-		if (pidfd >= 0) {
-			struct pollfd p = { pidfd, POLLIN, 0 };
-			poll(&p, 1, wake > 1000 ? 1000 : (int)wake);
-		} else {
-			usleep(2000);
-		}
-	}
 }
 
 static const char *prog_name(const struct child *c)
@@ -121,7 +67,9 @@ int child_error(const struct child *c)
 	}
 	strbuf_add(&tail, e, len);
 	strbuf_rtrim(&tail);
-	if (c->timed_out)
+	if (c->start_errno)
+		ret = error("cannot run %s: %s", c->argv[0], strerror(c->start_errno));
+	else if (c->timed_out)
 		ret = error("%s timed out after %.1f s and was killed%s%s", prog_name(c),
 			    (c->timeout_ms ? c->timeout_ms : run_default_timeout_ms()) / 1000.0,
 			    tail.len ? ": " : "", tail.buf);
@@ -135,35 +83,60 @@ int child_error(const struct child *c)
 	return ret;
 }
 
-static int run(struct child *c, int quiet)
+int run_default_jobs(void)
+{
+	const char *v = getenv("SVCMESH_JOBS");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return RUN_DEFAULT_JOBS;
+	n = strtol(v, &end, 10);
+	if (*end || n < 1)
+		return RUN_DEFAULT_JOBS;
+	return n > RUN_MAX_JOBS ? RUN_MAX_JOBS : (int)n;
+}
+
+/* One running child of run_children(); fds are -1 once closed. */
+struct slot {
+	struct child *c;
+	pid_t pid;
+	int in, out, err, pidfd;
+	size_t in_off;
+	long long deadline, kill_at;   /* kill_at: 0 until SIGTERM was sent */
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Start c in slot s: 0, or -1 with c->start_errno set. */
+static int start(struct child *c, struct slot *s)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t sigdef;
-	int spawn_err;
-	int timeout = c->timeout_ms ? c->timeout_ms : run_default_timeout_ms();
-	long long deadline = now_ms() + timeout;
-	size_t in_off = 0;
-	int wstatus = 0;
-	pid_t pid;
-	ssize_t n;
+	int e;
 
-	c->status = -1;
-	c->timed_out = 0;
-	strbuf_reset(&c->out);
-	strbuf_reset(&c->err);
-	if (make_pipe(in) < 0 || make_pipe(out) < 0 || make_pipe(err) < 0) {
-		int e = errno;
-		close_pair(in); close_pair(out); close_pair(err);
-		return error("%s: cannot create pipes: %s", prog_name(c), strerror(e));
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	s->in = s->out = s->err = s->pidfd = -1;
+	s->deadline = now_ms() + (c->timeout_ms ? c->timeout_ms : run_default_timeout_ms());
+	if ((c->in && c->in_len && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(err, O_CLOEXEC) < 0) {
+		c->start_errno = errno;
+		close_fd(&in[0]); close_fd(&in[1]); close_fd(&out[0]); close_fd(&out[1]);
+		return -1;
 	}
 	/* posix_spawn (vfork-like) rather than fork: no page tables to copy,
 	 * and exec failures come back as its return value. */
-	fflush(NULL);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
-	if (c->in)
+	if (in[0] >= 0)
 		posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	else
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -176,97 +149,222 @@ static int run(struct child *c, int quiet)
 	posix_spawnattr_setsigdefault(&attr, &sigdef);
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
-	spawn_err = posix_spawnp(&pid, c->argv[0], &fa, &attr, (char *const *)c->argv, environ);
+	e = posix_spawnp(&s->pid, c->argv[0], &fa, &attr, (char *const *)c->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	in[0] = out[1] = err[1] = -1;
-	if (spawn_err) {
-		close(in[1]); close(out[0]); close(err[0]);
-		return error("cannot run %s: %s", c->argv[0], strerror(spawn_err));
-	}
-
-	if (!c->in || !c->in_len) {
-		close(in[1]);
-		in[1] = -1;
-	} else {
-		fcntl(in[1], F_SETFL, O_NONBLOCK);
-	}
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	fcntl(err[0], F_SETFL, O_NONBLOCK);
-
-	while (out[0] >= 0 || err[0] >= 0) {
-		struct pollfd pfd[3];
-		int np = 0, iout = -1, ierr = -1, iin = -1;
-		long long left = deadline - now_ms();
-
-		if (left <= 0) {
-			c->timed_out = 1;
-			kill_group(pid, SIGTERM);
-			break;
-		}
-		if (out[0] >= 0) { pfd[np].fd = out[0]; pfd[np].events = POLLIN; iout = np++; }
-		if (err[0] >= 0) { pfd[np].fd = err[0]; pfd[np].events = POLLIN; ierr = np++; }
-		if (in[1] >= 0) { pfd[np].fd = in[1]; pfd[np].events = POLLOUT; iin = np++; }
-		if (poll(pfd, (nfds_t)np, left > 1000 ? 1000 : (int)left) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (iin >= 0 && pfd[iin].revents) {
-			n = write(in[1], c->in + in_off, c->in_len - in_off);
-			if (n > 0)
-				in_off += (size_t)n;
-			if ((n < 0 && errno != EAGAIN && errno != EINTR) || in_off == c->in_len) {
-				close(in[1]);
-				in[1] = -1;
-			}
-		}
-		for (int k = 0; k < 2; k++) {
-			int idx = k ? ierr : iout;
-			int *fd = k ? &err[0] : &out[0];
-			struct strbuf *sb = k ? &c->err : &c->out;
-			char buf[65536];
-
-			if (idx < 0 || !pfd[idx].revents)
-				continue;
-			n = read(*fd, buf, sizeof(buf));
-			if (n > 0) {
-				if (sb->len + (size_t)n > RUN_MAX_OUTPUT) {
-					kill_group(pid, SIGKILL);
-					close(*fd);
-					*fd = -1;
-					strbuf_addstr(&c->err, "\n(output larger than the limit; killed)");
-					continue;
-				}
-				strbuf_add(sb, buf, (size_t)n);
-			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-				close(*fd);
-				*fd = -1;
-			}
-		}
-	}
-	if (in[1] >= 0) close(in[1]);
-	if (out[0] >= 0) close(out[0]);
-	if (err[0] >= 0) close(err[0]);
-	if (reap(pid, deadline, &c->timed_out, &wstatus) < 0)
-		return error("%s: waitpid failed: %s", prog_name(c), strerror(errno));
-	if (WIFEXITED(wstatus))
-		c->status = WEXITSTATUS(wstatus);
-	else if (WIFSIGNALED(wstatus))
-		c->status = 128 + WTERMSIG(wstatus);
-	if (c->timed_out) {
-		child_error(c);
+	close_fd(&in[0]);
+	close_fd(&out[1]);
+	close_fd(&err[1]);
+	s->in = in[1];
+	s->out = out[0];
+	s->err = err[0];
+	if (e) {
+		c->start_errno = e;
+		close_fd(&s->in); close_fd(&s->out); close_fd(&s->err);
 		return -1;
 	}
-	if (c->status != 0) {
-		if (!quiet)
-			child_error(c);
-		return -1;
-	}
+	/* stdin may be larger than the pipe: never block writing it */
+	if (s->in >= 0)
+		fcntl(s->in, F_SETFL, O_NONBLOCK);
 	return 0;
+}
+
+/* Read what *fd has (poll() said it is readable) into sb; close it at EOF. */
+static void drain(struct slot *s, int *fd, struct strbuf *sb)
+{
+	char buf[65536];
+	ssize_t n = read(*fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		if (sb->len + (size_t)n > RUN_MAX_OUTPUT) {
+			kill_group(s->pid, SIGKILL);
+			close_fd(fd);
+			strbuf_addstr(&s->c->err, "\n(output larger than the limit; killed)");
+			return;
+		}
+		strbuf_add(sb, buf, (size_t)n);
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		close_fd(fd);
+	}
+}
+
+static void feed(struct slot *s)
+{
+	const struct child *c = s->c;
+	ssize_t w = write(s->in, c->in + s->in_off, c->in_len - s->in_off);
+
+	if (w > 0)
+		s->in_off += (size_t)w;
+	if ((w < 0 && errno != EAGAIN && errno != EINTR) || s->in_off == c->in_len)
+		close_fd(&s->in);
+}
+
+/* Reap the slot's child if it has exited: 1 when it has (status set and
+ * every fd closed), 0 when it is still running. */
+static int try_reap(struct slot *s)
+{
+	int wstatus = 0;
+	pid_t r = waitpid(s->pid, &wstatus, WNOHANG);
+
+	if (r == 0 || (r < 0 && errno == EINTR))
+		return 0;
+	if (r == s->pid && WIFEXITED(wstatus))
+		s->c->status = WEXITSTATUS(wstatus);
+	else if (r == s->pid && WIFSIGNALED(wstatus))
+		s->c->status = 128 + WTERMSIG(wstatus);
+	else
+		s->c->status = 127;    /* waitpid failed: not ours any more */
+	close_fd(&s->in); close_fd(&s->out); close_fd(&s->err); close_fd(&s->pidfd);
+	return 1;
+}
+
+/* At the deadline TERM the group and stop reading it; KILL it after the
+ * grace. */
+static void check_deadline(struct slot *s, long long now)
+{
+	if (!s->kill_at && now >= s->deadline) {
+		s->c->timed_out = 1;
+		kill_group(s->pid, SIGTERM);
+		s->kill_at = now + RUN_KILL_GRACE_MS;
+		close_fd(&s->in); close_fd(&s->out); close_fd(&s->err);
+	} else if (s->kill_at && now >= s->kill_at) {
+		kill_group(s->pid, SIGKILL);
+		s->kill_at = now + 60000;
+	}
+}
+
+/* The slot's part of the next poll(); returns how many entries it added
+ * and lowers *wake to its next deadline. */
+static int poll_set(struct slot *s, struct pollfd *p, long long *wake)
+{
+	long long t = s->kill_at ? s->kill_at : s->deadline;
+	int np = 0;
+
+	if (t < *wake)
+		*wake = t;
+	if (s->out >= 0)
+		p[np++] = (struct pollfd){ s->out, POLLIN, 0 };
+	if (s->err >= 0)
+		p[np++] = (struct pollfd){ s->err, POLLIN, 0 };
+	if (s->in >= 0)
+		p[np++] = (struct pollfd){ s->in, POLLOUT, 0 };
+	if (s->out < 0 && s->err < 0 && s->pidfd >= 0)
+		p[np++] = (struct pollfd){ s->pidfd, POLLIN, 0 };
+	return np;
+}
+
+static void handle(struct slot *s, int fd)
+{
+	if (fd == s->out)
+		drain(s, &s->out, &s->c->out);
+	else if (fd == s->err)
+		drain(s, &s->err, &s->c->err);
+	else if (fd == s->in)
+		feed(s);
+	else if (fd == s->pidfd)
+		try_reap(s);
+}
+
+/* 1 when the slot's child is reaped. Otherwise applies its deadline and,
+ * once its output is closed (it has exited or is about to), reaps it or
+ * starts watching its pidfd. */
+static int finished(struct slot *s, long long now, long long *wake)
+{
+	if (s->c->status != -1)
+		return 1;      /* reaped through its pidfd */
+	check_deadline(s, now);
+	if (s->out >= 0 || s->err >= 0 || s->pidfd >= 0)
+		return 0;
+	if (try_reap(s))
+		return 1;
+	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+	/* no pidfd_open() (Linux < 5.3): look again soon */
+	if (s->pidfd < 0 && *wake > now + 2)
+		*wake = now + 2;
+	return 0;
+}
+
+int run_children(struct child *cs, size_t n, int jobs)
+{
+	struct slot *slots;
+	struct pollfd *pfd;
+	size_t next = 0, active = 0, i;
+	int failed = 0, polled = 0;
+
+	if (jobs < 1)
+		jobs = 1;
+	if ((size_t)jobs > n)
+		jobs = n ? (int)n : 1;
+	slots = xcalloc((size_t)jobs, sizeof(*slots));
+	pfd = xcalloc((size_t)jobs * 3, sizeof(*pfd));
+	for (i = 0; i < n; i++) {
+		cs[i].status = -1;
+		cs[i].timed_out = cs[i].started = cs[i].start_errno = 0;
+		strbuf_reset(&cs[i].out);
+		strbuf_reset(&cs[i].err);
+	}
+	fflush(NULL);
+	for (;;) {
+		long long now, wake;
+		int np = 0;
+
+		/* fill the free slots; after a failure start nothing new */
+		while (!failed && next < n && active < (size_t)jobs) {
+			struct child *c = &cs[next++];
+			if (start(c, &slots[active]) < 0) {
+				failed = 1;
+				break;
+			}
+			c->started = 1;
+			active++;
+		}
+		if (!active)
+			break;
+		now = now_ms();
+		wake = now + 1000;
+		for (i = 0; i < active; i++) {
+			struct slot *s = &slots[i];
+
+			if (finished(s, now, &wake)) {
+				if (s->c->status != 0 || s->c->timed_out)
+					failed = 1;
+				slots[i--] = slots[--active];   /* keep the slots packed */
+				continue;
+			}
+			np += poll_set(s, pfd + np, &wake);
+		}
+		if (!active)
+			continue;
+		wake -= now;
+		if (poll(pfd, (nfds_t)np, wake < 1 ? 1 : (int)wake) < 0 && errno != EINTR) {
+			polled = -1;
+			break;
+		}
+		for (int k = 0; k < np; k++)
+			for (i = 0; pfd[k].revents && i < active; i++)
+				handle(&slots[i], pfd[k].fd);
+	}
+	/* poll() itself failed: leave no child behind */
+	for (i = 0; polled < 0 && i < active; i++) {
+		kill_group(slots[i].pid, SIGKILL);
+		waitpid(slots[i].pid, NULL, 0);
+		close_fd(&slots[i].in); close_fd(&slots[i].out); close_fd(&slots[i].err);
+		close_fd(&slots[i].pidfd);
+		slots[i].c->status = 128 + SIGKILL;
+		failed = 1;
+	}
+	free(slots);
+	free(pfd);
+	return failed ? -1 : 0;
+}
+
+static int run(struct child *c, int quiet)
+{
+	if (run_children(c, 1, 1) == 0)
+		return 0;
+	if (!c->started || c->timed_out || !quiet)
+		child_error(c);
+	return -1;
 }
 
 int run_child(struct child *c)

@@ -1,6 +1,8 @@
 /* check_run.c - unit tests for run.c: argv-only children, captured output,
  * stdin feeding, exit statuses, deadlines that kill the process group. */
 #include <check.h>
+#include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -124,6 +126,137 @@ START_TEST(default_timeout_from_env)
 }
 END_TEST
 
+START_TEST(batch_runs_all_with_own_outputs)
+{
+	/* children finish in the opposite order to the one they started in */
+	const char *a0[] = { "sh", "-c", "sleep 0.3; echo zero", NULL };
+	const char *a1[] = { "sh", "-c", "sleep 0.2; echo one", NULL };
+	const char *a2[] = { "sh", "-c", "sleep 0.1; echo two >&2", NULL };
+	const char *a3[] = { "printf", "three", NULL };
+	const char *a4[] = { "cat", NULL };
+	struct child cs[5] = { CHILD_INIT, CHILD_INIT, CHILD_INIT, CHILD_INIT, CHILD_INIT };
+	long long t0 = ms_now(), took;
+
+	cs[0].argv = a0; cs[1].argv = a1; cs[2].argv = a2; cs[3].argv = a3; cs[4].argv = a4;
+	cs[4].in = "four";
+	cs[4].in_len = 4;
+	ck_assert_int_eq(run_children(cs, 5, 5), 0);
+	took = ms_now() - t0;
+	ck_assert_str_eq(cs[0].out.buf, "zero\n");
+	ck_assert_str_eq(cs[1].out.buf, "one\n");
+	ck_assert_str_eq(cs[2].err.buf, "two\n");
+	ck_assert_uint_eq(cs[2].out.len, 0);
+	ck_assert_str_eq(cs[3].out.buf, "three");
+	ck_assert_str_eq(cs[4].out.buf, "four");
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(cs[i].status, 0);
+		ck_assert_int_eq(cs[i].started, 1);
+		child_release(&cs[i]);
+	}
+	/* together, not one after another (0.6 s) */
+	ck_assert_msg(took < 550, "took %lld ms", took);
+}
+END_TEST
+
+START_TEST(batch_respects_jobs)
+{
+	/* each child appends its start and end to one file; with 2 jobs at
+	 * most 2 are ever inside at once */
+	char path[] = "/tmp/check_run_jobs.XXXXXX";
+	int fd = mkstemp(path);
+	const char *script = "echo in >> \"$0\"; sleep 0.1; echo out >> \"$0\"";
+	const char *argv[] = { "sh", "-c", script, path, NULL };
+	struct child cs[6];
+	char buf[256];
+	ssize_t n;
+	int inside = 0, most = 0;
+
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 6; i++) {
+		memset(&cs[i], 0, sizeof(cs[i]));
+		cs[i].argv = argv;
+	}
+	ck_assert_int_eq(run_children(cs, 6, 2), 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = 0;
+	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+		inside += !strcmp(l, "in") ? 1 : -1;
+		if (inside > most)
+			most = inside;
+	}
+	ck_assert_int_eq(inside, 0);
+	ck_assert_int_eq(most, 2);
+	close(fd);
+	unlink(path);
+	for (int i = 0; i < 6; i++)
+		child_release(&cs[i]);
+}
+END_TEST
+
+START_TEST(batch_stops_starting_after_a_failure)
+{
+	const char *ok[] = { "true", NULL };
+	const char *bad[] = { "sh", "-c", "echo 'ERROR no' >&2; exit 4", NULL };
+	const char *missing[] = { "/nonexistent/tool", NULL };
+	struct child cs[4] = { CHILD_INIT, CHILD_INIT, CHILD_INIT, CHILD_INIT };
+
+	cs[0].argv = ok; cs[1].argv = bad; cs[2].argv = ok; cs[3].argv = ok;
+	/* one at a time: after the failure nothing else starts */
+	ck_assert_int_eq(run_children(cs, 4, 1), -1);
+	ck_assert_int_eq(cs[0].status, 0);
+	ck_assert_int_eq(cs[1].status, 4);
+	ck_assert_str_eq(cs[1].err.buf, "ERROR no\n");
+	ck_assert_int_eq(cs[2].started, 0);
+	ck_assert_int_eq(cs[3].started, 0);
+	ck_assert_int_eq(cs[2].status, -1);
+
+	/* a program that cannot be started is not "started", and says why */
+	cs[0].argv = missing;
+	ck_assert_int_eq(run_children(cs, 1, 1), -1);
+	ck_assert_int_eq(cs[0].started, 0);
+	ck_assert_int_eq(cs[0].start_errno, ENOENT);
+	for (int i = 0; i < 4; i++)
+		child_release(&cs[i]);
+}
+END_TEST
+
+START_TEST(batch_deadline_per_child)
+{
+	const char *slow[] = { "sleep", "30", NULL };
+	const char *quick[] = { "echo", "fine", NULL };
+	struct child cs[2] = { CHILD_INIT, CHILD_INIT };
+	long long t0 = ms_now(), took;
+
+	cs[0].argv = slow;
+	cs[0].timeout_ms = 300;
+	cs[1].argv = quick;
+	ck_assert_int_eq(run_children(cs, 2, 2), -1);
+	took = ms_now() - t0;
+	ck_assert_int_eq(cs[0].timed_out, 1);
+	ck_assert_int_eq(cs[1].timed_out, 0);
+	ck_assert_str_eq(cs[1].out.buf, "fine\n");
+	ck_assert_msg(took < 5000, "took %lld ms", took);
+	child_release(&cs[0]);
+	child_release(&cs[1]);
+}
+END_TEST
+
+START_TEST(jobs_from_env)
+{
+	setenv("SVCMESH_JOBS", "3", 1);
+	ck_assert_int_eq(run_default_jobs(), 3);
+	setenv("SVCMESH_JOBS", "100000", 1);
+	ck_assert_int_eq(run_default_jobs(), RUN_MAX_JOBS);
+	setenv("SVCMESH_JOBS", "0", 1);
+	ck_assert_int_eq(run_default_jobs(), RUN_DEFAULT_JOBS);
+	setenv("SVCMESH_JOBS", "x", 1);
+	ck_assert_int_eq(run_default_jobs(), RUN_DEFAULT_JOBS);
+	unsetenv("SVCMESH_JOBS");
+	ck_assert_int_eq(run_default_jobs(), RUN_DEFAULT_JOBS);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run");
@@ -140,6 +273,11 @@ int main(void)
 	tcase_add_test(tc, deadline_kills_whole_group);
 	tcase_add_test(tc, term_ignored_then_killed);
 	tcase_add_test(tc, default_timeout_from_env);
+	tcase_add_test(tc, batch_runs_all_with_own_outputs);
+	tcase_add_test(tc, batch_respects_jobs);
+	tcase_add_test(tc, batch_stops_starting_after_a_failure);
+	tcase_add_test(tc, batch_deadline_per_child);
+	tcase_add_test(tc, jobs_from_env);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
