@@ -8,7 +8,8 @@
  * frees the whole tree. json_append() and json_set() take ownership of
  * the value they are given. Pointers returned by json_get() and the
  * accessors point into the tree: do not free them; they live as long as
- * the tree.
+ * the tree. Never free() or replace the u.s of a JSON_STRING by hand: it
+ * may live in the same block as the value (json_free() knows).
  *
  * Strings are UTF-8, NUL-terminated, and never contain a NUL byte:
  * json_parse() refuses input with invalid UTF-8, raw NUL bytes, "\u0000"
@@ -66,6 +67,14 @@ struct json_member {
  * and "1e3" are JSON_REAL; an integer beyond long long becomes a JSON_REAL
  * (where Python would keep the exact int). */
 struct json *json_parse(const char *text, size_t len, struct strbuf *err);
+/* json_parse() of the NUL-terminated string s (its length is strlen(s)),
+ * without the copy of the text json_parse() makes: use it for text that
+ * already is a C string (a relation value, a JSON_STRING). */
+struct json *json_parse_str(const char *s, struct strbuf *err);
+/* json_parse(sb->buf, sb->len, err) without the copy (sb->buf is
+ * NUL-terminated at sb->len, and may hold NUL bytes before it, which are
+ * refused as json_parse() refuses them): use it for captured output. */
+struct json *json_parse_strbuf(const struct strbuf *sb, struct strbuf *err);
 
 /* Append the Python json.dumps() text of v (default options: ", " and
  * ": " separators, ensure_ascii, keys in tree order). */

@@ -7,12 +7,16 @@
  * invalid UTF-8 in strings, turns "\u0000" into a truncated string, reads
  * "01", "+1" and "1." as numbers, ignores a BOM and keeps duplicate keys.
  * So scan_text() first checks every byte itself (UTF-8, tokens, escapes,
- * nesting depth); cJSON then checks the structure and builds its tree;
+ * nesting depth) and notes where each number token starts and whether it
+ * is spelled as an integer ("12") or a float ("12.0", "1e3"), which decides
+ * its type as in Python (cJSON only keeps a double); cJSON then checks the
+ * structure and builds its tree, in a bump allocator (the arena below);
  * convert() copies that tree into struct json (cJSON types never leave this
- * file), refusing duplicate keys and deciding, as Python does, from the
- * spelling of each number whether it is an integer ("12") or a float
- * ("12.0", "1e3"): cJSON only keeps a double, so convert() re-reads each
- * number token from the text.
+ * file), refusing duplicate keys, and frees the cJSON tree as it goes.
+ *
+ * A JSON_STRING value made here holds its characters in its own block
+ * (u.s == (char *)(v + 1)): one allocation per string, and json_free()
+ * knows not to free u.s then.
  *
  * Emitting. cJSON_Print() and cJSON_PrintUnformatted() write neither
  * Python's separators (", " and ": "), nor its escaping (ensure_ascii: every
@@ -25,7 +29,7 @@
  * read with snprintf()/strtod(), which assumes LC_NUMERIC is "C" (the
  * program never calls setlocale()).
  */
-#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,6 +105,35 @@ static int is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* A byte a string token may hold as it is: printable ASCII or DEL,
+ * except '"' and '\'. */
+static int is_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+#define ONES ((uint64_t)0x0101010101010101u)
+#define HIGHS ((uint64_t)0x8080808080808080u)
+
+/* Index of the first byte at or after j that is not plain, or len: eight
+ * bytes at a time while they are all plain. */
+static size_t skip_plain(const unsigned char *p, size_t len, size_t j)
+{
+	while (len - j >= 8) {
+		uint64_t w, q, b;
+		memcpy(&w, p + j, 8);
+		q = w ^ (ONES * '"');
+		b = w ^ (ONES * '\\');
+		/* high bit set in each byte that is >= 0x80, < 0x20, '"' or '\\' */
+		if ((w | ((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS)
+			break;
+		j += 8;
+	}
+	while (j < len && is_plain(p[j]))
+		j++;
+	return j;
+}
+
 static int hex4(const unsigned char *p, size_t avail, uint32_t *out)
 {
 	uint32_t v = 0;
@@ -123,18 +156,47 @@ static int hex4(const unsigned char *p, size_t avail, uint32_t *out)
 	return 0;
 }
 
-/* Check the string token starting at the '"' at p[*i]; on success *i is
- * just past its closing quote. UTF-8 was checked before. */
+/* Offset of the first byte of text that does not start a valid UTF-8
+ * sequence, or (size_t)-1. */
+static size_t first_bad_utf8(const unsigned char *p, size_t len)
+{
+	size_t i, bad;
+	uint32_t cp;
+
+	for (i = 0; i < len; ) {
+		if (p[i] < 0x80) {
+			i++;
+		} else {
+			size_t n = utf8_next(p + i, len - i, &cp, &bad);
+			if (!n)
+				return i;
+			i += n;
+		}
+	}
+	return (size_t)-1;
+}
+
+/* Check the string token starting at the '"' at p[*i], UTF-8 included;
+ * on success *i is just past its closing quote. An invalid UTF-8 sequence
+ * is reported as not JSON: scan_text() rewrites the message. */
 static int scan_string(const unsigned char *p, size_t len, size_t *i, struct strbuf *err)
 {
-	size_t j = *i + 1;
+	size_t j = *i + 1, bad;
 	uint32_t cp, lo;
 
 	for (;;) {
+		j = skip_plain(p, len, j);
 		if (j >= len)
 			return not_json(err, *i);  /* unterminated */
 		if (p[j] == '"')
 			break;
+		if (p[j] >= 0x80) {
+			size_t n = utf8_next(p + j, len - j, &cp, &bad);
+			if (!n)
+				return not_json(err, j);
+			j += n;
+			continue;
+		}
 		if (p[j] == '\0') {
 			strbuf_addf(err, "string contains a NUL character at byte %zu", j);
 			return -1;
@@ -143,10 +205,7 @@ static int scan_string(const unsigned char *p, size_t len, size_t *i, struct str
 			strbuf_addf(err, "string contains a control character at byte %zu", j);
 			return -1;
 		}
-		if (p[j] != '\\') {
-			j++;
-			continue;
-		}
+		/* a backslash */
 		if (j + 1 >= len)
 			return not_json(err, j);
 		switch (p[j + 1]) {
@@ -183,11 +242,14 @@ lone:
 
 /* Check the number token at p[*i] against JSON's grammar
  * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? and that no byte cJSON
- * would take as part of the number follows it. */
-static int scan_number(const unsigned char *p, size_t len, size_t *i, struct strbuf *err)
+ * would take as part of the number follows it. *integral is set to 1 when
+ * it has neither fraction nor exponent. */
+static int scan_number(const unsigned char *p, size_t len, size_t *i, int *integral,
+		       struct strbuf *err)
 {
 	size_t j = *i;
 
+	*integral = 1;
 	if (p[j] == '-')
 		j++;
 	if (j < len && p[j] == '0') {
@@ -199,6 +261,7 @@ static int scan_number(const unsigned char *p, size_t len, size_t *i, struct str
 		return not_json(err, j);
 	}
 	if (j < len && p[j] == '.') {
+		*integral = 0;
 		j++;
 		if (j >= len || !is_digit(p[j]))
 			return not_json(err, j);
@@ -206,6 +269,7 @@ static int scan_number(const unsigned char *p, size_t len, size_t *i, struct str
 			j++;
 	}
 	if (j < len && (p[j] == 'e' || p[j] == 'E')) {
+		*integral = 0;
 		j++;
 		if (j < len && (p[j] == '+' || p[j] == '-'))
 			j++;
@@ -214,32 +278,25 @@ static int scan_number(const unsigned char *p, size_t len, size_t *i, struct str
 		while (j < len && is_digit(p[j]))
 			j++;
 	}
-	if (j < len && (is_digit(p[j]) || strchr("+-.eE", p[j])))
+	if (j < len && (is_digit(p[j]) || p[j] == '+' || p[j] == '-' || p[j] == '.' ||
+			p[j] == 'e' || p[j] == 'E'))
 		return not_json(err, j);
 	*i = j;
 	return 0;
 }
 
-/* First pass over the raw text: everything cJSON would let through but
- * we refuse. Structure (commas, colons, brackets matching) is cJSON's job. */
-static int scan_text(const unsigned char *p, size_t len, struct strbuf *err)
-{
-	static const char *const literals[] = { "true", "false", "null" };
-	size_t i, depth = 0, bad;
-	uint32_t cp;
+/* The number tokens of a text, in text order: (offset << 1) | integral. */
+struct numlist {
+	size_t *pos;
+	size_t n, alloc;
+};
 
-	for (i = 0; i < len; ) {
-		if (p[i] < 0x80) {
-			i++;
-		} else {
-			size_t n = utf8_next(p + i, len - i, &cp, &bad);
-			if (!n) {
-				strbuf_addf(err, "invalid UTF-8 at byte %zu", i);
-				return -1;
-			}
-			i += n;
-		}
-	}
+/* The checks of scan_text() but the UTF-8 one outside strings. */
+static int scan_tokens(const unsigned char *p, size_t len, struct numlist *nums,
+		       struct strbuf *err)
+{
+	size_t i, depth = 0;
+	int integral;
 
 	for (i = 0; i < len; ) {
 		switch (p[i]) {
@@ -262,85 +319,254 @@ static int scan_text(const unsigned char *p, size_t len, struct strbuf *err)
 			if (scan_string(p, len, &i, err))
 				return -1;
 			break;
-		case 't': case 'f': case 'n': {
-			const char *lit = literals[p[i] == 't' ? 0 : p[i] == 'f' ? 1 : 2];
-			size_t l = strlen(lit);
-			if (len - i < l || memcmp(p + i, lit, l))
+		case 't':
+			if (len - i < 4 || memcmp(p + i, "true", 4))
 				return not_json(err, i);
-			i += l;
+			i += 4;
 			break;
-		}
-		default:
+		case 'f':
+			if (len - i < 5 || memcmp(p + i, "false", 5))
+				return not_json(err, i);
+			i += 5;
+			break;
+		case 'n':
+			if (len - i < 4 || memcmp(p + i, "null", 4))
+				return not_json(err, i);
+			i += 4;
+			break;
+		default: {
+			size_t start = i;
 			if (p[i] != '-' && !is_digit(p[i]))
 				return not_json(err, i);
-			if (scan_number(p, len, &i, err))
+			if (scan_number(p, len, &i, &integral, err))
 				return -1;
+			ALLOC_GROW(nums->pos, nums->n + 1, nums->alloc);
+			nums->pos[nums->n++] = start << 1 | (size_t)integral;
 			break;
+		}
 		}
 	}
 	return 0;
 }
 
+/* First pass over the raw text: everything cJSON would let through but
+ * we refuse. Structure (commas, colons, brackets matching) is cJSON's job.
+ * Invalid UTF-8 anywhere in the text is reported before any other fault,
+ * so on a fault the whole text is checked for it. Records the number
+ * tokens in nums. */
+static int scan_text(const unsigned char *p, size_t len, struct numlist *nums,
+		     struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	size_t bad;
+
+	if (!scan_tokens(p, len, nums, &why))
+		return 0;
+	bad = first_bad_utf8(p, len);
+	if (bad != (size_t)-1)
+		strbuf_addf(err, "invalid UTF-8 at byte %zu", bad);
+	else
+		strbuf_add(err, why.buf, why.len);
+	strbuf_release(&why);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- arena */
+
+/* cJSON allocates through hooks. During json_parse() they point at this
+ * bump allocator: chunks of ARENA_CHUNK bytes, plus one chunk of its own
+ * for each allocation larger than ARENA_BIG. Chunks are kept in
+ * allocation order, and cJSON allocates its tree in text order (a node,
+ * then its key, its string, its children), which is also the order in
+ * which convert() visits it. So once convert() reaches a node, every
+ * chunk before the node's own chunk is dead and is freed: the cJSON tree
+ * shrinks while ours grows. cJSON's frees do nothing. */
+#ifndef ARENA_CHUNK  /* a test build may make it tiny: -DARENA_CHUNK=256 */
+#define ARENA_CHUNK ((size_t)64 * 1024 - 64)
+#endif
+#define ARENA_BIG (ARENA_CHUNK / 4)
+
+struct chunk {
+	struct chunk *next;
+	char *mem;           /* NULL once a big string was taken over */
+	size_t used, size;
+};
+
+struct arena {
+	struct chunk *oldest, *newest;
+	int open;            /* newest may take more small allocations */
+};
+
+static struct arena *cur_arena;
+
+static struct chunk *arena_add(struct arena *a, size_t size, int big)
+{
+	struct chunk *c;
+
+	if (big) {
+		c = xmalloc(sizeof(*c));
+		c->mem = xmalloc(size);
+	} else {
+		c = xmalloc(sizeof(*c) + size);
+		c->mem = (char *)(c + 1);
+	}
+	c->next = NULL;
+	c->used = 0;
+	c->size = size;
+	if (a->newest)
+		a->newest->next = c;
+	else
+		a->oldest = c;
+	a->newest = c;
+	a->open = !big;
+	return c;
+}
+
+static void *arena_alloc(size_t size)
+{
+	struct arena *a = cur_arena;
+	struct chunk *c = a->newest;
+	void *p;
+
+	if (size > SIZE_MAX - 16)
+		die("json: allocation too large");
+	size = (size + 7) & ~(size_t)7;
+	if (size > ARENA_BIG)
+		c = arena_add(a, size, 1);
+	else if (!c || !a->open || c->size - c->used < size)
+		c = arena_add(a, ARENA_CHUNK, 0);
+	p = c->mem + c->used;
+	c->used += size;
+	return p;
+}
+
+static void arena_free(void *p)
+{
+	(void)p;  /* released with the whole chunk */
+}
+
+static int in_chunk(const struct chunk *c, const void *p)
+{
+	uintptr_t u = (uintptr_t)p, m = (uintptr_t)c->mem;
+
+	return c->mem && u >= m && u < m + c->used;
+}
+
+static void free_chunk(struct chunk *c)
+{
+	if (c->mem != (char *)(c + 1))
+		free(c->mem);
+	free(c);
+}
+
+/* Free every chunk allocated before the one holding p. */
+static void arena_release_before(struct arena *a, const void *p)
+{
+	while (a->oldest != a->newest && !in_chunk(a->oldest, p)) {
+		struct chunk *c = a->oldest;
+		a->oldest = c->next;
+		free_chunk(c);
+	}
+}
+
+static void arena_release(struct arena *a)
+{
+	while (a->oldest) {
+		struct chunk *c = a->oldest;
+		a->oldest = c->next;
+		free_chunk(c);
+	}
+	a->newest = NULL;
+}
+
+/* Take over s if it is the whole of a big chunk: the chunk forgets it and
+ * the caller owns it. NULL when it is not. */
+static char *arena_take(struct arena *a, const char *s)
+{
+	for (struct chunk *c = a->oldest; c; c = c->next) {
+		if (c->mem == s && c->mem != (char *)(c + 1)) {
+			char *m = c->mem;
+			c->mem = NULL;
+			c->used = 0;
+			return m;
+		}
+	}
+	return NULL;
+}
+
 /* ----------------------------------------------------------- conversion */
 
 struct conv {
-	const char *text;    /* the NUL-terminated copy cJSON parsed */
-	size_t numpos;       /* where the next number token is searched from */
+	const char *text;        /* the text, len bytes */
+	size_t len;
+	const struct numlist *nums;
+	size_t numidx;           /* the next entry of nums */
+	struct arena *arena;
 	struct strbuf *err;
 };
 
-/* Find the next number token in the text. cJSON's tree lists values in
- * text order, and the text is valid, so a forward cursor that skips
- * strings meets the number tokens in the order convert() meets them. */
-static size_t next_number(struct conv *cv, size_t *end)
-{
-	const char *t = cv->text;
-	size_t i = cv->numpos, start;
-
-	for (;;) {
-		if (t[i] == '"') {
-			for (i++; t[i] != '"'; i++)
-				if (t[i] == '\\')
-					i++;
-			i++;
-		} else if (t[i] == '-' || is_digit((unsigned char)t[i])) {
-			break;
-		} else {
-			i++;
-		}
-	}
-	start = i;
-	while (t[i] && (is_digit((unsigned char)t[i]) || strchr("+-.eE", t[i])))
-		i++;
-	*end = cv->numpos = i;
-	return start;
-}
-
 static struct json *new_value(enum json_type type)
 {
-	struct json *v = xcalloc(1, sizeof(*v));
+	struct json *v = xmalloc(sizeof(*v));
+	memset(&v->u, 0, sizeof(v->u));
 	v->type = type;
 	return v;
 }
 
-static struct json *convert_number(struct conv *cv, const cJSON *item)
+/* A JSON_STRING holding a copy of the len bytes at s, in one block. */
+static struct json *new_string(const char *s, size_t len)
 {
-	size_t end, start = next_number(cv, &end);
-	int integral = 1;
 	struct json *v;
 
-	for (size_t k = start; k < end; k++)
-		if (strchr(".eE", cv->text[k]))
-			integral = 0;
-	if (integral) {
-		long long n;
-		errno = 0;
-		n = strtoll(cv->text + start, NULL, 10);
-		if (errno != ERANGE) {
-			v = new_value(JSON_INT);
-			v->u.i = n;
-			return v;
-		}
+	if (len > SIZE_MAX - sizeof(*v) - 1)
+		die("json: string too long");
+	v = xmalloc(sizeof(*v) + len + 1);
+	v->type = JSON_STRING;
+	v->u.s = (char *)(v + 1);
+	memcpy(v->u.s, s, len);
+	v->u.s[len] = '\0';
+	return v;
+}
+
+/* Read the integer token at t (digits, maybe a leading '-'), which ends
+ * at or before end. Returns -1 when it does not fit a long long. */
+static int read_integer(const char *t, const char *end, long long *out)
+{
+	int neg = *t == '-';
+	unsigned long long u = 0, limit = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+
+	if (neg)
+		t++;
+	for (; t < end && is_digit((unsigned char)*t); t++) {
+		unsigned d = (unsigned)(*t - '0');
+		if (u > (limit - d) / 10)
+			return -1;
+		u = u * 10 + d;
+	}
+	if (!neg)
+		*out = (long long)u;
+	else if (u == (unsigned long long)LLONG_MAX + 1)
+		*out = LLONG_MIN;
+	else
+		*out = -(long long)u;
+	return 0;
+}
+
+static struct json *convert_number(struct conv *cv, const cJSON *item)
+{
+	size_t tok, start;
+	struct json *v;
+	long long n;
+
+	/* cJSON's tree lists values in text order, as scan_text() met them. */
+	if (cv->numidx >= cv->nums->n)
+		die("json: number tokens out of step");
+	tok = cv->nums->pos[cv->numidx++];
+	start = tok >> 1;
+	if ((tok & 1) && !read_integer(cv->text + start, cv->text + cv->len, &n)) {
+		v = new_value(JSON_INT);
+		v->u.i = n;
+		return v;
 	}
 	if (isinf(item->valuedouble) || isnan(item->valuedouble)) {
 		strbuf_addf(cv->err, "number out of range at byte %zu", start);
@@ -359,18 +585,21 @@ static uint64_t key_hash(const char *s)
 	return h;
 }
 
+#define SMALL_OBJECT 16
+
 /* Index of a member whose key repeats an earlier one, or (size_t)-1.
- * Small objects compare pairwise; larger ones use an open-addressing hash
- * set of member indexes, so a 100k-member object stays linear. */
-static size_t find_duplicate_key(const struct json *obj)
+ * Small objects compare pairwise (lengths first: klen holds them);
+ * larger ones use an open-addressing hash set of member indexes, so a
+ * 100k-member object stays linear. */
+static size_t find_duplicate_key(const struct json *obj, const size_t *klen)
 {
 	const struct json_member *m = obj->u.obj.m;
 	size_t n = obj->u.obj.n, size = 16, *slots, found = (size_t)-1;
 
-	if (n <= 16) {
+	if (n <= SMALL_OBJECT) {
 		for (size_t a = 1; a < n; a++)
 			for (size_t b = 0; b < a; b++)
-				if (!strcmp(m[a].key, m[b].key))
+				if (klen[a] == klen[b] && !memcmp(m[a].key, m[b].key, klen[a]))
 					return a;
 		return found;
 	}
@@ -406,109 +635,184 @@ static void add_quoted_key(struct strbuf *sb, const char *key)
 		strbuf_addstr(sb, "...");
 }
 
-/* Convert item into our tree, taking its strings and freeing each child
- * as soon as it is converted, so the two trees never both exist whole
- * (peak memory is about one tree, not two). */
-static struct json *convert(struct conv *cv, cJSON *item)
+static size_t count_children(const cJSON *item)
 {
+	size_t n = 0;
+
+	for (const cJSON *c = item->child; c; c = c->next)
+		n++;
+	return n;
+}
+
+static struct json *convert(struct conv *cv, cJSON *item);
+
+static struct json *convert_string(struct conv *cv, const cJSON *item)
+{
+	const char *s = item->valuestring;
+	size_t len = strlen(s);
 	struct json *v;
-	cJSON *c;
+	char *big;
 
-	if (cJSON_IsNull(item))
-		return new_value(JSON_NULL);
-	if (cJSON_IsFalse(item))
-		return new_value(JSON_FALSE);
-	if (cJSON_IsTrue(item))
-		return new_value(JSON_TRUE);
-	if (cJSON_IsNumber(item))
-		return convert_number(cv, item);
-	if (cJSON_IsString(item)) {
-		/* cJSON allocated it with our hooks: take it over */
+	if (len >= ARENA_BIG && (big = arena_take(cv->arena, s)) != NULL) {
 		v = new_value(JSON_STRING);
-		v->u.s = item->valuestring;
-		item->valuestring = NULL;
+		v->u.s = big;
 		return v;
 	}
-	if (cJSON_IsArray(item)) {
-		v = json_array();
-		while ((c = item->child) != NULL) {
-			struct json *e = convert(cv, c);
-			cJSON_Delete(cJSON_DetachItemViaPointer(item, c));
-			if (!e) {
-				json_free(v);
-				return NULL;
-			}
-			json_append(v, e);
-		}
-		return v;
-	}
-	if (cJSON_IsObject(item)) {
-		size_t dup;
-		v = json_object();
-		while ((c = item->child) != NULL) {
-			struct json *e = convert(cv, c);
-			char *key = c->string;
+	return new_string(s, len);
+}
 
-			c->string = NULL;
-			cJSON_Delete(cJSON_DetachItemViaPointer(item, c));
-			if (!e) {
-				free(key);
-				json_free(v);
-				return NULL;
-			}
-			/* json_set() would replace duplicates: append instead, check after. */
-			ALLOC_GROW(v->u.obj.m, v->u.obj.n + 1, v->u.obj.alloc);
-			v->u.obj.m[v->u.obj.n].key = key;
-			v->u.obj.m[v->u.obj.n++].value = e;
-		}
-		dup = find_duplicate_key(v);
-		if (dup != (size_t)-1) {
-			strbuf_addstr(cv->err, "duplicate key ");
-			add_quoted_key(cv->err, v->u.obj.m[dup].key);
+static struct json *convert_array(struct conv *cv, const cJSON *item)
+{
+	size_t n = count_children(item);
+	struct json *v = new_value(JSON_ARRAY);
+	cJSON *c, *next;
+
+	if (n) {
+		v->u.arr.items = xmalloc(n * sizeof(*v->u.arr.items));
+		v->u.arr.alloc = n;
+	}
+	/* next is read before c is converted: that frees what precedes c's
+	 * descendants, which is all of c's own memory */
+	for (c = item->child; c; c = next) {
+		struct json *e;
+
+		next = c->next;
+		e = convert(cv, c);
+		if (!e) {
 			json_free(v);
 			return NULL;
 		}
-		return v;
+		v->u.arr.items[v->u.arr.n++] = e;
+	}
+	return v;
+}
+
+static struct json *convert_object(struct conv *cv, const cJSON *item)
+{
+	size_t n = count_children(item), klen[SMALL_OBJECT], dup;
+	struct json *v = new_value(JSON_OBJECT);
+	cJSON *c, *next;
+
+	if (n) {
+		v->u.obj.m = xmalloc(n * sizeof(*v->u.obj.m));
+		v->u.obj.alloc = n;
+	}
+	/* json_set() would replace duplicates: append instead, check after. */
+	for (c = item->child; c; c = next) {
+		size_t kl = strlen(c->string);
+		char *key = xmalloc(kl + 1);
+		struct json *e;
+
+		memcpy(key, c->string, kl + 1);
+		next = c->next;
+		e = convert(cv, c);
+		if (!e) {
+			free(key);
+			json_free(v);
+			return NULL;
+		}
+		if (v->u.obj.n < SMALL_OBJECT)
+			klen[v->u.obj.n] = kl;
+		v->u.obj.m[v->u.obj.n].key = key;
+		v->u.obj.m[v->u.obj.n++].value = e;
+	}
+	dup = find_duplicate_key(v, klen);
+	if (dup != (size_t)-1) {
+		strbuf_addstr(cv->err, "duplicate key ");
+		add_quoted_key(cv->err, v->u.obj.m[dup].key);
+		json_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Convert item into our tree. Everything cJSON allocated before item is
+ * dead by now (see the arena) and is freed first, so the two trees never
+ * both exist whole. */
+static struct json *convert(struct conv *cv, cJSON *item)
+{
+	arena_release_before(cv->arena, item);
+	switch (item->type & 0xFF) {
+	case cJSON_NULL:
+		return new_value(JSON_NULL);
+	case cJSON_False:
+		return new_value(JSON_FALSE);
+	case cJSON_True:
+		return new_value(JSON_TRUE);
+	case cJSON_Number:
+		return convert_number(cv, item);
+	case cJSON_String:
+		return convert_string(cv, item);
+	case cJSON_Array:
+		return convert_array(cv, item);
+	case cJSON_Object:
+		return convert_object(cv, item);
 	}
 	die("json: unexpected cJSON type %d", item->type);
 }
 
-struct json *json_parse(const char *text, size_t len, struct strbuf *err)
+/* json_parse() and json_parse_str(): text[len] is '\0' when terminated. */
+static struct json *parse(const char *text, size_t len, int terminated, struct strbuf *err)
 {
-	static int hooks_set;
+	static cJSON_Hooks arena_hooks = { arena_alloc, arena_free };
+	static cJSON_Hooks plain_hooks = { xmalloc, free };
+	struct numlist nums = { NULL, 0, 0 };
+	struct arena arena = { NULL, NULL, 0 };
 	struct conv cv;
-	const char *end = NULL;
-	struct json *v;
-	char *copy;
+	const char *end = NULL, *buf = text;
+	struct json *v = NULL;
+	char *copy = NULL;
 	cJSON *root;
 
-	if (!hooks_set) {
-		/* Out of memory inside cJSON must not read as "not valid JSON". */
-		cJSON_Hooks hooks = { xmalloc, free };
-		cJSON_InitHooks(&hooks);
-		hooks_set = 1;
-	}
 	if (!len)
-		text = "";
-	if (scan_text((const unsigned char *)text, len, err))
-		return NULL;
+		text = buf = "";
+	if (scan_text((const unsigned char *)text, len, &nums, err))
+		goto out;
 
 	/* cJSON's require_null_terminated check wants the terminator inside
 	 * the length; scan_text() made sure there is no NUL before it. */
-	copy = xstrndup(text, len);
-	root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
+	if (!terminated)
+		buf = copy = xstrndup(text, len);
+	cur_arena = &arena;
+	cJSON_InitHooks(&arena_hooks);
+	root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
+	/* Out of memory inside cJSON must not read as "not valid JSON":
+	 * arena_alloc() and xmalloc() die instead of returning NULL. */
+	cJSON_InitHooks(&plain_hooks);
+	cur_arena = NULL;
 	if (!root) {
-		not_json(err, end ? (size_t)(end - copy) : 0);
-		free(copy);
-		return NULL;
+		not_json(err, end ? (size_t)(end - buf) : 0);
+		goto out;
 	}
-	cv.text = copy;
-	cv.numpos = 0;
+	free(copy);  /* number tokens are read from text */
+	copy = NULL;
+	cv.text = text;
+	cv.len = len;
+	cv.nums = &nums;
+	cv.numidx = 0;
+	cv.arena = &arena;
 	cv.err = err;
 	v = convert(&cv, root);
-	cJSON_Delete(root);
+out:
+	arena_release(&arena);  /* instead of cJSON_Delete(root) */
 	free(copy);
+	free(nums.pos);
 	return v;
+}
+
+struct json *json_parse(const char *text, size_t len, struct strbuf *err)
+{
+	return parse(text, len, 0, err);
+}
+
+struct json *json_parse_str(const char *s, struct strbuf *err)
+{
+	return parse(s, strlen(s), 1, err);
+}
+
+struct json *json_parse_strbuf(const struct strbuf *sb, struct strbuf *err)
+{
+	return parse(sb->buf, sb->len, 1, err);
 }
 
 /* ------------------------------------------------------------- emitting */
@@ -734,13 +1038,9 @@ struct json *json_real(double d)
 
 struct json *json_string(const char *s)
 {
-	struct json *v;
-
 	if (!s)
 		die("json_string(NULL)");
-	v = new_value(JSON_STRING);
-	v->u.s = xstrdup(s);
-	return v;
+	return new_string(s, strlen(s));
 }
 
 struct json *json_string_or_null(const char *s)
@@ -885,7 +1185,8 @@ void json_free(struct json *v)
 		return;
 	switch (v->type) {
 	case JSON_STRING:
-		free(v->u.s);
+		if (v->u.s != (char *)(v + 1))  /* not in the value's own block */
+			free(v->u.s);
 		break;
 	case JSON_ARRAY:
 		for (k = 0; k < v->u.arr.n; k++)

@@ -84,7 +84,7 @@ static int items_of(const char *what, struct strbuf *out, struct json **items)
 	*items = json_array();
 	if (!out->len)
 		return 0;
-	v = json_parse(out->buf, out->len, &why);
+	v = json_parse_strbuf(out, &why);
 	if (!v) {
 		int r = error("kubectl %s printed something that is not JSON: %s", what, why.buf);
 		strbuf_release(&why);

@@ -71,7 +71,7 @@ static void read_record(const struct json *cm, const char *cm_name, struct kvlis
 		log_warning("ConfigMap %s: data.labels is not a string; treating it as empty", cm_name);
 		return;
 	}
-	v = json_parse(t->u.s, strlen(t->u.s), &why);
+	v = json_parse_str(t->u.s, &why);
 	if (!v || v->type != JSON_OBJECT) {
 		log_warning("ConfigMap %s: data.labels is not a JSON object (%s); treating it as empty", cm_name,
 			    v ? "wrong type" : why.buf);

@@ -412,7 +412,7 @@ static int juju_name_ok(const char *s)
 
 int cmr_data_parse(const char *text, char **app, char **model, struct strbuf *why)
 {
-	struct json *v = json_parse(text, strlen(text), why);
+	struct json *v = json_parse_str(text, why);
 	int ret = -1;
 
 	*app = *model = NULL;

@@ -526,6 +526,206 @@ START_TEST(test_error_appends)
 }
 END_TEST
 
+/* json_parse_str() and json_parse_strbuf() give what json_parse() gives:
+ * the same tree, or the same message. */
+static void same_as_parse(const char *text, size_t len)
+{
+	struct strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT, e3 = STRBUF_INIT, sb = STRBUF_INIT;
+	struct json *a, *b, *c = NULL;
+
+	strbuf_add(&sb, text, len);
+	a = json_parse(text, len, &e1);
+	b = json_parse_strbuf(&sb, &e2);
+	ck_assert_msg(!a == !b, "%.60s: json_parse_strbuf() disagrees", text);
+	ck_assert_str_eq(e1.buf, e2.buf);
+	if (a)
+		ck_assert(json_equal(a, b));
+	if (strlen(text) == len) {
+		c = json_parse_str(text, &e3);
+		ck_assert_msg(!a == !c, "%.60s: json_parse_str() disagrees", text);
+		ck_assert_str_eq(e1.buf, e3.buf);
+		if (a)
+			ck_assert(json_equal(a, c));
+	}
+	json_free(a);
+	json_free(b);
+	json_free(c);
+	strbuf_release(&e1);
+	strbuf_release(&e2);
+	strbuf_release(&e3);
+	strbuf_release(&sb);
+}
+
+START_TEST(test_parse_str_and_strbuf)
+{
+	static const char *const texts[] = {
+		"", " ", "[1,", "[1,2]", "{\"a\": [1, 2.5, -0, 1e3, \"x\"]}", "{\"a\":1,\"a\":2}",
+		"[\"\\ud800\"]", "\"\xff\"", "[1]x", "[1] ", "nul", "1e400", "[01]",
+		"\"abc\\u00e9\\n\"", "{\"k\": {\"k\": [true, false, null]}}",
+	};
+	struct json *v;
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+
+	for (size_t k = 0; k < ARRAY_SIZE(texts); k++)
+		same_as_parse(texts[k], strlen(texts[k]));
+	/* a strbuf holding a NUL byte: refused as json_parse() refuses it,
+	 * not cut short at the NUL */
+	same_as_parse("[1]\0", 4);
+	same_as_parse("[\"a\0b\"]", 7);
+	strbuf_add(&sb, "[1]\0[2]", 7);
+	ck_assert_ptr_null(json_parse_strbuf(&sb, &err));
+	ck_assert_str_eq(err.buf, "not valid JSON near byte 3");
+	strbuf_reset(&err);
+	/* the empty strbuf, never written to */
+	strbuf_release(&sb);
+	ck_assert_ptr_null(json_parse_strbuf(&sb, &err));
+	ck_assert_str_eq(err.buf, "not valid JSON near byte 0");
+	strbuf_release(&err);
+	/* json_parse() reads no byte past len (the sanitizer build sees it):
+	 * a number at the very end of an unterminated buffer */
+	for (size_t k = 0; k < 3; k++) {
+		static const char *const nums[] = { "12", "-0", "9223372036854775807" };
+		size_t n = strlen(nums[k]);
+		char *b = xmalloc(n);
+		memcpy(b, nums[k], n);
+		v = json_parse(b, n, &err);
+		ck_assert_ptr_nonnull(v);
+		ck_assert_int_eq(v->type, JSON_INT);
+		ck_assert(v->u.i == (k == 0 ? 12 : k == 1 ? 0 : LLONG_MAX));
+		json_free(v);
+		free(b);
+	}
+	v = json_parse_str("{\"policies\": [{\"ports\": [8081]}]}", &err);
+	ck_assert_ptr_nonnull(v);
+	ck_assert(json_get(v, "policies")->u.arr.items[0]->u.obj.m[0].value->u.arr.items[0]->u.i == 8081);
+	json_free(v);
+}
+END_TEST
+
+/* Many small objects: the parser's scratch memory is freed as the tree is
+ * built, in blocks; values on every side of a block boundary must come
+ * out whole, numbers must keep their own spelling (int or float), and a
+ * late error must still be found. */
+START_TEST(test_parse_many_objects)
+{
+	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT, err = STRBUF_INIT;
+	struct json *v;
+
+	strbuf_addch(&sb, '[');
+	for (int k = 0; k < 20000; k++)
+		strbuf_addf(&sb, "%s{\"source_app_name\": \"client%d\", \"target_service\": null, "
+			    "\"n\": %d, \"r\": %d.0, \"e\": %de-1, \"endpoints\": [{\"hosts\": [\"h\\u00e9%d\"], "
+			    "\"ports\": [%d, 9223372036854775808]}]}",
+			    k ? ", " : "", k, k, k, k, k, k);
+	strbuf_addch(&sb, ']');
+	v = json_parse_str(sb.buf, &err);
+	ck_assert_msg(v != NULL, "%s", err.buf);
+	ck_assert_uint_eq(v->u.arr.n, 20000);
+	for (size_t k = 0; k < v->u.arr.n; k++) {
+		const struct json *o = v->u.arr.items[k], *p;
+		char name[32];
+		ck_assert_int_eq(o->type, JSON_OBJECT);
+		ck_assert_uint_eq(o->u.obj.n, 6);
+		snprintf(name, sizeof(name), "client%zu", k);
+		ck_assert_str_eq(json_get(o, "source_app_name")->u.s, name);
+		ck_assert_int_eq(json_get(o, "target_service")->type, JSON_NULL);
+		ck_assert_int_eq(json_get(o, "n")->type, JSON_INT);
+		ck_assert(json_get(o, "n")->u.i == (long long)k);
+		ck_assert_int_eq(json_get(o, "r")->type, JSON_REAL);
+		ck_assert(json_get(o, "r")->u.d == (double)k);
+		ck_assert_int_eq(json_get(o, "e")->type, JSON_REAL);
+		p = json_get(o, "endpoints")->u.arr.items[0];
+		snprintf(name, sizeof(name), "h\xc3\xa9%zu", k);
+		ck_assert_str_eq(json_get(p, "hosts")->u.arr.items[0]->u.s, name);
+		ck_assert(json_get(p, "ports")->u.arr.items[0]->u.i == (long long)k);
+		ck_assert_int_eq(json_get(p, "ports")->u.arr.items[1]->type, JSON_REAL);
+	}
+	/* emit, parse back, emit again: the same text */
+	json_emit(&out, v);
+	json_free(v);
+	v = json_parse_strbuf(&out, &err);
+	ck_assert_ptr_nonnull(v);
+	strbuf_reset(&sb);
+	json_emit(&sb, v);
+	ck_assert_str_eq(sb.buf, out.buf);
+	json_free(v);
+
+	/* a duplicate key in the last object, after 19999 good ones */
+	strbuf_setlen(&out, out.len - 2);
+	strbuf_addstr(&out, ", \"n\": 1}]");
+	ck_assert_ptr_null(json_parse_strbuf(&out, &err));
+	ck_assert_str_eq(err.buf, "duplicate key \"n\"");
+	strbuf_release(&sb);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+END_TEST
+
+/* Strings of every size around the parser's block sizes, alone and next
+ * to other values, with escapes that make the result shorter than the
+ * token; and strings that come out of the tree must be usable on their
+ * own (json_set() replacing them, json_copy()). */
+START_TEST(test_parse_string_sizes)
+{
+	static const size_t sizes[] = { 0, 1, 7, 8, 9, 15, 16, 17, 100, 4000, 16368, 16369,
+					16383, 16384, 16385, 65000, 65472, 65536, 70000, 300000 };
+	struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT, err = STRBUF_INIT;
+
+	for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+		for (int esc = 0; esc < 2; esc++) {
+			struct json *v, *c;
+			strbuf_reset(&sb);
+			strbuf_reset(&want);
+			strbuf_addstr(&sb, "[\"x\", {\"s\": \"");
+			for (size_t n = 0; n < sizes[k]; n++) {
+				char ch = (char)('a' + n % 26);
+				if (esc && n % 3 == 0) {
+					strbuf_addstr(&sb, "\\u00e9");
+					strbuf_addstr(&want, "\xc3\xa9");
+				} else {
+					strbuf_addch(&sb, ch);
+					strbuf_addch(&want, ch);
+				}
+			}
+			strbuf_addstr(&sb, "\", \"t\": 5}, \"y\", 1.5]");
+			v = json_parse_strbuf(&sb, &err);
+			ck_assert_msg(v != NULL, "size %zu: %s", sizes[k], err.buf);
+			ck_assert_str_eq(v->u.arr.items[0]->u.s, "x");
+			ck_assert_str_eq(json_get(v->u.arr.items[1], "s")->u.s, want.buf);
+			ck_assert(json_get(v->u.arr.items[1], "t")->u.i == 5);
+			ck_assert_str_eq(v->u.arr.items[2]->u.s, "y");
+			ck_assert(v->u.arr.items[3]->u.d == 1.5);
+			c = json_copy(v);
+			ck_assert(json_equal(c, v));
+			json_set(v->u.arr.items[1], "s", json_string("short"));
+			json_set(v->u.arr.items[1], "u", json_string(want.buf));
+			ck_assert_str_eq(json_get(c->u.arr.items[1], "s")->u.s, want.buf);
+			ck_assert_str_eq(json_get(v->u.arr.items[1], "u")->u.s, want.buf);
+			json_append(v, json_copy(json_get(c->u.arr.items[1], "s")));
+			ck_assert_str_eq(v->u.arr.items[4]->u.s, want.buf);
+			json_free(c);
+			json_free(v);
+		}
+	}
+	strbuf_release(&sb);
+	strbuf_release(&want);
+	strbuf_release(&err);
+}
+END_TEST
+
+/* The UTF-8 check covers the whole text before any other fault is
+ * reported, wherever the two are. */
+START_TEST(test_utf8_reported_first)
+{
+	refused("[1,,\"\xff\"]", "invalid UTF-8 at byte 5");
+	refused("x \"\xc3\"", "invalid UTF-8 at byte 3");
+	refused("[\"\\ud800\", \"\xe2\x82\"]", "invalid UTF-8 at byte 12");
+	refused("[\"a\x01\", \xf5]", "invalid UTF-8 at byte 7");
+	refused("[\"a\x01\", \"\xc3\xa9\"]", "string contains a control character at byte 3");
+	refused("[\"\xc3\xa9\", 01]", "not valid JSON near byte 8");
+}
+END_TEST
+
 /* ------------------------------------------------------------- emitting */
 
 START_TEST(test_emit_scalars)
@@ -814,6 +1014,10 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_depth_limit);
 	tcase_add_test(tc, test_big_inputs);
 	tcase_add_test(tc, test_error_appends);
+	tcase_add_test(tc, test_parse_str_and_strbuf);
+	tcase_add_test(tc, test_parse_many_objects);
+	tcase_add_test(tc, test_parse_string_sizes);
+	tcase_add_test(tc, test_utf8_reported_first);
 	tcase_add_test(tc, test_emit_scalars);
 	tcase_add_test(tc, test_emit_string_bytes);
 	tcase_add_test(tc, test_build_and_set);
