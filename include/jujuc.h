@@ -10,6 +10,9 @@
  * leadership, relation-ids per endpoint, the remote application of a
  * relation, and whole application databags (a relation-set through this
  * module updates the cached copy, as Juju shows a hook its own writes).
+ * The remote application of a relation cannot change in its lifetime at
+ * all: those answers are also kept for later hooks in the charm directory
+ * (.svcmesh-hook-apps; SVCMESH_REMEMBER=0 turns it off).
  *
  * Ownership: strings and lists returned through const pointers belong to
  * the module's cache and stay valid until juju_reset(); do not free them.
@@ -43,6 +46,11 @@ int juju_in_context(void);
  * log queue are left alone. */
 void juju_reset(void);
 
+/* Save what this run learnt of relations' remote applications for later
+ * hooks (see "remembered across hooks" in jujuc.c), dropping relations
+ * that are gone. Best effort; main() calls it once at the end. */
+void juju_remember(void);
+
 /* is-leader. */
 int juju_is_leader(int *leader);
 /* relation-ids ENDPOINT: ids in the order the tool printed them. During
@@ -54,6 +62,18 @@ int juju_relation_ids(const char *endpoint, const struct strlist **ids);
 int juju_relation_app(const char *relid, const char **app);
 /* relation-get -r ID --app - APP: the whole application databag. */
 int juju_relation_get_app(const char *relid, const char *app, const struct kvlist **data);
+/* Ask for the remote application of every relation in ids that is not
+ * known yet, all together (up to SVCMESH_JOBS relation-list calls at once,
+ * see run_children()), and cache the answers: juju_relation_app() then
+ * makes no call. The same calls, answers and errors as asking one by one;
+ * only their order in Juju's log differs. */
+int juju_prefetch_apps(const struct strlist *ids);
+/* juju_prefetch_apps(ids), then the remote application's databag of each
+ * relation, together in the same way, for juju_relation_get_app(). */
+int juju_prefetch_remote_bags(const struct strlist *ids);
+/* Drop the cached databag of app on relid (a caller that has read it and
+ * will not need it again frees its memory early). */
+void juju_forget_bag(const char *relid, const char *app);
 /* relation-set -r ID --app --file -: set each pair of kv in the unit's
  * own application databag (an empty value deletes the key). */
 int juju_relation_set_app(const char *relid, const struct kvlist *kv);

@@ -48,7 +48,7 @@ static int gather_endpoint(const char *endpoint, struct endpoint_apps *ea)
 
 	memset(ea, 0, sizeof(*ea));
 	ea->endpoint = endpoint;
-	if (juju_relation_ids(endpoint, &ids) < 0)
+	if (juju_relation_ids(endpoint, &ids) < 0 || juju_prefetch_apps(ids) < 0)
 		return -1;
 	apps = xcalloc(ids->n ? ids->n : 1, sizeof(*apps));
 	ea->apps = apps;
@@ -65,7 +65,7 @@ static int gather_cmr(const struct cfg_consumer *c, struct gathered *g)
 {
 	const struct strlist *ids;
 
-	if (juju_relation_ids(c->cmr_provides, &ids) < 0)
+	if (juju_relation_ids(c->cmr_provides, &ids) < 0 || juju_prefetch_remote_bags(ids) < 0)
 		return -1;
 	for (size_t i = 0; i < ids->n; i++) {
 		const char *relid = ids->items[i], *app, *text;
@@ -224,7 +224,7 @@ int consumer_send_cmr_data(const struct cfg_consumer *c, const char *relid)
 static void read_labels(const char *relid, const char *text, struct kvlist *labels, int *have)
 {
 	struct strbuf why = STRBUF_INIT;
-	struct json *v = json_parse(text, strlen(text), &why);
+	struct json *v = json_parse_str(text, &why);
 
 	if (!v) {
 		*have = -1;
@@ -289,7 +289,7 @@ int consumer_provider_data(const struct cfg_consumer *c, int *related, struct kv
 	text = kvlist_get(bag, "mesh_type");
 	if (text && mesh_type) {
 		struct strbuf why = STRBUF_INIT;
-		struct json *v = json_parse(text, strlen(text), &why);
+		struct json *v = json_parse_str(text, &why);
 		if (v && v->type == JSON_STRING)
 			*mesh_type = xstrdup(v->u.s);
 		else

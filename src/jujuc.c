@@ -1,9 +1,12 @@
 /* jujuc.c - the Juju hook-tool client; see jujuc.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
+#include "log.h"
 #include "jujuc.h"
 #include "run.h"
 #include "stats.h"
@@ -18,6 +21,7 @@ struct ids_cache {
 struct app_cache {
 	char *relid;
 	char *app;
+	int remembered;    /* read from the memo file, not learnt in this run */
 };
 
 struct bag_cache {
@@ -35,6 +39,7 @@ static struct app_cache *apps_c;
 static size_t apps_n, apps_alloc;
 static struct bag_cache *bags_c;
 static size_t bags_n, bags_alloc;
+static int memo_loaded, memo_dirty;
 
 static const char *getenv_nonempty(const char *name)
 {
@@ -111,6 +116,7 @@ void juju_reset(void)
 	bags_c = NULL;
 	bags_n = bags_alloc = 0;
 	leader_known = 0;
+	memo_loaded = memo_dirty = 0;
 	free(env.app);
 	memset(&env, 0, sizeof(env));
 	env_read = 0;
@@ -132,13 +138,81 @@ static int tool(const char *const *argv, const char *in, size_t in_len, struct j
 		return -1;
 	}
 	if (out) {
-		*out = json_parse(c.out.buf, c.out.len, &why);
+		*out = json_parse_strbuf(&c.out, &why);
 		if (!*out)
 			ret = error("%s printed output that is not JSON (%s): %.200s", argv[0], why.buf,
 				    c.out.buf);
 	}
 	strbuf_release(&why);
 	child_release(&c);
+	return ret;
+}
+
+/* One read-only hook tool of a batch: its argv and, after tools(), its
+ * parsed output. */
+struct call {
+	const char *argv[8];
+	const char *relid, *app;
+	struct json *out;
+};
+
+/* Run calls[0..n) together (up to run_default_jobs() at once) and parse
+ * each one's output into calls[i].out. Returns 0, or -1 after reporting
+ * each tool that failed (every out is then NULL). */
+static int tools(struct call *calls, size_t n)
+{
+	struct child *cs = xcalloc(n ? n : 1, sizeof(*cs));
+	struct strbuf why = STRBUF_INIT;
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cs[i].argv = calls[i].argv;
+		calls[i].out = NULL;
+	}
+	if (run_children(cs, n, run_default_jobs()) < 0)
+		ret = -1;
+	for (i = 0; i < n; i++) {
+		const struct child *c = &cs[i];
+
+		if (c->started || c->start_errno)
+			stats.tool_calls++;
+		if (c->start_errno || (c->started && (c->status != 0 || c->timed_out))) {
+			child_error(c);
+			continue;
+		}
+		if (!c->started || ret < 0)
+			continue;
+		strbuf_reset(&why);
+		calls[i].out = json_parse_strbuf(&c->out, &why);
+		if (!calls[i].out)
+			ret = error("%s printed output that is not JSON (%s): %.200s", c->argv[0],
+				    why.buf, c->out.buf);
+	}
+	for (i = 0; i < n; i++) {
+		if (ret < 0) {
+			json_free(calls[i].out);
+			calls[i].out = NULL;
+		}
+		child_release(&cs[i]);
+	}
+	strbuf_release(&why);
+	free(cs);
+	return ret;
+}
+
+/* Answer each call of a batch with answer() (which consumes out); -1 if
+ * any answer was refused. Frees what is left. */
+static int answer_all(struct call *calls, size_t n, int ret,
+		      int (*answer)(const struct call *))
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ret == 0 && answer(&calls[i]) < 0)
+			ret = -1;
+		else if (ret < 0)
+			json_free(calls[i].out);
+	}
+	free(calls);
 	return ret;
 }
 
@@ -214,27 +288,197 @@ static const char *cache_app(const char *relid, const char *app)
 	ALLOC_GROW(apps_c, apps_n + 1, apps_alloc);
 	apps_c[apps_n].relid = xstrdup(relid);
 	apps_c[apps_n].app = xstrdup(app);
+	apps_c[apps_n].remembered = 0;
 	return apps_c[apps_n++].app;
 }
 
-int juju_relation_app(const char *relid, const char **app)
-{
-	const char *argv[] = { "relation-list", "-r", relid, "--app", "--format=json", NULL };
-	const struct juju_env *e = juju_env();
-	struct json *v;
-	size_t i;
+/* ---- remote applications remembered across hooks ----
+ *
+ * A relation's remote application never changes while the relation
+ * exists, and Juju never gives a model's relation id to another relation,
+ * so the answers of relation-list --app are kept in MEMO_FILE in the charm
+ * directory (beside the ops framework's .unit-state.db) and later hooks
+ * ask only about relations they have not met. The file is a cache: when
+ * it is missing, unreadable or written for another unit or model it is
+ * ignored, and SVCMESH_REMEMBER=0 turns it off.
+ */
+#define MEMO_FILE ".svcmesh-hook-apps"
+#define MEMO_MAX_BYTES (4u * 1024 * 1024)
 
-	for (i = 0; i < apps_n; i++)
-		if (!strcmp(apps_c[i].relid, relid)) {
-			*app = apps_c[i].app;
-			return 0;
-		}
-	if (e->relation_id && e->remote_app && !strcmp(e->relation_id, relid)) {
-		*app = cache_app(relid, e->remote_app);
+static char *memo_path(void)
+{
+	const struct juju_env *e = juju_env();
+	const char *off = getenv("SVCMESH_REMEMBER");
+	struct strbuf sb = STRBUF_INIT;
+
+	if ((off && !strcmp(off, "0")) || !e->charm_dir || !e->unit || !juju_in_context())
+		return NULL;
+	strbuf_addf(&sb, "%s/%s", e->charm_dir, MEMO_FILE);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void memo_header(struct strbuf *sb)
+{
+	const char *uuid = getenv("JUJU_MODEL_UUID");
+
+	strbuf_addf(sb, "svcmesh-hook remote apps 1 %s %s\n", juju_env()->unit,
+		    uuid && *uuid ? uuid : "-");
+}
+
+/* A relation id ("endpoint:N") or an application name: nothing else
+ * gets into the cache. */
+static int memo_word(const char *s, size_t len, int relid)
+{
+	size_t colon = 0;
+
+	if (!len || len > 256)
 		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (relid && ch == ':' && !colon && i)
+			colon = i;
+		else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+			   (colon && ch >= '0' && ch <= '9')))
+			return 0;
 	}
-	if (tool(argv, NULL, 0, &v) < 0)
-		return -1;
+	return !relid || (colon && colon + 1 < len);
+}
+
+static void memo_load(void)
+{
+	struct strbuf head = STRBUF_INIT;
+	char *path, *text = NULL;
+	const char *p, *end;
+	size_t len = 0;
+
+	memo_loaded = 1;
+	path = memo_path();
+	if (!path)
+		return;
+	if (read_file(path, MEMO_MAX_BYTES, &text, &len) < 0) {
+		memo_dirty = errno != ENOENT;
+		free(path);
+		return;
+	}
+	free(path);
+	memo_header(&head);
+	if (len < head.len || memcmp(text, head.buf, head.len)) {
+		memo_dirty = 1;    /* another unit's or model's: replace it */
+		goto out;
+	}
+	for (p = text + head.len, end = text + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
+		if (!nl || !(sp = memchr(p, ' ', (size_t)(nl - p))) ||
+		    !memo_word(p, (size_t)(sp - p), 1) || !memo_word(sp + 1, (size_t)(nl - sp - 1), 0)) {
+			/* damaged: forget all of it */
+			while (apps_n)
+				free(apps_c[--apps_n].relid), free(apps_c[apps_n].app);
+			memo_dirty = 1;
+			goto out;
+		}
+		ALLOC_GROW(apps_c, apps_n + 1, apps_alloc);
+		apps_c[apps_n].relid = xstrndup(p, (size_t)(sp - p));
+		apps_c[apps_n].app = xstrndup(sp + 1, (size_t)(nl - sp - 1));
+		apps_c[apps_n++].remembered = 1;
+		p = nl + 1;
+	}
+out:
+	free(text);
+	strbuf_release(&head);
+}
+
+/* 1 if relid is worth remembering: listed by a relation-ids of this run,
+ * or remembered and of an endpoint this run did not list. */
+static int memo_keep(const struct app_cache *a)
+{
+	size_t elen = strcspn(a->relid, ":");
+
+	for (size_t i = 0; i < ids_n; i++) {
+		if (strlen(ids_c[i].endpoint) != elen || strncmp(ids_c[i].endpoint, a->relid, elen))
+			continue;
+		return strlist_has(&ids_c[i].ids, a->relid);
+	}
+	return a->remembered;
+}
+
+void juju_remember(void)
+{
+	struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
+	char *path;
+	size_t kept = 0;
+	FILE *f;
+
+	if (!memo_loaded)
+		return;
+	/* written when it gains or loses a relation */
+	for (size_t i = 0; i < apps_n; i++)
+		if (memo_keep(&apps_c[i]) != apps_c[i].remembered)
+			memo_dirty = 1;
+	if (!memo_dirty || !(path = memo_path()))
+		return;
+	memo_header(&sb);
+	for (size_t i = 0; i < apps_n; i++)
+		if (memo_keep(&apps_c[i]) && memo_word(apps_c[i].app, strlen(apps_c[i].app), 0) &&
+		    memo_word(apps_c[i].relid, strlen(apps_c[i].relid), 1)) {
+			strbuf_addf(&sb, "%s %s\n", apps_c[i].relid, apps_c[i].app);
+			kept++;
+		}
+	/* written whole under another name, then renamed over: a reader
+	 * sees the old file or the new one */
+	strbuf_addf(&tmp, "%s.%ld", path, (long)getpid());
+	f = fopen(tmp.buf, "w");
+	if (f && fwrite(sb.buf, 1, sb.len, f) == sb.len && fclose(f) == 0) {
+		f = NULL;
+		if (rename(tmp.buf, path) == 0)
+			log_debug("remembered the remote application of %zu relations in %s", kept, path);
+		else
+			unlink(tmp.buf);
+	} else {
+		if (f)
+			fclose(f);
+		unlink(tmp.buf);
+	}
+	memo_dirty = 0;
+	free(path);
+	strbuf_release(&tmp);
+	strbuf_release(&sb);
+}
+
+/* Cached answer for relid, searched from where the last hit was: callers
+ * ask in the order the answers were stored, so a walk over a thousand
+ * relations stays linear. */
+static struct app_cache *find_app(const char *relid)
+{
+	static size_t hint;
+
+	if (!memo_loaded)
+		memo_load();
+	for (size_t k = 0; k < apps_n; k++) {
+		size_t i = (hint + k) % apps_n;
+		if (!strcmp(apps_c[i].relid, relid)) {
+			hint = i + 1;
+			return &apps_c[i];
+		}
+	}
+	return NULL;
+}
+
+/* The remote app of relid without a tool call, or NULL. */
+static const char *known_app(const char *relid)
+{
+	const struct juju_env *e = juju_env();
+	struct app_cache *a = find_app(relid);
+
+	if (a)
+		return a->app;
+	if (e->relation_id && e->remote_app && !strcmp(e->relation_id, relid))
+		return cache_app(relid, e->remote_app);
+	return NULL;
+}
+
+/* Check and cache what relation-list -r relid --app printed (consumes v). */
+static int app_answer(const char *relid, struct json *v, const char **app)
+{
 	if (v->type != JSON_STRING || !*v->u.s) {
 		json_free(v);
 		return error("relation-list -r %s --app did not print an application name", relid);
@@ -242,6 +486,40 @@ int juju_relation_app(const char *relid, const char **app)
 	*app = cache_app(relid, v->u.s);
 	json_free(v);
 	return 0;
+}
+
+int juju_relation_app(const char *relid, const char **app)
+{
+	const char *argv[] = { "relation-list", "-r", relid, "--app", "--format=json", NULL };
+	struct json *v;
+
+	if ((*app = known_app(relid)) != NULL)
+		return 0;
+	if (tool(argv, NULL, 0, &v) < 0)
+		return -1;
+	return app_answer(relid, v, app);
+}
+
+static int app_call_answer(const struct call *c)
+{
+	const char *app;
+	return app_answer(c->relid, c->out, &app);
+}
+
+int juju_prefetch_apps(const struct strlist *ids)
+{
+	struct call *calls = xcalloc(ids->n ? ids->n : 1, sizeof(*calls));
+	size_t n = 0;
+
+	for (size_t i = 0; i < ids->n; i++) {
+		const char *relid = ids->items[i];
+		if (known_app(relid))
+			continue;
+		calls[n] = (struct call){ { "relation-list", "-r", relid, "--app", "--format=json", NULL },
+					  relid, NULL, NULL };
+		n++;
+	}
+	return answer_all(calls, n, tools(calls, n), app_call_answer);
 }
 
 static struct bag_cache *find_bag(const char *relid, const char *app)
@@ -252,19 +530,14 @@ static struct bag_cache *find_bag(const char *relid, const char *app)
 	return NULL;
 }
 
-int juju_relation_get_app(const char *relid, const char *app, const struct kvlist **data)
+/* Check and cache what relation-get -r relid --app - app printed
+ * (consumes v). */
+static int bag_answer(const char *relid, const char *app, struct json *v,
+		      const struct kvlist **data)
 {
-	const char *argv[] = { "relation-get", "-r", relid, "--app", "--format=json", "-", app, NULL };
-	struct bag_cache *b = find_bag(relid, app);
 	struct kvlist kv = KVLIST_INIT;
-	struct json *v;
+	struct bag_cache *b;
 
-	if (b) {
-		*data = &b->data;
-		return 0;
-	}
-	if (tool(argv, NULL, 0, &v) < 0)
-		return -1;
 	if (v->type == JSON_OBJECT) {
 		for (size_t i = 0; i < v->u.obj.n; i++) {
 			const struct json_member *m = &v->u.obj.m[i];
@@ -291,6 +564,58 @@ int juju_relation_get_app(const char *relid, const char *app, const struct kvlis
 	b->data = kv;
 	*data = &b->data;
 	return 0;
+}
+
+int juju_relation_get_app(const char *relid, const char *app, const struct kvlist **data)
+{
+	const char *argv[] = { "relation-get", "-r", relid, "--app", "--format=json", "-", app, NULL };
+	struct bag_cache *b = find_bag(relid, app);
+	struct json *v;
+
+	if (b) {
+		*data = &b->data;
+		return 0;
+	}
+	if (tool(argv, NULL, 0, &v) < 0)
+		return -1;
+	return bag_answer(relid, app, v, data);
+}
+
+static int bag_call_answer(const struct call *c)
+{
+	const struct kvlist *data;
+	return bag_answer(c->relid, c->app, c->out, &data);
+}
+
+int juju_prefetch_remote_bags(const struct strlist *ids)
+{
+	struct call *calls;
+	size_t n = 0;
+
+	if (juju_prefetch_apps(ids) < 0)
+		return -1;
+	calls = xcalloc(ids->n ? ids->n : 1, sizeof(*calls));
+	for (size_t i = 0; i < ids->n; i++) {
+		const char *relid = ids->items[i], *app = known_app(relid);
+		if (find_bag(relid, app))
+			continue;
+		calls[n] = (struct call){ { "relation-get", "-r", relid, "--app", "--format=json", "-",
+					    app, NULL }, relid, app, NULL };
+		n++;
+	}
+	return answer_all(calls, n, tools(calls, n), bag_call_answer);
+}
+
+void juju_forget_bag(const char *relid, const char *app)
+{
+	struct bag_cache *b = find_bag(relid, app);
+
+	if (!b)
+		return;
+	free(b->relid);
+	free(b->app);
+	kvlist_release(&b->data);
+	*b = bags_c[--bags_n];
 }
 
 int juju_relation_set_app(const char *relid, const struct kvlist *kv)

@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 	if (strcmp(base, "svcmesh-hook") != 0 && strcmp(base, "dispatch") != 0)
 		hook = base;
 	rc = commands_main(argc > 0 ? argc - 1 : 0, (const char **)argv + (argc > 0), hook);
+	juju_remember();
 	log_flush();
 	stats_write(hook ? hook : (argc > 1 ? argv[1] : "dispatch"), rc);
 	if (fflush(stdout) != 0 && rc == EXIT_OK)

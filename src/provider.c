@@ -99,13 +99,19 @@ static void PRINTF_LIKE(2, 3) bad_entry(int strict, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
+/* Consumer relations whose databags gather() asks for together. */
+#define GATHER_WINDOW 64
+
 /* provider_gather(), also recording where each policy came from
  * ("service-mesh:3 (app foo)") in origins and the consumer that sent it in
- * senders (either may be NULL). */
+ * senders (either may be NULL). With text_out (which holds "[" on entry),
+ * each relation's policies are appended to it as JSON list items instead
+ * of being kept in out. */
 static int gather(const struct cfg_provider *p, int strict, struct policy_list *out,
-		  struct strlist *origins, struct strlist *senders)
+		  struct strlist *origins, struct strlist *senders, struct strbuf *text_out)
 {
 	const struct strlist *ids;
+	size_t total = 0;
 	int bad = 0;
 
 	if (juju_relation_ids(p->mesh_relation, &ids) < 0)
@@ -116,15 +122,26 @@ static int gather(const struct cfg_provider *p, int strict, struct policy_list *
 		struct strbuf why = STRBUF_INIT, origin = STRBUF_INIT;
 		struct json *v;
 
+		/* The databags of the next GATHER_WINDOW relations are asked for
+		 * together, and each is dropped once read: memory holds one
+		 * window of databags, not every consumer's. */
+		if (r % GATHER_WINDOW == 0) {
+			struct strlist win = { ids->items + r, ids->n - r, 0 };
+			if (win.n > GATHER_WINDOW)
+				win.n = GATHER_WINDOW;
+			if (juju_prefetch_remote_bags(&win) < 0)
+				return -1;
+		}
 		if (juju_relation_app(relid, &app) < 0 || juju_relation_get_app(relid, app, &bag) < 0)
 			return -1;
 		text = kvlist_get(bag, "policies");
 		if (!text) {
 			log_debug("%s (app %s) has sent no policies", relid, app);
+			juju_forget_bag(relid, app);
 			continue;
 		}
 		strbuf_addf(&origin, "%s (app %s)", relid, app);
-		v = json_parse(text, strlen(text), &why);
+		v = json_parse_str(text, &why);
 		if (!v || v->type != JSON_ARRAY) {
 			bad_entry(strict, "%s: %s: %s%s", origin.buf,
 				  strict ? "invalid policies" : "skipping its policies",
@@ -143,23 +160,33 @@ static int gather(const struct cfg_provider *p, int strict, struct policy_list *
 			}
 			ALLOC_GROW(out->items, out->n + 1, out->alloc);
 			out->items[out->n++] = mp;
+			total++;
 			if (origins)
 				strlist_add(origins, origin.buf);
 			if (senders)
 				strlist_add(senders, app);
 		}
 		json_free(v);
+		juju_forget_bag(relid, app);
+		/* text_out: keep the policies as text only (mesh-info) */
+		for (size_t i = 0; text_out && i < out->n; i++) {
+			strbuf_addstr(text_out, text_out->len > 1 ? ", " : "");
+			mesh_policy_emit(text_out, &out->items[i]);
+			mesh_policy_release(&out->items[i]);
+		}
+		if (text_out)
+			out->n = 0;
 		strbuf_release(&why);
 		strbuf_release(&origin);
 	}
-	log_debug("gathered %zu mesh policies from %zu %s relations%s", out->n, ids->n,
+	log_debug("gathered %zu mesh policies from %zu %s relations%s", total, ids->n,
 		  p->mesh_relation, bad ? " (some skipped)" : "");
 	return strict && bad ? -1 : 0;
 }
 
 int provider_gather(const struct cfg_provider *p, int strict, struct policy_list *out)
 {
-	return gather(p, strict, out, NULL, NULL);
+	return gather(p, strict, out, NULL, NULL, NULL);
 }
 
 /* ---- rendering ---- */
@@ -318,7 +345,7 @@ static int enforce(const struct cfg_provider *p, struct apply_counts *n)
 	int ret = -1;
 
 	memset(n, 0, sizeof(*n));
-	if (need_identity(&e) < 0 || gather(p, 0, &pl, &origins, &senders) < 0 ||
+	if (need_identity(&e) < 0 || gather(p, 0, &pl, &origins, &senders, NULL) < 0 ||
 	    render_all(&pl, &origins, &senders, &want, &n->refused) < 0)
 		goto out;
 	if (istio_owner_selector(&sel, e->app, e->model, &why) < 0) {
@@ -412,11 +439,14 @@ int provider_cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
 	}
 	if ((rc = need_provider(ctx)))
 		return rc;
-	if (gather(ctx->cfg.provider, strict, &pl, NULL, NULL) < 0) {
+	/* printed only once everything was read: all or nothing */
+	strbuf_addch(&out, '[');
+	if (gather(ctx->cfg.provider, strict, &pl, NULL, NULL, &out) < 0) {
 		policy_list_release(&pl);
+		strbuf_release(&out);
 		return EXIT_FAIL;
 	}
-	policy_list_emit(&out, &pl);
+	strbuf_addch(&out, ']');
 	puts(out.buf);
 	strbuf_release(&out);
 	policy_list_release(&pl);
@@ -469,7 +499,7 @@ int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
 	if ((rc = need_provider(ctx)))
 		return rc;
 	rc = EXIT_FAIL;
-	if (gather(ctx->cfg.provider, strict, &pl, &origins, &senders) < 0 ||
+	if (gather(ctx->cfg.provider, strict, &pl, &origins, &senders, NULL) < 0 ||
 	    render_all(&pl, &origins, &senders, &items, &refused) < 0)
 		goto out;
 	if (refused && strict) {

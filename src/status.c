@@ -88,7 +88,7 @@ static int mesh_relations(const struct cfg_consumer *c, struct json *o, struct s
 	struct json *arr = json_array();
 
 	json_set(o, "mesh_relations", arr);
-	if (juju_relation_ids(c->mesh_relation, &ids) < 0)
+	if (juju_relation_ids(c->mesh_relation, &ids) < 0 || juju_prefetch_apps(ids) < 0)
 		return -1;
 	if (!ids->n)
 		line(t, 1, "mesh relation:  none (%s is not related: not on the mesh)", c->mesh_relation);
@@ -113,7 +113,7 @@ static int cmr_peers(const struct cfg_consumer *c, struct cmr_map *map, struct j
 	struct json *arr = json_array();
 
 	json_set(o, "cross_model_peers", arr);
-	if (juju_relation_ids(c->cmr_provides, &ids) < 0)
+	if (juju_relation_ids(c->cmr_provides, &ids) < 0 || juju_prefetch_remote_bags(ids) < 0)
 		return -1;
 	if (ids->n)
 		line(t, 1, "cross-model peers (%s):", c->cmr_provides);
@@ -170,7 +170,7 @@ static int policy_relations(const struct cfg_consumer *c, const struct cmr_map *
 		if (strlist_has(&seen, ep))
 			continue;
 		strlist_add(&seen, ep);
-		if (juju_relation_ids(ep, &ids) < 0) {
+		if (juju_relation_ids(ep, &ids) < 0 || juju_prefetch_apps(ids) < 0) {
 			ret = -1;
 			break;
 		}
@@ -456,7 +456,7 @@ static int provider_section(const struct cfg_provider *p, struct json *root, str
 	     p->mesh_type, p->manage_policies ? "on" : "off");
 	line(t, 1, "labels:         %s", sb.buf);
 	strbuf_release(&sb);
-	if (juju_relation_ids(p->mesh_relation, &ids) < 0)
+	if (juju_relation_ids(p->mesh_relation, &ids) < 0 || juju_prefetch_remote_bags(ids) < 0)
 		return -1;
 	if (!ids->n)
 		line(t, 1, "mesh relations: none");

@@ -111,8 +111,9 @@ juju_log_calls() {
 	[ "$output" -le 2 ]
 }
 
-@test "the same hook again: the same reads and no relation-set" {
+@test "the same hook again, SVCMESH_REMEMBER=0: the same reads and no relation-set" {
 	model
+	export SVCMESH_REMEMBER=0
 	run_hook data-relation-created --relation 2
 	reset_calls
 	run_hook data-relation-created --relation 2
@@ -189,7 +190,59 @@ juju_log_calls() {
 	assert_equal "$(repeated_calls)" ""
 }
 
+@test "the same hook again: the applications are remembered, so no relation-list at all" {
+	model
+	run_hook data-relation-created --relation 2
+	reset_calls
+	run_hook data-relation-created --relation 2
+	assert_equal "$(calls)" "$(expect <<-'EOF'
+	is-leader
+	relation-ids service-mesh
+	relation-ids data
+	relation-ids metrics
+	relation-ids provide-cmr-mesh
+	relation-get provide-cmr-mesh:5 remotea
+	relation-get provide-cmr-mesh:6 remoteb
+	relation-get service-mesh:0 consumer
+	EOF
+	)"
+	assert_equal "$(repeated_calls)" ""
+	# the memo lists every relation whose application the hook needed
+	assert_equal "$(tail -n +2 "$CHARM/.svcmesh-hook-apps" | LC_ALL=C sort)" "$(expect <<-'EOF'
+	data:1 alpha
+	data:2 beta
+	data:3 remotea
+	metrics:4 gamma
+	provide-cmr-mesh:5 remotea
+	provide-cmr-mesh:6 remoteb
+	EOF
+	)"
+}
+
+@test "remembered applications: a new relation costs one relation-list, none in its own hook; a removed one is forgotten" {
+	model
+	run_hook data-relation-created --relation 2
+	add_rel data delta
+	NEW="data:$REL"
+	reset_calls
+	run_hook data-relation-created --relation 2
+	assert_equal "$(calls | grep '^relation-list')" "relation-list $NEW"
+	# its own hook: JUJU_REMOTE_APP, no call
+	add_rel data epsilon
+	reset_calls
+	run_hook data-relation-created --relation "$REL"
+	assert_equal "$(calls | grep -c '^relation-list')" 0
+	# gone from the model, gone from the memo
+	"$J" remove-relation "$S" "$NEW"
+	run_hook data-relation-created --relation 2
+	run grep -c "^$NEW " "$CHARM/.svcmesh-hook-apps"
+	assert_output 0
+	run grep -c "^data:1 alpha$" "$CHARM/.svcmesh-hook-apps"
+	assert_output 1
+}
+
 @test "calls grow by exactly one relation-list per added relation (1 + 4 + (N-1) + 1 reads for N data relations)" {
+	export SVCMESH_REMEMBER=0
 	add_rel service-mesh beacon
 	for i in $(seq 1 12); do add_rel data "app$i"; done
 	run_hook data-relation-created --relation 12

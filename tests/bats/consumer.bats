@@ -684,13 +684,17 @@ budget_model() {
 	assert_no_repeated_call
 }
 
-@test "call budget: a second identical run makes 0 relation-set" {
+@test "call budget: a second identical run makes 0 relation-set, and 0 relation-list (applications remembered)" {
 	budget_model
 	hook_quiet service-mesh-relation-created
 	reset_calls
 	hook_quiet service-mesh-relation-created
-	assert_equal "$(call_summary)" "is-leader=1 relation-get=3 relation-ids=4 relation-list=6"
+	assert_equal "$(call_summary)" "is-leader=1 relation-get=3 relation-ids=4"
 	assert_no_repeated_call
+	# with nothing remembered it asks again, and still writes nothing
+	reset_calls
+	SVCMESH_REMEMBER=0 hook_quiet service-mesh-relation-created
+	assert_equal "$(call_summary)" "is-leader=1 relation-get=3 relation-ids=4 relation-list=6"
 }
 
 @test "call budget: non-leader makes exactly 1 call (is-leader)" {

@@ -455,6 +455,191 @@ static int helper_set(int argc, char **argv)
 	return ret == 0 ? 0 : 1;
 }
 
+START_TEST(prefetch_apps_asks_together_then_answers_from_cache)
+{
+	const struct strlist *ids = NULL;
+	const char *app = NULL;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("add-relation", "x", "beta", "--id", "2");
+	SIM("add-relation", "x", "gamma", "--id", "3");
+	setenv("JUJU_HOOK_NAME", "x-relation-changed", 1);
+	setenv("JUJU_RELATION", "x", 1);
+	setenv("JUJU_RELATION_ID", "x:2", 1);
+	setenv("JUJU_REMOTE_APP", "beta", 1);
+	juju_reset();
+	ck_assert_int_eq(juju_relation_ids("x", &ids), 0);
+	ck_assert_int_eq(juju_prefetch_apps(ids), 0);
+	/* one relation-list per relation but the hook's own */
+	ck_assert_int_eq(calls("relation-list"), 2);
+	ck_assert_int_eq(juju_prefetch_apps(ids), 0);
+	ck_assert_int_eq(juju_relation_app("x:1", &app), 0);
+	ck_assert_str_eq(app, "alpha");
+	ck_assert_int_eq(juju_relation_app("x:2", &app), 0);
+	ck_assert_str_eq(app, "beta");
+	ck_assert_int_eq(juju_relation_app("x:3", &app), 0);
+	ck_assert_str_eq(app, "gamma");
+	ck_assert_int_eq(calls(NULL), 3);
+}
+END_TEST
+
+START_TEST(prefetch_remote_bags_and_forget)
+{
+	const struct strlist *ids = NULL;
+	const struct kvlist *bag = NULL;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("add-relation", "x", "beta", "--id", "2");
+	SIM("set-data", "x:1", "--remote-app", "k=one");
+	SIM("set-data", "x:2", "--remote-app", "k=two");
+	ck_assert_int_eq(juju_relation_ids("x", &ids), 0);
+	ck_assert_int_eq(juju_prefetch_remote_bags(ids), 0);
+	ck_assert_int_eq(calls("relation-list"), 2);
+	ck_assert_int_eq(calls("relation-get"), 2);
+	ck_assert_int_eq(juju_relation_get_app("x:2", "beta", &bag), 0);
+	ck_assert_str_eq(kvlist_get(bag, "k"), "two");
+	ck_assert_int_eq(juju_relation_get_app("x:1", "alpha", &bag), 0);
+	ck_assert_str_eq(kvlist_get(bag, "k"), "one");
+	ck_assert_int_eq(calls(NULL), 5);
+	/* a forgotten databag is asked for again */
+	juju_forget_bag("x:1", "alpha");
+	ck_assert_int_eq(juju_relation_get_app("x:1", "alpha", &bag), 0);
+	ck_assert_str_eq(kvlist_get(bag, "k"), "one");
+	ck_assert_int_eq(calls("relation-get"), 3);
+}
+END_TEST
+
+START_TEST(prefetch_failure_names_the_tool_and_caches_nothing)
+{
+	struct strbuf err = STRBUF_INIT;
+	const struct strlist *ids = NULL;
+	const char *app = NULL;
+
+	init(NULL, NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("add-relation", "x", "beta", "--id", "2");
+	SIM("fault", "--tool", "relation-list", "--match", "x:2", "--exit", "1", "--stderr",
+	    "ERROR permission denied");
+	ck_assert_int_eq(juju_relation_ids("x", &ids), 0);
+	log_capture_errors(&err);
+	ck_assert_int_eq(juju_prefetch_remote_bags(ids), -1);
+	log_capture_errors(NULL);
+	ck_assert_msg(strstr(err.buf, "relation-list failed (exit status 1): ERROR permission denied"),
+		      "%s", err.buf);
+	/* no relation-get after a failed relation-list */
+	ck_assert_int_eq(calls("relation-get"), 0);
+	ck_assert_int_eq(juju_relation_app("x:2", &app), 0);
+	ck_assert_str_eq(app, "beta");
+	strbuf_release(&err);
+}
+END_TEST
+
+/* A hook of its own: relation-ids of x and the apps of its relations, then
+ * what main() does at the end. */
+static void memo_hook(const struct strlist **ids)
+{
+	juju_reset();
+	ck_assert_int_eq(juju_relation_ids("x", ids), 0);
+	ck_assert_int_eq(juju_prefetch_apps(*ids), 0);
+	juju_remember();
+}
+
+static char *memo_text(void)
+{
+	struct strbuf path = STRBUF_INIT;
+	char *buf = NULL;
+	size_t len;
+
+	strbuf_addf(&path, "%s/.svcmesh-hook-apps", tmpdir);
+	if (read_file(path.buf, 1 << 20, &buf, &len) < 0)
+		buf = NULL;
+	strbuf_release(&path);
+	return buf;
+}
+
+START_TEST(remote_apps_remembered_across_hooks)
+{
+	const struct strlist *ids = NULL;
+	const char *app = NULL;
+	char *text;
+
+	init(NULL, NULL);
+	setenv("JUJU_CHARM_DIR", tmpdir, 1);
+	setenv("JUJU_MODEL_UUID", "uuid-1", 1);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("add-relation", "x", "beta", "--id", "2");
+	memo_hook(&ids);
+	ck_assert_int_eq(calls("relation-list"), 2);
+	text = memo_text();
+	ck_assert_str_eq(text, "svcmesh-hook remote apps 1 consumer/0 uuid-1\nx:1 alpha\nx:2 beta\n");
+	free(text);
+
+	/* the next hook asks only about the new relation */
+	SIM("add-relation", "x", "gamma", "--id", "3");
+	memo_hook(&ids);
+	ck_assert_int_eq(calls("relation-list"), 3);
+	ck_assert_int_eq(juju_relation_app("x:1", &app), 0);
+	ck_assert_str_eq(app, "alpha");
+
+	/* a relation that is gone is forgotten */
+	SIM("remove-relation", "x:1");
+	memo_hook(&ids);
+	ck_assert_int_eq(calls("relation-list"), 3);
+	text = memo_text();
+	ck_assert_str_eq(text, "svcmesh-hook remote apps 1 consumer/0 uuid-1\nx:2 beta\nx:3 gamma\n");
+	free(text);
+	unsetenv("JUJU_CHARM_DIR");
+	unsetenv("JUJU_MODEL_UUID");
+}
+END_TEST
+
+START_TEST(remembered_apps_ignored_when_damaged_or_foreign_or_off)
+{
+	const struct strlist *ids = NULL;
+	const char *app = NULL;
+	struct strbuf path = STRBUF_INIT;
+	FILE *f;
+
+	init(NULL, NULL);
+	setenv("JUJU_CHARM_DIR", tmpdir, 1);
+	setenv("JUJU_MODEL_UUID", "uuid-1", 1);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	strbuf_addf(&path, "%s/.svcmesh-hook-apps", tmpdir);
+
+	/* another model's file: not believed, and replaced */
+	f = fopen(path.buf, "w");
+	fputs("svcmesh-hook remote apps 1 consumer/0 uuid-OTHER\nx:1 mallory\n", f);
+	fclose(f);
+	memo_hook(&ids);
+	ck_assert_int_eq(juju_relation_app("x:1", &app), 0);
+	ck_assert_str_eq(app, "alpha");
+	ck_assert_int_eq(calls("relation-list"), 1);
+
+	/* a damaged line: the whole file is dropped */
+	f = fopen(path.buf, "w");
+	fputs("svcmesh-hook remote apps 1 consumer/0 uuid-1\nx:1 $(reboot)\n", f);
+	fclose(f);
+	memo_hook(&ids);
+	ck_assert_int_eq(juju_relation_app("x:1", &app), 0);
+	ck_assert_str_eq(app, "alpha");
+	ck_assert_int_eq(calls("relation-list"), 2);
+
+	/* SVCMESH_REMEMBER=0: neither read nor written */
+	unlink(path.buf);
+	setenv("SVCMESH_REMEMBER", "0", 1);
+	memo_hook(&ids);
+	memo_hook(&ids);
+	ck_assert_int_eq(calls("relation-list"), 4);
+	ck_assert_int_eq(access(path.buf, F_OK), -1);
+	unsetenv("SVCMESH_REMEMBER");
+	unsetenv("JUJU_CHARM_DIR");
+	unsetenv("JUJU_MODEL_UUID");
+	strbuf_release(&path);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s;
@@ -490,6 +675,11 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, non_json_output_is_an_error);
 	tcase_add_test(tc, juju_log_only_in_context);
 	tcase_add_test(tc, env_parsed);
+	tcase_add_test(tc, prefetch_apps_asks_together_then_answers_from_cache);
+	tcase_add_test(tc, prefetch_remote_bags_and_forget);
+	tcase_add_test(tc, prefetch_failure_names_the_tool_and_caches_nothing);
+	tcase_add_test(tc, remote_apps_remembered_across_hooks);
+	tcase_add_test(tc, remembered_apps_ignored_when_damaged_or_foreign_or_off);
 	/* Tool output of the wrong shape: a clear error naming the tool, no crash
 	 * (these once read a freed tree while building the message). */
 	tcase_add_test(tc, wrong_shape_is_leader_wrong_shape);
