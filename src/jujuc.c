@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "json.h"
-#include "log.h"
 #include "jujuc.h"
 #include "run.h"
 #include "stats.h"
@@ -405,7 +404,6 @@ void juju_remember(void)
 {
 	struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
 	char *path;
-	size_t kept = 0;
 	FILE *f;
 
 	if (!memo_loaded)
@@ -419,19 +417,16 @@ void juju_remember(void)
 	memo_header(&sb);
 	for (size_t i = 0; i < apps_n; i++)
 		if (memo_keep(&apps_c[i]) && memo_word(apps_c[i].app, strlen(apps_c[i].app), 0) &&
-		    memo_word(apps_c[i].relid, strlen(apps_c[i].relid), 1)) {
+		    memo_word(apps_c[i].relid, strlen(apps_c[i].relid), 1))
 			strbuf_addf(&sb, "%s %s\n", apps_c[i].relid, apps_c[i].app);
-			kept++;
-		}
 	/* written whole under another name, then renamed over: a reader
 	 * sees the old file or the new one */
 	strbuf_addf(&tmp, "%s.%ld", path, (long)getpid());
 	f = fopen(tmp.buf, "w");
+	/* no log line: it would cost a juju-log call of its own */
 	if (f && fwrite(sb.buf, 1, sb.len, f) == sb.len && fclose(f) == 0) {
 		f = NULL;
-		if (rename(tmp.buf, path) == 0)
-			log_debug("remembered the remote application of %zu relations in %s", kept, path);
-		else
+		if (rename(tmp.buf, path) < 0)
 			unlink(tmp.buf);
 	} else {
 		if (f)
