@@ -712,3 +712,19 @@ budget_model() {
 	hook_quiet update-status
 	assert_equal "$("$J" calls "$S" --count)" "0"
 }
+
+@test "hook tools asked together or one at a time (SVCMESH_JOBS=1): the same calls and the same bytes published" {
+	budget_model
+	for i in $(seq 7 30); do add_rel data "extra$i" --role provides --id "$i"; done
+	SVCMESH_JOBS=1 SVCMESH_REMEMBER=0 hook_quiet service-mesh-relation-created
+	one="$("$J" get-key "$S" 0 policies --local-app)"
+	one_calls="$(call_summary)"
+	"$J" set-data "$S" 0 --local-app policies=
+	reset_calls
+	SVCMESH_JOBS=8 SVCMESH_REMEMBER=0 hook_quiet service-mesh-relation-created
+	assert_equal "$("$J" get-key "$S" 0 policies --local-app)" "$one"
+	assert_equal "$(call_summary)" "$one_calls"
+	assert_no_repeated_call
+	# the last relation's application is among the sources
+	[[ "$one" == *'"source_app_name": "extra30"'* ]]
+}
