@@ -265,37 +265,38 @@ static void handle(struct slot *s, int fd)
 		try_reap(s);
 }
 
-static int piped(const struct slot *s)
-{
-	return s->out >= 0 || s->err >= 0;
-}
-
 /* 1 when the slot's child is reaped. Otherwise applies its deadline and,
- * once its output is closed (it has exited or is about to), tries to reap
- * it. */
-static int finished(struct slot *s, long long now)
+ * once its output is closed (it has exited or is about to), reaps it or
+ * starts watching its pidfd. */
+static int finished(struct slot *s, long long now, long long *wake)
 {
 	if (s->c->status != -1)
 		return 1;      /* reaped through its pidfd */
 	check_deadline(s, now);
-	return !piped(s) && try_reap(s);
+	if (s->out >= 0 || s->err >= 0 || s->pidfd >= 0)
+		return 0;
+	if (try_reap(s))
+		return 1;
+	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+	/* no pidfd_open() (Linux < 5.3): look again soon */
+	if (s->pidfd < 0 && *wake > now + 2)
+		*wake = now + 2;
+	return 0;
 }
 
-/* A child whose output is closed but which has not been reaped yet is
- * "closing". It no longer counts against jobs, so the next child starts
- * at once; and while other children still have output to wait for, it is
- * reaped when one of them wakes us (a pidfd wake-up for each child would
- * cost a context switch each). Only when every child left is closing do
- * their pidfds join the poll(). */
 int run_children(struct child *cs, size_t n, int jobs)
 {
-	struct slot *slots = xcalloc(n ? n : 1, sizeof(*slots));
-	struct pollfd *pfd = xcalloc(n ? 3 * n : 1, sizeof(*pfd));
-	size_t next = 0, active = 0, running, i;
+	struct slot *slots;
+	struct pollfd *pfd;
+	size_t next = 0, active = 0, i;
 	int failed = 0, polled = 0;
 
 	if (jobs < 1)
 		jobs = 1;
+	if ((size_t)jobs > n)
+		jobs = n ? (int)n : 1;
+	slots = xcalloc((size_t)jobs, sizeof(*slots));
+	pfd = xcalloc((size_t)jobs * 3, sizeof(*pfd));
 	for (i = 0; i < n; i++) {
 		cs[i].status = -1;
 		cs[i].timed_out = cs[i].started = cs[i].start_errno = 0;
@@ -304,23 +305,11 @@ int run_children(struct child *cs, size_t n, int jobs)
 	}
 	fflush(NULL);
 	for (;;) {
-		long long now = now_ms(), wake = now + 1000;
+		long long now, wake;
 		int np = 0;
 
-		running = 0;
-		for (i = 0; i < active; i++) {
-			struct slot *s = &slots[i];
-
-			if (finished(s, now)) {
-				if (s->c->status != 0 || s->c->timed_out)
-					failed = 1;
-				slots[i--] = slots[--active];   /* keep the slots packed */
-				continue;
-			}
-			running += piped(s);
-		}
-		/* fill the free places; after a failure start nothing new */
-		while (!failed && next < n && running < (size_t)jobs) {
+		/* fill the free slots; after a failure start nothing new */
+		while (!failed && next < n && active < (size_t)jobs) {
 			struct child *c = &cs[next++];
 			if (start(c, &slots[active]) < 0) {
 				failed = 1;
@@ -328,21 +317,24 @@ int run_children(struct child *cs, size_t n, int jobs)
 			}
 			c->started = 1;
 			active++;
-			running++;
 		}
 		if (!active)
 			break;
+		now = now_ms();
+		wake = now + 1000;
 		for (i = 0; i < active; i++) {
 			struct slot *s = &slots[i];
 
-			if (!piped(s) && !running && s->pidfd < 0) {
-				s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
-				/* no pidfd_open() (Linux < 5.3): look again soon */
-				if (s->pidfd < 0 && wake > now + 2)
-					wake = now + 2;
+			if (finished(s, now, &wake)) {
+				if (s->c->status != 0 || s->c->timed_out)
+					failed = 1;
+				slots[i--] = slots[--active];   /* keep the slots packed */
+				continue;
 			}
 			np += poll_set(s, pfd + np, &wake);
 		}
+		if (!active)
+			continue;
 		wake -= now;
 		if (poll(pfd, (nfds_t)np, wake < 1 ? 1 : (int)wake) < 0 && errno != EINTR) {
 			polled = -1;
