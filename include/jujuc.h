@@ -51,6 +51,12 @@ void juju_reset(void);
  * that are gone. Best effort; main() calls it once at the end. */
 void juju_remember(void);
 
+/* How many relations' remote applications this run took from the memo
+ * file, and how many it learnt (from the tools or JUJU_REMOTE_APP); the
+ * memo's path, or NULL when it is off or outside a hook context (owned by
+ * the caller). For status. */
+void juju_app_sources(size_t *remembered, size_t *learnt, char **memo);
+
 /* is-leader. */
 int juju_is_leader(int *leader);
 /* relation-ids ENDPOINT: ids in the order the tool printed them. During

@@ -400,6 +400,14 @@ static int memo_keep(const struct app_cache *a)
 	return a->remembered;
 }
 
+void juju_app_sources(size_t *remembered, size_t *learnt, char **memo)
+{
+	*remembered = *learnt = 0;
+	for (size_t i = 0; i < apps_n; i++)
+		++*(apps_c[i].remembered ? remembered : learnt);
+	*memo = memo_path();
+}
+
 void juju_remember(void)
 {
 	struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;

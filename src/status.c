@@ -488,6 +488,27 @@ static int provider_section(const struct cfg_provider *p, struct json *root, str
 
 /* ---- top ---- */
 
+/* Where the relations' remote applications came from: a stale memo is
+ * the first suspect when an app name looks wrong. */
+static void remote_apps(struct json *root, struct strbuf *t)
+{
+	struct json *o = json_object();
+	size_t remembered, learnt;
+	char *memo;
+
+	juju_app_sources(&remembered, &learnt, &memo);
+	json_set(o, "remembered", json_int((long long)remembered));
+	json_set(o, "asked", json_int((long long)learnt));
+	json_set(o, "memo", json_string_or_null(memo));
+	json_set(root, "remote_apps", o);
+	if (memo)
+		line(t, 0, "remote apps: %zu remembered in %s, %zu asked now (SVCMESH_REMEMBER=0 asks for all)",
+		     remembered, memo, learnt);
+	else
+		line(t, 0, "remote apps: %zu asked now (none remembered: SVCMESH_REMEMBER=0 or no charm directory)", learnt);
+	free(memo);
+}
+
 int status_collect(const struct mesh_config *cfg, struct json **facts, struct strbuf *text)
 {
 	const struct juju_env *e = juju_env();
@@ -517,6 +538,7 @@ int status_collect(const struct mesh_config *cfg, struct json **facts, struct st
 		return -1;
 	if (cfg->provider && provider_section(cfg->provider, root, text) < 0)
 		return -1;
+	remote_apps(root, text);
 	return 0;
 }
 

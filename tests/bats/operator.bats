@@ -247,6 +247,22 @@ consumer_state() {
     assert_output "1"
 }
 
+@test "status: where the remote applications came from (remembered or asked now)" {
+    consumer_state
+    export SVCMESH_KUBECTL=/bin/false
+    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    assert_success
+    # service-mesh:0, data:1, provide-cmr-mesh:2: all asked the first time
+    assert_line "remote apps: 0 remembered in $CHARM/.svcmesh-hook-apps, 3 asked now (SVCMESH_REMEMBER=0 asks for all)"
+    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" status -o json
+    assert_success
+    run python3 -c 'import json, sys; print(json.loads(sys.argv[1])["remote_apps"])' "$output"
+    assert_output "{'remembered': 3, 'asked': 0, 'memo': '$CHARM/.svcmesh-hook-apps'}"
+    run --separate-stderr env SVCMESH_REMEMBER=0 "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    assert_success
+    assert_line "remote apps: 3 asked now (none remembered: SVCMESH_REMEMBER=0 or no charm directory)"
+}
+
 @test "status (non-leader): published is unknown, no permission error, exit 0" {
     consumer_state --no-leader
     export SVCMESH_KUBECTL=/bin/false
