@@ -211,11 +211,15 @@ START_TEST(batch_stops_starting_after_a_failure)
 	ck_assert_int_eq(cs[3].started, 0);
 	ck_assert_int_eq(cs[2].status, -1);
 
-	/* a program that cannot be started is not "started", and says why */
+	/* a program that cannot be started says why: posix_spawnp() returns
+	 * ENOENT (glibc's clone-based spawn), or, where spawn is emulated
+	 * with fork (valgrind), the child exits 127 */
 	cs[0].argv = missing;
 	ck_assert_int_eq(run_children(cs, 1, 1), -1);
-	ck_assert_int_eq(cs[0].started, 0);
-	ck_assert_int_eq(cs[0].start_errno, ENOENT);
+	if (cs[0].started)
+		ck_assert_int_eq(cs[0].status, 127);
+	else
+		ck_assert_int_eq(cs[0].start_errno, ENOENT);
 	for (int i = 0; i < 4; i++)
 		child_release(&cs[i]);
 }
