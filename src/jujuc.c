@@ -121,43 +121,19 @@ void juju_reset(void)
 	env_read = 0;
 }
 
-/* Run a hook tool; on success its parsed JSON output is in *out (if out). */
-static int tool(const char *const *argv, const char *in, size_t in_len, struct json **out)
-{
-	struct child c = CHILD_INIT;
-	struct strbuf why = STRBUF_INIT;
-	int ret = 0;
-
-	c.argv = argv;
-	c.in = in;
-	c.in_len = in_len;
-	stats.tool_calls++;
-	if (run_child(&c) < 0) {
-		child_release(&c);
-		return -1;
-	}
-	if (out) {
-		*out = json_parse_strbuf(&c.out, &why);
-		if (!*out)
-			ret = error("%s printed output that is not JSON (%s): %.200s", argv[0], why.buf,
-				    c.out.buf);
-	}
-	strbuf_release(&why);
-	child_release(&c);
-	return ret;
-}
-
-/* One read-only hook tool of a batch: its argv and, after tools(), its
- * parsed output. */
+/* One hook tool: its argv, stdin, and after tools() its parsed output. */
 struct call {
 	const char *argv[8];
+	const char *in;          /* stdin; NULL: /dev/null */
+	size_t in_len;
+	int parse;               /* its output is JSON to parse into out */
 	const char *relid, *app;
 	struct json *out;
 };
 
 /* Run calls[0..n) together (up to run_default_jobs() at once) and parse
- * each one's output into calls[i].out. Returns 0, or -1 after reporting
- * each tool that failed (every out is then NULL). */
+ * the output of each one with parse set into calls[i].out. Returns 0, or
+ * -1 after reporting each tool that failed (every out is then NULL). */
 static int tools(struct call *calls, size_t n)
 {
 	struct child *cs = xcalloc(n ? n : 1, sizeof(*cs));
@@ -167,6 +143,8 @@ static int tools(struct call *calls, size_t n)
 
 	for (i = 0; i < n; i++) {
 		cs[i].argv = calls[i].argv;
+		cs[i].in = calls[i].in;
+		cs[i].in_len = calls[i].in_len;
 		calls[i].out = NULL;
 	}
 	if (run_children(cs, n, run_default_jobs()) < 0)
@@ -180,7 +158,7 @@ static int tools(struct call *calls, size_t n)
 			child_error(c);
 			continue;
 		}
-		if (!c->started || ret < 0)
+		if (!c->started || ret < 0 || !calls[i].parse)
 			continue;
 		strbuf_reset(&why);
 		calls[i].out = json_parse_strbuf(&c->out, &why);
@@ -213,6 +191,36 @@ static int answer_all(struct call *calls, size_t n, int ret,
 	}
 	free(calls);
 	return ret;
+}
+
+/* Run one hook tool; on success its parsed JSON output is in *out (if
+ * out). argv has at most 7 words. */
+static int tool(const char *const *argv, const char *in, size_t in_len, struct json **out)
+{
+	struct call c = { { NULL }, in, in_len, out != NULL, NULL, NULL, NULL };
+
+	for (size_t i = 0; argv[i]; i++) {
+		if (i + 1 >= ARRAY_SIZE(c.argv))
+			die("jujuc: %s has too many arguments", argv[0]);
+		c.argv[i] = argv[i];
+	}
+	if (tools(&c, 1) < 0)
+		return -1;
+	if (out)
+		*out = c.out;
+	return 0;
+}
+
+static struct call app_call(const char *relid)
+{
+	return (struct call){ { "relation-list", "-r", relid, "--app", "--format=json", NULL },
+			      NULL, 0, 1, relid, NULL, NULL };
+}
+
+static struct call bag_call(const char *relid, const char *app)
+{
+	return (struct call){ { "relation-get", "-r", relid, "--app", "--format=json", "-", app, NULL },
+			      NULL, 0, 1, relid, app, NULL };
 }
 
 int juju_is_leader(int *leader)
@@ -324,23 +332,32 @@ static void memo_header(struct strbuf *sb)
 		    uuid && *uuid ? uuid : "-");
 }
 
-/* A relation id ("endpoint:N") or an application name: nothing else
- * gets into the cache. */
-static int memo_word(const char *s, size_t len, int relid)
+/* An application or endpoint name as the memo file may hold it. */
+static int memo_name(const char *s, size_t len)
 {
-	size_t colon = 0;
-
 	if (!len || len > 256)
 		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (relid && ch == ':' && !colon && i)
-			colon = i;
-		else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-			   (colon && ch >= '0' && ch <= '9')))
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return 0;
-	}
-	return !relid || (colon && colon + 1 < len);
+	return 1;
+}
+
+/* A relation id, "endpoint:N". */
+static int memo_relid(const char *s, size_t len)
+{
+	const char *colon = memchr(s, ':', len);
+	size_t n;
+
+	if (!colon || !memo_name(s, (size_t)(colon - s)))
+		return 0;
+	n = len - (size_t)(colon - s) - 1;
+	if (!n || n > 20)
+		return 0;
+	for (size_t i = 1; i <= n; i++)
+		if (colon[i] < '0' || colon[i] > '9')
+			return 0;
+	return 1;
 }
 
 static void memo_load(void)
@@ -368,10 +385,13 @@ static void memo_load(void)
 	for (p = text + head.len, end = text + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
 		if (!nl || !(sp = memchr(p, ' ', (size_t)(nl - p))) ||
-		    !memo_word(p, (size_t)(sp - p), 1) || !memo_word(sp + 1, (size_t)(nl - sp - 1), 0)) {
-			/* damaged: forget all of it */
-			while (apps_n)
-				free(apps_c[--apps_n].relid), free(apps_c[apps_n].app);
+		    !memo_relid(p, (size_t)(sp - p)) || !memo_name(sp + 1, (size_t)(nl - sp - 1))) {
+			/* damaged: forget all of it (nothing else is cached yet) */
+			while (apps_n) {
+				apps_n--;
+				free(apps_c[apps_n].relid);
+				free(apps_c[apps_n].app);
+			}
 			memo_dirty = 1;
 			goto out;
 		}
@@ -424,8 +444,8 @@ void juju_remember(void)
 		return;
 	memo_header(&sb);
 	for (size_t i = 0; i < apps_n; i++)
-		if (memo_keep(&apps_c[i]) && memo_word(apps_c[i].app, strlen(apps_c[i].app), 0) &&
-		    memo_word(apps_c[i].relid, strlen(apps_c[i].relid), 1))
+		if (memo_keep(&apps_c[i]) && memo_name(apps_c[i].app, strlen(apps_c[i].app)) &&
+		    memo_relid(apps_c[i].relid, strlen(apps_c[i].relid)))
 			strbuf_addf(&sb, "%s %s\n", apps_c[i].relid, apps_c[i].app);
 	/* written whole under another name, then renamed over: a reader
 	 * sees the old file or the new one */
@@ -493,14 +513,13 @@ static int app_answer(const char *relid, struct json *v, const char **app)
 
 int juju_relation_app(const char *relid, const char **app)
 {
-	const char *argv[] = { "relation-list", "-r", relid, "--app", "--format=json", NULL };
-	struct json *v;
+	struct call c = app_call(relid);
 
 	if ((*app = known_app(relid)) != NULL)
 		return 0;
-	if (tool(argv, NULL, 0, &v) < 0)
+	if (tools(&c, 1) < 0)
 		return -1;
-	return app_answer(relid, v, app);
+	return app_answer(relid, c.out, app);
 }
 
 static int app_call_answer(const struct call *c)
@@ -518,9 +537,7 @@ int juju_prefetch_apps(const struct strlist *ids)
 		const char *relid = ids->items[i];
 		if (known_app(relid))
 			continue;
-		calls[n] = (struct call){ { "relation-list", "-r", relid, "--app", "--format=json", NULL },
-					  relid, NULL, NULL };
-		n++;
+		calls[n++] = app_call(relid);
 	}
 	return answer_all(calls, n, tools(calls, n), app_call_answer);
 }
@@ -571,17 +588,16 @@ static int bag_answer(const char *relid, const char *app, struct json *v,
 
 int juju_relation_get_app(const char *relid, const char *app, const struct kvlist **data)
 {
-	const char *argv[] = { "relation-get", "-r", relid, "--app", "--format=json", "-", app, NULL };
 	struct bag_cache *b = find_bag(relid, app);
-	struct json *v;
+	struct call c = bag_call(relid, app);
 
 	if (b) {
 		*data = &b->data;
 		return 0;
 	}
-	if (tool(argv, NULL, 0, &v) < 0)
+	if (tools(&c, 1) < 0)
 		return -1;
-	return bag_answer(relid, app, v, data);
+	return bag_answer(relid, app, c.out, data);
 }
 
 static int bag_call_answer(const struct call *c)
@@ -602,9 +618,7 @@ int juju_prefetch_remote_bags(const struct strlist *ids)
 		const char *relid = ids->items[i], *app = known_app(relid);
 		if (find_bag(relid, app))
 			continue;
-		calls[n] = (struct call){ { "relation-get", "-r", relid, "--app", "--format=json", "-",
-					    app, NULL }, relid, app, NULL };
-		n++;
+		calls[n++] = bag_call(relid, app);
 	}
 	return answer_all(calls, n, tools(calls, n), bag_call_answer);
 }

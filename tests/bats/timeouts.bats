@@ -38,6 +38,14 @@ teardown() {
 }
 
 # 0 if the process exists and is not a zombie
+# pid_kubectl COMMAND: $BATS_TEST_TMPDIR/kbin/kubectl records its pid in
+# $PIDS/kubectl.pid, then runs COMMAND (a line of sh).
+pid_kubectl() {
+	mkdir -p "$BATS_TEST_TMPDIR/kbin"
+	printf '#!/bin/sh\necho $$ > "%s/kubectl.pid"\n%s\n' "$PIDS" "$1" > "$BATS_TEST_TMPDIR/kbin/kubectl"
+	chmod 755 "$BATS_TEST_TMPDIR/kbin/kubectl"
+}
+
 alive() {
 	local st
 	[[ -r "/proc/$1/stat" ]] || return 1
@@ -102,13 +110,7 @@ alive() {
 	kubesim_seed_charm "$APP" "$NS"
 	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient"}'
 	# a kubectl that records its pid and then becomes the real kubectl
-	mkdir -p "$BATS_TEST_TMPDIR/kbin"
-	cat > "$BATS_TEST_TMPDIR/kbin/kubectl" <<-EOF
-	#!/bin/sh
-	echo \$\$ > "$PIDS/kubectl.pid"
-	exec $(command -v kubectl) "\$@"
-	EOF
-	chmod 755 "$BATS_TEST_TMPDIR/kbin/kubectl"
+	pid_kubectl "exec $(command -v kubectl) \"\$@\""
 	kubesimctl fault --method GET --path statefulsets --delay 30 --status 200 --times 1 >/dev/null
 	start=$SECONDS
 	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH" \
@@ -128,13 +130,7 @@ alive() {
 
 @test "a kubectl that hangs whatever its --request-timeout: killed at the deadline, exit 1 naming it" {
 	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient"}'
-	mkdir -p "$BATS_TEST_TMPDIR/kbin"
-	cat > "$BATS_TEST_TMPDIR/kbin/kubectl" <<-EOF
-	#!/bin/sh
-	echo \$\$ > "$PIDS/kubectl.pid"
-	exec sleep 60
-	EOF
-	chmod 755 "$BATS_TEST_TMPDIR/kbin/kubectl"
+	pid_kubectl "exec sleep 60"
 	start=$SECONDS
 	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH" \
 		--env SVCMESH_KUBECTL="$BATS_TEST_TMPDIR/kbin/kubectl" --env SVCMESH_KUBECTL_TIMEOUT=2
