@@ -8,19 +8,29 @@
  * the three objects with one kubectl call and writes only what differs:
  *
  *   1. kubectl get statefulset/APP service/APP configmap/CM   (always)
- *   2. ConfigMap: record the new labels BEFORE touching the objects, so a
- *      label we put on is never left unrecorded (only when labels are
- *      added or changed)
- *   3. merge-patch the StatefulSet pod template (only if it differs: a
- *      patch rolls the pods)
- *   4. merge-patch the Service (only if it differs)
- *   5. ConfigMap: drop labels no longer wanted AFTER they are gone from the
- *      objects (only when labels were removed), or delete it when the
- *      mesh relation is broken
+ *   2. merge-patch the StatefulSet: the pod template's labels (a change
+ *      there rolls the pods) and, in the same patch, the annotation
+ *      svcmesh-hook/labels on the StatefulSet itself (which does not)
+ *   3. merge-patch the Service: its labels and the same annotation
+ *   4. ConfigMap: record the labels now ours (create it if missing), or
+ *      delete it when the mesh relation is broken
  *
- * A failure at any step fails the hook; the retried hook reads the state
- * again and finishes the job. Labels the charm never set are never
- * touched; provider labels on reserved keys are refused.
+ * Every call is skipped when its object is already right, so the steady
+ * state is one get, and any change is at most four calls.
+ *
+ * Which labels are ours: those in the ConfigMap's record, and those in an
+ * object's own annotation, each only while the object still holds the
+ * value recorded (a label someone has since changed is theirs). The
+ * annotation is written in the same patch as the labels, so no label of
+ * ours is ever on an object without a record of it, whichever call fails:
+ * the retried hook reads both records and finishes the job, even when the
+ * provider asks for different labels by then. The ConfigMap is written
+ * last, in the Python library's format. An object whose labels are right
+ * keeps whatever annotation it has (objects labelled by the Python library
+ * have none); a stale annotation is brought up to date.
+ *
+ * Labels the charm never set are never touched; provider labels on
+ * reserved keys are refused.
  *
  * Ownership: a label_plan owns everything in it; label_plan_release().
  */
@@ -32,10 +42,16 @@
 #include "kvlist.h"
 #include "strbuf.h"
 
+#define LABELS_ANNOTATION "svcmesh-hook/labels"
+
 struct label_change {
 	int needed;               /* 1: write this object */
 	struct kvlist set;        /* labels to add or change */
 	struct strlist remove;    /* our labels to take away */
+	int has_mark;             /* the object has LABELS_ANNOTATION */
+	struct kvlist marked;     /* what it says is ours (unreadable: empty) */
+	int mark;                 /* the write sets it to the desired labels (1),
+				     deletes it (-1) or leaves it (0) */
 };
 
 struct label_plan {
@@ -44,11 +60,9 @@ struct label_plan {
 	struct strlist refused;   /* "key: reason" lines */
 	int cm_exists;
 	struct kvlist recorded;   /* what the ConfigMap said was ours */
-	int cm_pre;               /* step 2 */
-	struct kvlist cm_pre_labels;
-	struct label_change sts, svc;
-	int cm_post;              /* step 5 (write cm_post_labels) */
-	int cm_delete;            /* step 5 (delete) */
+	struct label_change sts, svc;   /* steps 2 and 3 */
+	int cm_write;             /* step 4: record the desired labels */
+	int cm_delete;            /* step 4: delete the ConfigMap */
 };
 
 /* Plan the reconcile from the objects kubectl returned (items: a JSON

@@ -57,24 +57,21 @@ static void labels_at(const struct json *obj, const char *const *path, struct kv
 			kvlist_set(out, l->u.obj.m[i].key, l->u.obj.m[i].value->u.s);
 }
 
-/* The ConfigMap's record of our labels; unreadable records count as empty. */
-static void read_record(const struct json *cm, const char *cm_name, struct kvlist *out)
+/* A record of our labels: the text of a JSON object of strings, as the
+ * Python library stores it. Unreadable records count as empty, with a
+ * warning naming where the text was. */
+static void parse_record(const struct json *t, const char *where, struct kvlist *out)
 {
-	static const char *const path[] = { "data", "labels", NULL };
-	const struct json *t = dig(cm, path);
 	struct strbuf why = STRBUF_INIT;
 	struct json *v;
 
-	if (!t)
-		return;
 	if (t->type != JSON_STRING) {
-		log_warning("ConfigMap %s: data.labels is not a string; treating it as empty", cm_name);
+		log_warning("%s is not a string; treating it as empty", where);
 		return;
 	}
 	v = json_parse_str(t->u.s, &why);
 	if (!v || v->type != JSON_OBJECT) {
-		log_warning("ConfigMap %s: data.labels is not a JSON object (%s); treating it as empty", cm_name,
-			    v ? "wrong type" : why.buf);
+		log_warning("%s is not a JSON object (%s); treating it as empty", where, v ? "wrong type" : why.buf);
 	} else {
 		for (size_t i = 0; i < v->u.obj.n; i++)
 			/* Python stores strings; the value only matters for the record */
@@ -83,6 +80,47 @@ static void read_record(const struct json *cm, const char *cm_name, struct kvlis
 	}
 	json_free(v);
 	strbuf_release(&why);
+}
+
+/* The ConfigMap's data.labels. */
+static void read_record(const struct json *cm, const char *cm_name, struct kvlist *out)
+{
+	static const char *const path[] = { "data", "labels", NULL };
+	const struct json *t = dig(cm, path);
+	struct strbuf where = STRBUF_INIT;
+
+	if (t) {
+		strbuf_addf(&where, "ConfigMap %s: data.labels", cm_name);
+		parse_record(t, where.buf, out);
+	}
+	strbuf_release(&where);
+}
+
+/* An object's LABELS_ANNOTATION; 1 when it has one. */
+static int read_mark(const struct json *obj, const char *kind, const char *name, struct kvlist *out)
+{
+	static const char *const path[] = { "metadata", "annotations", LABELS_ANNOTATION, NULL };
+	const struct json *t = dig(obj, path);
+	struct strbuf where = STRBUF_INIT;
+
+	if (!t)
+		return 0;
+	strbuf_addf(&where, "%s %s: annotation %s", kind, name, LABELS_ANNOTATION);
+	parse_record(t, where.buf, out);
+	strbuf_release(&where);
+	return 1;
+}
+
+static int same_labels(const struct kvlist *a, const struct kvlist *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const char *v = kvlist_get(b, a->items[i].key);
+		if (!v || strcmp(v, a->items[i].value))
+			return 0;
+	}
+	return 1;
 }
 
 static const char *reserved_reason(const char *key, const struct json *sts)
@@ -98,22 +136,40 @@ static const char *reserved_reason(const char *key, const struct json *sts)
 	return NULL;
 }
 
-static void plan_object(const struct kvlist *present, const struct label_plan *p,
+/* 1 when key holds, on the object, the value a record of ours gave it. */
+static int ours(const struct kvlist *present, const struct kvlist *record, const char *key)
+{
+	const char *have = kvlist_get(present, key), *rec = kvlist_get(record, key);
+	return have && rec && !strcmp(have, rec);
+}
+
+static void plan_object(const struct kvlist *present, const struct label_plan *p, int remove_all,
 			struct label_change *ch)
 {
+	const struct kvlist *records[2] = { &p->recorded, &ch->marked };
+
 	for (size_t i = 0; i < p->desired.n; i++) {
 		const char *have = kvlist_get(present, p->desired.items[i].key);
 		if (!have || strcmp(have, p->desired.items[i].value))
 			kvlist_set(&ch->set, p->desired.items[i].key, p->desired.items[i].value);
 	}
-	/* ours: recorded, and still holding the value we recorded (a label
-	 * someone else has since changed is theirs now) */
-	for (size_t i = 0; i < p->recorded.n; i++) {
-		const char *k = p->recorded.items[i].key, *have = kvlist_get(present, k);
-		if (!kvlist_get(&p->desired, k) && have && !strcmp(have, p->recorded.items[i].value))
-			strlist_add(&ch->remove, k);
+	/* ours and no longer wanted: recorded in the ConfigMap or in the
+	 * object's annotation, and still holding the value recorded there */
+	for (size_t r = 0; r < ARRAY_SIZE(records); r++) {
+		for (size_t i = 0; i < records[r]->n; i++) {
+			const char *k = records[r]->items[i].key;
+			if (!kvlist_get(&p->desired, k) && ours(present, records[r], k) &&
+			    !strlist_has(&ch->remove, k))
+				strlist_add(&ch->remove, k);
+		}
 	}
-	ch->needed = ch->set.n || ch->remove.n;
+	/* the annotation changes in the same patch as the labels; on its own
+	 * only when it is out of date */
+	if (ch->set.n || ch->remove.n)
+		ch->mark = remove_all ? -1 : 1;
+	else if (ch->has_mark && (remove_all || !same_labels(&ch->marked, &p->desired)))
+		ch->mark = remove_all ? -1 : 1;
+	ch->needed = ch->set.n || ch->remove.n || ch->mark;
 }
 
 int labels_plan(const char *app, const struct json *items, const struct kvlist *wanted,
@@ -149,35 +205,15 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 	}
 	labels_at(sts, tmpl_path, &on_sts);
 	labels_at(svc, meta_path, &on_svc);
-	plan_object(&on_sts, p, &p->sts);
-	plan_object(&on_svc, p, &p->svc);
-
-	/* step 2: record additions first; keep old entries still on an object */
-	for (size_t i = 0; i < p->desired.n; i++) {
-		const char *rec = kvlist_get(&p->recorded, p->desired.items[i].key);
-		if (!rec || strcmp(rec, p->desired.items[i].value))
-			p->cm_pre = 1;
-	}
-	if (p->cm_pre) {
-		for (size_t i = 0; i < p->recorded.n; i++) {
-			const char *k = p->recorded.items[i].key;
-			if (!kvlist_get(&p->desired, k) && (kvlist_get(&on_sts, k) || kvlist_get(&on_svc, k)))
-				kvlist_set(&p->cm_pre_labels, k, p->recorded.items[i].value);
-		}
-		kvlist_copy(&p->cm_pre_labels, &p->desired);
-	}
-	/* step 5: the record ends as exactly the desired labels */
-	if (remove_all) {
+	p->sts.has_mark = read_mark(sts, "StatefulSet", app, &p->sts.marked);
+	p->svc.has_mark = read_mark(svc, "Service", app, &p->svc.marked);
+	plan_object(&on_sts, p, remove_all, &p->sts);
+	plan_object(&on_svc, p, remove_all, &p->svc);
+	/* last, the record ends as exactly the desired labels */
+	if (remove_all)
 		p->cm_delete = p->cm_exists;
-	} else {
-		const struct kvlist *after = p->cm_pre ? &p->cm_pre_labels : &p->recorded;
-		int same = after->n == p->desired.n;
-		for (size_t i = 0; same && i < after->n; i++) {
-			const char *d = kvlist_get(&p->desired, after->items[i].key);
-			same = d && !strcmp(d, after->items[i].value);
-		}
-		p->cm_post = !same;
-	}
+	else
+		p->cm_write = !same_labels(&p->recorded, &p->desired);
 	kvlist_release(&on_sts);
 	kvlist_release(&on_svc);
 	return 0;
@@ -185,21 +221,7 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 
 int label_plan_writes(const struct label_plan *p)
 {
-	return p->cm_pre + p->sts.needed + p->svc.needed + p->cm_post + p->cm_delete;
-}
-
-static void print_change(FILE *f, const char *what, const struct label_change *ch)
-{
-	fprintf(f, "%s: ", what);
-	if (!ch->needed) {
-		fputs("no change\n", f);
-		return;
-	}
-	for (size_t i = 0; i < ch->set.n; i++)
-		fprintf(f, "%sset %s=%s", i ? ", " : "", ch->set.items[i].key, ch->set.items[i].value);
-	for (size_t i = 0; i < ch->remove.n; i++)
-		fprintf(f, "%sremove %s", i || ch->set.n ? ", " : "", ch->remove.items[i]);
-	fputc('\n', f);
+	return p->sts.needed + p->svc.needed + p->cm_write + p->cm_delete;
 }
 
 static struct json *labels_json(const struct kvlist *l)
@@ -210,14 +232,38 @@ static struct json *labels_json(const struct kvlist *l)
 	return o;
 }
 
-static void print_record(FILE *f, const char *verb, const struct kvlist *l)
+/* The text a record holds: {"k": "v", ...} */
+static void record_text(struct strbuf *sb, const struct kvlist *l)
 {
-	struct strbuf sb = STRBUF_INIT;
 	struct json *o = labels_json(l);
 
-	json_emit(&sb, o);
-	fprintf(f, "%s data.labels=%s", verb, sb.buf);
+	json_emit(sb, o);
 	json_free(o);
+}
+
+static void print_change(FILE *f, const char *what, const struct label_change *ch,
+			 const struct kvlist *desired)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	fprintf(f, "%s: ", what);
+	if (!ch->needed) {
+		fputs("no change\n", f);
+		return;
+	}
+	if (!ch->set.n && !ch->remove.n)
+		fputs("labels already right", f);
+	for (size_t i = 0; i < ch->set.n; i++)
+		fprintf(f, "%sset %s=%s", i ? ", " : "", ch->set.items[i].key, ch->set.items[i].value);
+	for (size_t i = 0; i < ch->remove.n; i++)
+		fprintf(f, "%sremove %s", i || ch->set.n ? ", " : "", ch->remove.items[i]);
+	if (ch->mark < 0) {
+		fputs("; remove annotation " LABELS_ANNOTATION, f);
+	} else if (ch->mark > 0) {
+		record_text(&sb, desired);
+		fprintf(f, "; annotation " LABELS_ANNOTATION "=%s", sb.buf);
+	}
+	fputc('\n', f);
 	strbuf_release(&sb);
 }
 
@@ -228,21 +274,26 @@ void label_plan_print(const struct label_plan *p, FILE *f)
 	for (size_t i = 0; i < p->refused.n; i++)
 		fprintf(f, "refused label %s\n", p->refused.items[i]);
 	strbuf_addf(&sb, "StatefulSet %s (pod template)", p->app);
-	print_change(f, sb.buf, &p->sts);
+	print_change(f, sb.buf, &p->sts, &p->desired);
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "Service %s", p->app);
-	print_change(f, sb.buf, &p->svc);
+	print_change(f, sb.buf, &p->svc, &p->desired);
+	strbuf_reset(&sb);
 	fprintf(f, "ConfigMap %s: ", p->configmap);
-	if (!p->cm_pre && !p->cm_post && !p->cm_delete)
-		fputs("no change", f);
-	if (p->cm_pre)
-		print_record(f, p->cm_exists ? "record" : "create with", &p->cm_pre_labels);
-	if (p->cm_post)
-		print_record(f, p->cm_pre ? ", then" : p->cm_exists ? "record" : "create with", &p->desired);
-	if (p->cm_delete)
-		fputs("delete", f);
-	fputc('\n', f);
+	if (p->cm_write) {
+		record_text(&sb, &p->desired);
+		fprintf(f, "%s data.labels=%s\n", p->cm_exists ? "record" : "create with", sb.buf);
+	} else {
+		fputs(p->cm_delete ? "delete\n" : "no change\n", f);
+	}
 	strbuf_release(&sb);
+}
+
+static void change_release(struct label_change *ch)
+{
+	kvlist_release(&ch->set);
+	strlist_release(&ch->remove);
+	kvlist_release(&ch->marked);
 }
 
 void label_plan_release(struct label_plan *p)
@@ -252,47 +303,64 @@ void label_plan_release(struct label_plan *p)
 	kvlist_release(&p->desired);
 	strlist_release(&p->refused);
 	kvlist_release(&p->recorded);
-	kvlist_release(&p->cm_pre_labels);
-	kvlist_release(&p->sts.set);
-	strlist_release(&p->sts.remove);
-	kvlist_release(&p->svc.set);
-	strlist_release(&p->svc.remove);
+	change_release(&p->sts);
+	change_release(&p->svc);
 	memset(p, 0, sizeof(*p));
 }
 
-/* {"metadata": {"labels": {...}}} wrapped in the given outer keys. */
-static struct json *label_patch(const struct label_change *ch, const char *const *outer)
+/* One merge patch for an object: its labels (in the pod template for the
+ * StatefulSet) and, in the same patch, its annotation. */
+static struct json *object_patch(const struct label_change *ch, const struct kvlist *desired,
+				 int in_template)
 {
-	struct json *labels = json_object(), *v;
-	size_t depth = 0;
+	struct json *patch = json_object(), *md = json_object();
 
-	for (size_t i = 0; i < ch->set.n; i++)
-		json_set(labels, ch->set.items[i].key, json_string(ch->set.items[i].value));
-	for (size_t i = 0; i < ch->remove.n; i++)
-		json_set(labels, ch->remove.items[i], json_null());
-	v = labels;
-	while (outer[depth])
-		depth++;
-	while (depth-- > 0) {
-		struct json *o = json_object();
-		json_set(o, outer[depth], v);
-		v = o;
+	if (ch->set.n || ch->remove.n) {
+		struct json *labels = json_object();
+		for (size_t i = 0; i < ch->set.n; i++)
+			json_set(labels, ch->set.items[i].key, json_string(ch->set.items[i].value));
+		for (size_t i = 0; i < ch->remove.n; i++)
+			json_set(labels, ch->remove.items[i], json_null());
+		if (in_template) {
+			struct json *spec = json_object(), *tmpl = json_object(), *tmd = json_object();
+			json_set(tmd, "labels", labels);
+			json_set(tmpl, "metadata", tmd);
+			json_set(spec, "template", tmpl);
+			json_set(patch, "spec", spec);
+		} else {
+			json_set(md, "labels", labels);
+		}
 	}
-	return v;
+	if (ch->mark) {
+		struct json *ann = json_object();
+		struct strbuf text = STRBUF_INIT;
+		if (ch->mark > 0) {
+			record_text(&text, desired);
+			json_set(ann, LABELS_ANNOTATION, json_string(text.buf));
+		} else {
+			json_set(ann, LABELS_ANNOTATION, json_null());
+		}
+		json_set(md, "annotations", ann);
+		strbuf_release(&text);
+	}
+	if (md->u.obj.n)
+		json_set(patch, "metadata", md);
+	else
+		json_free(md);
+	return patch;
 }
 
-static int write_record(const char *ns, const struct label_plan *p, const struct kvlist *l, int exists)
+static int write_record(const char *ns, const struct label_plan *p)
 {
 	struct strbuf text = STRBUF_INIT;
-	struct json *labels = labels_json(l), *obj, *data;
+	struct json *obj, *data;
 	int ret;
 
-	json_emit(&text, labels);
-	json_free(labels);
+	record_text(&text, &p->desired);
 	data = json_object();
 	json_set(data, "labels", json_string(text.buf));
 	obj = json_object();
-	if (exists) {
+	if (p->cm_exists) {
 		struct strbuf name = STRBUF_INIT;
 		json_set(obj, "data", data);
 		strbuf_addf(&name, "configmap/%s", p->configmap);
@@ -316,7 +384,7 @@ static int write_record(const char *ns, const struct label_plan *p, const struct
 }
 
 static int patch_object(const char *ns, const char *kindname, const struct label_change *ch,
-			const char *const *outer)
+			const struct kvlist *desired, int in_template)
 {
 	struct json *patch;
 	struct strbuf sb = STRBUF_INIT;
@@ -324,11 +392,11 @@ static int patch_object(const char *ns, const char *kindname, const struct label
 
 	if (!ch->needed)
 		return 0;
-	patch = label_patch(ch, outer);
+	patch = object_patch(ch, desired, in_template);
 	ret = kube_patch_merge(ns, kindname, patch);
 	if (ret == 0) {
 		json_emit(&sb, patch);
-		log_info("%s: patched labels %s", kindname, sb.buf);
+		log_info("%s: patched %s", kindname, sb.buf);
 	}
 	json_free(patch);
 	strbuf_release(&sb);
@@ -338,8 +406,6 @@ static int patch_object(const char *ns, const char *kindname, const struct label
 int labels_reconcile(const char *app, const char *ns, const struct kvlist *wanted, int remove_all,
 		     int dry_run)
 {
-	static const char *const tmpl[] = { "spec", "template", "metadata", "labels", NULL };
-	static const char *const meta[] = { "metadata", "labels", NULL };
 	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT;
 	struct label_plan plan;
 	struct json *items = NULL;
@@ -368,11 +434,12 @@ int labels_reconcile(const char *app, const char *ns, const struct kvlist *wante
 		ret = 0;
 		goto out;
 	}
-	if (plan.cm_pre && write_record(ns, &plan, &plan.cm_pre_labels, plan.cm_exists) < 0)
+	/* each object's labels and its own record of them change together;
+	 * the ConfigMap follows */
+	if (patch_object(ns, sts.buf, &plan.sts, &plan.desired, 1) < 0 ||
+	    patch_object(ns, svc.buf, &plan.svc, &plan.desired, 0) < 0)
 		goto out;
-	if (patch_object(ns, sts.buf, &plan.sts, tmpl) < 0 || patch_object(ns, svc.buf, &plan.svc, meta) < 0)
-		goto out;
-	if (plan.cm_post && write_record(ns, &plan, &plan.desired, plan.cm_exists || plan.cm_pre) < 0)
+	if (plan.cm_write && write_record(ns, &plan) < 0)
 		goto out;
 	if (plan.cm_delete) {
 		if (kube_delete(ns, cm.buf) < 0)

@@ -288,10 +288,13 @@ static void object_labels(const char *what, const struct json *labels, const str
 	for (size_t i = 0; i < ch->remove.n; i++)
 		json_append(rm, json_string(ch->remove.items[i]));
 	json_set(r, "remove", rm);
+	json_set(r, "annotation", ch->has_mark ? labels_json(&ch->marked) : json_null());
 	json_set(r, "in_sync", json_bool(!ch->needed));
 	json_set(o, key, r);
 	if (!ch->needed) {
 		line(t, 2, "%s: in sync", what);
+	} else if (!ch->set.n && !ch->remove.n) {
+		line(t, 2, "%s: labels in sync; annotation " LABELS_ANNOTATION " out of date", what);
 	} else {
 		for (size_t i = 0; i < ch->set.n; i++)
 			strbuf_addf(&sb, "%sset %s=%s", sb.len ? ", " : "", ch->set.items[i].key,

@@ -57,6 +57,11 @@ record() {
 	kubesimctl get configmap "$NS" "juju-service-mesh-$APP-labels" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["labels"])'
 }
 
+# An object's own record of our labels (the annotation), or "none".
+mark() { # statefulset|service
+	kubesimctl get "$1" "$NS" "$APP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"].get("annotations", {}).get("svcmesh-hook/labels", "none"))'
+}
+
 generation() {
 	kubesimctl get statefulset "$NS" "$APP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["generation"])'
 }
@@ -247,6 +252,54 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	done
 }
 
+@test "each object carries its own record in the same patch; the StatefulSet's annotation does not roll the pods" {
+	provider_sends "$AMBIENT"
+	hook service-mesh-relation-changed
+	run mark statefulset
+	assert_output "$AMBIENT"
+	run mark service
+	assert_output "$AMBIENT"
+	gen=$(generation)
+	# a stale annotation alone is brought up to date without touching the template
+	kubectl -n "$NS" annotate statefulset "$APP" --overwrite 'svcmesh-hook/labels={"old": "1"}' >/dev/null
+	kubesimctl clear-requests
+	run hook service-mesh-relation-changed
+	assert_success
+	run mark statefulset
+	assert_output "$AMBIENT"
+	run kubesim_writes
+	assert_output 1
+	[ "$(generation)" = "$gen" ]
+	# broken: labels and annotations go together
+	hook service-mesh-relation-broken
+	run mark statefulset
+	assert_output none
+	run mark service
+	assert_output none
+}
+
+@test "the ConfigMap write fails after both objects were patched, then the provider changes its mind: the retry still removes what it put on" {
+	provider_sends '{"istio.io/dataplane-mode": "ambient", "x": "1"}'
+	kubesimctl fault --method POST --path configmaps --status 500 --message "injected" --times 1 >/dev/null
+	run hook service-mesh-relation-changed
+	assert_failure 1
+	assert_output --partial "injected"
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient", "x": "1"}'
+	run kubesimctl get configmap "$NS" "juju-service-mesh-$APP-labels"
+	assert_failure
+	# only the objects' annotations know that x=1 is ours now
+	provider_sends '{"y": "2"}'
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "y": "2"}'
+	run svc_labels
+	assert_output '{"app.kubernetes.io/managed-by": "juju", "app.kubernetes.io/name": "lbl", "y": "2"}'
+	run record
+	assert_output '{"y": "2"}'
+}
+
 @test "a fault while dropping a label: the retry still removes it and forgets it" {
 	provider_sends '{"istio.io/dataplane-mode": "ambient", "x": "1"}'
 	hook service-mesh-relation-changed
@@ -280,8 +333,8 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	provider_sends "$AMBIENT"
 	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" plan-labels
 	assert_success
-	assert_line "StatefulSet lbl (pod template): set istio.io/dataplane-mode=ambient"
-	assert_line "Service lbl: set istio.io/dataplane-mode=ambient"
+	assert_line 'StatefulSet lbl (pod template): set istio.io/dataplane-mode=ambient; annotation svcmesh-hook/labels={"istio.io/dataplane-mode": "ambient"}'
+	assert_line 'Service lbl: set istio.io/dataplane-mode=ambient; annotation svcmesh-hook/labels={"istio.io/dataplane-mode": "ambient"}'
 	assert_line 'ConfigMap juju-service-mesh-lbl-labels: create with data.labels={"istio.io/dataplane-mode": "ambient"}'
 	run kubesim_writes
 	assert_output 0

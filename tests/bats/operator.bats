@@ -328,8 +328,12 @@ EOF
     assert_line "    Service consumer: in sync"
     assert_line "    ConfigMap juju-service-mesh-consumer-labels: records istio.io/dataplane-mode=ambient"
     run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" status -o json
-    run python3 -c 'import json, sys; a = json.loads(sys.argv[1])["consumer"]["auto_join"]; print(a["statefulset"]["in_sync"], a["service"]["present"]["istio.io/dataplane-mode"], a["error"])' "$output"
-    assert_output "True ambient None"
+    run python3 -c 'import json, sys; a = json.loads(sys.argv[1])["consumer"]["auto_join"]; print(a["statefulset"]["in_sync"], a["service"]["present"]["istio.io/dataplane-mode"], a["statefulset"]["annotation"], a["error"])' "$output"
+    assert_output "True ambient {'istio.io/dataplane-mode': 'ambient'} None"
+    # an annotation someone edited: the labels are right, the record is not
+    kubectl -n test-model annotate service consumer --overwrite 'svcmesh-hook/labels={}' >/dev/null
+    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    assert_line "    Service consumer: labels in sync; annotation svcmesh-hook/labels out of date"
 }
 
 @test "status: provider role lists mesh relations and the policies they sent" {

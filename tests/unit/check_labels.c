@@ -6,17 +6,29 @@
 #include "json.h"
 #include "labels.h"
 
-/* A StatefulSet, Service and (optionally) the ConfigMap, as kubectl returns them. */
-static struct json *objects(const char *tmpl_labels, const char *svc_labels, const char *record)
+/* A StatefulSet, Service and (optionally) the ConfigMap, as kubectl returns
+ * them; sts_mark and svc_mark, when not NULL, are the objects' annotation. */
+static struct json *objects_marked(const char *tmpl_labels, const char *svc_labels, const char *record,
+				   const char *sts_mark, const char *svc_mark)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, sm = STRBUF_INIT, vm = STRBUF_INIT;
 	struct json *v;
 
+	if (sts_mark) {
+		strbuf_addstr(&sm, ", \"annotations\": {\"" LABELS_ANNOTATION "\": ");
+		json_emit_string(&sm, sts_mark, strlen(sts_mark));
+		strbuf_addch(&sm, '}');
+	}
+	if (svc_mark) {
+		strbuf_addstr(&vm, ", \"annotations\": {\"" LABELS_ANNOTATION "\": ");
+		json_emit_string(&vm, svc_mark, strlen(svc_mark));
+		strbuf_addch(&vm, '}');
+	}
 	strbuf_addf(&sb,
-		    "[{\"kind\": \"StatefulSet\", \"metadata\": {\"name\": \"app\"}, \"spec\": {\"selector\": "
+		    "[{\"kind\": \"StatefulSet\", \"metadata\": {\"name\": \"app\"%s}, \"spec\": {\"selector\": "
 		    "{\"matchLabels\": {\"app.kubernetes.io/name\": \"app\"}}, \"template\": {\"metadata\": "
-		    "{\"labels\": %s}}}}, {\"kind\": \"Service\", \"metadata\": {\"name\": \"app\", \"labels\": %s}}",
-		    tmpl_labels, svc_labels);
+		    "{\"labels\": %s}}}}, {\"kind\": \"Service\", \"metadata\": {\"name\": \"app\", \"labels\": %s%s}}",
+		    sm.buf, tmpl_labels, svc_labels, vm.buf);
 	if (record) {
 		struct strbuf r = STRBUF_INIT;
 		json_emit_string(&r, record, strlen(record));
@@ -28,7 +40,27 @@ static struct json *objects(const char *tmpl_labels, const char *svc_labels, con
 	v = json_parse(sb.buf, sb.len, NULL);
 	ck_assert_ptr_nonnull(v);
 	strbuf_release(&sb);
+	strbuf_release(&sm);
+	strbuf_release(&vm);
 	return v;
+}
+
+static struct json *objects(const char *tmpl_labels, const char *svc_labels, const char *record)
+{
+	return objects_marked(tmpl_labels, svc_labels, record, NULL, NULL);
+}
+
+/* What plan-labels prints for the plan. */
+static char *printed(const struct label_plan *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	label_plan_print(p, f);
+	fclose(f);
+	return buf;
 }
 
 static void want(struct kvlist *kv, const char *k, const char *v)
@@ -45,11 +77,11 @@ START_TEST(join_from_nothing)
 	want(&w, "istio.io/dataplane-mode", "ambient");
 	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
 	ck_assert_int_eq(p.cm_exists, 0);
-	ck_assert_int_eq(p.cm_pre, 1);
-	ck_assert_str_eq(kvlist_get(&p.cm_pre_labels, "istio.io/dataplane-mode"), "ambient");
 	ck_assert_int_eq(p.sts.needed, 1);
+	ck_assert_int_eq(p.sts.mark, 1);
 	ck_assert_int_eq(p.svc.needed, 1);
-	ck_assert_int_eq(p.cm_post, 0);
+	ck_assert_int_eq(p.svc.mark, 1);
+	ck_assert_int_eq(p.cm_write, 1);
 	ck_assert_int_eq(label_plan_writes(&p), 3);
 	label_plan_release(&p);
 	kvlist_release(&w);
@@ -83,13 +115,12 @@ START_TEST(dropped_label_removed_then_forgotten)
 
 	want(&w, "a", "1");
 	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
-	ck_assert_int_eq(p.cm_pre, 0);
 	ck_assert_int_eq(p.sts.needed, 1);
 	ck_assert_int_eq((int)p.sts.set.n, 0);
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
 	ck_assert_str_eq(p.sts.remove.items[0], "b");
 	ck_assert_int_eq((int)p.svc.remove.n, 1);
-	ck_assert_int_eq(p.cm_post, 1);
+	ck_assert_int_eq(p.cm_write, 1);
 	ck_assert_int_eq(label_plan_writes(&p), 3);
 	label_plan_release(&p);
 	kvlist_release(&w);
@@ -97,7 +128,7 @@ START_TEST(dropped_label_removed_then_forgotten)
 }
 END_TEST
 
-START_TEST(changed_value_recorded_first)
+START_TEST(changed_value_patched_then_recorded)
 {
 	struct json *items = objects("{\"w\": \"old\"}", "{\"w\": \"old\"}", "{\"w\": \"old\"}");
 	struct kvlist w = KVLIST_INIT;
@@ -105,17 +136,17 @@ START_TEST(changed_value_recorded_first)
 
 	want(&w, "w", "new");
 	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
-	ck_assert_int_eq(p.cm_pre, 1);
-	ck_assert_str_eq(kvlist_get(&p.cm_pre_labels, "w"), "new");
-	ck_assert_int_eq(p.cm_post, 0);
+	ck_assert_int_eq(p.cm_write, 1);
 	ck_assert_str_eq(kvlist_get(&p.sts.set, "w"), "new");
+	ck_assert_int_eq(p.sts.mark, 1);
+	ck_assert_int_eq(label_plan_writes(&p), 3);
 	label_plan_release(&p);
 	kvlist_release(&w);
 	json_free(items);
 }
 END_TEST
 
-START_TEST(add_and_drop_keeps_old_key_recorded_until_removed)
+START_TEST(add_and_drop_is_three_writes)
 {
 	struct json *items = objects("{\"old\": \"1\"}", "{\"old\": \"1\"}", "{\"old\": \"1\"}");
 	struct kvlist w = KVLIST_INIT;
@@ -123,11 +154,141 @@ START_TEST(add_and_drop_keeps_old_key_recorded_until_removed)
 
 	want(&w, "new", "2");
 	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
-	ck_assert_int_eq(p.cm_pre, 1);
-	ck_assert_str_eq(kvlist_get(&p.cm_pre_labels, "old"), "1");
-	ck_assert_str_eq(kvlist_get(&p.cm_pre_labels, "new"), "2");
-	ck_assert_int_eq(p.cm_post, 1);
-	ck_assert_int_eq(label_plan_writes(&p), 4);
+	ck_assert_str_eq(kvlist_get(&p.sts.set, "new"), "2");
+	ck_assert_str_eq(p.sts.remove.items[0], "old");
+	ck_assert_int_eq(p.sts.mark, 1);
+	ck_assert_int_eq(p.svc.mark, 1);
+	ck_assert_int_eq(p.cm_write, 1);
+	ck_assert_int_eq(label_plan_writes(&p), 3);
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(annotation_marks_ours_when_the_record_lags)
+{
+	/* a hook patched both objects, then failed before the ConfigMap: the
+	 * retry wants other labels, and still removes the ones it put there */
+	struct json *items = objects_marked("{\"a\": \"1\", \"team\": \"x\"}", "{\"a\": \"1\"}", "{}",
+					    "{\"a\": \"1\"}", "{\"a\": \"1\"}");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "c", "3");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(p.sts.has_mark, 1);
+	ck_assert_int_eq((int)p.sts.remove.n, 1);
+	ck_assert_str_eq(p.sts.remove.items[0], "a");
+	ck_assert_int_eq((int)p.svc.remove.n, 1);
+	ck_assert_str_eq(kvlist_get(&p.sts.set, "c"), "3");
+	ck_assert_int_eq(p.cm_write, 1);
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(annotation_and_record_name_a_label_once)
+{
+	struct json *items = objects_marked("{\"a\": \"1\"}", "{\"a\": \"1\"}", "{\"a\": \"1\"}",
+					    "{\"a\": \"1\"}", "{\"a\": \"1\"}");
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq((int)p.sts.remove.n, 1);
+	ck_assert_int_eq(p.sts.mark, -1);
+	ck_assert_int_eq(p.svc.mark, -1);
+	ck_assert_int_eq(p.cm_delete, 1);
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(annotated_label_changed_by_someone_else_is_theirs)
+{
+	struct json *items = objects_marked("{\"a\": \"theirs\"}", "{}", NULL, "{\"a\": \"1\"}", NULL);
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq((int)p.sts.remove.n, 0);
+	/* the annotation itself goes */
+	ck_assert_int_eq(p.sts.needed, 1);
+	ck_assert_int_eq(p.sts.mark, -1);
+	ck_assert_int_eq(p.svc.needed, 0);
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(unannotated_objects_with_the_right_labels_are_left_alone)
+{
+	/* labelled by the Python library, which keeps no annotation */
+	struct json *items = objects("{\"a\": \"1\"}", "{\"a\": \"1\"}", "{\"a\": \"1\"}");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "a", "1");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(p.sts.has_mark, 0);
+	ck_assert_int_eq(label_plan_writes(&p), 0);
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(stale_or_unreadable_annotation_is_rewritten_without_touching_labels)
+{
+	struct json *items = objects_marked("{\"a\": \"1\"}", "{\"a\": \"1\"}", "{\"a\": \"1\"}",
+					    "{\"a\": \"1\", \"gone\": \"2\"}", "not json");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+	char *out;
+
+	want(&w, "a", "1");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(p.sts.needed, 1);
+	ck_assert_int_eq(p.sts.mark, 1);
+	ck_assert_int_eq((int)p.sts.set.n + (int)p.sts.remove.n, 0);
+	ck_assert_int_eq(p.svc.has_mark, 1);
+	ck_assert_int_eq((int)p.svc.marked.n, 0);
+	ck_assert_int_eq(p.svc.mark, 1);
+	ck_assert_int_eq(p.cm_write, 0);
+	out = printed(&p);
+	ck_assert_str_eq(out, "StatefulSet app (pod template): labels already right; annotation "
+			 LABELS_ANNOTATION "={\"a\": \"1\"}\n"
+			 "Service app: labels already right; annotation " LABELS_ANNOTATION "={\"a\": \"1\"}\n"
+			 "ConfigMap juju-service-mesh-app-labels: no change\n");
+	free(out);
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(plan_prints_every_write)
+{
+	struct json *items = objects_marked("{\"old\": \"1\"}", "{\"old\": \"1\"}", NULL, "{\"old\": \"1\"}", NULL);
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+	char *out;
+
+	want(&w, "new", "2");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	out = printed(&p);
+	ck_assert_str_eq(out, "StatefulSet app (pod template): set new=2, remove old; annotation "
+			 LABELS_ANNOTATION "={\"new\": \"2\"}\n"
+			 "Service app: set new=2; annotation " LABELS_ANNOTATION "={\"new\": \"2\"}\n"
+			 "ConfigMap juju-service-mesh-app-labels: create with data.labels={\"new\": \"2\"}\n");
+	free(out);
+	label_plan_release(&p);
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	out = printed(&p);
+	ck_assert_str_eq(out, "StatefulSet app (pod template): remove old; remove annotation " LABELS_ANNOTATION "\n"
+			 "Service app: no change\n"
+			 "ConfigMap juju-service-mesh-app-labels: no change\n");
+	free(out);
 	label_plan_release(&p);
 	kvlist_release(&w);
 	json_free(items);
@@ -171,8 +332,8 @@ START_TEST(broken_removes_ours_and_deletes_record)
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
 	ck_assert_str_eq(p.sts.remove.items[0], "m");
 	ck_assert_int_eq((int)p.svc.remove.n, 1);
-	ck_assert_int_eq(p.cm_pre, 0);
-	ck_assert_int_eq(p.cm_post, 0);
+	ck_assert_int_eq(p.sts.mark, -1);
+	ck_assert_int_eq(p.cm_write, 0);
 	ck_assert_int_eq(p.cm_delete, 1);
 	label_plan_release(&p);
 	json_free(items);
@@ -246,8 +407,14 @@ int main(void)
 	tcase_add_test(tc, join_from_nothing);
 	tcase_add_test(tc, steady_state_writes_nothing);
 	tcase_add_test(tc, dropped_label_removed_then_forgotten);
-	tcase_add_test(tc, changed_value_recorded_first);
-	tcase_add_test(tc, add_and_drop_keeps_old_key_recorded_until_removed);
+	tcase_add_test(tc, changed_value_patched_then_recorded);
+	tcase_add_test(tc, add_and_drop_is_three_writes);
+	tcase_add_test(tc, annotation_marks_ours_when_the_record_lags);
+	tcase_add_test(tc, annotation_and_record_name_a_label_once);
+	tcase_add_test(tc, annotated_label_changed_by_someone_else_is_theirs);
+	tcase_add_test(tc, unannotated_objects_with_the_right_labels_are_left_alone);
+	tcase_add_test(tc, stale_or_unreadable_annotation_is_rewritten_without_touching_labels);
+	tcase_add_test(tc, plan_prints_every_write);
 	tcase_add_test(tc, foreign_label_with_same_value_is_never_removed);
 	tcase_add_test(tc, broken_removes_ours_and_deletes_record);
 	tcase_add_test(tc, label_changed_by_someone_else_is_theirs);
