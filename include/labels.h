@@ -18,16 +18,25 @@
  * Every call is skipped when its object is already right, so the steady
  * state is one get, and any change is at most four calls.
  *
- * Which labels are ours: those in the ConfigMap's record, and those in an
- * object's own annotation, each only while the object still holds the
- * value recorded (a label someone has since changed is theirs). The
- * annotation is written in the same patch as the labels, so no label of
- * ours is ever on an object without a record of it, whichever call fails:
- * the retried hook reads both records and finishes the job, even when the
- * provider asks for different labels by then. The ConfigMap is written
- * last, in the Python library's format. An object whose labels are right
- * keeps whatever annotation it has (objects labelled by the Python library
- * have none); a stale annotation is brought up to date.
+ * Which labels are ours: those the object's record names, and only while
+ * the object still holds the value recorded (a label someone has since
+ * changed is theirs). An object's record is its own annotation when that
+ * is current, else the ConfigMap. The annotation is written in the same
+ * patch as the labels, with LABELS_BASE_ANNOTATION set to the ConfigMap's
+ * resourceVersion at planning time ("" when absent); it is current while
+ * the ConfigMap is unchanged since, which is exactly the window between a
+ * patch and a ConfigMap write that failed. So no label of ours is ever on
+ * an object without a record of it, whichever call fails, and the retried
+ * hook finishes the job even when the provider asks for different labels
+ * by then. Once the ConfigMap has been written (by us, or by the Python
+ * library after a switch) the annotation is no longer current and the
+ * ConfigMap alone decides, so a stale annotation can never claim a label.
+ * The ConfigMap is written last, in the Python library's format.
+ *
+ * An object whose labels are right keeps whatever annotation it has
+ * (objects labelled by the Python library have none); an annotation whose
+ * labels differ from the desired ones, or that cannot be read, is
+ * rewritten on its own (on the StatefulSet's metadata: no pod roll).
  *
  * Labels the charm never set are never touched; provider labels on
  * reserved keys are refused.
@@ -43,15 +52,19 @@
 #include "strbuf.h"
 
 #define LABELS_ANNOTATION "svcmesh-hook/labels"
+#define LABELS_BASE_ANNOTATION "svcmesh-hook/configmap-version"
 
 struct label_change {
 	int needed;               /* 1: write this object */
 	struct kvlist set;        /* labels to add or change */
 	struct strlist remove;    /* our labels to take away */
-	int has_mark;             /* the object has LABELS_ANNOTATION */
-	struct kvlist marked;     /* what it says is ours (unreadable: empty) */
-	int mark;                 /* the write sets it to the desired labels (1),
-				     deletes it (-1) or leaves it (0) */
+	int has_mark;             /* the object has either annotation */
+	int mark_bad;             /* LABELS_ANNOTATION missing or unreadable */
+	struct kvlist marked;     /* what LABELS_ANNOTATION says (bad: empty) */
+	int mark_current;         /* its base is the ConfigMap as it is now, so
+				     it is the object's record */
+	int mark;                 /* the write sets both annotations (1),
+				     deletes them (-1) or leaves them (0) */
 };
 
 struct label_plan {
@@ -59,6 +72,7 @@ struct label_plan {
 	struct kvlist desired;    /* what the provider asked, minus refused keys */
 	struct strlist refused;   /* "key: reason" lines */
 	int cm_exists;
+	char *cm_version;         /* its resourceVersion ("" when absent) */
 	struct kvlist recorded;   /* what the ConfigMap said was ours */
 	struct label_change sts, svc;   /* steps 2 and 3 */
 	int cm_write;             /* step 4: record the desired labels */

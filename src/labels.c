@@ -60,18 +60,20 @@ static void labels_at(const struct json *obj, const char *const *path, struct kv
 /* A record of our labels: the text of a JSON object of strings, as the
  * Python library stores it. Unreadable records count as empty, with a
  * warning naming where the text was. */
-static void parse_record(const struct json *t, const char *where, struct kvlist *out)
+static int parse_record(const struct json *t, const char *where, struct kvlist *out)
 {
 	struct strbuf why = STRBUF_INIT;
 	struct json *v;
+	int ret = 0;
 
 	if (t->type != JSON_STRING) {
 		log_warning("%s is not a string; treating it as empty", where);
-		return;
+		return -1;
 	}
 	v = json_parse_str(t->u.s, &why);
 	if (!v || v->type != JSON_OBJECT) {
 		log_warning("%s is not a JSON object (%s); treating it as empty", where, v ? "wrong type" : why.buf);
+		ret = -1;
 	} else {
 		for (size_t i = 0; i < v->u.obj.n; i++)
 			/* Python stores strings; the value only matters for the record */
@@ -80,6 +82,7 @@ static void parse_record(const struct json *t, const char *where, struct kvlist 
 	}
 	json_free(v);
 	strbuf_release(&why);
+	return ret;
 }
 
 /* The ConfigMap's data.labels. */
@@ -96,19 +99,24 @@ static void read_record(const struct json *cm, const char *cm_name, struct kvlis
 	strbuf_release(&where);
 }
 
-/* An object's LABELS_ANNOTATION; 1 when it has one. */
-static int read_mark(const struct json *obj, const char *kind, const char *name, struct kvlist *out)
+/* An object's annotations: its record of our labels, and whether that
+ * record is current (written against the ConfigMap as it is now). */
+static void read_mark(const struct json *obj, const char *kind, const char *name, const char *cm_version,
+		      struct label_change *ch)
 {
 	static const char *const path[] = { "metadata", "annotations", LABELS_ANNOTATION, NULL };
-	const struct json *t = dig(obj, path);
+	static const char *const base_path[] = { "metadata", "annotations", LABELS_BASE_ANNOTATION, NULL };
+	const struct json *t = dig(obj, path), *base = dig(obj, base_path);
 	struct strbuf where = STRBUF_INIT;
 
-	if (!t)
-		return 0;
-	strbuf_addf(&where, "%s %s: annotation %s", kind, name, LABELS_ANNOTATION);
-	parse_record(t, where.buf, out);
+	ch->has_mark = t || base;
+	ch->mark_bad = !t;
+	if (t) {
+		strbuf_addf(&where, "%s %s: annotation %s", kind, name, LABELS_ANNOTATION);
+		ch->mark_bad = parse_record(t, where.buf, &ch->marked) < 0;
+	}
+	ch->mark_current = !ch->mark_bad && base && base->type == JSON_STRING && !strcmp(base->u.s, cm_version);
 	strbuf_release(&where);
-	return 1;
 }
 
 static int same_labels(const struct kvlist *a, const struct kvlist *b)
@@ -146,29 +154,27 @@ static int ours(const struct kvlist *present, const struct kvlist *record, const
 static void plan_object(const struct kvlist *present, const struct label_plan *p, int remove_all,
 			struct label_change *ch)
 {
-	const struct kvlist *records[2] = { &p->recorded, &ch->marked };
+	/* one record per object: its own annotation while that is current */
+	const struct kvlist *record = ch->mark_current ? &ch->marked : &p->recorded;
 
 	for (size_t i = 0; i < p->desired.n; i++) {
 		const char *have = kvlist_get(present, p->desired.items[i].key);
 		if (!have || strcmp(have, p->desired.items[i].value))
 			kvlist_set(&ch->set, p->desired.items[i].key, p->desired.items[i].value);
 	}
-	/* ours and no longer wanted: recorded in the ConfigMap or in the
-	 * object's annotation, and still holding the value recorded there */
-	for (size_t r = 0; r < ARRAY_SIZE(records); r++) {
-		for (size_t i = 0; i < records[r]->n; i++) {
-			const char *k = records[r]->items[i].key;
-			if (!kvlist_get(&p->desired, k) && ours(present, records[r], k) &&
-			    !strlist_has(&ch->remove, k))
-				strlist_add(&ch->remove, k);
-		}
+	/* ours and no longer wanted: in the record, still holding its value */
+	for (size_t i = 0; i < record->n; i++) {
+		const char *k = record->items[i].key;
+		if (!kvlist_get(&p->desired, k) && ours(present, record, k))
+			strlist_add(&ch->remove, k);
 	}
-	/* the annotation changes in the same patch as the labels; on its own
-	 * only when it is out of date */
-	if (ch->set.n || ch->remove.n)
-		ch->mark = remove_all ? -1 : 1;
-	else if (ch->has_mark && (remove_all || !same_labels(&ch->marked, &p->desired)))
-		ch->mark = remove_all ? -1 : 1;
+	/* the annotations change in the same patch as the labels; on their
+	 * own only when they name other labels or cannot be read */
+	if (remove_all)
+		ch->mark = ch->has_mark ? -1 : 0;
+	else if (ch->set.n || ch->remove.n ||
+		 (ch->has_mark && (ch->mark_bad || !same_labels(&ch->marked, &p->desired))))
+		ch->mark = 1;
 	ch->needed = ch->set.n || ch->remove.n || ch->mark;
 }
 
@@ -192,6 +198,11 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 		return error("Service %s not found", app);
 	p->cm_exists = cm != NULL;
 	read_record(cm, p->configmap, &p->recorded);
+	{
+		static const char *const rv_path[] = { "metadata", "resourceVersion", NULL };
+		const struct json *rv = dig(cm, rv_path);
+		p->cm_version = xstrdup(rv && rv->type == JSON_STRING ? rv->u.s : "");
+	}
 
 	for (size_t i = 0; !remove_all && wanted && i < wanted->n; i++) {
 		const char *why = reserved_reason(wanted->items[i].key, sts);
@@ -205,8 +216,8 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 	}
 	labels_at(sts, tmpl_path, &on_sts);
 	labels_at(svc, meta_path, &on_svc);
-	p->sts.has_mark = read_mark(sts, "StatefulSet", app, &p->sts.marked);
-	p->svc.has_mark = read_mark(svc, "Service", app, &p->svc.marked);
+	read_mark(sts, "StatefulSet", app, p->cm_version, &p->sts);
+	read_mark(svc, "Service", app, p->cm_version, &p->svc);
 	plan_object(&on_sts, p, remove_all, &p->sts);
 	plan_object(&on_svc, p, remove_all, &p->svc);
 	/* last, the record ends as exactly the desired labels */
@@ -258,7 +269,7 @@ static void print_change(FILE *f, const char *what, const struct label_change *c
 	for (size_t i = 0; i < ch->remove.n; i++)
 		fprintf(f, "%sremove %s", i || ch->set.n ? ", " : "", ch->remove.items[i]);
 	if (ch->mark < 0) {
-		fputs("; remove annotation " LABELS_ANNOTATION, f);
+		fputs("; remove annotations " LABELS_ANNOTATION ", " LABELS_BASE_ANNOTATION, f);
 	} else if (ch->mark > 0) {
 		record_text(&sb, desired);
 		fprintf(f, "; annotation " LABELS_ANNOTATION "=%s", sb.buf);
@@ -300,6 +311,7 @@ void label_plan_release(struct label_plan *p)
 {
 	free(p->app);
 	free(p->configmap);
+	free(p->cm_version);
 	kvlist_release(&p->desired);
 	strlist_release(&p->refused);
 	kvlist_release(&p->recorded);
@@ -311,7 +323,7 @@ void label_plan_release(struct label_plan *p)
 /* One merge patch for an object: its labels (in the pod template for the
  * StatefulSet) and, in the same patch, its annotation. */
 static struct json *object_patch(const struct label_change *ch, const struct kvlist *desired,
-				 int in_template)
+				 const char *cm_version, int in_template)
 {
 	struct json *patch = json_object(), *md = json_object();
 
@@ -337,8 +349,10 @@ static struct json *object_patch(const struct label_change *ch, const struct kvl
 		if (ch->mark > 0) {
 			record_text(&text, desired);
 			json_set(ann, LABELS_ANNOTATION, json_string(text.buf));
+			json_set(ann, LABELS_BASE_ANNOTATION, json_string(cm_version));
 		} else {
 			json_set(ann, LABELS_ANNOTATION, json_null());
+			json_set(ann, LABELS_BASE_ANNOTATION, json_null());
 		}
 		json_set(md, "annotations", ann);
 		strbuf_release(&text);
@@ -384,7 +398,7 @@ static int write_record(const char *ns, const struct label_plan *p)
 }
 
 static int patch_object(const char *ns, const char *kindname, const struct label_change *ch,
-			const struct kvlist *desired, int in_template)
+			const struct kvlist *desired, const char *cm_version, int in_template)
 {
 	struct json *patch;
 	struct strbuf sb = STRBUF_INIT;
@@ -392,7 +406,7 @@ static int patch_object(const char *ns, const char *kindname, const struct label
 
 	if (!ch->needed)
 		return 0;
-	patch = object_patch(ch, desired, in_template);
+	patch = object_patch(ch, desired, cm_version, in_template);
 	ret = kube_patch_merge(ns, kindname, patch);
 	if (ret == 0) {
 		json_emit(&sb, patch);
@@ -436,8 +450,8 @@ int labels_reconcile(const char *app, const char *ns, const struct kvlist *wante
 	}
 	/* each object's labels and its own record of them change together;
 	 * the ConfigMap follows */
-	if (patch_object(ns, sts.buf, &plan.sts, &plan.desired, 1) < 0 ||
-	    patch_object(ns, svc.buf, &plan.svc, &plan.desired, 0) < 0)
+	if (patch_object(ns, sts.buf, &plan.sts, &plan.desired, plan.cm_version, 1) < 0 ||
+	    patch_object(ns, svc.buf, &plan.svc, &plan.desired, plan.cm_version, 0) < 0)
 		goto out;
 	if (plan.cm_write && write_record(ns, &plan) < 0)
 		goto out;

@@ -288,13 +288,15 @@ static void object_labels(const char *what, const struct json *labels, const str
 	for (size_t i = 0; i < ch->remove.n; i++)
 		json_append(rm, json_string(ch->remove.items[i]));
 	json_set(r, "remove", rm);
-	json_set(r, "annotation", ch->has_mark ? labels_json(&ch->marked) : json_null());
+	json_set(r, "annotation", ch->has_mark && !ch->mark_bad ? labels_json(&ch->marked) : json_null());
+	json_set(r, "annotation_current", json_bool(ch->mark_current));
 	json_set(r, "in_sync", json_bool(!ch->needed));
 	json_set(o, key, r);
 	if (!ch->needed) {
 		line(t, 2, "%s: in sync", what);
 	} else if (!ch->set.n && !ch->remove.n) {
-		line(t, 2, "%s: labels in sync; annotation " LABELS_ANNOTATION " out of date", what);
+		line(t, 2, "%s: labels in sync; annotation " LABELS_ANNOTATION " %s", what,
+		     ch->mark_bad ? "unreadable" : "out of date");
 	} else {
 		for (size_t i = 0; i < ch->set.n; i++)
 			strbuf_addf(&sb, "%sset %s=%s", sb.len ? ", " : "", ch->set.items[i].key,
@@ -372,8 +374,9 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 		strbuf_reset(&msg);
 		labels_text(&msg, &plan.recorded);
 		json_set(aj, "configmap", plan.cm_exists ? labels_json(&plan.recorded) : json_null());
-		line(t, 2, "ConfigMap %s: %s%s", cm_name, plan.cm_exists ? "records " : "absent",
-		     plan.cm_exists ? msg.buf : "");
+		json_set(aj, "configmap_in_sync", json_bool(!plan.cm_write));
+		line(t, 2, "ConfigMap %s: %s%s%s", cm_name, plan.cm_exists ? "records " : "absent",
+		     plan.cm_exists ? msg.buf : "", plan.cm_write ? " (out of date: the next reconcile records the wanted labels)" : "");
 		for (size_t i = 0; i < plan.refused.n; i++) {
 			json_append(refused, json_string(plan.refused.items[i]));
 			line(t, 2, "refused: %s", plan.refused.items[i]);

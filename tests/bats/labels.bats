@@ -300,6 +300,26 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	assert_output '{"y": "2"}'
 }
 
+@test "after a switch to the Python library and back, an old annotation claims nothing" {
+	provider_sends '{"istio.io/dataplane-mode": "ambient", "w": "wp"}'
+	hook service-mesh-relation-changed
+	# the Python library drops w: patches the objects, rewrites the ConfigMap
+	# (it never touches our annotations)
+	kubectl -n "$NS" patch statefulset "$APP" --type=merge -p '{"spec":{"template":{"metadata":{"labels":{"w":null}}}}}' >/dev/null
+	kubectl -n "$NS" patch service "$APP" --type=merge -p '{"metadata":{"labels":{"w":null}}}' >/dev/null
+	kubectl -n "$NS" patch configmap "juju-service-mesh-$APP-labels" --type=merge \
+		-p '{"data":{"labels":"{\"istio.io/dataplane-mode\": \"ambient\"}"}}' >/dev/null
+	# an operator puts w=wp on the Service by hand
+	kubectl -n "$NS" label service "$APP" w=wp >/dev/null
+	provider_sends "$AMBIENT"
+	run hook service-mesh-relation-changed
+	assert_success
+	run svc_labels
+	assert_output --partial '"w": "wp"'
+	run mark service
+	assert_output "$AMBIENT"
+}
+
 @test "a fault while dropping a label: the retry still removes it and forgets it" {
 	provider_sends '{"istio.io/dataplane-mode": "ambient", "x": "1"}'
 	hook service-mesh-relation-changed

@@ -319,7 +319,7 @@ EOF
     assert_success
     assert_line "    StatefulSet consumer (pod template): out of sync (needs: set istio.io/dataplane-mode=ambient)"
     assert_line "    Service consumer: out of sync (needs: set istio.io/dataplane-mode=ambient)"
-    assert_line "    ConfigMap juju-service-mesh-consumer-labels: absent"
+    assert_line "    ConfigMap juju-service-mesh-consumer-labels: absent (out of date: the next reconcile records the wanted labels)"
     [ "$(kubesim_writes)" -eq 0 ]
     "$J" exec "$S" -- "$CHARM/svcmesh-hook" reconcile-labels
     run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
@@ -328,12 +328,14 @@ EOF
     assert_line "    Service consumer: in sync"
     assert_line "    ConfigMap juju-service-mesh-consumer-labels: records istio.io/dataplane-mode=ambient"
     run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" status -o json
-    run python3 -c 'import json, sys; a = json.loads(sys.argv[1])["consumer"]["auto_join"]; print(a["statefulset"]["in_sync"], a["service"]["present"]["istio.io/dataplane-mode"], a["statefulset"]["annotation"], a["error"])' "$output"
-    assert_output "True ambient {'istio.io/dataplane-mode': 'ambient'} None"
+    run python3 -c 'import json, sys; a = json.loads(sys.argv[1])["consumer"]["auto_join"]; print(a["statefulset"]["in_sync"], a["service"]["present"]["istio.io/dataplane-mode"], a["statefulset"]["annotation"], a["configmap_in_sync"], a["error"])' "$output"
+    assert_output "True ambient {'istio.io/dataplane-mode': 'ambient'} True None"
     # an annotation someone edited: the labels are right, the record is not
     kubectl -n test-model annotate service consumer --overwrite 'svcmesh-hook/labels={}' >/dev/null
+    kubectl -n test-model annotate statefulset consumer --overwrite 'svcmesh-hook/labels=junk' >/dev/null
     run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
     assert_line "    Service consumer: labels in sync; annotation svcmesh-hook/labels out of date"
+    assert_line "    StatefulSet consumer (pod template): labels in sync; annotation svcmesh-hook/labels unreadable"
 }
 
 @test "status: provider role lists mesh relations and the policies they sent" {

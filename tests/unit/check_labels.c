@@ -6,24 +6,38 @@
 #include "json.h"
 #include "labels.h"
 
-/* A StatefulSet, Service and (optionally) the ConfigMap, as kubectl returns
- * them; sts_mark and svc_mark, when not NULL, are the objects' annotation. */
+/* The annotations of an object: its record of our labels, written
+ * against the ConfigMap version base (NULL: no such annotation). */
+static void annotations(struct strbuf *sb, const char *mark, const char *base)
+{
+	if (!mark && !base)
+		return;
+	strbuf_addstr(sb, ", \"annotations\": {\"other\": \"x\"");
+	if (mark) {
+		strbuf_addstr(sb, ", \"" LABELS_ANNOTATION "\": ");
+		json_emit_string(sb, mark, strlen(mark));
+	}
+	if (base) {
+		strbuf_addstr(sb, ", \"" LABELS_BASE_ANNOTATION "\": ");
+		json_emit_string(sb, base, strlen(base));
+	}
+	strbuf_addch(sb, '}');
+}
+
+/* A StatefulSet, Service and (optionally) the ConfigMap at resourceVersion
+ * "7", as kubectl returns them; sts_mark and svc_mark, when not NULL, are
+ * the objects' records of our labels, written against ConfigMap version
+ * base. */
 static struct json *objects_marked(const char *tmpl_labels, const char *svc_labels, const char *record,
-				   const char *sts_mark, const char *svc_mark)
+				   const char *sts_mark, const char *svc_mark, const char *base)
 {
 	struct strbuf sb = STRBUF_INIT, sm = STRBUF_INIT, vm = STRBUF_INIT;
 	struct json *v;
 
-	if (sts_mark) {
-		strbuf_addstr(&sm, ", \"annotations\": {\"" LABELS_ANNOTATION "\": ");
-		json_emit_string(&sm, sts_mark, strlen(sts_mark));
-		strbuf_addch(&sm, '}');
-	}
-	if (svc_mark) {
-		strbuf_addstr(&vm, ", \"annotations\": {\"" LABELS_ANNOTATION "\": ");
-		json_emit_string(&vm, svc_mark, strlen(svc_mark));
-		strbuf_addch(&vm, '}');
-	}
+	if (sts_mark)
+		annotations(&sm, sts_mark, base);
+	if (svc_mark)
+		annotations(&vm, svc_mark, base);
 	strbuf_addf(&sb,
 		    "[{\"kind\": \"StatefulSet\", \"metadata\": {\"name\": \"app\"%s}, \"spec\": {\"selector\": "
 		    "{\"matchLabels\": {\"app.kubernetes.io/name\": \"app\"}}, \"template\": {\"metadata\": "
@@ -32,7 +46,8 @@ static struct json *objects_marked(const char *tmpl_labels, const char *svc_labe
 	if (record) {
 		struct strbuf r = STRBUF_INIT;
 		json_emit_string(&r, record, strlen(record));
-		strbuf_addf(&sb, ", {\"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"juju-service-mesh-app-labels\"}, "
+		strbuf_addf(&sb, ", {\"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"juju-service-mesh-app-labels\", "
+			    "\"resourceVersion\": \"7\"}, "
 			    "\"data\": {\"labels\": %s}}", r.buf);
 		strbuf_release(&r);
 	}
@@ -47,7 +62,7 @@ static struct json *objects_marked(const char *tmpl_labels, const char *svc_labe
 
 static struct json *objects(const char *tmpl_labels, const char *svc_labels, const char *record)
 {
-	return objects_marked(tmpl_labels, svc_labels, record, NULL, NULL);
+	return objects_marked(tmpl_labels, svc_labels, record, NULL, NULL, NULL);
 }
 
 /* What plan-labels prints for the plan. */
@@ -171,13 +186,14 @@ START_TEST(annotation_marks_ours_when_the_record_lags)
 	/* a hook patched both objects, then failed before the ConfigMap: the
 	 * retry wants other labels, and still removes the ones it put there */
 	struct json *items = objects_marked("{\"a\": \"1\", \"team\": \"x\"}", "{\"a\": \"1\"}", "{}",
-					    "{\"a\": \"1\"}", "{\"a\": \"1\"}");
+					    "{\"a\": \"1\"}", "{\"a\": \"1\"}", "7");
 	struct kvlist w = KVLIST_INIT;
 	struct label_plan p;
 
 	want(&w, "c", "3");
 	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
 	ck_assert_int_eq(p.sts.has_mark, 1);
+	ck_assert_int_eq(p.sts.mark_current, 1);
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
 	ck_assert_str_eq(p.sts.remove.items[0], "a");
 	ck_assert_int_eq((int)p.svc.remove.n, 1);
@@ -189,10 +205,10 @@ START_TEST(annotation_marks_ours_when_the_record_lags)
 }
 END_TEST
 
-START_TEST(annotation_and_record_name_a_label_once)
+START_TEST(current_annotation_names_a_label_once)
 {
 	struct json *items = objects_marked("{\"a\": \"1\"}", "{\"a\": \"1\"}", "{\"a\": \"1\"}",
-					    "{\"a\": \"1\"}", "{\"a\": \"1\"}");
+					    "{\"a\": \"1\"}", "{\"a\": \"1\"}", "7");
 	struct label_plan p;
 
 	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
@@ -207,7 +223,7 @@ END_TEST
 
 START_TEST(annotated_label_changed_by_someone_else_is_theirs)
 {
-	struct json *items = objects_marked("{\"a\": \"theirs\"}", "{}", NULL, "{\"a\": \"1\"}", NULL);
+	struct json *items = objects_marked("{\"a\": \"theirs\"}", "{}", NULL, "{\"a\": \"1\"}", NULL, "");
 	struct label_plan p;
 
 	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
@@ -241,7 +257,7 @@ END_TEST
 START_TEST(stale_or_unreadable_annotation_is_rewritten_without_touching_labels)
 {
 	struct json *items = objects_marked("{\"a\": \"1\"}", "{\"a\": \"1\"}", "{\"a\": \"1\"}",
-					    "{\"a\": \"1\", \"gone\": \"2\"}", "not json");
+					    "{\"a\": \"1\", \"gone\": \"2\"}", "not json", "3");
 	struct kvlist w = KVLIST_INIT;
 	struct label_plan p;
 	char *out;
@@ -251,7 +267,9 @@ START_TEST(stale_or_unreadable_annotation_is_rewritten_without_touching_labels)
 	ck_assert_int_eq(p.sts.needed, 1);
 	ck_assert_int_eq(p.sts.mark, 1);
 	ck_assert_int_eq((int)p.sts.set.n + (int)p.sts.remove.n, 0);
+	ck_assert_int_eq(p.sts.mark_current, 0);
 	ck_assert_int_eq(p.svc.has_mark, 1);
+	ck_assert_int_eq(p.svc.mark_bad, 1);
 	ck_assert_int_eq((int)p.svc.marked.n, 0);
 	ck_assert_int_eq(p.svc.mark, 1);
 	ck_assert_int_eq(p.cm_write, 0);
@@ -269,7 +287,7 @@ END_TEST
 
 START_TEST(plan_prints_every_write)
 {
-	struct json *items = objects_marked("{\"old\": \"1\"}", "{\"old\": \"1\"}", NULL, "{\"old\": \"1\"}", NULL);
+	struct json *items = objects_marked("{\"old\": \"1\"}", "{\"old\": \"1\"}", NULL, "{\"old\": \"1\"}", NULL, "");
 	struct kvlist w = KVLIST_INIT;
 	struct label_plan p;
 	char *out;
@@ -285,12 +303,85 @@ START_TEST(plan_prints_every_write)
 	label_plan_release(&p);
 	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
 	out = printed(&p);
-	ck_assert_str_eq(out, "StatefulSet app (pod template): remove old; remove annotation " LABELS_ANNOTATION "\n"
+	ck_assert_str_eq(out, "StatefulSet app (pod template): remove old; remove annotations " LABELS_ANNOTATION
+			 ", " LABELS_BASE_ANNOTATION "\n"
 			 "Service app: no change\n"
 			 "ConfigMap juju-service-mesh-app-labels: no change\n");
 	free(out);
 	label_plan_release(&p);
 	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(stale_annotation_claims_nothing)
+{
+	/* written against ConfigMap version 3; the ConfigMap (now 7) has been
+	 * written since, e.g. by the Python library, which dropped w; someone
+	 * then set w=wp on the Service themselves */
+	struct json *items = objects_marked("{}", "{\"w\": \"wp\"}", "{}", "{\"w\": \"wp\"}",
+					    "{\"w\": \"wp\"}", "3");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(p.svc.mark_current, 0);
+	ck_assert_int_eq((int)p.svc.remove.n, 0);
+	/* only the annotation is brought up to date */
+	ck_assert_int_eq(p.svc.mark, 1);
+	ck_assert_int_eq(p.cm_write, 0);
+	label_plan_release(&p);
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq((int)p.svc.remove.n, 0);
+	ck_assert_int_eq(p.svc.mark, -1);
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(current_annotation_decides_over_a_lagging_record)
+{
+	/* a=1 -> a=2 was patched on both objects, then the ConfigMap write
+	 * failed; someone set the StatefulSet's a back to 1: that is theirs */
+	struct json *items = objects_marked("{\"a\": \"1\"}", "{\"a\": \"2\"}", "{\"a\": \"1\"}",
+					    "{\"a\": \"2\"}", "{\"a\": \"2\"}", "7");
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq((int)p.sts.remove.n, 0);
+	ck_assert_int_eq((int)p.svc.remove.n, 1);
+	ck_assert_str_eq(p.svc.remove.items[0], "a");
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(unreadable_annotation_is_rewritten_when_nothing_is_wanted)
+{
+	struct json *items = objects_marked("{}", "{}", "{}", "[1]", NULL, "7");
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(p.sts.mark_bad, 1);
+	ck_assert_int_eq(p.sts.mark, 1);
+	ck_assert_int_eq(label_plan_writes(&p), 1);
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(broken_without_annotations_removes_none)
+{
+	/* objects the Python library labelled: no annotation to remove */
+	struct json *items = objects("{\"a\": \"1\"}", "{\"a\": \"1\"}", "{\"a\": \"1\"}");
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq((int)p.sts.remove.n, 1);
+	ck_assert_int_eq(p.sts.mark, 0);
+	ck_assert_int_eq(p.svc.mark, 0);
+	label_plan_release(&p);
 	json_free(items);
 }
 END_TEST
@@ -332,7 +423,7 @@ START_TEST(broken_removes_ours_and_deletes_record)
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
 	ck_assert_str_eq(p.sts.remove.items[0], "m");
 	ck_assert_int_eq((int)p.svc.remove.n, 1);
-	ck_assert_int_eq(p.sts.mark, -1);
+	ck_assert_int_eq(p.sts.mark, 0);   /* no annotation to remove */
 	ck_assert_int_eq(p.cm_write, 0);
 	ck_assert_int_eq(p.cm_delete, 1);
 	label_plan_release(&p);
@@ -410,11 +501,15 @@ int main(void)
 	tcase_add_test(tc, changed_value_patched_then_recorded);
 	tcase_add_test(tc, add_and_drop_is_three_writes);
 	tcase_add_test(tc, annotation_marks_ours_when_the_record_lags);
-	tcase_add_test(tc, annotation_and_record_name_a_label_once);
+	tcase_add_test(tc, current_annotation_names_a_label_once);
 	tcase_add_test(tc, annotated_label_changed_by_someone_else_is_theirs);
 	tcase_add_test(tc, unannotated_objects_with_the_right_labels_are_left_alone);
 	tcase_add_test(tc, stale_or_unreadable_annotation_is_rewritten_without_touching_labels);
 	tcase_add_test(tc, plan_prints_every_write);
+	tcase_add_test(tc, stale_annotation_claims_nothing);
+	tcase_add_test(tc, current_annotation_decides_over_a_lagging_record);
+	tcase_add_test(tc, unreadable_annotation_is_rewritten_when_nothing_is_wanted);
+	tcase_add_test(tc, broken_without_annotations_removes_none);
 	tcase_add_test(tc, foreign_label_with_same_value_is_never_removed);
 	tcase_add_test(tc, broken_removes_ours_and_deletes_record);
 	tcase_add_test(tc, label_changed_by_someone_else_is_theirs);
