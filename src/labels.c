@@ -151,8 +151,8 @@ static int ours(const struct kvlist *present, const struct kvlist *record, const
 	return have && rec && !strcmp(have, rec);
 }
 
-static void plan_object(const struct kvlist *present, const struct label_plan *p, int remove_all,
-			struct label_change *ch)
+static void plan_object(const struct kvlist *present, const struct json *sts, const struct label_plan *p,
+			int remove_all, struct label_change *ch)
 {
 	/* one record per object: its own annotation while that is current */
 	const struct kvlist *record = ch->mark_current ? &ch->marked : &p->recorded;
@@ -162,10 +162,12 @@ static void plan_object(const struct kvlist *present, const struct label_plan *p
 		if (!have || strcmp(have, p->desired.items[i].value))
 			kvlist_set(&ch->set, p->desired.items[i].key, p->desired.items[i].value);
 	}
-	/* ours and no longer wanted: in the record, still holding its value */
+	/* ours and no longer wanted: in the record, still holding its value;
+	 * never a reserved or selector key, whatever a damaged record says
+	 * (we refuse to set those, so they were never ours) */
 	for (size_t i = 0; i < record->n; i++) {
 		const char *k = record->items[i].key;
-		if (!kvlist_get(&p->desired, k) && ours(present, record, k))
+		if (!kvlist_get(&p->desired, k) && ours(present, record, k) && !reserved_reason(k, sts))
 			strlist_add(&ch->remove, k);
 	}
 	/* the annotations change in the same patch as the labels; on their
@@ -218,8 +220,8 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 	labels_at(svc, meta_path, &on_svc);
 	read_mark(sts, "StatefulSet", app, p->cm_version, &p->sts);
 	read_mark(svc, "Service", app, p->cm_version, &p->svc);
-	plan_object(&on_sts, p, remove_all, &p->sts);
-	plan_object(&on_svc, p, remove_all, &p->svc);
+	plan_object(&on_sts, sts, p, remove_all, &p->sts);
+	plan_object(&on_svc, sts, p, remove_all, &p->svc);
 	/* last, the record ends as exactly the desired labels */
 	if (remove_all)
 		p->cm_delete = p->cm_exists;

@@ -6,7 +6,10 @@
  * StatefulSet, Service and ConfigMap as kubectl returns them: reserved
  * keys and selector keys must be refused, never planned; every planned
  * label must be Kubernetes-valid; the plan's ConfigMap record must emit
- * and parse back. */
+ * and parse back. The raw input is also put, as text, into the ConfigMap's
+ * record and into a current annotation on both objects (a damaged or
+ * hostile record): the plan must still never touch a reserved or selector
+ * key. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -120,6 +123,45 @@ static void plan(const struct kvlist *wanted)
 	strbuf_release(&why);
 }
 
+/* The objects with text as the ConfigMap record and as both objects'
+ * current annotation. */
+static void plan_with_records(const uint8_t *data, size_t size)
+{
+	static const char *const tmpl =
+		"[{\"kind\": \"StatefulSet\", \"metadata\": {\"name\": \"app\", \"annotations\": {"
+		"\"" LABELS_ANNOTATION "\": %s, \"" LABELS_BASE_ANNOTATION "\": \"9\"}}, \"spec\": {"
+		"\"selector\": {\"matchLabels\": {\"app.kubernetes.io/name\": \"app\", \"tier\": \"web\"}},"
+		"\"template\": {\"metadata\": {\"labels\": {\"app.kubernetes.io/name\": \"app\","
+		"\"tier\": \"web\", \"controller-revision-hash\": \"h\", \"team\": \"blue\"}}}}},"
+		"{\"kind\": \"Service\", \"metadata\": {\"name\": \"app\", \"annotations\": {"
+		"\"" LABELS_ANNOTATION "\": %s, \"" LABELS_BASE_ANNOTATION "\": \"9\"}, \"labels\": {"
+		"\"app.kubernetes.io/name\": \"app\", \"app.kubernetes.io/managed-by\": \"juju\"}}},"
+		"{\"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"juju-service-mesh-app-labels\","
+		"\"resourceVersion\": \"9\"}, \"data\": {\"labels\": %s}}]";
+	struct strbuf text = STRBUF_INIT, doc = STRBUF_INIT, why = STRBUF_INIT;
+	struct json *items;
+	struct label_plan p;
+
+	json_emit_string(&text, (const char *)data, size);
+	strbuf_addf(&doc, tmpl, text.buf, text.buf, text.buf);
+	items = json_parse(doc.buf, doc.len, &why);
+	if (items) {   /* NULL: the input is not valid UTF-8, or holds a NUL */
+		for (int broken = 0; broken < 2; broken++) {
+			if (labels_plan("app", items, NULL, broken, &p) < 0)
+				fail("labels_plan() failed with every object present", NULL);
+			check_change(&p.sts);
+			check_change(&p.svc);
+			if (label_plan_writes(&p) > 4)
+				fail("impossible number of writes", NULL);
+			label_plan_release(&p);
+		}
+	}
+	json_free(items);
+	strbuf_release(&text);
+	strbuf_release(&doc);
+	strbuf_release(&why);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -133,6 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (read_labels(v, &labels) == 0)
 			plan(&labels);
 	}
+	plan_with_records(data, size);
 	json_free(v);
 	kvlist_release(&labels);
 	strbuf_release(&err);

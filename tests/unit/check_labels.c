@@ -371,6 +371,24 @@ START_TEST(unreadable_annotation_is_rewritten_when_nothing_is_wanted)
 }
 END_TEST
 
+START_TEST(damaged_record_never_removes_reserved_or_selector_keys)
+{
+	struct json *items = objects_marked("{\"app.kubernetes.io/name\": \"app\", \"m\": \"1\"}",
+					    "{\"app.kubernetes.io/name\": \"app\", \"m\": \"1\"}",
+					    "{\"app.kubernetes.io/name\": \"app\", \"m\": \"1\"}",
+					    "{\"app.kubernetes.io/name\": \"app\", \"m\": \"1\"}", NULL, "7");
+	struct label_plan p;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq((int)p.sts.remove.n, 1);
+	ck_assert_str_eq(p.sts.remove.items[0], "m");
+	ck_assert_int_eq((int)p.svc.remove.n, 1);
+	ck_assert_str_eq(p.svc.remove.items[0], "m");
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
 START_TEST(broken_without_annotations_removes_none)
 {
 	/* objects the Python library labelled: no annotation to remove */
@@ -510,6 +528,7 @@ int main(void)
 	tcase_add_test(tc, current_annotation_decides_over_a_lagging_record);
 	tcase_add_test(tc, unreadable_annotation_is_rewritten_when_nothing_is_wanted);
 	tcase_add_test(tc, broken_without_annotations_removes_none);
+	tcase_add_test(tc, damaged_record_never_removes_reserved_or_selector_keys);
 	tcase_add_test(tc, foreign_label_with_same_value_is_never_removed);
 	tcase_add_test(tc, broken_removes_ours_and_deletes_record);
 	tcase_add_test(tc, label_changed_by_someone_else_is_theirs);
