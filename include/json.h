@@ -93,6 +93,10 @@ struct json *json_string(const char *s);        /* copies s */
 struct json *json_string_or_null(const char *s); /* NULL s gives a JSON null */
 struct json *json_array(void);
 struct json *json_object(void);
+struct kvlist;
+/* A new object holding each key of kv with its value as a string, in
+ * kv's order. */
+struct json *json_object_from_kvlist(const struct kvlist *kv);
 
 /* Append item to array arr; takes ownership of item. */
 void json_append(struct json *arr, struct json *item);

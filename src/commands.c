@@ -438,9 +438,7 @@ static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 		return rc;
 	if (consumer_provider_data(ctx->cfg.consumer, NULL, &labels, NULL, NULL) < 0)
 		return EXIT_FAIL;
-	o = json_object();
-	for (size_t i = 0; i < labels.n; i++)
-		json_set(o, labels.items[i].key, json_string(labels.items[i].value));
+	o = json_object_from_kvlist(&labels);
 	json_emit(&out, o);
 	puts(out.buf);
 	json_free(o);

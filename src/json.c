@@ -39,6 +39,7 @@
 #include <cJSON.h>
 
 #include "json.h"
+#include "kvlist.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- UTF-8 */
@@ -1056,6 +1057,15 @@ struct json *json_array(void)
 struct json *json_object(void)
 {
 	return new_value(JSON_OBJECT);
+}
+
+struct json *json_object_from_kvlist(const struct kvlist *kv)
+{
+	struct json *o = json_object();
+
+	for (size_t i = 0; i < kv->n; i++)
+		json_set(o, kv->items[i].key, json_string(kv->items[i].value));
+	return o;
 }
 
 void json_append(struct json *arr, struct json *item)

@@ -638,13 +638,11 @@ void juju_forget_bag(const char *relid, const char *app)
 int juju_relation_set_app(const char *relid, const struct kvlist *kv)
 {
 	const char *argv[] = { "relation-set", "-r", relid, "--app", "--file", "-", NULL };
-	struct json *obj = json_object();
+	struct json *obj = json_object_from_kvlist(kv);
 	struct strbuf in = STRBUF_INIT;
 	struct bag_cache *b;
 	int ret;
 
-	for (size_t i = 0; i < kv->n; i++)
-		json_set(obj, kv->items[i].key, json_string(kv->items[i].value));
 	json_emit(&in, obj);
 	strbuf_addch(&in, '\n');
 	json_free(obj);

@@ -237,18 +237,10 @@ int label_plan_writes(const struct label_plan *p)
 	return p->sts.needed + p->svc.needed + p->cm_write + p->cm_delete;
 }
 
-static struct json *labels_json(const struct kvlist *l)
-{
-	struct json *o = json_object();
-	for (size_t i = 0; i < l->n; i++)
-		json_set(o, l->items[i].key, json_string(l->items[i].value));
-	return o;
-}
-
 /* The text a record holds: {"k": "v", ...} */
 static void record_text(struct strbuf *sb, const struct kvlist *l)
 {
-	struct json *o = labels_json(l);
+	struct json *o = json_object_from_kvlist(l);
 
 	json_emit(sb, o);
 	json_free(o);

@@ -42,9 +42,7 @@ int provider_publish(struct cmd_ctx *ctx)
 		log_debug("no %s relation: no labels to publish", p->mesh_relation);
 		return 0;
 	}
-	o = json_object();
-	for (size_t i = 0; i < p->labels.n; i++)
-		json_set(o, p->labels.items[i].key, json_string(p->labels.items[i].value));
+	o = json_object_from_kvlist(&p->labels);
 	json_emit(&labels, o);
 	json_free(o);
 	json_emit_string(&type, p->mesh_type, strlen(p->mesh_type));

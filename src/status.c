@@ -39,15 +39,6 @@ static void line(struct strbuf *t, int indent, const char *fmt, ...)
 	strbuf_addch(t, '\n');
 }
 
-static struct json *labels_json(const struct kvlist *l)
-{
-	struct json *o = json_object();
-
-	for (size_t i = 0; i < l->n; i++)
-		json_set(o, l->items[i].key, json_string(l->items[i].value));
-	return o;
-}
-
 /* "k=v, k2=v2" or "(none)". */
 static void labels_text(struct strbuf *sb, const struct kvlist *l)
 {
@@ -283,12 +274,12 @@ static void object_labels(const char *what, const struct json *labels, const str
 	struct strbuf sb = STRBUF_INIT;
 
 	string_labels(labels, &present);
-	json_set(r, "present", labels_json(&present));
-	json_set(r, "set", labels_json(&ch->set));
+	json_set(r, "present", json_object_from_kvlist(&present));
+	json_set(r, "set", json_object_from_kvlist(&ch->set));
 	for (size_t i = 0; i < ch->remove.n; i++)
 		json_append(rm, json_string(ch->remove.items[i]));
 	json_set(r, "remove", rm);
-	json_set(r, "annotation", ch->has_mark && !ch->mark_bad ? labels_json(&ch->marked) : json_null());
+	json_set(r, "annotation", ch->has_mark && !ch->mark_bad ? json_object_from_kvlist(&ch->marked) : json_null());
 	json_set(r, "annotation_current", json_bool(ch->mark_current));
 	json_set(r, "in_sync", json_bool(!ch->needed));
 	json_set(o, key, r);
@@ -336,7 +327,7 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 
 	memset(&plan, 0, sizeof(plan));
 	json_set(o, "auto_join", aj);
-	json_set(aj, "wanted", labels_json(wanted));
+	json_set(aj, "wanted", json_object_from_kvlist(wanted));
 	line(t, 1, "auto-join labels:");
 	labels_text(&msg, wanted);
 	line(t, 2, "wanted: %s", msg.buf);
@@ -373,7 +364,7 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 		object_labels(msg.buf, json_get(json_get(obj, "metadata"), "labels"), &plan.svc, aj, "service", t);
 		strbuf_reset(&msg);
 		labels_text(&msg, &plan.recorded);
-		json_set(aj, "configmap", plan.cm_exists ? labels_json(&plan.recorded) : json_null());
+		json_set(aj, "configmap", plan.cm_exists ? json_object_from_kvlist(&plan.recorded) : json_null());
 		json_set(aj, "configmap_in_sync", json_bool(!plan.cm_write));
 		line(t, 2, "ConfigMap %s: %s%s%s", cm_name, plan.cm_exists ? "records " : "absent",
 		     plan.cm_exists ? msg.buf : "", plan.cm_write ? " (out of date: the next reconcile records the wanted labels)" : "");
@@ -412,7 +403,7 @@ static int consumer_section(const struct cfg_consumer *c, int leader, struct jso
 	prov = json_object();
 	json_set(o, "provider_data", prov);
 	json_set(prov, "mesh_type", json_string_or_null(mesh_type));
-	json_set(prov, "labels", have > 0 ? labels_json(&labels) : json_null());
+	json_set(prov, "labels", have > 0 ? json_object_from_kvlist(&labels) : json_null());
 	if (!related) {
 		line(t, 1, "provider sent:  nothing (no mesh relation)");
 	} else {
@@ -454,7 +445,7 @@ static int provider_section(const struct cfg_provider *p, struct json *root, str
 	json_set(root, "provider", o);
 	json_set(o, "mesh_relation", json_string(p->mesh_relation));
 	json_set(o, "mesh_type", json_string(p->mesh_type));
-	json_set(o, "labels", labels_json(&p->labels));
+	json_set(o, "labels", json_object_from_kvlist(&p->labels));
 	json_set(o, "manage_policies", json_bool(p->manage_policies));
 	json_set(o, "relations", arr);
 	labels_text(&sb, &p->labels);

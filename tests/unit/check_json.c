@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "kvlist.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -83,6 +84,29 @@ static void string_emits(const char *s, size_t len, const char *want)
 }
 
 /* ------------------------------------------------------------- parsing */
+
+START_TEST(test_object_from_kvlist)
+{
+	struct kvlist kv = KVLIST_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	struct json *o;
+
+	o = json_object_from_kvlist(&kv);
+	json_emit(&sb, o);
+	ck_assert_str_eq(sb.buf, "{}");
+	json_free(o);
+	strbuf_reset(&sb);
+	kvlist_set(&kv, "z", "1");
+	kvlist_set(&kv, "a", "x\"y");
+	o = json_object_from_kvlist(&kv);
+	json_emit(&sb, o);
+	/* kv's order, values as strings */
+	ck_assert_str_eq(sb.buf, "{\"z\": \"1\", \"a\": \"x\\\"y\"}");
+	json_free(o);
+	strbuf_release(&sb);
+	kvlist_release(&kv);
+}
+END_TEST
 
 START_TEST(test_parse_scalars)
 {
@@ -1001,6 +1025,7 @@ static Suite *json_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_object_from_kvlist);
 	tcase_add_test(tc, test_parse_scalars);
 	tcase_add_test(tc, test_parse_string_escapes);
 	tcase_add_test(tc, test_parse_containers);
