@@ -55,6 +55,7 @@
 #define LABELS_BASE_ANNOTATION "svcmesh-hook/configmap-version"
 
 struct label_change {
+	struct kvlist present;    /* the labels the object has now */
 	int needed;               /* 1: write this object */
 	struct kvlist set;        /* labels to add or change */
 	struct strlist remove;    /* our labels to take away */
@@ -85,6 +86,10 @@ struct label_plan {
  * with error() when the StatefulSet or Service is missing. */
 int labels_plan(const char *app, const struct json *items, const struct kvlist *wanted,
 		int remove_all, struct label_plan *plan);
+/* labels_plan() of what one kubectl get of the three objects returns:
+ * 0, or -1 with error() when kubectl fails or an object is missing. */
+int labels_read(const char *app, const char *ns, const struct kvlist *wanted, int remove_all,
+		struct label_plan *plan);
 /* Number of kubectl write calls the plan makes. */
 int label_plan_writes(const struct label_plan *plan);
 /* Human-readable plan (plan-labels). */

@@ -151,9 +151,10 @@ static int ours(const struct kvlist *present, const struct kvlist *record, const
 	return have && rec && !strcmp(have, rec);
 }
 
-static void plan_object(const struct kvlist *present, const struct json *sts, const struct label_plan *p,
-			int remove_all, struct label_change *ch)
+static void plan_object(const struct json *sts, const struct label_plan *p, int remove_all,
+			struct label_change *ch)
 {
+	const struct kvlist *present = &ch->present;
 	/* one record per object: its own annotation while that is current */
 	const struct kvlist *record = ch->mark_current ? &ch->marked : &p->recorded;
 
@@ -185,8 +186,8 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 {
 	static const char *const tmpl_path[] = { "spec", "template", "metadata", "labels", NULL };
 	static const char *const meta_path[] = { "metadata", "labels", NULL };
-	const struct json *sts, *svc, *cm;
-	struct kvlist on_sts = KVLIST_INIT, on_svc = KVLIST_INIT;
+	static const char *const rv_path[] = { "metadata", "resourceVersion", NULL };
+	const struct json *sts, *svc, *cm, *rv;
 
 	memset(p, 0, sizeof(*p));
 	p->app = xstrdup(app);
@@ -200,11 +201,8 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 		return error("Service %s not found", app);
 	p->cm_exists = cm != NULL;
 	read_record(cm, p->configmap, &p->recorded);
-	{
-		static const char *const rv_path[] = { "metadata", "resourceVersion", NULL };
-		const struct json *rv = dig(cm, rv_path);
-		p->cm_version = xstrdup(rv && rv->type == JSON_STRING ? rv->u.s : "");
-	}
+	rv = dig(cm, rv_path);
+	p->cm_version = xstrdup(rv && rv->type == JSON_STRING ? rv->u.s : "");
 
 	for (size_t i = 0; !remove_all && wanted && i < wanted->n; i++) {
 		const char *why = reserved_reason(wanted->items[i].key, sts);
@@ -216,20 +214,43 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 		}
 		kvlist_set(&p->desired, wanted->items[i].key, wanted->items[i].value);
 	}
-	labels_at(sts, tmpl_path, &on_sts);
-	labels_at(svc, meta_path, &on_svc);
+	labels_at(sts, tmpl_path, &p->sts.present);
+	labels_at(svc, meta_path, &p->svc.present);
 	read_mark(sts, "StatefulSet", app, p->cm_version, &p->sts);
 	read_mark(svc, "Service", app, p->cm_version, &p->svc);
-	plan_object(&on_sts, sts, p, remove_all, &p->sts);
-	plan_object(&on_svc, sts, p, remove_all, &p->svc);
+	plan_object(sts, p, remove_all, &p->sts);
+	plan_object(sts, p, remove_all, &p->svc);
 	/* last, the record ends as exactly the desired labels */
 	if (remove_all)
 		p->cm_delete = p->cm_exists;
 	else
 		p->cm_write = !same_labels(&p->recorded, &p->desired);
-	kvlist_release(&on_sts);
-	kvlist_release(&on_svc);
 	return 0;
+}
+
+int labels_read(const char *app, const char *ns, const struct kvlist *wanted, int remove_all,
+		struct label_plan *plan)
+{
+	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT;
+	struct json *items = NULL;
+	const char *names[3];
+	char *cm_name = labels_configmap_name(app);
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	strbuf_addf(&sts, "statefulset/%s", app);
+	strbuf_addf(&svc, "service/%s", app);
+	strbuf_addf(&cm, "configmap/%s", cm_name);
+	names[0] = sts.buf;
+	names[1] = svc.buf;
+	names[2] = cm.buf;
+	ret = kube_get(ns, names, 3, &items) < 0 ? -1 : labels_plan(app, items, wanted, remove_all, plan);
+	json_free(items);
+	strbuf_release(&sts);
+	strbuf_release(&svc);
+	strbuf_release(&cm);
+	free(cm_name);
+	return ret;
 }
 
 int label_plan_writes(const struct label_plan *p)
@@ -296,6 +317,7 @@ void label_plan_print(const struct label_plan *p, FILE *f)
 
 static void change_release(struct label_change *ch)
 {
+	kvlist_release(&ch->present);
 	kvlist_release(&ch->set);
 	strlist_release(&ch->remove);
 	kvlist_release(&ch->marked);
@@ -416,20 +438,13 @@ int labels_reconcile(const char *app, const char *ns, const struct kvlist *wante
 {
 	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT;
 	struct label_plan plan;
-	struct json *items = NULL;
-	const char *names[3];
-	char *cm_name = labels_configmap_name(app);
 	int ret = -1;
 
-	memset(&plan, 0, sizeof(plan));
 	strbuf_addf(&sts, "statefulset/%s", app);
 	strbuf_addf(&svc, "service/%s", app);
-	strbuf_addf(&cm, "configmap/%s", cm_name);
-	names[0] = sts.buf;
-	names[1] = svc.buf;
-	names[2] = cm.buf;
-	if (kube_get(ns, names, 3, &items) < 0 || labels_plan(app, items, wanted, remove_all, &plan) < 0)
+	if (labels_read(app, ns, wanted, remove_all, &plan) < 0)
 		goto out;
+	strbuf_addf(&cm, "configmap/%s", plan.configmap);
 	for (size_t i = 0; i < plan.refused.n; i++)
 		log_error("refusing mesh label %s", plan.refused.items[i]);
 	if (dry_run) {
@@ -452,15 +467,13 @@ int labels_reconcile(const char *app, const char *ns, const struct kvlist *wante
 	if (plan.cm_delete) {
 		if (kube_delete(ns, cm.buf) < 0)
 			goto out;
-		log_info("ConfigMap %s deleted", cm_name);
+		log_info("ConfigMap %s deleted", plan.configmap);
 	}
 	ret = 0;
 out:
 	label_plan_release(&plan);
-	json_free(items);
 	strbuf_release(&sts);
 	strbuf_release(&svc);
 	strbuf_release(&cm);
-	free(cm_name);
 	return ret;
 }

@@ -14,7 +14,6 @@
 #include "consumer.h"
 #include "json.h"
 #include "jujuc.h"
-#include "kube.h"
 #include "kvlist.h"
 #include "labels.h"
 #include "log.h"
@@ -245,36 +244,14 @@ static int policies(const struct cfg_consumer *c, int leader, struct json *o, st
 	return ret;
 }
 
-static const struct json *find_object(const struct json *items, const char *kind, const char *name)
-{
-	for (size_t i = 0; items && items->type == JSON_ARRAY && i < items->u.arr.n; i++) {
-		const struct json *obj = items->u.arr.items[i];
-		const struct json *k = json_get(obj, "kind"), *n = json_get(json_get(obj, "metadata"), "name");
-
-		if (k && k->type == JSON_STRING && !strcmp(k->u.s, kind) && n && n->type == JSON_STRING &&
-		    !strcmp(n->u.s, name))
-			return obj;
-	}
-	return NULL;
-}
-
-static void string_labels(const struct json *l, struct kvlist *out)
-{
-	for (size_t i = 0; l && l->type == JSON_OBJECT && i < l->u.obj.n; i++)
-		if (l->u.obj.m[i].value->type == JSON_STRING)
-			kvlist_set(out, l->u.obj.m[i].key, l->u.obj.m[i].value->u.s);
-}
-
 /* Wanted vs present on one object. */
-static void object_labels(const char *what, const struct json *labels, const struct label_change *ch,
-			  struct json *o, const char *key, struct strbuf *t)
+static void object_labels(const char *what, const struct label_change *ch, struct json *o, const char *key,
+			  struct strbuf *t)
 {
-	struct kvlist present = KVLIST_INIT;
 	struct json *r = json_object(), *rm = json_array();
 	struct strbuf sb = STRBUF_INIT;
 
-	string_labels(labels, &present);
-	json_set(r, "present", json_object_from_kvlist(&present));
+	json_set(r, "present", json_object_from_kvlist(&ch->present));
 	json_set(r, "set", json_object_from_kvlist(&ch->set));
 	for (size_t i = 0; i < ch->remove.n; i++)
 		json_append(rm, json_string(ch->remove.items[i]));
@@ -297,7 +274,6 @@ static void object_labels(const char *what, const struct json *labels, const str
 		line(t, 2, "%s: out of sync (needs: %s)", what, sb.buf);
 	}
 	strbuf_release(&sb);
-	kvlist_release(&present);
 }
 
 /* A multi-line error on one screen: its first and last lines. */
@@ -318,29 +294,20 @@ static void error_lines(struct strbuf *t, const char *msg)
 static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf *t)
 {
 	const struct juju_env *e = juju_env();
-	struct json *aj = json_object(), *items = NULL;
-	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT, msg = STRBUF_INIT;
+	struct json *aj = json_object();
+	struct strbuf msg = STRBUF_INIT;
 	struct label_plan plan;
-	const char *names[3];
-	char *cm_name = labels_configmap_name(e->app);
 	int ok;
 
-	memset(&plan, 0, sizeof(plan));
 	json_set(o, "auto_join", aj);
 	json_set(aj, "wanted", json_object_from_kvlist(wanted));
 	line(t, 1, "auto-join labels:");
 	labels_text(&msg, wanted);
 	line(t, 2, "wanted: %s", msg.buf);
 	strbuf_reset(&msg);
-	strbuf_addf(&sts, "statefulset/%s", e->app);
-	strbuf_addf(&svc, "service/%s", e->app);
-	strbuf_addf(&cm, "configmap/%s", cm_name);
-	names[0] = sts.buf;
-	names[1] = svc.buf;
-	names[2] = cm.buf;
 	/* a kubectl failure is shown in this section, not on stderr */
 	log_capture_errors(&msg);
-	ok = kube_get(e->model, names, 3, &items) == 0 && labels_plan(e->app, items, wanted, 0, &plan) == 0;
+	ok = labels_read(e->app, e->model, wanted, 0, &plan) == 0;
 	log_capture_errors(NULL);
 	if (!ok) {
 		if (!msg.len)
@@ -348,26 +315,22 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 		json_set(aj, "error", json_string(msg.buf));
 		error_lines(t, msg.buf);
 	} else {
-		static const char *const tmpl[] = { "spec", "template", "metadata", "labels" };
-		const struct json *obj = find_object(items, "StatefulSet", e->app), *l = obj;
 		struct json *refused = json_array();
 
 		json_set(aj, "error", json_null());
-		for (size_t i = 0; i < ARRAY_SIZE(tmpl); i++)
-			l = json_get(l, tmpl[i]);
 		strbuf_reset(&msg);
 		strbuf_addf(&msg, "StatefulSet %s (pod template)", e->app);
-		object_labels(msg.buf, l, &plan.sts, aj, "statefulset", t);
-		obj = find_object(items, "Service", e->app);
+		object_labels(msg.buf, &plan.sts, aj, "statefulset", t);
 		strbuf_reset(&msg);
 		strbuf_addf(&msg, "Service %s", e->app);
-		object_labels(msg.buf, json_get(json_get(obj, "metadata"), "labels"), &plan.svc, aj, "service", t);
+		object_labels(msg.buf, &plan.svc, aj, "service", t);
 		strbuf_reset(&msg);
 		labels_text(&msg, &plan.recorded);
 		json_set(aj, "configmap", plan.cm_exists ? json_object_from_kvlist(&plan.recorded) : json_null());
 		json_set(aj, "configmap_in_sync", json_bool(!plan.cm_write));
-		line(t, 2, "ConfigMap %s: %s%s%s", cm_name, plan.cm_exists ? "records " : "absent",
-		     plan.cm_exists ? msg.buf : "", plan.cm_write ? " (out of date: the next reconcile records the wanted labels)" : "");
+		line(t, 2, "ConfigMap %s: %s%s%s", plan.configmap, plan.cm_exists ? "records " : "absent",
+		     plan.cm_exists ? msg.buf : "",
+		     plan.cm_write ? " (out of date: the next reconcile records the wanted labels)" : "");
 		for (size_t i = 0; i < plan.refused.n; i++) {
 			json_append(refused, json_string(plan.refused.items[i]));
 			line(t, 2, "refused: %s", plan.refused.items[i]);
@@ -375,12 +338,7 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 		json_set(aj, "refused", refused);
 	}
 	label_plan_release(&plan);
-	json_free(items);
-	strbuf_release(&sts);
-	strbuf_release(&svc);
-	strbuf_release(&cm);
 	strbuf_release(&msg);
-	free(cm_name);
 }
 
 static int consumer_section(const struct cfg_consumer *c, int leader, struct json *root, struct strbuf *t)

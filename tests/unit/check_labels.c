@@ -92,6 +92,9 @@ START_TEST(join_from_nothing)
 	want(&w, "istio.io/dataplane-mode", "ambient");
 	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
 	ck_assert_int_eq(p.cm_exists, 0);
+	ck_assert_int_eq((int)p.sts.present.n, 1);
+	ck_assert_str_eq(kvlist_get(&p.sts.present, "app.kubernetes.io/name"), "app");
+	ck_assert_int_eq((int)p.svc.present.n, 0);
 	ck_assert_int_eq(p.sts.needed, 1);
 	ck_assert_int_eq(p.sts.mark, 1);
 	ck_assert_int_eq(p.svc.needed, 1);
