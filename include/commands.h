@@ -29,6 +29,14 @@ enum action {
 	ACT_PROVIDER_APPLY = 1 << 5,  /* provider: apply AuthorizationPolicies (leader, manage-policies) */
 };
 
+/* Output formats a data-printing subcommand may take (--format, with
+ * -o/--output as aliases); the table says which ones each accepts. */
+enum out_format {
+	FMT_TEXT = 1 << 0,   /* for people: status, mesh-type, enabled */
+	FMT_JSON = 1 << 1,   /* exactly the bytes the charm publishes (indented on a terminal by default) */
+	FMT_YAML = 1 << 2,
+};
+
 /* Global options and state handed to every command. */
 struct cmd_ctx {
 	const char *config_path;   /* resolved path of service-mesh.yaml */
@@ -36,7 +44,15 @@ struct cmd_ctx {
 	struct mesh_config cfg;    /* loaded on demand by cmd_load_config() */
 	int cfg_loaded;
 	int verbose;
+	enum out_format format;    /* the subcommand's --format, else its default */
+	int format_given;          /* 1: --format (or -o/--output) was on the command line */
 };
+
+/* Print JSON text (compact, as the charm publishes it) in ctx->format:
+ * json: the bytes as they are, except that with no --format and a
+ * terminal on stdout they are indented for reading; yaml: as YAML.
+ * A newline follows. Returns 0, or -1 after error(). */
+int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text);
 
 /* Load ctx->cfg once; on error print FILE:LINE:COL lines and return -1. */
 int cmd_load_config(struct cmd_ctx *ctx);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "charmcheck.h"
 #include "commands.h"
@@ -15,6 +16,7 @@
 #include "status.h"
 #include "strbuf.h"
 #include "util.h"
+#include "yamltree.h"
 
 typedef int (*cmd_fn)(struct cmd_ctx *ctx, int argc, const char **argv);
 
@@ -28,6 +30,11 @@ struct entry {
 	cmd_fn fn;             /* SUBCOMMAND */
 	const char *args;      /* SUBCOMMAND: argument synopsis */
 	const char *help;      /* one line */
+	unsigned formats;      /* SUBCOMMAND: the --format values it takes (0: none) */
+	enum out_format def;   /* SUBCOMMAND: the format without --format */
+	const char *options;   /* SUBCOMMAND: its own options, "  --x  what it does\n" each */
+	const char *example;   /* SUBCOMMAND: one example command line */
+	int published;         /* SUBCOMMAND: its JSON is relation data, byte for byte */
 };
 
 static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv);
@@ -44,44 +51,90 @@ static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv);
 
 static const struct entry table[] = {
 	/* hooks, as the Python library observes them (reference/service-mesh-protocol.md) */
-	{ HOOK, "relation-created", ROLE_MESH, ACT_POLICIES, NULL, NULL, "publish policies" },
-	{ HOOK, "relation-changed", ROLE_MESH, ACT_LABELS, NULL, NULL, "reconcile mesh labels (auto-join)" },
-	{ HOOK, "relation-broken", ROLE_MESH, ACT_UNLABEL, NULL, NULL, "remove mesh labels (auto-join)" },
-	{ HOOK, "relation-created", ROLE_CMR_REQUIRES, ACT_CMR_DATA, NULL, NULL, "send cmr_data" },
-	{ HOOK, "relation-changed", ROLE_CMR_PROVIDES, ACT_POLICIES, NULL, NULL, "publish policies (cross-model source known)" },
-	{ HOOK, "relation-created", ROLE_POLICY, ACT_POLICIES, NULL, NULL, "publish policies" },
-	{ HOOK, "relation-broken", ROLE_POLICY, ACT_POLICIES, NULL, NULL, "publish policies" },
-	{ HOOK, "upgrade-charm", ROLE_NONE, ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY,
-	  NULL, NULL, "publish everything, repair labels" },
-	{ HOOK, "leader-elected", ROLE_NONE, ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH, NULL, NULL,
-	  "publish everything, repair labels" },
-	{ HOOK, "config-changed", ROLE_NONE, ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY, NULL, NULL,
-	  "provider: publish labels and mesh type" },
-	{ HOOK, "relation-created", ROLE_PROVIDER_MESH, ACT_PROVIDER_PUBLISH, NULL, NULL,
-	  "provider: publish labels and mesh type" },
-	{ HOOK, "relation-changed", ROLE_PROVIDER_MESH, ACT_PROVIDER_APPLY, NULL, NULL,
-	  "provider: apply authorization policies" },
-	{ HOOK, "relation-broken", ROLE_PROVIDER_MESH, ACT_PROVIDER_APPLY, NULL, NULL,
-	  "provider: apply authorization policies" },
+	{ .kind = HOOK, .name = "relation-created", .role = ROLE_MESH, .actions = ACT_POLICIES, .help = "publish policies" },
+	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_MESH, .actions = ACT_LABELS, .help = "reconcile mesh labels (auto-join)" },
+	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_MESH, .actions = ACT_UNLABEL, .help = "remove mesh labels (auto-join)" },
+	{ .kind = HOOK, .name = "relation-created", .role = ROLE_CMR_REQUIRES, .actions = ACT_CMR_DATA, .help = "send cmr_data" },
+	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_CMR_PROVIDES, .actions = ACT_POLICIES, .help = "publish policies (cross-model source known)" },
+	{ .kind = HOOK, .name = "relation-created", .role = ROLE_POLICY, .actions = ACT_POLICIES, .help = "publish policies" },
+	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_POLICY, .actions = ACT_POLICIES, .help = "publish policies" },
+	{ .kind = HOOK, .name = "upgrade-charm", .role = ROLE_NONE, .actions = ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY, .help = "publish everything, repair labels" },
+	{ .kind = HOOK, .name = "leader-elected", .role = ROLE_NONE, .actions = ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH, .help = "publish everything, repair labels" },
+	{ .kind = HOOK, .name = "config-changed", .role = ROLE_NONE, .actions = ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY, .help = "provider: publish labels and mesh type" },
+	{ .kind = HOOK, .name = "relation-created", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_PUBLISH, .help = "provider: publish labels and mesh type" },
+	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_APPLY, .help = "provider: apply authorization policies" },
+	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_APPLY, .help = "provider: apply authorization policies" },
 
 	/* subcommands */
-	{ SUBCOMMAND, "dispatch", ROLE_NONE, 0, cmd_dispatch, "", "handle the hook named by JUJU_DISPATCH_PATH (the default)" },
-	{ SUBCOMMAND, "policies", ROLE_NONE, 0, cmd_policies, "", "print the policies JSON it would publish (writes nothing)" },
-	{ SUBCOMMAND, "update", ROLE_NONE, 0, cmd_update, "", "publish policies and cmr_data now (leader)" },
-	{ SUBCOMMAND, "labels", ROLE_NONE, 0, cmd_labels, "", "print the labels the mesh provider sent, as JSON" },
-	{ SUBCOMMAND, "mesh-type", ROLE_NONE, 0, cmd_mesh_type, "", "print the mesh type the provider sent (null if none)" },
-	{ SUBCOMMAND, "enabled", ROLE_NONE, 0, cmd_enabled, "", "print true if the charm has a mesh relation, else false" },
-	{ SUBCOMMAND, "reconcile-labels", ROLE_NONE, 0, cmd_reconcile_labels, "", "put the provider's mesh labels on the StatefulSet and Service now (leader)" },
-	{ SUBCOMMAND, "plan-labels", ROLE_NONE, 0, cmd_plan_labels, "", "print what reconcile-labels would change (changes nothing)" },
-	{ SUBCOMMAND, "mesh-info", ROLE_NONE, 0, provider_cmd_mesh_info, "[--strict]", "provider: print the MeshPolicy list the consumers sent, as JSON" },
-	{ SUBCOMMAND, "render", ROLE_NONE, 0, provider_cmd_render, "[--output yaml|json] [--strict]", "provider: print the Istio AuthorizationPolicies for the consumers' policies" },
-	{ SUBCOMMAND, "apply", ROLE_NONE, 0, provider_cmd_apply, "", "provider: apply the AuthorizationPolicies now and delete stale ones (leader)" },
-	{ SUBCOMMAND, "status", ROLE_NONE, 0, status_cmd, "[--output text|json]", "show what svcmesh-hook sees and did (inside juju exec)" },
-	{ SUBCOMMAND, "check-config", ROLE_NONE, 0, check_config_cmd, "[CHARM_DIR]", "check service-mesh.yaml against the charm's metadata and hooks" },
-	{ SUBCOMMAND, "link-hooks", ROLE_NONE, 0, link_hooks_cmd, "[--dry-run] [--force] [--target PATH] [CHARM_DIR]", "create the hooks/ symlinks this config needs" },
-	{ SUBCOMMAND, "list-hooks", ROLE_NONE, 0, cmd_list_hooks, "", "print the hook names this config handles" },
-	{ SUBCOMMAND, "help", ROLE_NONE, 0, cmd_help, "[COMMAND]", "show help" },
-	{ SUBCOMMAND, "version", ROLE_NONE, 0, cmd_version, "", "print the version" },
+#define SUB .kind = SUBCOMMAND, .role = ROLE_NONE
+	{ SUB, .name = "dispatch", .fn = cmd_dispatch, .args = "",
+	  .help = "handle the hook named by JUJU_DISPATCH_PATH (the default)",
+	  .example = "JUJU_DISPATCH_PATH=hooks/upgrade-charm svcmesh-hook dispatch" },
+	{ SUB, .published = 1, .name = "policies", .fn = cmd_policies, .args = "[--format json|yaml]",
+	  .help = "print the policies JSON it would publish (writes nothing)",
+	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook policies --format yaml" },
+	{ SUB, .name = "update", .fn = cmd_update, .args = "",
+	  .help = "publish policies and cmr_data now (leader)",
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook update" },
+	{ SUB, .published = 1, .name = "labels", .fn = cmd_labels, .args = "[--format json|yaml]",
+	  .help = "print the labels the mesh provider sent, as JSON",
+	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook labels" },
+	{ SUB, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
+	  .help = "print the mesh type the provider sent (null if none)",
+	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook mesh-type --format json" },
+	{ SUB, .name = "enabled", .fn = cmd_enabled, .args = "[--format text|json|yaml]",
+	  .help = "print true if the charm has a mesh relation, else false",
+	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook enabled" },
+	{ SUB, .name = "reconcile-labels", .fn = cmd_reconcile_labels, .args = "",
+	  .help = "put the provider's mesh labels on the StatefulSet and Service now (leader)",
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook reconcile-labels" },
+	{ SUB, .name = "plan-labels", .fn = cmd_plan_labels, .args = "",
+	  .help = "print what reconcile-labels would change (changes nothing)",
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook plan-labels" },
+	{ SUB, .published = 1, .name = "mesh-info", .fn = provider_cmd_mesh_info, .args = "[--format json|yaml] [--strict]",
+	  .help = "provider: print the MeshPolicy list the consumers sent, as JSON",
+	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
+	  .options = "  --strict         exit 1 when a consumer sent an invalid entry (default: skip it\n"
+		     "                   with a warning)\n",
+	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook mesh-info --strict" },
+	{ SUB, .name = "render", .fn = provider_cmd_render, .args = "[--format yaml|json] [--strict]",
+	  .help = "provider: print the Istio AuthorizationPolicies for the consumers' policies",
+	  .formats = FMT_JSON | FMT_YAML, .def = FMT_YAML,
+	  .options = "  --strict         exit 1 when a policy is invalid or cannot be enforced (default:\n"
+		     "                   leave it out with a warning)\n",
+	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook render --format json" },
+	{ SUB, .name = "apply", .fn = provider_cmd_apply, .args = "",
+	  .help = "provider: apply the AuthorizationPolicies now and delete stale ones (leader)",
+	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook apply" },
+	{ SUB, .name = "status", .fn = status_cmd, .args = "[--format text|json|yaml]",
+	  .help = "show what svcmesh-hook sees and did (inside juju exec)",
+	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook status" },
+	{ SUB, .name = "check-config", .fn = check_config_cmd, .args = "[CHARM_DIR]",
+	  .help = "check service-mesh.yaml against the charm's metadata and hooks",
+	  .options = "  CHARM_DIR        the charm directory (default: $JUJU_CHARM_DIR, else .); its\n"
+		     "                   service-mesh.yaml unless --config names another\n",
+	  .example = "svcmesh-hook check-config ./my-charm" },
+	{ SUB, .name = "link-hooks", .fn = link_hooks_cmd, .args = "[--dry-run] [--force] [--target PATH] [CHARM_DIR]",
+	  .help = "create the hooks/ symlinks this config needs",
+	  .options = "  --dry-run        print the links it would create, create none\n"
+		     "  --force          replace what is in the way (a file, or a symlink elsewhere)\n"
+		     "  --target PATH    what the links point at (default: ../svcmesh-hook)\n"
+		     "  CHARM_DIR        the charm directory (default: $JUJU_CHARM_DIR, else .)\n",
+	  .example = "svcmesh-hook link-hooks --dry-run ./my-charm" },
+	{ SUB, .name = "list-hooks", .fn = cmd_list_hooks, .args = "",
+	  .help = "print the hook names this config handles",
+	  .example = "svcmesh-hook --config ./my-charm/service-mesh.yaml list-hooks" },
+	{ SUB, .name = "help", .fn = cmd_help, .args = "[COMMAND]", .help = "show help",
+	  .options = "  COMMAND          the command to explain (default: all of them, briefly)\n",
+	  .example = "svcmesh-hook help status" },
+	{ SUB, .name = "version", .fn = cmd_version, .args = "", .help = "print the version",
+	  .example = "svcmesh-hook --version" },
+#undef SUB
 };
 
 /* ---- actions ---- */
@@ -100,43 +153,59 @@ static int act_policies(struct cmd_ctx *ctx)
 	return consumer_publish(ctx->cfg.consumer, NULL);
 }
 
+enum { WANT_LABELS = 1, WANT_NO_RELATION = 0, WANT_UNREADABLE = 2 };
+
+/* What the provider wants on this unit's objects: WANT_LABELS with
+ * *labels filled, or why there is nothing to reconcile (said in why),
+ * -1 on failure. */
+static int wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strbuf *why)
+{
+	int related = 0, have = 0;
+
+	if (consumer_provider_data(ctx->cfg.consumer, &related, labels, &have, NULL) < 0)
+		return -1;
+	if (!related) {
+		strbuf_addf(why, "no %s relation: mesh labels left as they are", ctx->cfg.consumer->mesh_relation);
+		return WANT_NO_RELATION;
+	}
+	if (have < 0) {
+		strbuf_addstr(why, "the mesh provider's labels are unreadable: mesh labels left as they are");
+		return WANT_UNREADABLE;
+	}
+	return WANT_LABELS;
+}
+
 /* Reconcile labels to what the provider sent (remove_all: to nothing). */
-static int sync_labels(struct cmd_ctx *ctx, int remove_all, int dry_run)
+static int sync_labels(struct cmd_ctx *ctx, int remove_all)
 {
 	const struct juju_env *e = juju_env();
 	struct kvlist labels = KVLIST_INIT;
-	int related = 0, have = 0, ret;
+	struct strbuf why = STRBUF_INIT;
+	int ret = 0;
 
 	if (!e->app || !e->model)
 		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
-	if (!remove_all) {
-		if (consumer_provider_data(ctx->cfg.consumer, &related, &labels, &have, NULL) < 0)
-			return -1;
-		if (!related) {
-			log_debug("no %s relation: mesh labels left as they are", ctx->cfg.consumer->mesh_relation);
-			if (dry_run)
-				printf("no %s relation: nothing to reconcile\n", ctx->cfg.consumer->mesh_relation);
-			return 0;
-		}
-		if (have < 0) {
-			log_warning("the mesh provider's labels are unreadable: mesh labels left as they are");
-			kvlist_release(&labels);
-			return 0;
-		}
+	if (!remove_all && (ret = wanted_labels(ctx, &labels, &why)) != WANT_LABELS) {
+		if (ret == WANT_UNREADABLE)
+			log_warning("%s", why.buf);
+		else if (ret == WANT_NO_RELATION)
+			log_debug("%s", why.buf);
+	} else {
+		ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, remove_all, 0);
 	}
-	ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, remove_all, dry_run);
 	kvlist_release(&labels);
-	return ret;
+	strbuf_release(&why);
+	return ret < 0 ? -1 : 0;
 }
 
 static int act_labels(struct cmd_ctx *ctx)
 {
-	return sync_labels(ctx, 0, 0);
+	return sync_labels(ctx, 0);
 }
 
 static int act_unlabel(struct cmd_ctx *ctx)
 {
-	return sync_labels(ctx, 1, 0);
+	return sync_labels(ctx, 1);
 }
 
 /* Each action bit and the code that carries it out, in the order a hook
@@ -302,8 +371,9 @@ int cmd_load_config(struct cmd_ctx *ctx)
 	if (ctx->cfg_loaded)
 		return 0;
 	if (config_load(ctx->config_path, &ctx->cfg, &err) < 0) {
+		/* every problem already names FILE:LINE:COL: one record each */
 		strbuf_rtrim(&err);
-		error("invalid configuration:\n%s", err.buf);
+		error("%s", err.buf);
 		strbuf_release(&err);
 		return -1;
 	}
@@ -357,6 +427,7 @@ static int run_hook(struct cmd_ctx *ctx, const char *hook)
 	unsigned acts;
 	int leader;
 
+	log_set_hook(1);
 	if (cmd_load_config(ctx) < 0)
 		return EXIT_USAGE;
 	juju_set_hook(hook);
@@ -390,6 +461,104 @@ static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv)
 	return run_hook(ctx, hook);
 }
 
+/* ---- output ---- */
+
+/* Compact JSON text re-indented by two spaces (as Python's indent=2),
+ * strings untouched. The text is the emitter's, so only ", " and ": "
+ * separate items outside strings. */
+static void indent_json(struct strbuf *out, const char *s)
+{
+	int depth = 0, in_str = 0;
+
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+
+		if (in_str) {
+			strbuf_addch(out, c);
+			if (c == '\\' && p[1])
+				strbuf_addch(out, *++p);
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_str = 1;
+			strbuf_addch(out, c);
+			break;
+		case '{':
+		case '[':
+			strbuf_addch(out, c);
+			if (p[1] == (c == '{' ? '}' : ']')) {
+				strbuf_addch(out, *++p);
+				break;
+			}
+			depth++;
+			strbuf_addch(out, '\n');
+			for (int i = 0; i < depth; i++)
+				strbuf_addstr(out, "  ");
+			break;
+		case '}':
+		case ']':
+			depth--;
+			strbuf_addch(out, '\n');
+			for (int i = 0; i < depth; i++)
+				strbuf_addstr(out, "  ");
+			strbuf_addch(out, c);
+			break;
+		case ',':
+			strbuf_addch(out, ',');
+			strbuf_addch(out, '\n');
+			for (int i = 0; i < depth; i++)
+				strbuf_addstr(out, "  ");
+			break;
+		case ':':
+			strbuf_addstr(out, ": ");
+			break;
+		case ' ':
+			break;
+		default:
+			strbuf_addch(out, c);
+		}
+	}
+}
+
+int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	if (ctx->format == FMT_YAML) {
+		struct strbuf why = STRBUF_INIT;
+		struct json *v = json_parse_str(json_text, &why);
+		int r = v ? yaml_emit_json(&out, v) : error("cannot show it as YAML: %s", why.buf);
+
+		json_free(v);
+		strbuf_release(&why);
+		if (r < 0) {
+			strbuf_release(&out);
+			return -1;
+		}
+		fwrite(out.buf, 1, out.len, stdout);
+	} else if (!ctx->format_given && isatty(STDOUT_FILENO)) {
+		indent_json(&out, json_text);
+		puts(out.buf);
+	} else {
+		puts(json_text);
+	}
+	strbuf_release(&out);
+	return 0;
+}
+
+/* A scalar (mesh-type, enabled): text as it is, JSON and YAML as such. */
+static int print_scalar(const struct cmd_ctx *ctx, const char *text, const char *json_text)
+{
+	if (ctx->format == FMT_TEXT) {
+		puts(text);
+		return 0;
+	}
+	return cmd_print_json(ctx, json_text);
+}
+
 /* ---- subcommands ---- */
 
 static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv)
@@ -404,14 +573,16 @@ static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv)
 	if (consumer_compute(ctx->cfg.consumer, &pl) < 0)
 		return EXIT_FAIL;
 	policy_list_emit(&out, &pl);
-	puts(out.buf);
+	rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
 	strbuf_release(&out);
 	policy_list_release(&pl);
-	return EXIT_OK;
+	return rc;
 }
 
 static int cmd_update(struct cmd_ctx *ctx, int argc, const char **argv)
 {
+	const struct cfg_consumer *c;
+	const struct strlist *mesh, *cmr;
 	int rc, changed = 0;
 
 	(void)argv;
@@ -419,10 +590,22 @@ static int cmd_update(struct cmd_ctx *ctx, int argc, const char **argv)
 		return rc;
 	if ((rc = cmd_need_leader("publishes")))
 		return rc;
-	if (consumer_send_cmr_data(ctx->cfg.consumer, NULL) < 0 ||
-	    consumer_publish(ctx->cfg.consumer, &changed) < 0)
+	c = ctx->cfg.consumer;
+	if (consumer_send_cmr_data(c, NULL) < 0 || consumer_publish(c, &changed) < 0 ||
+	    juju_relation_ids(c->mesh_relation, &mesh) < 0 || juju_relation_ids(c->cmr_requires, &cmr) < 0)
 		return EXIT_FAIL;
-	printf("%s\n", changed ? "policies published" : "policies already up to date");
+	/* one line: what was done, or why nothing */
+	if (!mesh->n)
+		printf("no %s relation: policies published nowhere", c->mesh_relation);
+	else if (changed)
+		printf("policies published to %d of %zu %s relation%s", changed, mesh->n, c->mesh_relation,
+		       mesh->n == 1 ? "" : "s");
+	else
+		printf("policies already up to date on %zu %s relation%s", mesh->n, c->mesh_relation,
+		       mesh->n == 1 ? "" : "s");
+	if (cmr->n)
+		printf("; cmr_data up to date on %zu %s relation%s", cmr->n, c->cmr_requires, cmr->n == 1 ? "" : "s");
+	putchar('\n');
 	return EXIT_OK;
 }
 
@@ -440,15 +623,16 @@ static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 		return EXIT_FAIL;
 	o = json_object_from_kvlist(&labels);
 	json_emit(&out, o);
-	puts(out.buf);
+	rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
 	json_free(o);
 	strbuf_release(&out);
 	kvlist_release(&labels);
-	return EXIT_OK;
+	return rc;
 }
 
 static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
 {
+	struct strbuf js = STRBUF_INIT;
 	char *type = NULL;
 	int rc;
 
@@ -457,9 +641,14 @@ static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
 		return rc;
 	if (consumer_provider_data(ctx->cfg.consumer, NULL, NULL, NULL, &type) < 0)
 		return EXIT_FAIL;
-	puts(type ? type : "null");
+	if (type)
+		json_emit_string(&js, type, strlen(type));
+	else
+		strbuf_addstr(&js, "null");
+	rc = print_scalar(ctx, type ? type : "null", js.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+	strbuf_release(&js);
 	free(type);
-	return EXIT_OK;
+	return rc;
 }
 
 static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv)
@@ -473,8 +662,7 @@ static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv)
 	 * (and no longer once it is being broken) */
 	if (consumer_provider_data(ctx->cfg.consumer, &related, NULL, NULL, NULL) < 0)
 		return EXIT_FAIL;
-	puts(related ? "true" : "false");
-	return EXIT_OK;
+	return print_scalar(ctx, related ? "true" : "false", related ? "true" : "false") < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
@@ -493,6 +681,82 @@ static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
 	return EXIT_OK;
 }
 
+/* "set k=v, remove k" for one object, or "in sync". */
+static void change_text(struct strbuf *sb, const struct label_change *ch)
+{
+	size_t start = sb->len;
+
+	for (size_t i = 0; i < ch->set.n; i++)
+		strbuf_addf(sb, "%sset %s=%s", sb->len > start ? ", " : "", ch->set.items[i].key,
+			    ch->set.items[i].value);
+	for (size_t i = 0; i < ch->remove.n; i++)
+		strbuf_addf(sb, "%sremove %s", sb->len > start ? ", " : "", ch->remove.items[i]);
+	if (sb->len == start)
+		strbuf_addstr(sb, ch->needed ? "annotation only" : "in sync");
+}
+
+/* The one-line summary of a plan: what reconcile-labels does (did) to it. */
+static void plan_summary(struct strbuf *sb, const struct label_plan *p)
+{
+	if (!label_plan_writes(p)) {
+		strbuf_addf(sb, "mesh labels already in place (%zu on StatefulSet %s and Service %s)",
+			    p->desired.n, p->app, p->app);
+		return;
+	}
+	strbuf_addf(sb, "StatefulSet %s: ", p->app);
+	change_text(sb, &p->sts);
+	strbuf_addf(sb, "; Service %s: ", p->app);
+	change_text(sb, &p->svc);
+	strbuf_addf(sb, "; ConfigMap %s: %s", p->configmap,
+		    p->cm_write ? "record the labels" : p->cm_delete ? "delete" : "no change");
+}
+
+/* plan-labels and reconcile-labels: the plan, then (apply) make it so;
+ * one line says what was (or would be) done, or why nothing. */
+static int labels_cmd(struct cmd_ctx *ctx, int apply)
+{
+	const struct juju_env *e = juju_env();
+	struct kvlist labels = KVLIST_INIT;
+	struct strbuf why = STRBUF_INIT;
+	struct label_plan plan;
+	int w, rc = EXIT_FAIL;
+
+	memset(&plan, 0, sizeof(plan));
+	if (!e->app || !e->model) {
+		error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
+		return EXIT_USAGE;
+	}
+	if ((w = wanted_labels(ctx, &labels, &why)) < 0)
+		goto out;
+	if (w != WANT_LABELS) {
+		printf("%s: nothing to %s\n", why.buf, apply ? "reconcile" : "plan");
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (labels_read(e->app, e->model, &labels, 0, &plan) < 0)
+		goto out;
+	strbuf_reset(&why);
+	plan_summary(&why, &plan);
+	if (!apply) {
+		/* the refusals are said by label_plan_print(), and logged */
+		for (size_t i = 0; i < plan.refused.n; i++)
+			log_warning("refusing mesh label %s", plan.refused.items[i]);
+		label_plan_print(&plan, stdout);
+		printf("%s%s\n", label_plan_writes(&plan) ? "reconcile-labels would: " : "", why.buf);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (labels_reconcile(e->app, e->model, &labels, 0, 0) < 0)
+		goto out;
+	printf("%s%s\n", label_plan_writes(&plan) ? "reconciled: " : "", why.buf);
+	rc = EXIT_OK;
+out:
+	label_plan_release(&plan);
+	kvlist_release(&labels);
+	strbuf_release(&why);
+	return rc;
+}
+
 static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 {
 	int rc;
@@ -506,7 +770,7 @@ static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv
 	}
 	if ((rc = cmd_need_leader("changes Kubernetes objects")))
 		return rc;
-	return sync_labels(ctx, 0, 0) < 0 ? EXIT_FAIL : EXIT_OK;
+	return labels_cmd(ctx, 1);
 }
 
 static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv)
@@ -516,7 +780,7 @@ static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 	(void)argv;
 	if ((rc = no_args("plan-labels", argc)) || (rc = need_consumer(ctx)))
 		return rc;
-	return sync_labels(ctx, 0, 1) < 0 ? EXIT_FAIL : EXIT_OK;
+	return labels_cmd(ctx, 0);
 }
 
 static const struct entry *find_subcommand(const char *name)
@@ -525,6 +789,29 @@ static const struct entry *find_subcommand(const char *name)
 		if (table[i].kind == SUBCOMMAND && !strcmp(table[i].name, name))
 			return &table[i];
 	return NULL;
+}
+
+static const char *format_name(enum out_format f)
+{
+	return f == FMT_TEXT ? "text" : f == FMT_JSON ? "json" : "yaml";
+}
+
+/* "text, json or yaml" for a formats mask, in the order the command prefers. */
+static void formats_text(struct strbuf *sb, const struct entry *e)
+{
+	static const enum out_format all[] = { FMT_TEXT, FMT_JSON, FMT_YAML };
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		n += !!(e->formats & all[i]);
+	strbuf_addstr(sb, format_name(e->def));
+	k = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		if (!(e->formats & all[i]) || all[i] == e->def)
+			continue;
+		strbuf_addstr(sb, ++k == n ? " or " : ", ");
+		strbuf_addstr(sb, format_name(all[i]));
+	}
 }
 
 static void usage(FILE *f)
@@ -537,7 +824,7 @@ static void usage(FILE *f)
 		"cross_model_mesh relation protocol of charmlibs.interfaces.service_mesh.\n"
 		"With no COMMAND it handles the hook named by JUJU_DISPATCH_PATH.\n"
 		"\n"
-		"Commands:\n");
+		"Commands (svcmesh-hook COMMAND --help explains one):\n");
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (table[i].kind == SUBCOMMAND)
 			fprintf(f, "  %-16s %s\n", table[i].name, table[i].help);
@@ -549,8 +836,33 @@ static void usage(FILE *f)
 		"  --verbose      also print every log line on stderr\n"
 		"  --help, --version\n"
 		"\n"
-		"Exit status: 0 done, 1 a hook tool / kubectl / system failure (Juju retries\n"
-		"the hook), 2 bad command line or bad service-mesh.yaml.\n");
+		"Exit status: 0 done (warnings allowed), 1 a hook tool, kubectl or the system\n"
+		"failed, or the command needs the leader; 2 bad command line or bad\n"
+		"service-mesh.yaml. Juju treats any non-zero exit of a hook alike: the unit\n"
+		"is in error and Juju retries the hook.\n");
+}
+
+static void command_help(const struct entry *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	printf("usage: svcmesh-hook %s%s%s\n\n%s\n", e->name, *e->args ? " " : "", e->args, e->help);
+	if (e->formats || e->options) {
+		printf("\nOptions:\n");
+		if (e->formats) {
+			formats_text(&sb, e);
+			printf("  --format FORMAT  %s (default %s); -o and --output are aliases.\n",
+			       sb.buf, format_name(e->def));
+			if (e->formats & FMT_JSON)
+				printf("                   json: %s; with no\n"
+				       "                   --format, a terminal gets it indented\n",
+				       e->published ? "the exact bytes of the relation data" : "compact, on one line");
+		}
+		if (e->options)
+			fputs(e->options, stdout);
+	}
+	printf("\nExample:\n  %s\n", e->example);
+	strbuf_release(&sb);
 }
 
 static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv)
@@ -564,12 +876,14 @@ static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv)
 	}
 	e = find_subcommand(argv[0]);
 	if (!e) {
-		error("no such command: %s", argv[0]);
+		error("no such command: '%s' (svcmesh-hook help lists them)", argv[0]);
 		return EXIT_USAGE;
 	}
-	printf("usage: svcmesh-hook %s%s%s\n\n%s\n", e->name, *e->args ? " " : "", e->args, e->help);
+	command_help(e);
 	return EXIT_OK;
 }
+
+static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv);
 
 static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv)
 {
@@ -591,6 +905,73 @@ static const char *default_config_path(struct cmd_ctx *ctx, struct strbuf *sb)
 	dir = juju_env()->charm_dir;
 	strbuf_addf(sb, "%s/service-mesh.yaml", dir ? dir : ".");
 	return sb->buf;
+}
+
+/* The one --format parser: takes --format F, --format=F and the aliases
+ * -o F, -oF, --output F, --output=F out of argv (the last one wins) and
+ * sets ctx->format, else the command's default. 0, or EXIT_USAGE. */
+static int take_format(const struct entry *e, struct cmd_ctx *ctx, int *argc, const char **argv)
+{
+	static const char *const longs[] = { "--format", "--output" };
+	const char *value = NULL, *opt = NULL;
+	int n = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		int is_opt = 0;
+
+		for (size_t k = 0; k < ARRAY_SIZE(longs) && !is_opt; k++) {
+			size_t l = strlen(longs[k]);
+			if (!strncmp(a, longs[k], l) && (a[l] == '\0' || a[l] == '=')) {
+				is_opt = 1;
+				v = a[l] == '=' ? a + l + 1 : NULL;
+			}
+		}
+		if (!is_opt && !strncmp(a, "-o", 2)) {
+			is_opt = 1;
+			v = a[2] ? a + 2 : NULL;
+		}
+		if (!is_opt) {
+			argv[n++] = a;
+			continue;
+		}
+		opt = a;
+		if (!v) {
+			if (i + 1 >= *argc) {
+				error("%s: %s needs a FORMAT (see svcmesh-hook %s --help)", e->name, a, e->name);
+				return EXIT_USAGE;
+			}
+			v = argv[++i];
+		}
+		value = v;
+	}
+	*argc = n;
+	argv[n] = NULL;
+	ctx->format = e->def;
+	if (!value)
+		return 0;
+	if (!e->formats) {
+		error("%s prints no data: it takes no %s option (see svcmesh-hook %s --help)", e->name, opt, e->name);
+		return EXIT_USAGE;
+	}
+	ctx->format_given = 1;
+	if (!strcmp(value, "text"))
+		ctx->format = FMT_TEXT;
+	else if (!strcmp(value, "json"))
+		ctx->format = FMT_JSON;
+	else if (!strcmp(value, "yaml"))
+		ctx->format = FMT_YAML;
+	else
+		ctx->format = 0;
+	if (!(ctx->format & e->formats)) {
+		struct strbuf sb = STRBUF_INIT;
+
+		formats_text(&sb, e);
+		error("%s: --format must be %s, not '%s'", e->name, sb.buf, value);
+		strbuf_release(&sb);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 int commands_main(int argc, const char **argv, const char *hook_from_argv0)
@@ -637,11 +1018,14 @@ int commands_main(int argc, const char **argv, const char *hook_from_argv0)
 	} else if (nrest == 0) {
 		rc = cmd_dispatch(&ctx, 0, rest);
 	} else if ((e = find_subcommand(rest[0])) != NULL) {
-		rc = e->fn(&ctx, nrest - 1, rest + 1);
+		int n = nrest - 1;
+		if ((rc = take_format(e, &ctx, &n, rest + 1)) == 0)
+			rc = e->fn(&ctx, n, rest + 1);
 	} else {
 		error("unknown %s: %s (see svcmesh-hook --help)", rest[0][0] == '-' ? "option" : "command", rest[0]);
 		rc = EXIT_USAGE;
 	}
+	log_set_outcome(rc != EXIT_OK);
 	if (ctx.cfg_loaded)
 		config_release(&ctx.cfg);
 	free(rest);

@@ -151,8 +151,8 @@ static int gather(const struct cfg_provider *p, int strict, struct policy_list *
 
 			strbuf_reset(&why);
 			if (policy_from_json(v->u.arr.items[i], &mp, &why) < 0) {
-				bad_entry(strict, "%s: %s policy %zu: %s", origin.buf,
-					  strict ? "invalid" : "skipping", i + 1, why.buf);
+				bad_entry(strict, "%s: %s policies[%zu]: %s", origin.buf,
+					  strict ? "invalid" : "skipping", i, why.buf);
 				bad++;
 				continue;
 			}
@@ -445,10 +445,10 @@ int provider_cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
 		return EXIT_FAIL;
 	}
 	strbuf_addch(&out, ']');
-	puts(out.buf);
+	rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
 	strbuf_release(&out);
 	policy_list_release(&pl);
-	return EXIT_OK;
+	return rc;
 }
 
 static int print_yaml(const struct json *items)
@@ -473,26 +473,17 @@ int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
 	struct policy_list pl = POLICY_LIST_INIT;
 	struct strlist origins = STRLIST_INIT, senders = STRLIST_INIT;
 	struct json *items = NULL;
-	const char *format = "yaml";
 	size_t refused = 0;
 	int strict = 0, rc = EXIT_FAIL;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--strict")) {
 			strict = 1;
-		} else if ((!strcmp(argv[i], "--output") || !strcmp(argv[i], "-o")) && i + 1 < argc) {
-			format = argv[++i];
-		} else if (!strncmp(argv[i], "--output=", 9)) {
-			format = argv[i] + 9;
 		} else {
-			error("render: unexpected argument '%s' (usage: svcmesh-hook render [--output yaml|json] [--strict])",
+			error("render: unexpected argument '%s' (usage: svcmesh-hook render [--format yaml|json] [--strict])",
 			      argv[i]);
 			return EXIT_USAGE;
 		}
-	}
-	if (strcmp(format, "yaml") && strcmp(format, "json")) {
-		error("render: --output must be yaml or json, not '%s'", format);
-		return EXIT_USAGE;
 	}
 	if ((rc = need_provider(ctx)))
 		return rc;
@@ -505,13 +496,13 @@ int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
 		      refused == 1 ? "policy" : "policies");
 		goto out;
 	}
-	if (!strcmp(format, "json")) {
+	if (ctx->format == FMT_JSON) {
 		struct strbuf out = STRBUF_INIT;
 		struct json *list = istio_list(items);
 
 		items = NULL;
 		json_emit(&out, list);
-		puts(out.buf);
+		cmd_print_json(ctx, out.buf);
 		strbuf_release(&out);
 		json_free(list);
 	} else if (print_yaml(items) < 0) {

@@ -499,24 +499,13 @@ int status_collect(const struct mesh_config *cfg, struct json **facts, struct st
 
 int status_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
 {
-	const char *output = "text";
 	struct json *facts = NULL;
 	struct strbuf text = STRBUF_INIT;
 	int rc = EXIT_OK;
 
-	for (int i = 0; i < argc; i++) {
-		if ((!strcmp(argv[i], "--output") || !strcmp(argv[i], "-o")) && i + 1 < argc) {
-			output = argv[++i];
-		} else if (!strncmp(argv[i], "--output=", 9)) {
-			output = argv[i] + 9;
-		} else {
-			error("status: unexpected argument %s (usage: svcmesh-hook status [--output text|json])",
-			      argv[i]);
-			return EXIT_USAGE;
-		}
-	}
-	if (strcmp(output, "text") && strcmp(output, "json")) {
-		error("status: --output must be text or json, not %s", output);
+	if (argc > 0) {
+		error("status: unexpected argument '%s' (usage: svcmesh-hook status [--format text|json|yaml])",
+		      argv[0]);
 		return EXIT_USAGE;
 	}
 	if (!juju_in_context() || !juju_env()->unit || !juju_env()->model) {
@@ -527,10 +516,11 @@ int status_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
 		return EXIT_USAGE;
 	if (status_collect(&ctx->cfg, &facts, &text) < 0) {
 		rc = EXIT_FAIL;
-	} else if (!strcmp(output, "json")) {
+	} else if (ctx->format != FMT_TEXT) {
 		strbuf_reset(&text);
 		json_emit(&text, facts);
-		puts(text.buf);
+		if (cmd_print_json(ctx, text.buf) < 0)
+			rc = EXIT_FAIL;
 	} else {
 		fputs(text.buf, stdout);
 	}

@@ -354,13 +354,14 @@ EOF
     [ "$("$J" calls "$S" | grep -vc '"juju-log"')" -eq 6 ]
 }
 
-@test "status: outside a Juju context or with a bad --output, exit 2" {
+@test "status: outside a Juju context or with a bad --format, exit 2" {
     run "$BIN" --config "$CHARM/service-mesh.yaml" status
     assert_failure 2
     assert_output --partial "juju exec"
     consumer_state
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status --output yaml
+    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status --output xml
     assert_failure 2
+    assert_output --partial "status: --format must be text, json or yaml, not 'xml'"
 }
 
 # ----------------------------------------------------------------- verbose

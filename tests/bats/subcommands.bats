@@ -72,13 +72,13 @@ bags() {
 	model
 	svc update
 	assert_success
-	assert_output "policies published"
+	assert_output "policies published to 1 of 1 service-mesh relation; cmr_data up to date on 1 require-cmr-mesh relation"
 	assert_equal "$(local_key 0 policies)" "$POLICIES"
 	assert_equal "$(local_key 3 cmr_data)" '{"app_name": "consumer", "juju_model_name": "test-model"}'
 	reset_calls
 	svc update
 	assert_success
-	assert_output "policies already up to date"
+	assert_output "policies already up to date on 1 service-mesh relation; cmr_data up to date on 1 require-cmr-mesh relation"
 	assert_equal "$(tool_count relation-set)" "0"
 }
 
@@ -169,13 +169,14 @@ bags() {
 	done
 	svc help policies
 	assert_success
-	assert_output "$(printf 'usage: svcmesh-hook policies\n\nprint the policies JSON it would publish (writes nothing)')"
+	assert_line --index 0 "usage: svcmesh-hook policies [--format json|yaml]"
+	assert_line --index 1 "print the policies JSON it would publish (writes nothing)"
 	svc policies --help
 	assert_success
-	assert_line --index 0 "usage: svcmesh-hook policies"
+	assert_line --index 0 "usage: svcmesh-hook policies [--format json|yaml]"
 	svc help frobnicate
 	assert_failure 2
-	[[ "$stderr" == *"no such command: frobnicate"* ]]
+	[[ "$stderr" == *"no such command: 'frobnicate'"* ]]
 }
 
 @test "--version prints svcmesh-hook X.Y.Z" {

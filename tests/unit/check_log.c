@@ -112,6 +112,7 @@ static char *captured_stderr(void)
 static void setup(void)
 {
 	log_set_verbose(0);
+	log_set_hook(0);
 	sim_setup("log", "consumer/0", "test-model");
 	SIM("init", "--app", "consumer");
 }
@@ -137,13 +138,14 @@ START_TEST(lines_are_queued_until_flush)
 {
 	char *err;
 
+	log_set_hook(1);
 	capture_stderr();
 	log_info("one %d", 1);
 	log_debug("two");
 	log_warning("three");
 	ck_assert_int_eq(ncalls(), 0);
 	err = captured_stderr();
-	/* not verbose: nothing below ERROR on stderr */
+	/* a hook, not verbose: the person reads juju-log, stderr gets nothing */
 	ck_assert_str_eq(err, "");
 	free(err);
 	log_flush();
@@ -154,7 +156,7 @@ START_TEST(lines_are_queued_until_flush)
 }
 END_TEST
 
-START_TEST(one_call_per_level_in_level_order)
+START_TEST(one_record_per_line_in_order)
 {
 	struct strbuf out = STRBUF_INIT;
 	struct json **v;
@@ -163,41 +165,129 @@ START_TEST(one_call_per_level_in_level_order)
 	log_info("i1");
 	log_warning("w1");
 	log_debug("d1");
-	log_info("i2 with %s", "args");
+	log_info("i2 with %s\nand a second line", "args");
 	log_debug("d2");
-	log_info("i3");
 	log_flush();
 	v = read_calls(&n);
-	ck_assert_uint_eq(n, 3);
-	assert_log_call(v, 0, "DEBUG", "d1\nd2");
-	assert_log_call(v, 1, "INFO", "i1\ni2 with args\ni3");
-	assert_log_call(v, 2, "WARNING", "w1");
+	ck_assert_uint_eq(n, 6);
+	assert_log_call(v, 0, "INFO", "i1");
+	assert_log_call(v, 1, "WARNING", "w1");
+	assert_log_call(v, 2, "DEBUG", "d1");
+	assert_log_call(v, 3, "INFO", "i2 with args");
+	assert_log_call(v, 4, "INFO", "and a second line");
+	assert_log_call(v, 5, "DEBUG", "d2");
 	free_calls(v, n);
 	ck_assert_int_eq(sim_status(&out, "log", NULL), 0);
-	ck_assert_str_eq(out.buf, "DEBUG d1\nd2\nINFO i1\ni2 with args\ni3\nWARNING w1\n");
+	ck_assert_str_eq(out.buf, "INFO i1\nWARNING w1\nDEBUG d1\nINFO i2 with args\nINFO and a second line\nDEBUG d2\n");
 	strbuf_release(&out);
 }
 END_TEST
 
-START_TEST(error_lines_go_to_stderr_and_juju_log)
+START_TEST(error_only_when_the_command_fails)
+{
+	struct json **v;
+	size_t n;
+	char *err;
+
+	/* interactive: a warning at once, errors when the outcome is known */
+	capture_stderr();
+	log_error("boom %d", 42);
+	log_info("fine");
+	log_warning("careful");
+	ck_assert_int_eq(error("via %s", "error()"), -1);
+	log_set_outcome(1);
+	log_flush();
+	err = captured_stderr();
+	ck_assert_str_eq(err, "svcmesh-hook: warning: careful\n"
+			 "svcmesh-hook: error: boom 42\nsvcmesh-hook: error: via error()\n");
+	free(err);
+	v = read_calls(&n);
+	ck_assert_uint_eq(n, 4);
+	assert_log_call(v, 0, "ERROR", "boom 42");
+	assert_log_call(v, 1, "INFO", "fine");
+	assert_log_call(v, 2, "WARNING", "careful");
+	assert_log_call(v, 3, "ERROR", "via error()");
+	free_calls(v, n);
+}
+END_TEST
+
+START_TEST(survived_errors_are_warnings)
 {
 	struct json **v;
 	size_t n;
 	char *err;
 
 	capture_stderr();
-	log_error("boom %d", 42);
-	log_info("fine");
-	ck_assert_int_eq(error("via %s", "error()"), -1);
+	log_error("refusing mesh label x");
+	log_set_outcome(0);
+	log_flush();
 	err = captured_stderr();
-	ck_assert_str_eq(err, "svcmesh-hook: error: boom 42\nsvcmesh-hook: error: via error()\n");
+	ck_assert_str_eq(err, "svcmesh-hook: warning: refusing mesh label x\n");
 	free(err);
+	v = read_calls(&n);
+	ck_assert_uint_eq(n, 1);
+	assert_log_call(v, 0, "WARNING", "refusing mesh label x");
+	free_calls(v, n);
+	/* no outcome said: an ERROR line means failure */
+	log_error("alone");
 	log_flush();
 	v = read_calls(&n);
-	ck_assert_uint_eq(n, 2);
-	assert_log_call(v, 0, "INFO", "fine");
-	assert_log_call(v, 1, "ERROR", "boom 42\nvia error()");
+	assert_log_call(v, 1, "ERROR", "alone");
 	free_calls(v, n);
+}
+END_TEST
+
+START_TEST(hook_stderr_only_when_it_fails)
+{
+	char *err;
+
+	log_set_hook(1);
+	capture_stderr();
+	log_warning("skipped an entry");
+	log_error("survived");
+	log_set_outcome(0);
+	log_flush();
+	err = captured_stderr();
+	ck_assert_str_eq(err, "");
+	free(err);
+	capture_stderr();
+	log_warning("skipped an entry");
+	log_error("kubectl failed");
+	log_set_outcome(1);
+	log_flush();
+	err = captured_stderr();
+	ck_assert_str_eq(err, "svcmesh-hook: error: kubectl failed\n");
+	free(err);
+}
+END_TEST
+
+START_TEST(hook_relation_prefix_is_juju_s)
+{
+	struct json **v;
+	size_t n;
+
+	setenv("JUJU_RELATION_ID", "service-mesh:0", 1);
+	juju_reset();
+	log_set_hook(1);
+	log_info("service-mesh:0: published labels");
+	log_info("service-mesh:10: about another relation");
+	log_info("service-mesh:0:x not a prefix");
+	log_flush();
+	v = read_calls(&n);
+	ck_assert_uint_eq(n, 3);
+	assert_log_call(v, 0, "INFO", "published labels");
+	assert_log_call(v, 1, "INFO", "service-mesh:10: about another relation");
+	assert_log_call(v, 2, "INFO", "service-mesh:0:x not a prefix");
+	free_calls(v, n);
+	/* interactively the id stays: no hook relation, no prefix from Juju */
+	log_set_hook(0);
+	log_info("service-mesh:0: published labels");
+	log_flush();
+	v = read_calls(&n);
+	assert_log_call(v, 3, "INFO", "service-mesh:0: published labels");
+	free_calls(v, n);
+	unsetenv("JUJU_RELATION_ID");
+	juju_reset();
 }
 END_TEST
 
@@ -208,6 +298,7 @@ START_TEST(capture_errors_collects_instead_of_stderr)
 	size_t n;
 	char *err;
 
+	log_set_hook(1);
 	capture_stderr();
 	log_capture_errors(&sb);
 	log_error("first");
@@ -215,15 +306,16 @@ START_TEST(capture_errors_collects_instead_of_stderr)
 	log_error("second %s", "one");
 	log_capture_errors(NULL);
 	log_error("after");
+	log_set_outcome(1);
+	log_flush();
 	err = captured_stderr();
 	ck_assert_str_eq(sb.buf, "first; second one");
 	ck_assert_str_eq(err, "svcmesh-hook: error: after\n");
 	free(err);
-	log_flush();
 	v = read_calls(&n);
-	ck_assert_uint_eq(n, 2);
-	assert_log_call(v, 0, "WARNING", "a warning is not captured");
-	assert_log_call(v, 1, "ERROR", "first\nsecond one\nafter");
+	ck_assert_uint_eq(n, 4);
+	assert_log_call(v, 1, "WARNING", "a warning is not captured");
+	assert_log_call(v, 3, "ERROR", "after");
 	free_calls(v, n);
 	strbuf_release(&sb);
 }
@@ -233,6 +325,7 @@ START_TEST(verbose_mirrors_every_line)
 {
 	char *err;
 
+	log_set_hook(1);
 	capture_stderr();
 	log_set_verbose(1);
 	log_debug("d");
@@ -241,8 +334,12 @@ START_TEST(verbose_mirrors_every_line)
 	log_error("e");
 	log_set_verbose(0);
 	log_info("quiet");
+	log_set_outcome(1);
+	log_set_verbose(1);
+	log_flush();
+	log_set_verbose(0);
 	err = captured_stderr();
-	ck_assert_str_eq(err, "svcmesh-hook: DEBUG: d\nsvcmesh-hook: INFO: i\nsvcmesh-hook: WARNING: w\n"
+	ck_assert_str_eq(err, "svcmesh-hook: debug: d\nsvcmesh-hook: info: i\nsvcmesh-hook: warning: w\n"
 			 "svcmesh-hook: error: e\n");
 	free(err);
 }
@@ -313,8 +410,11 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, level_names);
 	tcase_add_test(tc, lines_are_queued_until_flush);
-	tcase_add_test(tc, one_call_per_level_in_level_order);
-	tcase_add_test(tc, error_lines_go_to_stderr_and_juju_log);
+	tcase_add_test(tc, one_record_per_line_in_order);
+	tcase_add_test(tc, error_only_when_the_command_fails);
+	tcase_add_test(tc, survived_errors_are_warnings);
+	tcase_add_test(tc, hook_stderr_only_when_it_fails);
+	tcase_add_test(tc, hook_relation_prefix_is_juju_s);
 	tcase_add_test(tc, capture_errors_collects_instead_of_stderr);
 	tcase_add_test(tc, verbose_mirrors_every_line);
 	tcase_add_test(tc, outside_a_context_nothing_is_sent);
