@@ -32,6 +32,14 @@ void strbuf_addch(struct strbuf *sb, int c);
 /* Append printf-formatted text (never truncated). */
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+/* How many bytes of a value an error message quotes. */
+#define QUOTE_MAX 60
+/* Append s for a message: at most max bytes of it (cut at a UTF-8
+ * character boundary, "..." added when cut), control characters, quotes
+ * and backslashes written as \n, \t, \', \\ or \xNN, so one line stays one line. */
+void strbuf_add_shortened(struct strbuf *sb, const char *s, size_t max);
+/* Append 'S', shortened to QUOTE_MAX: how errors quote a value. */
+void strbuf_add_quoted(struct strbuf *sb, const char *s);
 /* Shorten to len bytes (len <= sb->len). */
 void strbuf_setlen(struct strbuf *sb, size_t len);
 #define strbuf_reset(sb) strbuf_setlen((sb), 0)

@@ -41,9 +41,39 @@ struct ctx {
 	struct strbuf path;  /* dotted path of the value being read */
 };
 
+/* Make msg quote the value of scalar at, shortened: in place of the
+ * whole value where the message quotes it, else appended to the message
+ * ("expected an integer, got a string 'http'", "... (value 'x')"). */
+static void quote_value(struct strbuf *msg, const struct ynode *at)
+{
+	struct strbuf raw = STRBUF_INIT, q = STRBUF_INIT;
+	const char *kind = ynode_kind(at), *hit;
+
+	strbuf_addf(&raw, "'%s'", at->value);
+	strbuf_add_quoted(&q, at->value);
+	if ((hit = strstr(msg->buf, raw.buf)) != NULL) {
+		struct strbuf out = STRBUF_INIT;
+
+		strbuf_add(&out, msg->buf, (size_t)(hit - msg->buf));
+		strbuf_add(&out, q.buf, q.len);
+		strbuf_addstr(&out, hit + raw.len);
+		strbuf_reset(msg);
+		strbuf_add(msg, out.buf, out.len);
+		strbuf_release(&out);
+	} else if (!strstr(msg->buf, q.buf)) {
+		if (ends_with(msg->buf, kind))
+			strbuf_addf(msg, " %s", q.buf);
+		else
+			strbuf_addf(msg, " (value %s)", q.buf);
+	}
+	strbuf_release(&raw);
+	strbuf_release(&q);
+}
+
 static void problem(struct ctx *c, const struct ynode *at, const char *fmt, ...) PRINTF_LIKE(3, 4);
 static void problem(struct ctx *c, const struct ynode *at, const char *fmt, ...)
 {
+	struct strbuf msg = STRBUF_INIT;
 	va_list ap;
 
 	if (c->nerr++ >= MAX_PROBLEMS) {
@@ -52,13 +82,19 @@ static void problem(struct ctx *c, const struct ynode *at, const char *fmt, ...)
 				    c->file, MAX_PROBLEMS);
 		return;
 	}
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	/* Every problem with a written value quotes it (shortened), unless the
+	 * message already does: "expected an integer, got a string 'http'". */
+	if (at->type == Y_SCALAR && at->value && *at->value && !(at->plain && ynode_is_null(at)))
+		quote_value(&msg, at);
 	strbuf_addf(c->err, "%s:%d:%d: ", c->file, at->line, at->col);
 	if (c->path.len)
 		strbuf_addf(c->err, "%s: ", c->path.buf);
-	va_start(ap, fmt);
-	strbuf_vaddf(c->err, fmt, ap);
-	va_end(ap);
+	strbuf_add(c->err, msg.buf, msg.len);
 	strbuf_addch(c->err, '\n');
+	strbuf_release(&msg);
 }
 
 /* Path helpers: push returns the old length for pop. */
@@ -268,7 +304,7 @@ static void read_ports(struct ctx *c, const struct ynode *n, struct opt_intlist 
 		if (item->type != Y_SCALAR || strcmp(ynode_kind(item), "an integer"))
 			problem(c, item, "expected an integer, got %s", ynode_kind(item));
 		else if (ynode_int(item, &v) < 0 || v < 1 || v > 65535)
-			problem(c, item, "%s is not a port (1..65535)", item->value);
+			problem(c, item, "'%s' is not a port (1..65535)", item->value);
 		else
 			opt_intlist_add(dst, (int)v);
 		pop(c, old);
@@ -549,7 +585,7 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 		int ok = 1;
 
 		if (ynode_is_nonstring(key)) {
-			problem(c, key, "label keys must be strings; quote it (got %s)",
+			problem(c, key, "label keys must be strings; quote it: got %s",
 				ynode_kind(key));
 			continue;
 		}
@@ -562,7 +598,7 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 			problem(c, val, "expected a string, got %s", ynode_kind(val));
 			ok = 0;
 		} else if (ynode_is_nonstring(val)) {
-			problem(c, val, "label values must be strings; quote it (got %s)",
+			problem(c, val, "label values must be strings; quote it: got %s",
 				ynode_kind(val));
 			ok = 0;
 		} else if (!k8s_label_value_valid(val->value, &why)) {

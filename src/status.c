@@ -14,6 +14,7 @@
 #include "consumer.h"
 #include "json.h"
 #include "jujuc.h"
+#include "k8sname.h"
 #include "kvlist.h"
 #include "labels.h"
 #include "log.h"
@@ -291,7 +292,44 @@ static void error_lines(struct strbuf *t, const char *msg)
 	line(t, 3, "%s", last + 1);
 }
 
-static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf *t)
+/* The provider's labels that are not wanted because they are invalid
+ * (consumer_provider_data() skipped them with a warning), "key: reason"
+ * each. From the databag already read: no hook-tool call. */
+static int skipped_labels(const struct cfg_consumer *c, struct strlist *out)
+{
+	const struct strlist *mesh;
+	const struct kvlist *bag;
+	const char *app, *text;
+	struct json *v;
+
+	if (juju_relation_ids(c->mesh_relation, &mesh) < 0)
+		return -1;
+	if (!mesh->n)
+		return 0;
+	if (juju_relation_app(mesh->items[0], &app) < 0 || juju_relation_get_app(mesh->items[0], app, &bag) < 0)
+		return -1;
+	text = kvlist_get(bag, "labels");
+	v = text ? json_parse_str(text, NULL) : NULL;
+	for (size_t i = 0; v && v->type == JSON_OBJECT && i < v->u.obj.n; i++) {
+		const struct json_member *m = &v->u.obj.m[i];
+		const char *bad = NULL;
+		struct strbuf sb = STRBUF_INIT;
+
+		if (m->value->type != JSON_STRING)
+			bad = "its value is not a string";
+		else if (k8s_label_key_valid(m->key, &bad) && k8s_label_value_valid(m->value->u.s, &bad))
+			continue;
+		strbuf_add_quoted(&sb, m->key);
+		strbuf_addf(&sb, ": %s", bad);
+		strlist_add(out, sb.buf);
+		strbuf_release(&sb);
+	}
+	json_free(v);
+	return 0;
+}
+
+static void auto_join(const struct kvlist *wanted, const struct strlist *skipped, struct json *o,
+		      struct strbuf *t)
 {
 	const struct juju_env *e = juju_env();
 	struct json *aj = json_object();
@@ -305,6 +343,15 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 	labels_text(&msg, wanted);
 	line(t, 2, "wanted: %s", msg.buf);
 	strbuf_reset(&msg);
+	{
+		struct json *sk = json_array();
+
+		for (size_t i = 0; i < skipped->n; i++) {
+			json_append(sk, json_string(skipped->items[i]));
+			line(t, 2, "not applied (invalid): %s", skipped->items[i]);
+		}
+		json_set(aj, "skipped", sk);
+	}
 	/* a kubectl failure is shown in this section, not on stderr */
 	log_capture_errors(&msg);
 	ok = labels_read(e->app, e->model, wanted, 0, &plan) == 0;
@@ -333,7 +380,7 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 		     plan.cm_write ? " (out of date: the next reconcile records the wanted labels)" : "");
 		for (size_t i = 0; i < plan.refused.n; i++) {
 			json_append(refused, json_string(plan.refused.items[i]));
-			line(t, 2, "refused: %s", plan.refused.items[i]);
+			line(t, 2, "not applied (refused): %s", plan.refused.items[i]);
 		}
 		json_set(aj, "refused", refused);
 	}
@@ -380,7 +427,14 @@ static int consumer_section(const struct cfg_consumer *c, int leader, struct jso
 		json_set(o, "auto_join", json_null());
 		line(t, 1, "auto-join labels: the provider's labels are unreadable; labels are left as they are");
 	} else {
-		auto_join(&labels, o, t);
+		struct strlist skipped = STRLIST_INIT;
+
+		if (skipped_labels(c, &skipped) < 0) {
+			strlist_release(&skipped);
+			goto out;
+		}
+		auto_join(&labels, &skipped, o, t);
+		strlist_release(&skipped);
 	}
 	ret = 0;
 out:

@@ -109,3 +109,38 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 	sb->len = sb->alloc = 0;
 	return res;
 }
+
+void strbuf_add_shortened(struct strbuf *sb, const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;   /* not inside a UTF-8 sequence */
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n')
+			strbuf_addstr(sb, "\\n");
+		else if (c == '\t')
+			strbuf_addstr(sb, "\\t");
+		else if (c == '\'' || c == '\\') {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, c);
+		} else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(sb, "\\x%02x", c);
+		else
+			strbuf_addch(sb, c);
+	}
+	if (n < strlen(s))
+		strbuf_addstr(sb, "...");
+}
+
+void strbuf_add_quoted(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '\'');
+	strbuf_add_shortened(sb, s, QUOTE_MAX);
+	strbuf_addch(sb, '\'');
+}

@@ -161,7 +161,7 @@ START_TEST(test_invalid_config)
 	write_file("service-mesh.yaml", "consumer:\n  policies:\n    - relation: 5\n");
 	write_file("metadata.yaml", CONSUMER_OK_META);
 	expect(2, 0,
-	       "@SM@:3:17: consumer.policies[0].relation: expected a string, got an integer\n"
+	       "@SM@:3:17: consumer.policies[0].relation: expected a string, got an integer '5'\n"
 	       "@SM@:3:7: consumer.policies[0]: missing required key 'endpoints'\n");
 }
 END_TEST

@@ -361,24 +361,22 @@ END_TEST
 static const struct {
 	const char *yaml;
 	const char *want;
-} bad[] = {
-	/* YAML problems come from the loader, once. */
-	{ "consumer:\n\tpolicies: []\n",
+} bad[] = {	{ "consumer:\n\tpolicies: []\n",
 	  F "2:1: found character that cannot start any token (while scanning for the next "
 	  "token); tabs cannot be used for indentation\n" },
 	{ "consumer: &c {}\nprovider: *c\n", F "2:11: aliases are not supported\n" },
 	{ "consumer: {}\nconsumer: {}\n", F "2:1: duplicate key 'consumer' (first at 1:1)\n" },
 	/* Top level. */
 	{ "- consumer\n", F "1:1: expected a mapping at the top level, got a list\n" },
-	{ "hello\n", F "1:1: expected a mapping at the top level, got a string\n" },
+	{ "hello\n", F "1:1: expected a mapping at the top level, got a string 'hello'\n" },
 	{ "consumers: {}\n",
 	  F "1:1: unknown key 'consumers' at the top level (expected consumer, provider)\n" },
 	{ "consumer: [1]\n", F "1:11: consumer: expected a mapping, got a list\n" },
-	{ "consumer: 5\n", F "1:11: consumer: expected a mapping, got an integer\n" },
-	{ "provider: yes\n", F "1:11: provider: expected a mapping, got a string\n" },
+	{ "consumer: 5\n", F "1:11: consumer: expected a mapping, got an integer '5'\n" },
+	{ "provider: yes\n", F "1:11: provider: expected a mapping, got a string 'yes'\n" },
 	/* Consumer. */
 	{ "consumer:\n  mesh-relation: 5\n",
-	  F "2:18: consumer.mesh-relation: expected a string, got an integer\n" },
+	  F "2:18: consumer.mesh-relation: expected a string, got an integer '5'\n" },
 	{ "consumer:\n  mesh-relation:\n",
 	  F "2:17: consumer.mesh-relation: expected a string, got null\n" },
 	{ "consumer:\n  mesh-relation: Service-Mesh\n",
@@ -400,21 +398,21 @@ static const struct {
 	  F "2:18: consumer.mesh-relation: 'mesh-' is not a valid relation endpoint name "
 	  "(lower case letters and digits, words joined by '-' or '_', starting with a letter)\n" },
 	{ "consumer:\n  auto-join: yes\n",
-	  F "2:14: consumer.auto-join: expected a boolean (true or false), got a string\n" },
+	  F "2:14: consumer.auto-join: expected a boolean (true or false), got a string 'yes'\n" },
 	{ "consumer:\n  auto-join: \"true\"\n",
-	  F "2:14: consumer.auto-join: expected a boolean (true or false), got a string\n" },
+	  F "2:14: consumer.auto-join: expected a boolean (true or false), got a string 'true'\n" },
 	{ "consumer:\n  auto-join:\n",
 	  F "2:13: consumer.auto-join: expected a boolean (true or false), got null\n" },
 	{ "consumer:\n  policies: {}\n",
 	  F "2:13: consumer.policies: expected a list, got a mapping\n" },
 	{ "consumer:\n  policies: data\n",
-	  F "2:13: consumer.policies: expected a list, got a string\n" },
+	  F "2:13: consumer.policies: expected a list, got a string 'data'\n" },
 	{ "consumer:\n  auto_join: true\n",
 	  F "2:3: consumer: unknown key 'auto_join' in consumer (expected mesh-relation, "
 	  "cross-model-mesh-requires, cross-model-mesh-provides, auto-join, policies)\n" },
 	/* Policies. */
 	{ "consumer:\n  policies:\n  - data\n",
-	  F "3:5: consumer.policies[0]: expected a mapping, got a string\n" },
+	  F "3:5: consumer.policies[0]: expected a mapping, got a string 'data'\n" },
 	{ "consumer:\n  policies:\n  -\n",
 	  F "3:4: consumer.policies[0]: expected a mapping, got null\n" },
 	{ "consumer:\n  policies:\n  - [relation]\n",
@@ -440,20 +438,20 @@ static const struct {
 	  F "4:11: consumer.policies[0].type: 'App' is not a policy type "
 	  "(app, unit, or the deprecated policy)\n" },
 	{ "consumer:\n  policies:\n  - relation: data\n    type: 1\n",
-	  F "4:11: consumer.policies[0].type: expected a string, got an integer\n" },
+	  F "4:11: consumer.policies[0].type: expected a string, got an integer '1'\n" },
 	{ "consumer:\n  policies:\n  - relation: data\n    type:\n",
 	  F "4:10: consumer.policies[0].type: expected a string, got null\n" },
 	/* A policy with a bad type is still checked as far as possible. */
 	{ "consumer:\n  policies:\n  - type: bogus\n    ports: [0]\n    colour: red\n",
 	  F "3:11: consumer.policies[0].type: 'bogus' is not a policy type "
 	  "(app, unit, or the deprecated policy)\n"
-	  F "4:13: consumer.policies[0].ports[0]: 0 is not a port (1..65535)\n"
+	  F "4:13: consumer.policies[0].ports[0]: '0' is not a port (1..65535)\n"
 	  F "5:5: consumer.policies[0]: unknown key 'colour' in policy "
 	  "(expected relation, type, service, endpoints, ports)\n"
 	  F "3:5: consumer.policies[0]: missing required key 'relation'\n" },
 	/* App policy fields. */
 	{ "consumer:\n  policies:\n  - relation: data\n    service: 5\n    endpoints: []\n",
-	  F "4:14: consumer.policies[0].service: expected a string, got an integer\n" },
+	  F "4:14: consumer.policies[0].service: expected a string, got an integer '5'\n" },
 	{ "consumer:\n  policies:\n  - relation: data\n    service: []\n    endpoints: []\n",
 	  F "4:14: consumer.policies[0].service: expected a string, got a list\n" },
 	{ "consumer:\n  policies:\n  - relation: data\n    service: My_Svc\n    endpoints: []\n",
@@ -464,7 +462,7 @@ static const struct {
 	{ "consumer:\n  policies:\n  - relation: data\n    endpoints: {ports: [1]}\n",
 	  F "4:16: consumer.policies[0].endpoints: expected a list, got a mapping\n" },
 	{ "consumer:\n  policies:\n  - relation: data\n    endpoints: all\n",
-	  F "4:16: consumer.policies[0].endpoints: expected a list, got a string\n" },
+	  F "4:16: consumer.policies[0].endpoints: expected a list, got a string 'all'\n" },
 	{ "consumer:\n  policies:\n  - relation: data\n    ports: [80]\n    endpoints: []\n",
 	  F "4:5: consumer.policies[0]: 'ports' is not a key of app policies: put ports in "
 	  "endpoints (or use type: unit)\n" },
@@ -496,23 +494,23 @@ static const struct {
 	  F "5:5: consumer.policies[0]: unknown key 'port' in unit policy "
 	  "(expected relation, type, ports)\n" },
 	{ "consumer:\n  policies:\n  - relation: m\n    type: unit\n    ports: 80\n",
-	  F "5:12: consumer.policies[0].ports: expected a list, got an integer\n" },
+	  F "5:12: consumer.policies[0].ports: expected a list, got an integer '80'\n" },
 	{ "consumer:\n  policies:\n  - relation: m\n    type: unit\n    ports: [80, 65536]\n",
-	  F "5:17: consumer.policies[0].ports[1]: 65536 is not a port (1..65535)\n" },
+	  F "5:17: consumer.policies[0].ports[1]: '65536' is not a port (1..65535)\n" },
 	/* Endpoints. */
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    -\n",
 	  F "5:6: consumer.policies[0].endpoints[0]: expected a mapping, got null\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints: [[80]]\n",
 	  F "4:17: consumer.policies[0].endpoints[0]: expected a mapping, got a list\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints: [GET]\n",
-	  F "4:17: consumer.policies[0].endpoints[0]: expected a mapping, got a string\n" },
+	  F "4:17: consumer.policies[0].endpoints[0]: expected a mapping, got a string 'GET'\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - prots: [80]\n",
 	  F "5:7: consumer.policies[0].endpoints[0]: unknown key 'prots' in endpoint "
 	  "(expected hosts, ports, methods, paths)\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - hosts: a.com\n",
-	  F "5:14: consumer.policies[0].endpoints[0].hosts: expected a list, got a string\n" },
+	  F "5:14: consumer.policies[0].endpoints[0].hosts: expected a list, got a string 'a.com'\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - hosts: [1]\n",
-	  F "5:15: consumer.policies[0].endpoints[0].hosts[0]: expected a string, got an integer\n" },
+	  F "5:15: consumer.policies[0].endpoints[0].hosts[0]: expected a string, got an integer '1'\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - hosts: [[a]]\n",
 	  F "5:15: consumer.policies[0].endpoints[0].hosts[0]: expected a string, got a list\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - hosts: [~]\n",
@@ -520,31 +518,31 @@ static const struct {
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - paths: [{a: b}]\n",
 	  F "5:15: consumer.policies[0].endpoints[0].paths[0]: expected a string, got a mapping\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - paths: /x\n",
-	  F "5:14: consumer.policies[0].endpoints[0].paths: expected a list, got a string\n" },
+	  F "5:14: consumer.policies[0].endpoints[0].paths: expected a list, got a string '/x'\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - ports: 80\n",
-	  F "5:14: consumer.policies[0].endpoints[0].ports: expected a list, got an integer\n" },
+	  F "5:14: consumer.policies[0].endpoints[0].ports: expected a list, got an integer '80'\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - ports: [80, 70000]\n",
-	  F "5:19: consumer.policies[0].endpoints[0].ports[1]: 70000 is not a port (1..65535)\n" },
+	  F "5:19: consumer.policies[0].endpoints[0].ports[1]: '70000' is not a port (1..65535)\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - ports: [0, -1]\n",
-	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: 0 is not a port (1..65535)\n"
-	  F "5:18: consumer.policies[0].endpoints[0].ports[1]: -1 is not a port (1..65535)\n" },
+	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: '0' is not a port (1..65535)\n"
+	  F "5:18: consumer.policies[0].endpoints[0].ports[1]: '-1' is not a port (1..65535)\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n"
 	  "    - ports: [99999999999999999999]\n",
-	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: 99999999999999999999 is not a "
+	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: '99999999999999999999' is not a "
 	  "port (1..65535)\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - ports: [\"80\"]\n",
-	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: expected an integer, got a string\n" },
+	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: expected an integer, got a string '80'\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - ports: [8.5]\n",
-	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: expected an integer, got a number\n" },
+	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: expected an integer, got a number '8.5'\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - ports: [true]\n",
 	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: expected an integer, got a "
-	  "boolean\n" },
+	  "boolean 'true'\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - ports: [null]\n",
 	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: expected an integer, got null\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - ports: [[80]]\n",
 	  F "5:15: consumer.policies[0].endpoints[0].ports[0]: expected an integer, got a list\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - methods: GET\n",
-	  F "5:16: consumer.policies[0].endpoints[0].methods: expected a list, got a string\n" },
+	  F "5:16: consumer.policies[0].endpoints[0].methods: expected a list, got a string 'GET'\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - methods: [GET, FETCH]\n",
 	  F "5:22: consumer.policies[0].endpoints[0].methods[1]: 'FETCH' is not an HTTP method "
 	  "(CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE)\n" },
@@ -553,7 +551,7 @@ static const struct {
 	  "(write it in upper case: 'GET')\n" },
 	{ "consumer:\n  policies:\n  - relation: d\n    endpoints:\n    - methods: [1]\n",
 	  F "5:17: consumer.policies[0].endpoints[0].methods[0]: expected a string, got an "
-	  "integer\n" },
+	  "integer '1'\n" },
 	/* Provider. */
 	{ "provider: {}\n",
 	  F "1:11: provider: missing required key 'mesh-type'\n"
@@ -572,16 +570,16 @@ static const struct {
 	{ "provider:\n  mesh-type: istio\n  labels:\n",
 	  F "3:10: provider.labels: expected a mapping, got null\n" },
 	{ "provider:\n  mesh-type: istio\n  labels:\n    enabled: true\n",
-	  F "4:14: provider.labels['enabled']: label values must be strings; quote it "
-	  "(got a boolean)\n" },
+	  F "4:14: provider.labels['enabled']: label values must be strings; quote it: "
+	  "got a boolean 'true'\n" },
 	{ "provider:\n  mesh-type: istio\n  labels:\n    port: 8080\n",
-	  F "4:11: provider.labels['port']: label values must be strings; quote it "
-	  "(got an integer)\n" },
+	  F "4:11: provider.labels['port']: label values must be strings; quote it: "
+	  "got an integer '8080'\n" },
 	{ "provider:\n  mesh-type: istio\n  labels:\n    version: 1.5\n",
-	  F "4:14: provider.labels['version']: label values must be strings; quote it "
-	  "(got a number)\n" },
+	  F "4:14: provider.labels['version']: label values must be strings; quote it: "
+	  "got a number '1.5'\n" },
 	{ "provider:\n  mesh-type: istio\n  labels:\n    mode:\n",
-	  F "4:10: provider.labels['mode']: label values must be strings; quote it (got null)\n" },
+	  F "4:10: provider.labels['mode']: label values must be strings; quote it: got null\n" },
 	{ "provider:\n  mesh-type: istio\n  labels:\n    mode: [ambient]\n",
 	  F "4:11: provider.labels['mode']: expected a string, got a list\n" },
 	{ "provider:\n  mesh-type: istio\n  labels:\n    mode: -ambient\n",
@@ -591,10 +589,10 @@ static const struct {
 	  F "4:5: provider.labels: 'Istio.io/mode' is not a valid label key: prefix may contain "
 	  "only lower case alphanumerics, '-' and '.'\n" },
 	{ "provider:\n  mesh-type: istio\n  labels:\n    8080: x\n",
-	  F "4:5: provider.labels: label keys must be strings; quote it (got an integer)\n" },
+	  F "4:5: provider.labels: label keys must be strings; quote it: got an integer '8080'\n" },
 	{ "provider:\n  mesh-type: istio\n  labels: {a: b}\n  manage-policies: 1\n",
 	  F "4:20: provider.manage-policies: expected a boolean (true or false), got an "
-	  "integer\n" },
+	  "integer '1'\n" },
 	{ "provider:\n  mesh-type: istio\n  labels: {a: b}\n  mesh-relation: Mesh\n",
 	  F "4:18: provider.mesh-relation: 'Mesh' is not a valid relation endpoint name "
 	  "(lower case letters and digits, words joined by '-' or '_', starting with a letter)\n" },
@@ -626,16 +624,36 @@ START_TEST(test_many_errors_reported_together)
 		  "  labels:\n"
 		  "    enabled: true\n"
 		  "extra: 1\n",
-		  F "2:14: consumer.auto-join: expected a boolean (true or false), got a string\n"
-		  F "6:23: consumer.policies[0].endpoints[0].ports[1]: 70000 is not a port "
+		  F "2:14: consumer.auto-join: expected a boolean (true or false), got a string 'maybe'\n"
+		  F "6:23: consumer.policies[0].endpoints[0].ports[1]: '70000' is not a port "
 		  "(1..65535)\n"
 		  F "7:21: consumer.policies[0].endpoints[0].methods[0]: 'FETCH' is not an HTTP "
 		  "method (CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE)\n"
 		  F "10:7: consumer.policies[1]: unit policies take only relation, type and ports: "
 		  "'paths' is an L7 field\n"
-		  F "14:14: provider.labels['enabled']: label values must be strings; quote it "
-		  "(got a boolean)\n"
+		  F "14:14: provider.labels['enabled']: label values must be strings; quote it: "
+		  "got a boolean 'true'\n"
 		  F "15:1: unknown key 'extra' at the top level (expected consumer, provider)\n");
+}
+END_TEST
+
+START_TEST(test_long_and_multiline_values_are_quoted_short)
+{
+	struct strbuf yaml = STRBUF_INIT, want = STRBUF_INIT;
+
+	strbuf_addstr(&yaml, "consumer:\n  policies:\n    - relation: d\n      type: ");
+	for (int i = 0; i < 100; i++)
+		strbuf_addch(&yaml, 'u');
+	strbuf_addstr(&yaml, "\n      endpoints: []\n  mesh-relation: |\n    two\n    lines\n");
+	strbuf_addstr(&want, F "4:13: consumer.policies[0].type: '");
+	for (int i = 0; i < QUOTE_MAX; i++)
+		strbuf_addch(&want, 'u');
+	strbuf_addstr(&want, "...' is not a policy type (app, unit, or the deprecated policy)\n"
+		      F "6:18: consumer.mesh-relation: 'two\\nlines\\n' is not a valid relation endpoint name "
+		      "(lower case letters and digits, words joined by '-' or '_', starting with a letter)\n");
+	parse_err(yaml.buf, want.buf);
+	strbuf_release(&yaml);
+	strbuf_release(&want);
 }
 END_TEST
 
@@ -649,7 +667,7 @@ START_TEST(test_error_flood_is_capped)
 		strbuf_addstr(&yaml, "      - 0\n");
 	for (int i = 0; i < 100; i++)
 		strbuf_addf(&want, F "%d:9: consumer.policies[0].endpoints[0].ports[%d]: "
-			    "0 is not a port (1..65535)\n", 6 + i, i);
+			    "'0' is not a port (1..65535)\n", 6 + i, i);
 	strbuf_addstr(&want, "service-mesh.yaml: more than 100 problems; stopping here\n");
 	parse_err(yaml.buf, want.buf);
 	strbuf_release(&yaml);
@@ -720,6 +738,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_error_paths, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_many_errors_reported_together);
 	tcase_add_test(tc, test_error_flood_is_capped);
+	tcase_add_test(tc, test_long_and_multiline_values_are_quoted_short);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("helpers");

@@ -79,6 +79,30 @@ START_TEST(strlist_basics)
 }
 END_TEST
 
+START_TEST(quoted_values_are_short_and_one_line)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char big[200];
+
+	strbuf_add_quoted(&sb, "http");
+	ck_assert_str_eq(sb.buf, "'http'");
+	strbuf_reset(&sb);
+	strbuf_add_quoted(&sb, "a\nb\tc'd\\e\001");
+	ck_assert_str_eq(sb.buf, "'a\\nb\\tc\\'d\\\\e\\x01'");
+	strbuf_reset(&sb);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	strbuf_add_quoted(&sb, big);
+	ck_assert_uint_eq(sb.len, QUOTE_MAX + 5);
+	ck_assert_str_eq(sb.buf + QUOTE_MAX + 1, "...'");
+	/* never cut inside a UTF-8 character: 'é' is two bytes */
+	strbuf_reset(&sb);
+	strbuf_add_shortened(&sb, "ab\xc3\xa9z", 3);
+	ck_assert_str_eq(sb.buf, "ab...");
+	strbuf_release(&sb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("containers");
@@ -90,6 +114,7 @@ int main(void)
 	tcase_add_test(tc, strbuf_detach_hands_over);
 	tcase_add_test(tc, kvlist_keeps_order_and_replaces_in_place);
 	tcase_add_test(tc, strlist_basics);
+	tcase_add_test(tc, quoted_values_are_short_and_one_line);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
