@@ -3,11 +3,20 @@
  * charm have the hooks the config needs?
  *
  * Errors (exit 2 from check-config), one line each, "FILE:LINE:COL: message":
- *  - service-mesh.yaml itself is invalid (config_load()'s lines);
+ *  - service-mesh.yaml itself is invalid (config_load()'s lines), or has
+ *    neither a consumer nor a provider section (empty, only comments, {});
  *  - the metadata file is missing, not YAML, or badly shaped (a section
  *    or an endpoint that is not a mapping, one endpoint in two sections);
  *  - a policy names a relation that is no endpoint (requires, provides,
- *    peers): pointed at the policy's relation value in service-mesh.yaml;
+ *    peers): pointed at the policy's relation value in service-mesh.yaml,
+ *    with "did you mean 'x'?" when a declared endpoint is at most two
+ *    edits away (and fewer than half the name); the hooks of that
+ *    endpoint are then not reported missing (Juju would never run them);
+ *  - a policy names an endpoint of the mesh protocol itself (the mesh
+ *    relation, either cross-model mesh endpoint, the provider's mesh);
+ *  - a needed hook (or dispatch) is a symlink to a file that does not
+ *    exist, unless a charmcraft.yaml part primes that path (it is built
+ *    at pack time): one line per missing target, counting the links;
  *  - an endpoint service-mesh.yaml gives a role is missing (pointed at the
  *    service-mesh.yaml node naming it, or at the section key when the
  *    name is the default), sits in the wrong section or has the wrong
@@ -16,7 +25,9 @@
  *      consumer.cross-model-mesh-requires   requires  cross_model_mesh
  *      consumer.cross-model-mesh-provides   provides  cross_model_mesh
  *      provider.mesh-relation               provides  service_mesh
- * Warnings (exit status unchanged), "FILE: warning: message":
+ * Warnings (exit status unchanged), "FILE[:LINE:COL]: warning: message":
+ *  - a policy on an endpoint the charm requires: the charm is the client
+ *    there (fine only when the remote also calls it back, as an ingress);
  *  - no dispatch file and hooks/<name> missing for a hook that
  *    hook_names() says the config needs.
  *

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "charmcheck.h"
 #include "commands.h"
@@ -39,6 +40,8 @@ struct checker {
 	const struct ynode *smroot;  /* tree of service-mesh.yaml (may be NULL) */
 	struct endpoint *eps;
 	size_t neps, alloc;
+	int meta_ok;                 /* the metadata was read: eps is the whole list */
+	const struct ynode *parts;   /* charmcraft.yaml's parts: (may be NULL) */
 };
 
 char *charm_path(const char *dir, const char *name)
@@ -72,6 +75,24 @@ static void finding(struct checker *ck, const char *file, const struct ynode *at
 	va_end(ap);
 	strbuf_addch(&ck->res->out, '\n');
 	ck->res->errors++;
+}
+
+static void warn_at(struct checker *ck, const char *file, const struct ynode *at,
+		    const char *fmt, ...) PRINTF_LIKE(4, 5);
+static void warn_at(struct checker *ck, const char *file, const struct ynode *at,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (at)
+		strbuf_addf(&ck->res->out, "%s:%d:%d: warning: ", file, at->line, at->col);
+	else
+		strbuf_addf(&ck->res->out, "%s: warning: ", file);
+	va_start(ap, fmt);
+	strbuf_vaddf(&ck->res->out, fmt, ap);
+	va_end(ap);
+	strbuf_addch(&ck->res->out, '\n');
+	ck->res->warnings++;
 }
 
 /* Append config_load()/yaml_load_file() lines: each one is an error. */
@@ -209,18 +230,86 @@ static void check_role(struct checker *ck, const char *section, const char *key,
 			e->iface->value, want_iface, what);
 }
 
-static void check_policies(struct checker *ck, const struct cfg_consumer *c)
+/* Edit distance (insertions, deletions, substitutions and swaps of two
+ * neighbours, each 1) between a and b, or more than max (then max + 1). */
+static size_t edit_distance(const char *a, const char *b, size_t max)
 {
+	size_t la = strlen(a), lb = strlen(b), *d, best;
+
+	if ((la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	d = xcalloc((la + 1) * (lb + 1), sizeof(*d));
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (size_t j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t v = D(i - 1, j - 1) + (a[i - 1] != b[j - 1]);
+			if (D(i - 1, j) + 1 < v)
+				v = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1;
+			D(i, j) = v;
+		}
+	best = D(la, lb);
+#undef D
+	free(d);
+	return best > max ? max + 1 : best;
+}
+
+/* The declared endpoint closest to name (NULL when none is close: at
+ * most 2 edits, and fewer than half of name's letters). */
+static const char *closest_endpoint(const struct checker *ck, const char *name)
+{
+	size_t max = strlen(name) / 2, best = (size_t)-1;
+	const char *hit = NULL;
+
+	if (max > 2)
+		max = 2;
+	for (size_t i = 0; i < ck->neps; i++) {
+		size_t dist = edit_distance(name, ck->eps[i].name, max);
+		if (dist <= max && dist < best) {
+			best = dist;
+			hit = ck->eps[i].name;
+		}
+	}
+	return hit;
+}
+
+/* What a policy's relation must not be: the endpoints of the mesh
+ * protocol itself (NULL when it is none of them). */
+static const char *protocol_role(const struct mesh_config *cfg, const char *relation)
+{
+	const struct cfg_consumer *c = cfg->consumer;
+
+	if (c && !strcmp(relation, c->mesh_relation))
+		return "the mesh relation (consumer.mesh-relation)";
+	if (c && !strcmp(relation, c->cmr_requires))
+		return "the cross-model mesh endpoint (consumer.cross-model-mesh-requires)";
+	if (c && !strcmp(relation, c->cmr_provides))
+		return "the cross-model mesh endpoint (consumer.cross-model-mesh-provides)";
+	if (cfg->provider && !strcmp(relation, cfg->provider->mesh_relation))
+		return "the provider's mesh relation (provider.mesh-relation)";
+	return NULL;
+}
+
+static void check_policies(struct checker *ck, const struct mesh_config *cfg)
+{
+	const struct cfg_consumer *c = cfg->consumer;
 	const struct ypair *cp = ymap_find(ck->smroot, "consumer");
 	const struct ypair *pp = cp ? ymap_find(cp->value, "policies") : NULL;
 
 	for (size_t i = 0; i < c->npolicies; i++) {
 		const struct cfg_policy *p = &c->policies[i];
+		const struct endpoint *e = find_endpoint(ck, p->relation);
+		const char *role = protocol_role(cfg, p->relation), *near;
 		const struct ynode *at = NULL;
 		struct ynode fallback;
 
-		if (find_endpoint(ck, p->relation))
-			continue;
 		if (pp && pp->value->type == Y_SEQ && i < pp->value->n) {
 			const struct ypair *rp = ymap_find(pp->value->items[i], "relation");
 			if (rp)
@@ -232,22 +321,138 @@ static void check_policies(struct checker *ck, const struct cfg_consumer *c)
 			fallback.col = p->col;
 			at = &fallback;
 		}
-		finding(ck, ck->smfile, at,
-			"consumer.policies[%zu].relation: no endpoint '%s' in %s (requires, provides or peers)", i,
-			p->relation, ck->metafile);
+		if (role) {
+			finding(ck, ck->smfile, at,
+				"consumer.policies[%zu].relation: '%s' is %s: a policy names a relation whose "
+				"applications call this charm, not an endpoint of the mesh protocol", i, p->relation, role);
+		} else if (!e) {
+			near = closest_endpoint(ck, p->relation);
+			if (near)
+				finding(ck, ck->smfile, at,
+					"consumer.policies[%zu].relation: no endpoint '%s' in %s: did you mean '%s'?", i,
+					p->relation, ck->metafile, near);
+			else
+				finding(ck, ck->smfile, at,
+					"consumer.policies[%zu].relation: no endpoint '%s' in %s (requires, provides or peers)",
+					i, p->relation, ck->metafile);
+		} else if (!strcmp(e->section, "requires")) {
+			warn_at(ck, ck->smfile, at,
+				"consumer.policies[%zu].relation: '%s' is under requires: this charm is the client "
+				"there and calls the related application, which needs no policy to answer; keep it "
+				"only if that application also calls this charm (as an ingress does)", i, p->relation);
+		}
 	}
 }
 
-/* Hooks the config needs that Juju could not run (no dispatch, no file). */
+/* The endpoint of a relation hook name ("data-relation-created" ->
+ * "data"), or NULL for other hooks (caller frees). */
+static char *hook_endpoint(const char *hook)
+{
+	const char *r = strstr(hook, "-relation-");
+
+	return r ? xstrndup(hook, (size_t)(r - hook)) : NULL;
+}
+
+/* Does a charmcraft part put path (relative to the charm root) into the
+ * charm? Then a link to it may dangle in the source tree. */
+static int part_primes(const struct checker *ck, const char *path)
+{
+	for (size_t i = 0; ck->parts && ck->parts->type == Y_MAP && i < ck->parts->n; i++) {
+		const struct ypair *pr = ymap_find(ck->parts->pairs[i].value, "prime");
+
+		for (size_t k = 0; pr && pr->value->type == Y_SEQ && k < pr->value->n; k++) {
+			const struct ynode *it = pr->value->items[k];
+			if (it->type == Y_SCALAR && !strcmp(it->value, path))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* A hook (or dispatch) that is a symlink to nothing that the charm will
+ * have: its target (caller frees), else NULL. rel_dir: the link's
+ * directory in the charm ("hooks"), NULL for the charm root. */
+static char *dangling_target(const struct checker *ck, const char *path, const char *rel_dir)
+{
+	struct strbuf target = STRBUF_INIT, in_charm = STRBUF_INIT;
+	struct stat st;
+	char buf[4096];
+	ssize_t n;
+	int primed;
+
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode) || stat(path, &st) == 0)
+		return NULL;
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return NULL;
+	strbuf_add(&target, buf, (size_t)n);
+	/* the target as a path in the charm: hooks/../x is x */
+	if (target.buf[0] != '/') {
+		if (rel_dir && !strncmp(target.buf, "../", 3))
+			strbuf_addstr(&in_charm, target.buf + 3);
+		else if (rel_dir)
+			strbuf_addf(&in_charm, "%s/%s", rel_dir, target.buf);
+		else
+			strbuf_add(&in_charm, target.buf, target.len);
+	}
+	primed = in_charm.len && part_primes(ck, in_charm.buf);
+	strbuf_release(&in_charm);
+	if (primed) {
+		strbuf_release(&target);
+		return NULL;
+	}
+	return strbuf_detach(&target, NULL);
+}
+
+/* One finding per missing target, however many hooks point at it. */
+static void report_dangling(struct checker *ck, const struct strlist *paths, const struct strlist *targets)
+{
+	for (size_t i = 0; i < targets->n; i++) {
+		size_t others = 0, k;
+
+		for (k = 0; k < i && strcmp(targets->items[k], targets->items[i]); k++)
+			;
+		if (k < i)
+			continue;   /* reported with the first link to it */
+		for (k = i + 1; k < targets->n; k++)
+			others += !strcmp(targets->items[k], targets->items[i]);
+		if (others)
+			finding(ck, paths->items[i], NULL,
+				"a symlink to '%s' (as are %zu more hooks), which does not exist: Juju cannot "
+				"run them (put the svcmesh-hook binary there, or build it there in a charmcraft part)",
+				targets->items[i], others);
+		else
+			finding(ck, paths->items[i], NULL,
+				"a symlink to '%s', which does not exist: Juju cannot run it (put the svcmesh-hook "
+				"binary there, or build it there in a charmcraft part)", targets->items[i]);
+	}
+}
+
+/* Hooks the config needs that Juju could not run (no dispatch, no file,
+ * or a link to a binary that is not there). Hooks of an endpoint that the
+ * metadata does not declare are left out: that mistake is reported once,
+ * where the config names it, and Juju would never run those hooks. */
 static void check_hooks(struct checker *ck, const char *dir, const struct mesh_config *cfg)
 {
-	struct strlist names = STRLIST_INIT;
-	char *dispatch = charm_path(dir, "dispatch"), *hooks = charm_path(dir, "hooks");
+	struct strlist all = STRLIST_INIT, names = STRLIST_INIT, paths = STRLIST_INIT, targets = STRLIST_INIT;
+	char *dispatch = charm_path(dir, "dispatch"), *hooks = charm_path(dir, "hooks"), *t;
 	struct stat st;
 
-	hook_names(cfg, &names);
-	if (!names.n || lstat(dispatch, &st) == 0) {
-		/* nothing needed, or Juju runs dispatch for every event */
+	hook_names(cfg, &all);
+	for (size_t i = 0; i < all.n; i++) {
+		char *ep = hook_endpoint(all.items[i]);
+		if (!ep || !ck->meta_ok || find_endpoint(ck, ep))
+			strlist_add(&names, all.items[i]);
+		free(ep);
+	}
+	if (!names.n) {
+		/* nothing needed */
+	} else if (lstat(dispatch, &st) == 0) {
+		/* Juju runs dispatch for every event */
+		if ((t = dangling_target(ck, dispatch, NULL)) != NULL) {
+			strlist_add(&paths, dispatch);
+			strlist_add_take(&targets, t);
+		}
 	} else if (stat(hooks, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		strbuf_addf(&ck->res->out,
 			    "%s: warning: no hooks directory and no dispatch file: Juju will never run svcmesh-hook (svcmesh-hook link-hooks creates the %zu hook%s)\n",
@@ -262,13 +467,20 @@ static void check_hooks(struct checker *ck, const char *dir, const struct mesh_c
 					    "%s: warning: missing (and no dispatch file): Juju will not run svcmesh-hook for this event (svcmesh-hook link-hooks creates it)\n",
 					    path);
 				ck->res->warnings++;
+			} else if ((t = dangling_target(ck, path, "hooks")) != NULL) {
+				strlist_add(&paths, path);
+				strlist_add_take(&targets, t);
 			}
 			free(path);
 		}
 	}
+	report_dangling(ck, &paths, &targets);
 	free(dispatch);
 	free(hooks);
+	strlist_release(&all);
 	strlist_release(&names);
+	strlist_release(&paths);
+	strlist_release(&targets);
 }
 
 static char *find_metafile(const char *dir)
@@ -290,7 +502,8 @@ int charm_check(const char *charm_dir, const char *config_path, struct charm_che
 	struct checker ck;
 	struct mesh_config cfg;
 	struct strbuf err = STRBUF_INIT;
-	struct ynode *meta = NULL, *smroot = NULL;
+	struct ynode *meta = NULL, *smroot = NULL, *crafted = NULL;
+	char *craft;
 
 	memset(&ck, 0, sizeof(ck));
 	ck.res = res;
@@ -307,6 +520,10 @@ int charm_check(const char *charm_dir, const char *config_path, struct charm_che
 		smroot = NULL;
 	strbuf_release(&err);
 	ck.smroot = smroot;
+	if (!cfg.consumer && !cfg.provider)
+		finding(&ck, config_path, smroot && !ynode_is_null(smroot) ? smroot : NULL,
+			"no consumer or provider section: svcmesh-hook would do nothing for this charm "
+			"(see README.md, \"Config reference\")");
 
 	res->metafile = find_metafile(charm_dir);
 	if (!res->metafile) {
@@ -319,8 +536,9 @@ int charm_check(const char *charm_dir, const char *config_path, struct charm_che
 			const struct cfg_consumer *c = cfg.consumer;
 			const struct cfg_provider *p = cfg.provider;
 
+			ck.meta_ok = 1;
 			if (c) {
-				check_policies(&ck, c);
+				check_policies(&ck, &cfg);
 				check_role(&ck, "consumer", "mesh-relation", c->mesh_relation, "requires",
 					   "service_mesh", "the consumer's mesh endpoint");
 				check_role(&ck, "consumer", "cross-model-mesh-requires", c->cmr_requires,
@@ -335,8 +553,18 @@ int charm_check(const char *charm_dir, const char *config_path, struct charm_che
 					   "service_mesh", "the provider's mesh endpoint");
 		}
 	}
+	/* charmcraft parts may build what hooks/ points at */
+	craft = charm_path(charm_dir, "charmcraft.yaml");
+	strbuf_reset(&err);
+	if (yaml_load_file(craft, &crafted, &err) == 0 && crafted) {
+		const struct ypair *pp = ymap_find(crafted, "parts");
+		ck.parts = pp ? pp->value : NULL;
+	}
+	strbuf_release(&err);
+	free(craft);
 	check_hooks(&ck, charm_dir, &cfg);
 	free(ck.eps);
+	ynode_free(crafted);
 	ynode_free(meta);
 	ynode_free(smroot);
 	config_release(&cfg);

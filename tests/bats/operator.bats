@@ -134,6 +134,47 @@ EOF
     assert_output "$CHARM: service-mesh.yaml and charmcraft.yaml agree"
 }
 
+@test "check-config: newcomer mistakes (empty file, typo, client-side policy, dangling hooks), each said once" {
+    "$BIN" link-hooks "$CHARM" >/dev/null
+    : > "$CHARM/service-mesh.yaml"
+    run "$BIN" check-config "$CHARM"
+    assert_failure 2
+    assert_output "$CHARM/service-mesh.yaml: no consumer or provider section: svcmesh-hook would do nothing for this charm (see README.md, \"Config reference\")"
+    # a typo: one error with the closest endpoint, no "missing hook" warnings for it
+    sed 's/relation: data/relation: dat/' "$ROOT/charm-skeleton/service-mesh.yaml" > "$CHARM/service-mesh.yaml"
+    run "$BIN" check-config "$CHARM"
+    assert_failure 2
+    assert_output "$CHARM/service-mesh.yaml:11:17: consumer.policies[0].relation: no endpoint 'dat' in $CHARM/charmcraft.yaml: did you mean 'data'?"
+    # a policy on an endpoint the charm requires: a warning, exit 0
+    sed 's/relation: data/relation: require-cmr-mesh/' "$ROOT/charm-skeleton/service-mesh.yaml" > "$CHARM/service-mesh.yaml"
+    run "$BIN" check-config "$CHARM"
+    assert_failure 2
+    assert_output --partial "'require-cmr-mesh' is the cross-model mesh endpoint"
+    cp "$ROOT/charm-skeleton/service-mesh.yaml" "$CHARM/service-mesh.yaml"
+    cat > "$CHARM/metadata.yaml" <<'EOF'
+name: client-side
+requires:
+  service-mesh: {interface: service_mesh}
+  require-cmr-mesh: {interface: cross_model_mesh}
+  data: {interface: http}
+provides:
+  provide-cmr-mesh: {interface: cross_model_mesh}
+  metrics: {interface: prometheus_scrape}
+EOF
+    run "$BIN" check-config "$CHARM"
+    assert_success
+    assert_line "$CHARM/service-mesh.yaml:11:17: warning: consumer.policies[0].relation: 'data' is under requires: this charm is the client there and calls the related application, which needs no policy to answer; keep it only if that application also calls this charm (as an ingress does)"
+    assert_line "$CHARM: service-mesh.yaml and metadata.yaml agree (1 warning)"
+    rm "$CHARM/metadata.yaml"
+    # hooks pointing at a binary that is not there (no charmcraft part builds it here)
+    cp "$ROOT/charm-skeleton/charmcraft.yaml" "$CHARM/charmcraft.yaml"
+    sed -i '/^parts:/,$d' "$CHARM/charmcraft.yaml"
+    rm "$CHARM/svcmesh-hook"
+    run "$BIN" check-config "$CHARM"
+    assert_failure 2
+    assert_output "$CHARM/hooks/service-mesh-relation-created: a symlink to '../svcmesh-hook' (as are 10 more hooks), which does not exist: Juju cannot run them (put the svcmesh-hook binary there, or build it there in a charmcraft part)"
+}
+
 @test "check-config: bad arguments exit 2" {
     run "$BIN" check-config --bogus
     assert_failure 2

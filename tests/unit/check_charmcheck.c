@@ -310,6 +310,7 @@ START_TEST(test_hook_warnings)
 
 	write_file("service-mesh.yaml", POLICY_DATA "  auto-join: false\n");
 	write_file("metadata.yaml", CONSUMER_OK_META);
+	write_file("svcmesh-hook", "");   /* what the links point at */
 	expect(0, 0, "");  /* dispatch present: no hooks needed */
 	ck_assert_int_eq(unlink(d), 0);
 	expect(0, 1,
@@ -343,8 +344,142 @@ START_TEST(test_errors_and_warnings_together)
 		   "  provide-cmr-mesh: {interface: cross_model_mesh}\n");
 	expect(1, 1,
 	       "@SM@:3:17: consumer.policies[0].relation: no endpoint 'data' in @META@ (requires, provides or peers)\n"
-	       "@DIR@/hooks: warning: no hooks directory and no dispatch file: Juju will never run svcmesh-hook (svcmesh-hook link-hooks creates the 9 hooks)\n");
+	       "@DIR@/hooks: warning: no hooks directory and no dispatch file: Juju will never run svcmesh-hook (svcmesh-hook link-hooks creates the 7 hooks)\n");
 	free(d);
+}
+END_TEST
+
+START_TEST(test_empty_config)
+{
+	static const char *const empties[] = { "", "# nothing yet\n", "{}\n", "---\n" };
+
+	write_file("metadata.yaml", CONSUMER_OK_META);
+	for (size_t i = 0; i < sizeof(empties) / sizeof(empties[0]); i++) {
+		write_file("service-mesh.yaml", empties[i]);
+		expect(1, 0, i == 2 ? "@SM@:1:1: no consumer or provider section: svcmesh-hook would do nothing for this charm (see README.md, \"Config reference\")\n"
+			       : "@SM@: no consumer or provider section: svcmesh-hook would do nothing for this charm (see README.md, \"Config reference\")\n");
+	}
+	/* a consumer section alone, even with every default, is not empty */
+	write_file("service-mesh.yaml", "consumer:\n");
+	expect(0, 0, "");
+}
+END_TEST
+
+START_TEST(test_policy_on_a_required_relation_warns)
+{
+	write_file("service-mesh.yaml",
+		   "consumer:\n"
+		   "  policies:\n"
+		   "    - relation: database\n"
+		   "      endpoints: []\n"
+		   "    - relation: data\n"
+		   "      endpoints: []\n");
+	write_file("metadata.yaml",
+		   "requires:\n"
+		   "  service-mesh: {interface: service_mesh}\n"
+		   "  require-cmr-mesh: {interface: cross_model_mesh}\n"
+		   "  database: {interface: postgresql_client}\n"
+		   "provides:\n"
+		   "  provide-cmr-mesh: {interface: cross_model_mesh}\n"
+		   "  data: {interface: http}\n");
+	expect(0, 1,
+	       "@SM@:3:17: warning: consumer.policies[0].relation: 'database' is under requires: this charm is "
+	       "the client there and calls the related application, which needs no policy to answer; keep it only "
+	       "if that application also calls this charm (as an ingress does)\n");
+}
+END_TEST
+
+START_TEST(test_policy_on_a_mesh_endpoint_is_an_error)
+{
+	write_file("service-mesh.yaml",
+		   "consumer:\n"
+		   "  policies:\n"
+		   "    - relation: service-mesh\n"
+		   "      endpoints: []\n"
+		   "    - relation: require-cmr-mesh\n"
+		   "      type: unit\n"
+		   "    - relation: provide-cmr-mesh\n"
+		   "      type: unit\n");
+	write_file("metadata.yaml", CONSUMER_OK_META);
+	expect(3, 0,
+	       "@SM@:3:17: consumer.policies[0].relation: 'service-mesh' is the mesh relation (consumer.mesh-relation): a policy names a relation whose applications call this charm, not an endpoint of the mesh protocol\n"
+	       "@SM@:5:17: consumer.policies[1].relation: 'require-cmr-mesh' is the cross-model mesh endpoint (consumer.cross-model-mesh-requires): a policy names a relation whose applications call this charm, not an endpoint of the mesh protocol\n"
+	       "@SM@:7:17: consumer.policies[2].relation: 'provide-cmr-mesh' is the cross-model mesh endpoint (consumer.cross-model-mesh-provides): a policy names a relation whose applications call this charm, not an endpoint of the mesh protocol\n");
+}
+END_TEST
+
+START_TEST(test_typo_did_you_mean_and_no_cascade)
+{
+	char *d = charm_path(dir, "dispatch"), *hooks = charm_path(dir, "hooks");
+
+	ck_assert_int_eq(unlink(d), 0);
+	ck_assert_int_eq(mkdir(hooks, 0755), 0);
+	write_file("svcmesh-hook", "");
+	write_file("service-mesh.yaml",
+		   "consumer:\n"
+		   "  auto-join: false\n"
+		   "  policies:\n"
+		   "    - relation: dtaa\n"
+		   "      endpoints: []\n"
+		   "    - relation: zzzzzz\n"
+		   "      endpoints: []\n");
+	write_file("metadata.yaml", CONSUMER_OK_META);
+	{
+		const char *names[] = { "service-mesh-relation-created", "require-cmr-mesh-relation-created",
+					"provide-cmr-mesh-relation-changed", "upgrade-charm", "leader-elected" };
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char *l = charm_path(hooks, names[i]);
+			ck_assert_int_eq(symlink("../svcmesh-hook", l), 0);
+			free(l);
+		}
+	}
+	/* no "hooks/dtaa-relation-created: missing" warnings after the error */
+	expect(2, 0,
+	       "@SM@:4:17: consumer.policies[0].relation: no endpoint 'dtaa' in @META@: did you mean 'data'?\n"
+	       "@SM@:6:17: consumer.policies[1].relation: no endpoint 'zzzzzz' in @META@ (requires, provides or peers)\n");
+	free(d);
+	free(hooks);
+}
+END_TEST
+
+START_TEST(test_hook_links_to_a_missing_binary)
+{
+	char *d = charm_path(dir, "dispatch"), *hooks = charm_path(dir, "hooks");
+	const char *names[] = { "service-mesh-relation-created", "service-mesh-relation-changed",
+				"service-mesh-relation-broken", "require-cmr-mesh-relation-created",
+				"provide-cmr-mesh-relation-changed", "data-relation-created",
+				"data-relation-broken", "upgrade-charm", "leader-elected" };
+
+	ck_assert_int_eq(unlink(d), 0);
+	ck_assert_int_eq(mkdir(hooks, 0755), 0);
+	write_file("service-mesh.yaml", POLICY_DATA);
+	write_file("metadata.yaml", CONSUMER_OK_META);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *l = charm_path(hooks, names[i]);
+		ck_assert_int_eq(symlink("../svcmesh-hook", l), 0);
+		free(l);
+	}
+	/* one finding for the nine links to the same missing file */
+	expect(1, 0,
+	       "@DIR@/hooks/service-mesh-relation-created: a symlink to '../svcmesh-hook' (as are 8 more hooks), "
+	       "which does not exist: Juju cannot run them (put the svcmesh-hook binary there, or build it there in a charmcraft part)\n");
+	/* a charmcraft part that primes it builds it at pack time */
+	write_file("charmcraft.yaml", "parts:\n  svcmesh-hook:\n    plugin: nil\n    prime: [svcmesh-hook, lib/*]\n");
+	expect(0, 0, "");
+	write_file("charmcraft.yaml", "parts:\n  other:\n    prime: [x]\n");
+	expect(1, 0,
+	       "@DIR@/hooks/service-mesh-relation-created: a symlink to '../svcmesh-hook' (as are 8 more hooks), "
+	       "which does not exist: Juju cannot run them (put the svcmesh-hook binary there, or build it there in a charmcraft part)\n");
+	/* the binary is there: clean */
+	write_file("svcmesh-hook", "");
+	expect(0, 0, "");
+	/* a dispatch link to nothing */
+	ck_assert_int_eq(symlink("bin/svcmesh-hook", d), 0);
+	expect(1, 0,
+	       "@DIR@/dispatch: a symlink to 'bin/svcmesh-hook', which does not exist: Juju cannot run it "
+	       "(put the svcmesh-hook binary there, or build it there in a charmcraft part)\n");
+	free(d);
+	free(hooks);
 }
 END_TEST
 
@@ -386,6 +521,11 @@ static Suite *charmcheck_suite(void)
 	tcase_add_test(tc, test_provider_endpoint_wrong);
 	tcase_add_test(tc, test_hook_warnings);
 	tcase_add_test(tc, test_errors_and_warnings_together);
+	tcase_add_test(tc, test_empty_config);
+	tcase_add_test(tc, test_policy_on_a_required_relation_warns);
+	tcase_add_test(tc, test_policy_on_a_mesh_endpoint_is_an_error);
+	tcase_add_test(tc, test_typo_did_you_mean_and_no_cascade);
+	tcase_add_test(tc, test_hook_links_to_a_missing_binary);
 	tcase_add_test(tc, test_charm_path);
 	suite_add_tcase(s, tc);
 	return s;
