@@ -59,6 +59,26 @@ char *charm_path(const char *dir, const char *name)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* One line of the report: "FILE[:LINE:COL]: [warning: ]message". */
+static void vnote(struct checker *ck, int warning, const char *file, const struct ynode *at, const char *fmt,
+		  va_list ap) PRINTF_LIKE(5, 0);
+static void vnote(struct checker *ck, int warning, const char *file, const struct ynode *at, const char *fmt,
+		  va_list ap)
+{
+	if (at)
+		strbuf_addf(&ck->res->out, "%s:%d:%d: ", file, at->line, at->col);
+	else
+		strbuf_addf(&ck->res->out, "%s: ", file);
+	if (warning)
+		strbuf_addstr(&ck->res->out, "warning: ");
+	strbuf_vaddf(&ck->res->out, fmt, ap);
+	strbuf_addch(&ck->res->out, '\n');
+	if (warning)
+		ck->res->warnings++;
+	else
+		ck->res->errors++;
+}
+
 static void finding(struct checker *ck, const char *file, const struct ynode *at,
 		    const char *fmt, ...) PRINTF_LIKE(4, 5);
 static void finding(struct checker *ck, const char *file, const struct ynode *at,
@@ -66,15 +86,9 @@ static void finding(struct checker *ck, const char *file, const struct ynode *at
 {
 	va_list ap;
 
-	if (at)
-		strbuf_addf(&ck->res->out, "%s:%d:%d: ", file, at->line, at->col);
-	else
-		strbuf_addf(&ck->res->out, "%s: ", file);
 	va_start(ap, fmt);
-	strbuf_vaddf(&ck->res->out, fmt, ap);
+	vnote(ck, 0, file, at, fmt, ap);
 	va_end(ap);
-	strbuf_addch(&ck->res->out, '\n');
-	ck->res->errors++;
 }
 
 static void warn_at(struct checker *ck, const char *file, const struct ynode *at,
@@ -84,15 +98,9 @@ static void warn_at(struct checker *ck, const char *file, const struct ynode *at
 {
 	va_list ap;
 
-	if (at)
-		strbuf_addf(&ck->res->out, "%s:%d:%d: warning: ", file, at->line, at->col);
-	else
-		strbuf_addf(&ck->res->out, "%s: warning: ", file);
 	va_start(ap, fmt);
-	strbuf_vaddf(&ck->res->out, fmt, ap);
+	vnote(ck, 1, file, at, fmt, ap);
 	va_end(ap);
-	strbuf_addch(&ck->res->out, '\n');
-	ck->res->warnings++;
 }
 
 /* Append config_load()/yaml_load_file() lines: each one is an error. */
