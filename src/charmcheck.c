@@ -462,19 +462,16 @@ static void check_hooks(struct checker *ck, const char *dir, const struct mesh_c
 			strlist_add_take(&targets, t);
 		}
 	} else if (stat(hooks, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		strbuf_addf(&ck->res->out,
-			    "%s: warning: no hooks directory and no dispatch file: Juju will never run svcmesh-hook (svcmesh-hook link-hooks creates the %zu hook%s)\n",
-			    hooks, names.n, names.n == 1 ? "" : "s");
-		ck->res->warnings++;
+		warn_at(ck, hooks, NULL,
+			"no hooks directory and no dispatch file: Juju will never run svcmesh-hook (svcmesh-hook link-hooks creates the %zu hook%s)",
+			names.n, names.n == 1 ? "" : "s");
 	} else {
 		for (size_t i = 0; i < names.n; i++) {
 			char *path = charm_path(hooks, names.items[i]);
 
 			if (lstat(path, &st) < 0) {
-				strbuf_addf(&ck->res->out,
-					    "%s: warning: missing (and no dispatch file): Juju will not run svcmesh-hook for this event (svcmesh-hook link-hooks creates it)\n",
-					    path);
-				ck->res->warnings++;
+				warn_at(ck, path, NULL,
+					"missing (and no dispatch file): Juju will not run svcmesh-hook for this event (svcmesh-hook link-hooks creates it)");
 			} else if ((t = dangling_target(ck, path, "hooks")) != NULL) {
 				strlist_add(&paths, path);
 				strlist_add_take(&targets, t);
