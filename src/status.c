@@ -343,15 +343,6 @@ static void auto_join(const struct kvlist *wanted, const struct strlist *skipped
 	labels_text(&msg, wanted);
 	line(t, 2, "wanted: %s", msg.buf);
 	strbuf_reset(&msg);
-	{
-		struct json *sk = json_array();
-
-		for (size_t i = 0; i < skipped->n; i++) {
-			json_append(sk, json_string(skipped->items[i]));
-			line(t, 2, "not applied (invalid): %s", skipped->items[i]);
-		}
-		json_set(aj, "skipped", sk);
-	}
 	/* a kubectl failure is shown in this section, not on stderr */
 	log_capture_errors(&msg);
 	ok = labels_read(e->app, e->model, wanted, 0, &plan) == 0;
@@ -383,6 +374,16 @@ static void auto_join(const struct kvlist *wanted, const struct strlist *skipped
 			line(t, 2, "not applied (refused): %s", plan.refused.items[i]);
 		}
 		json_set(aj, "refused", refused);
+	}
+	/* what the provider sent that is not wanted at all */
+	{
+		struct json *sk = json_array();
+
+		for (size_t i = 0; i < skipped->n; i++) {
+			json_append(sk, json_string(skipped->items[i]));
+			line(t, 2, "not applied (invalid): %s", skipped->items[i]);
+		}
+		json_set(aj, "skipped", sk);
 	}
 	label_plan_release(&plan);
 	strbuf_release(&msg);

@@ -379,6 +379,42 @@ EOF
     assert_line "    StatefulSet consumer (pod template): labels in sync; annotation svcmesh-hook/labels unreadable"
 }
 
+@test "juju debug-log: one record per fact, Juju's relation prefix once, WARNING for what a successful hook survived" {
+    load "$ROOT/tests/kubesim/kubesim.bash"
+    kubesim_start
+    kubesim_seed_charm consumer test-model
+    "$BIN" link-hooks "$CHARM" >/dev/null
+    consumer_state
+    "$J" set-data "$S" 0 --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "app.kubernetes.io/name": "evil", "Bad Key": "v"}'
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
+    assert_success
+    # in a hook, warnings go to juju-log, not to the hook's stderr (Juju logs that too)
+    assert_output ""
+    run bash -c '"$1" log "$2" --debug-log | sed -E "s/ [0-9]{2}:[0-9]{2}:[0-9]{2} / HH:MM:SS /"' _ "$J" "$S"
+    assert_output - <<'EOF'
+unit-consumer-0: HH:MM:SS WARNING unit.consumer/0.juju-log service-mesh:0: skipping label 'Bad Key' from the mesh provider: name part may contain only alphanumerics, '-', '_' and '.'
+unit-consumer-0: HH:MM:SS WARNING unit.consumer/0.juju-log service-mesh:0: refusing mesh label app.kubernetes.io/name: it is a reserved key
+unit-consumer-0: HH:MM:SS INFO unit.consumer/0.juju-log service-mesh:0: statefulset/consumer: patched {"spec": {"template": {"metadata": {"labels": {"istio.io/dataplane-mode": "ambient"}}}}, "metadata": {"annotations": {"svcmesh-hook/labels": "{\"istio.io/dataplane-mode\": \"ambient\"}", "svcmesh-hook/configmap-version": ""}}}
+unit-consumer-0: HH:MM:SS INFO unit.consumer/0.juju-log service-mesh:0: service/consumer: patched {"metadata": {"labels": {"istio.io/dataplane-mode": "ambient"}, "annotations": {"svcmesh-hook/labels": "{\"istio.io/dataplane-mode\": \"ambient\"}", "svcmesh-hook/configmap-version": ""}}}
+unit-consumer-0: HH:MM:SS INFO unit.consumer/0.juju-log service-mesh:0: ConfigMap juju-service-mesh-consumer-labels: recorded labels {"istio.io/dataplane-mode": "ambient"}
+EOF
+    # the operator's view of the same: every label not applied, and why
+    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    assert_success
+    assert_line "    not applied (refused): app.kubernetes.io/name: it is a reserved key"
+    assert_line "    not applied (invalid): 'Bad Key': name part may contain only alphanumerics, '-', '_' and '.'"
+    # interactively the skipped entry reaches the person, as a warning
+    [[ "$stderr" == *"svcmesh-hook: warning: service-mesh:0: skipping label 'Bad Key'"* ]]
+    # a failing hook: ERROR in debug-log and the reason on stderr
+    "$J" log "$S" --reset
+    run "$J" run "$S" service-mesh-relation-changed --relation 0 --env SVCMESH_KUBECTL=/bin/false
+    assert_failure 1
+    assert_line --regexp '^svcmesh-hook: error: .*failed \(exit status 1\)'
+    run "$J" log "$S"
+    assert_line --regexp '^ERROR .*failed \(exit status 1\)'
+    refute_line --regexp '^WARNING refusing'   # nothing was refused: kubectl failed first
+}
+
 @test "status: provider role lists mesh relations and the policies they sent" {
     printf 'provider:\n  mesh-type: istio\n  labels:\n    istio.io/dataplane-mode: ambient\n' > "$CHARM/service-mesh.yaml"
     "$J" init "$S" --app beacon --charm-dir "$CHARM" >/dev/null
