@@ -206,6 +206,32 @@ static int PRINTF_LIKE(2, 3) why_add(struct strbuf *why, const char *fmt, ...)
 	return -1;
 }
 
+/* v as a message quotes it: "an integer '5'", "a string 'x'" (shortened). */
+static void kind_and_value(struct strbuf *why, const struct json *v)
+{
+	struct strbuf text = STRBUF_INIT;
+
+	strbuf_addstr(why, json_type_name(v->type));
+	if (v->type == JSON_NULL)
+		return;   /* null says it all */
+	if (v->type == JSON_STRING)
+		strbuf_addstr(&text, v->u.s);
+	else
+		json_emit(&text, v);
+	strbuf_addch(why, ' ');
+	strbuf_add_quoted(why, text.buf);
+	strbuf_release(&text);
+}
+
+/* "KEY is <kind 'value'>, not WHAT" */
+static int wrong_type(struct strbuf *why, const char *key, const struct json *v, const char *what)
+{
+	strbuf_addf(why, "%s%sis ", key, *key ? " " : "");
+	kind_and_value(why, v);
+	strbuf_addf(why, ", not %s", what);
+	return -1;
+}
+
 /* A required (nullable = 0) or optional (nullable = 1) string field. */
 static int get_str(const struct json *o, const char *key, int nullable, char **out, struct strbuf *why)
 {
@@ -218,9 +244,12 @@ static int get_str(const struct json *o, const char *key, int nullable, char **o
 		return why_add(why, "%s is missing", key);
 	}
 	if (v->type != JSON_STRING)
-		return why_add(why, "%s is %s, not a string", key, json_type_name(v->type));
-	if (strlen(v->u.s) > POLICY_MAX_NAME)
-		return why_add(why, "%s is longer than %d characters", key, POLICY_MAX_NAME);
+		return wrong_type(why, key, v, "a string");
+	if (strlen(v->u.s) > POLICY_MAX_NAME) {
+		strbuf_addf(why, "%s is longer than %d characters: ", key, POLICY_MAX_NAME);
+		strbuf_add_quoted(why, v->u.s);
+		return -1;
+	}
 	*out = xstrdup(v->u.s);
 	return 0;
 }
@@ -233,24 +262,33 @@ static int get_strlist(const struct json *o, const char *key, struct opt_strlist
 	memset(out, 0, sizeof(*out));
 	if (!v || v->type == JSON_NULL)
 		return 0;
-	if (v->type != JSON_ARRAY)
-		return why_add(why, "endpoint %s is %s, not a list", key, json_type_name(v->type));
+	if (v->type != JSON_ARRAY) {
+		strbuf_addf(why, "endpoint %s ", key);
+		return wrong_type(why, "", v, "a list");
+	}
 	out->present = 1;
 	if (v->u.arr.n > POLICY_MAX_ITEMS)
 		return why_add(why, "endpoint %s has more than %d entries", key, POLICY_MAX_ITEMS);
 	for (size_t i = 0; i < v->u.arr.n; i++) {
 		const struct json *s = v->u.arr.items[i];
-		if (s->type != JSON_STRING)
-			return why_add(why, "endpoint %s has %s, not a string", key, json_type_name(s->type));
-		if (strlen(s->u.s) > POLICY_MAX_VALUE)
-			return why_add(why, "endpoint %s has a value longer than %d characters", key, POLICY_MAX_VALUE);
+		if (s->type != JSON_STRING) {
+			strbuf_addf(why, "endpoint %s[%zu] ", key, i);
+			return wrong_type(why, "", s, "a string");
+		}
+		if (strlen(s->u.s) > POLICY_MAX_VALUE) {
+			strbuf_addf(why, "endpoint %s[%zu] is longer than %d characters: ", key, i, POLICY_MAX_VALUE);
+			strbuf_add_quoted(why, s->u.s);
+			return -1;
+		}
 		if (!strcmp(key, "methods")) {
 			size_t m;
 			for (m = 0; m < config_http_methods_count; m++)
 				if (!strcmp(config_http_methods[m], s->u.s))
 					break;
-			if (m == config_http_methods_count)
-				return why_add(why, "'%.64s' is not an HTTP method", s->u.s);
+			if (m == config_http_methods_count) {
+				strbuf_add_quoted(why, s->u.s);
+				return why_add(why, " is not an HTTP method");
+			}
 		}
 		strlist_add(&out->l, s->u.s);
 	}
@@ -265,7 +303,7 @@ static int get_ports(const struct json *o, struct opt_intlist *out, struct strbu
 	if (!v || v->type == JSON_NULL)
 		return 0;
 	if (v->type != JSON_ARRAY)
-		return why_add(why, "endpoint ports is %s, not a list", json_type_name(v->type));
+		return wrong_type(why, "endpoint ports", v, "a list");
 	out->present = 1;
 	if (v->u.arr.n > POLICY_MAX_ITEMS)
 		return why_add(why, "endpoint ports has more than %d entries", POLICY_MAX_ITEMS);
@@ -277,11 +315,12 @@ static int get_ports(const struct json *o, struct opt_intlist *out, struct strbu
 			port = n->u.i;
 		else if (n->type == JSON_REAL && n->u.d == floor(n->u.d) && fabs(n->u.d) < 1e9)
 			port = (long long)n->u.d;
-		else
-			return why_add(why, "a port is %s, not an integer",
-				       n->type == JSON_REAL ? "a fractional or huge number" : json_type_name(n->type));
+		else {
+			strbuf_addf(why, "endpoint ports[%zu] ", i);
+			return wrong_type(why, "", n, n->type == JSON_REAL ? "an integer (a fractional or huge number)" : "an integer");
+		}
 		if (port < 1 || port > 65535) {
-			strbuf_addf(why, "port %lld is out of range 1..65535", port);
+			strbuf_addf(why, "port '%lld' is out of range 1..65535", port);
 			return -1;
 		}
 		opt_intlist_add(out, (int)port);
@@ -295,7 +334,7 @@ int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf 
 
 	memset(p, 0, sizeof(*p));
 	if (v->type != JSON_OBJECT)
-		return why_add(why, "policy is %s, not an object", json_type_name(v->type));
+		return wrong_type(why, "policy", v, "an object");
 	if (get_str(v, "source_namespace", 0, &p->source_namespace, why) < 0 ||
 	    get_str(v, "source_app_name", 0, &p->source_app_name, why) < 0 ||
 	    get_str(v, "target_namespace", 0, &p->target_namespace, why) < 0 ||
@@ -383,7 +422,10 @@ int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf 
 	/* they become the principal cluster.local/ns/NS/sa/APP, where Istio
 	 * reads '*' as a wildcard and '/' as a separator */
 	if (strpbrk(p->source_namespace, "*/") || strpbrk(p->source_app_name, "*/")) {
-		why_add(why, "source_namespace and source_app_name must not contain '*' or '/'");
+		why_add(why, "source_namespace and source_app_name must not contain '*' or '/': ");
+		strbuf_add_quoted(why, p->source_namespace);
+		strbuf_addstr(why, ", ");
+		strbuf_add_quoted(why, p->source_app_name);
 		goto fail;
 	}
 	return 0;
@@ -419,13 +461,17 @@ int cmr_data_parse(const char *text, char **app, char **model, struct strbuf *wh
 	if (!v)
 		return -1;
 	if (v->type != JSON_OBJECT) {
-		why_add(why, "cmr_data is %s, not an object", json_type_name(v->type));
+		wrong_type(why, "cmr_data", v, "an object");
 	} else if (get_str(v, "app_name", 0, app, why) == 0 &&
 		   get_str(v, "juju_model_name", 0, model, why) == 0) {
 		if (!**app || !**model)
 			why_add(why, "cmr_data has an empty app_name or juju_model_name");
-		else if (!juju_name_ok(*app) || !juju_name_ok(*model))
-			why_add(why, "cmr_data app_name and juju_model_name must be 1..253 of [A-Za-z0-9._-]");
+		else if (!juju_name_ok(*app) || !juju_name_ok(*model)) {
+			why_add(why, "cmr_data app_name and juju_model_name must be 1..253 of [A-Za-z0-9._-]: ");
+			strbuf_add_quoted(why, *app);
+			strbuf_addstr(why, ", ");
+			strbuf_add_quoted(why, *model);
+		}
 		else
 			ret = 0;
 	}

@@ -93,7 +93,7 @@ sources() {
 	assert_output --partial '"istio.io/dataplane-mode": "ambient"'
 	refute_output --partial '"big"'
 	run "$J" log "$S"
-	assert_output --partial "WARNING service-mesh:0: service-mesh:0: skipping label 'big' from the mesh provider: longer than 63 characters"
+	assert_output --partial "WARNING service-mesh:0: skipping label 'big' from the mesh provider: longer than 63 characters"
 	# kubectl never carried the big value
 	run kubesimctl requests --writes
 	refute_output --partial 'xxxxxxxxxx'
@@ -130,7 +130,7 @@ sources() {
 	assert_output --partial "skipping label 'c; touch"
 	assert_output --partial "skipping label '\$(touch"
 	# the labels subcommand shows only what survived
-	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" labels
+	run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" labels
 	assert_success
 	assert_output '{"istio.io/dataplane-mode": "ambient"}'
 	[ ! -e "$PWNED" ]
@@ -183,14 +183,14 @@ sources() {
 	good='{"source_namespace": "m", "source_app_name": "a", "target_namespace": "m", "target_app_name": "app-one", "target_selector_labels": null, "target_service": null, "target_type": "app", "endpoints": [{"hosts": null, "ports": [80], "methods": null, "paths": null}]}'
 	"$J" set-data "$S" "$R1" --remote-app "policies=[$good, {\"source_namespace\": \"*\", \"source_app_name\": \"*\", \"target_namespace\": \"m\", \"target_app_name\": \"x\"}, {\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"x\", \"endpoints\": [{\"ports\": [0]}]}, 7, $good]"
 	"$J" set-data "$S" "$R2" --remote-app 'policies={"not": "a list"}'
-	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-info
+	run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-info
 	assert_success
 	run python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$output"
 	assert_output 2
 	run "$J" log "$S"
-	assert_output --partial "skipping policy 2: source_namespace and source_app_name must not contain '*' or '/'"
-	assert_output --partial "skipping policy 3: port 0 is out of range 1..65535"
-	assert_output --partial "skipping policy 4: policy is an integer, not an object"
+	assert_output --partial "skipping policies[1]: source_namespace and source_app_name must not contain '*' or '/'"
+	assert_output --partial "skipping policies[2]: port '0' is out of range 1..65535"
+	assert_output --partial "skipping policies[3]: policy is an integer '7', not an object"
 	assert_output --partial "app-two"
 	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-info --strict
 	assert_failure
@@ -209,7 +209,7 @@ good = {"source_namespace": "m", "source_app_name": "a", "target_namespace": "m"
 big = dict(good, source_app_name="x" * (10 << 20))
 json.dump({"policies": json.dumps([good, big])}, open(sys.argv[1], "w"))' "$BATS_TEST_TMPDIR/big.json"
 	"$J" set-data "$S" "$R1" --remote-app --file "$BATS_TEST_TMPDIR/big.json"
-	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-info
+	run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-info
 	assert_success
 	run python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$output"
 	assert_output 1

@@ -447,9 +447,9 @@ EOF
     consumer_state
     run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" --verbose update
     assert_success
-    assert_output "policies published"
-    [[ "$stderr" == *"svcmesh-hook: INFO: published 1 mesh policies to service-mesh:0"* ]]
-    [[ "$stderr" == *"svcmesh-hook: DEBUG: computed 1 mesh policies from 2 declared policies"* ]]
+    assert_output "policies published to 1 of 1 service-mesh relation"
+    [[ "$stderr" == *"svcmesh-hook: info: published 1 mesh policies to service-mesh:0"* ]]
+    [[ "$stderr" == *"svcmesh-hook: debug: computed 1 mesh policies from 2 declared policies"* ]]
     # the same lines went to juju-log
     run "$J" log "$S"
     assert_line "INFO published 1 mesh policies to service-mesh:0"

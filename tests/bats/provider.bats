@@ -189,14 +189,14 @@ relation_sets() {
     assert_success
     assert_output "[$APP_POL, $UNIT_POL]"
     run "$J" log "$S"
-    assert_line "WARNING service-mesh:0 (app web): skipping policy 2: port 70000 is out of range 1..65535"
-    assert_line "service-mesh:0 (app web): skipping policy 3: policy is an integer, not an object"
-    assert_line "service-mesh:1 (app foo): skipping its policies: not valid JSON near byte 1"
-    assert_line "service-mesh:2 (app bar): skipping its policies: an object, not a list"
+    assert_line "WARNING service-mesh:0 (app web): skipping policies[1]: port '70000' is out of range 1..65535"
+    assert_line "WARNING service-mesh:0 (app web): skipping policies[2]: policy is an integer '42', not an object"
+    assert_line "WARNING service-mesh:1 (app foo): skipping its policies: not valid JSON near byte 1"
+    assert_line "WARNING service-mesh:2 (app bar): skipping its policies: an object, not a list"
     run --separate-stderr sm mesh-info --strict
     assert_failure 1
     assert_output ""
-    [[ "$stderr" == *"service-mesh:0 (app web): invalid policy 2: port 70000 is out of range 1..65535"* ]]
+    [[ "$stderr" == *"service-mesh:0 (app web): invalid policies[1]: port '70000' is out of range 1..65535"* ]]
 }
 
 @test "mesh-info: a charm without a provider section is a usage error" {

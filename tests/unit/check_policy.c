@@ -161,10 +161,10 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-	{ "[]", "policy is a list, not an object" },
+	{ "[]", "policy is a list '[]', not an object" },
 	{ "{\"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\"}", "source_namespace is missing" },
 	{ "{\"source_namespace\": 1, \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\"}",
-	  "source_namespace is an integer, not a string" },
+	  "source_namespace is an integer '1', not a string" },
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\"}",
 	  "an app policy needs target_app_name or target_service" },
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
@@ -177,19 +177,19 @@ static const struct bad_case bad[] = {
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
 	  "\"target_type\": \"pod\"}", "target_type must be \"app\" or \"unit\"" },
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
-	  "\"endpoints\": [{\"ports\": [0]}]}", "port 0 is out of range 1..65535" },
+	  "\"endpoints\": [{\"ports\": [0]}]}", "port '0' is out of range 1..65535" },
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
-	  "\"endpoints\": [{\"ports\": [70000]}]}", "port 70000 is out of range 1..65535" },
+	  "\"endpoints\": [{\"ports\": [70000]}]}", "port '70000' is out of range 1..65535" },
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
-	  "\"endpoints\": [{\"ports\": [80.5]}]}", "a port is a fractional or huge number, not an integer" },
+	  "\"endpoints\": [{\"ports\": [80.5]}]}", "endpoint ports[0] is a number '80.5', not an integer (a fractional or huge number)" },
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
-	  "\"endpoints\": [{\"ports\": [\"80\"]}]}", "a port is a string, not an integer" },
+	  "\"endpoints\": [{\"ports\": [\"80\"]}]}", "endpoint ports[0] is a string '80', not an integer" },
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
 	  "\"endpoints\": [{\"methods\": [\"get\"]}]}", "'get' is not an HTTP method" },
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
 	  "\"endpoints\": {}}", "endpoints is an object, not a list" },
 	{ "{\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
-	  "\"endpoints\": [{\"hosts\": \"x\"}]}", "endpoint hosts is a string, not a list" },
+	  "\"endpoints\": [{\"hosts\": \"x\"}]}", "endpoint hosts is a string 'x', not a list" },
 	{ "{\"source_namespace\": \"\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"t\"}",
 	  "source_namespace and source_app_name must not be empty" },
 };
@@ -252,7 +252,7 @@ START_TEST(cmr_data_parsed_or_refused)
 	ck_assert_ptr_null(app);
 	strbuf_reset(&why);
 	ck_assert_int_eq(cmr_data_parse("[1]", &app, &model, &why), -1);
-	ck_assert_str_eq(why.buf, "cmr_data is a list, not an object");
+	ck_assert_str_eq(why.buf, "cmr_data is a list '[1]', not an object");
 	strbuf_reset(&why);
 	ck_assert_int_eq(cmr_data_parse("{\"app_name\": \"x\"}", &app, &model, &why), -1);
 	ck_assert_str_eq(why.buf, "juju_model_name is missing");
