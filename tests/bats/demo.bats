@@ -33,3 +33,71 @@ load '/usr/lib/bats/bats-assert/load'
 	assert_output --partial "(no kubectl: Kubernetes steps skipped)"
 	assert_output --partial "observability/prometheus -> skeleton (unit)"
 }
+
+# ------------------------------------------------------------ tools/simulate
+
+@test "tools/simulate CHARM_DIR: the skeleton through a whole life, every hook's writes printed" {
+	export SVCMESH_BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"
+	export SIM_DIR="$BATS_TEST_TMPDIR/sim"
+	mkdir -p "$SIM_DIR"
+	run "$BATS_TEST_DIRNAME/../../tools/simulate" "$BATS_TEST_DIRNAME/../../charm-skeleton"
+	assert_success
+	assert_output --partial "service-mesh.yaml and charmcraft.yaml agree"
+	assert_output --partial "hook data-relation-created on mesh-skeleton"
+	assert_output --partial 'published on service-mesh:0: policies=[{"source_namespace": "sim", "source_app_name": "data-client", "target_namespace": "sim", "target_app_name": "mesh-skeleton"'
+	assert_output --partial "cluster.local/ns/sim/sa/metrics-client"
+	assert_output --partial "hook metrics-relation-broken on mesh-skeleton"
+	assert_output --partial "published on service-mesh:0: policies=[]"
+	assert_output --partial "done: every hook succeeded"
+	# the charm directory itself is untouched
+	run git -C "$BATS_TEST_DIRNAME/../.." status --porcelain -- charm-skeleton
+	assert_output ""
+}
+
+@test "tools/simulate: a charm of one's own (metadata.yaml, no hooks yet, an ingress policy), without Kubernetes" {
+	export SVCMESH_BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"
+	export SIM_DIR="$BATS_TEST_TMPDIR/sim"
+	C="$BATS_TEST_TMPDIR/my-api"
+	mkdir -p "$SIM_DIR" "$C"
+	cat > "$C/metadata.yaml" <<-'YAML'
+	name: my-api
+	requires:
+	  service-mesh: {interface: service_mesh}
+	  require-cmr-mesh: {interface: cross_model_mesh}
+	  ingress: {interface: ingress}
+	provides:
+	  provide-cmr-mesh: {interface: cross_model_mesh}
+	  api: {interface: http}
+	YAML
+	cat > "$C/service-mesh.yaml" <<-'YAML'
+	consumer:
+	  policies:
+	    - relation: api
+	      endpoints: [{ports: [8000], methods: [GET]}]
+	    - relation: ingress
+	      endpoints: [{ports: [8000]}]
+	YAML
+	run "$BATS_TEST_DIRNAME/../../tools/simulate" --no-kube "$C"
+	assert_success
+	assert_output --partial "warning: consumer.policies[1].relation: 'ingress' is under requires"
+	assert_output --partial "simulating with auto-join: false"
+	assert_output --partial "juju integrate my-api:ingress ingress-client   (my-api requires ingress)"
+	assert_output --partial '"source_app_name": "ingress-client", "target_namespace": "sim", "target_app_name": "my-api"'
+	assert_output --partial "done: every hook succeeded"
+	[ ! -e "$C/hooks" ]   # links were made in the copy only
+	# a provider charm: a consumer joins and its policy is rendered
+	P="$BATS_TEST_TMPDIR/my-mesh"
+	mkdir -p "$P"
+	printf 'name: my-mesh\nprovides:\n  service-mesh: {interface: service_mesh}\n' > "$P/metadata.yaml"
+	printf 'provider:\n  mesh-type: istio\n  labels: {istio.io/dataplane-mode: ambient}\n' > "$P/service-mesh.yaml"
+	run "$BATS_TEST_DIRNAME/../../tools/simulate" --no-kube "$P"
+	assert_success
+	assert_output --partial 'published on service-mesh:0: labels={"istio.io/dataplane-mode": "ambient"}'
+	assert_output --partial "cluster.local/ns/sim/sa/client"
+	# check-config errors stop it: exit 2, nothing simulated
+	printf 'consumer:\n  policies:\n    - relation: apii\n      endpoints: []\n' > "$C/service-mesh.yaml"
+	run "$BATS_TEST_DIRNAME/../../tools/simulate" --no-kube "$C"
+	assert_failure 2
+	assert_output --partial "did you mean 'api'?"
+	refute_output --partial "juju deploy"
+}
