@@ -170,13 +170,12 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "theirs", "team": "blue"}'
 }
 
-@test "reserved and selector labels are refused with an ERROR, the rest applied" {
+@test "reserved and selector labels are refused with a WARNING (the hook succeeds), the rest applied" {
 	provider_sends '{"app.kubernetes.io/name": "evil", "controller-revision-hash": "x", "istio.io/dataplane-mode": "ambient"}'
 	run hook service-mesh-relation-changed
 	assert_success
-	assert_output --partial "refusing mesh label app.kubernetes.io/name: it is a reserved key"
 	run "$JUJUSIM" log "$STATE"
-	assert_output --partial "ERROR"
+	assert_output --partial "WARNING refusing mesh label app.kubernetes.io/name: it is a reserved key"
 	assert_output --partial "controller-revision-hash"
 	run tmpl_labels
 	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'

@@ -100,10 +100,11 @@ relation_sets() {
     done
     run relation_sets
     assert_output 2
-    # juju-log in a relation hook prefixes the hook's relation id
+    # juju-log in a relation hook prefixes the hook's relation id (Juju does,
+    # and the simulator as Juju): once, and the other relation's id stays
     run "$J" log "$S"
     assert_line --index 0 "INFO service-mesh:1: service-mesh:0: published labels $LABELS_TEXT and mesh_type"
-    assert_line --index 1 "service-mesh:1: published labels $LABELS_TEXT and mesh_type"
+    assert_line --index 1 "INFO service-mesh:1: published labels $LABELS_TEXT and mesh_type"
 }
 
 @test "publish: config-changed, leader-elected and upgrade-charm each publish; nothing written when unchanged" {
@@ -284,7 +285,7 @@ relation_sets() {
     [[ "$stderr" == *"service-mesh:1 (app db): not enforcing the unit policy for source app 'client'"*"cannot carry hosts, methods or paths"* ]]
     [[ "$stderr" == *"1 policy left out"* ]]
     run "$J" log "$S"
-    assert_output --partial "ERROR service-mesh:1 (app db): not enforcing the unit policy for source app 'client'"
+    assert_output --partial "WARNING service-mesh:1 (app db): not enforcing the unit policy for source app 'client'"
     run --separate-stderr sm render --strict
     assert_failure 1
     assert_output ""
