@@ -175,7 +175,8 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	run hook service-mesh-relation-changed
 	assert_success
 	run "$JUJUSIM" log "$STATE"
-	assert_output --partial "WARNING refusing mesh label app.kubernetes.io/name: it is a reserved key"
+	assert_line --regexp '^WARNING .*refusing mesh label app\.kubernetes\.io/name: it is a reserved key$'
+	refute_output --partial "ERROR"
 	assert_output --partial "controller-revision-hash"
 	run tmpl_labels
 	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
