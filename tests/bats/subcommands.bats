@@ -226,3 +226,81 @@ bags() {
 	assert_failure 2
 	[[ "$stderr" == *"has no consumer section"* ]]
 }
+
+# ----------------------------------------------------------- output formats
+
+@test "--format: json is the published bytes (also for a pipe), yaml, -o/--output aliases, indented on a terminal" {
+	model
+	svc policies
+	assert_success
+	assert_output "$POLICIES"
+	svc policies --format json
+	assert_output "$POLICIES"
+	svc policies --format=json
+	assert_output "$POLICIES"
+	svc policies -o json
+	assert_output "$POLICIES"
+	svc policies --output yaml
+	assert_success
+	assert_line --index 0 "- source_namespace: test-model"
+	assert_line "  - hosts: null"
+	svc mesh-type --format json
+	assert_output "null"
+	svc enabled -o yaml
+	assert_output "true"
+	svc labels --format xml
+	assert_failure 2
+	[[ "$stderr" == *"labels: --format must be json or yaml, not 'xml'"* ]]
+	svc list-hooks --format json
+	assert_failure 2
+	[[ "$stderr" == *"list-hooks prints no data: it takes no --format option"* ]]
+	svc policies --format
+	assert_failure 2
+	# a terminal on stdout and no --format: indented for reading
+	run script -qec "$J exec $S -- $HOOKBIN policies" /dev/null
+	assert_success
+	assert_line --index 0 --regexp $'^\\[\r?$'
+	assert_line --index 1 --regexp $'^  \\{\r?$'
+	assert_line --index 2 --regexp $'^    "source_namespace": "test-model",\r?$'
+	run script -qec "$J exec $S -- $HOOKBIN policies --format json" /dev/null
+	assert_output --regexp "^\\[\\{\"source_namespace\": \"test-model\""
+}
+
+@test "--help of every subcommand explains its options with one example, and the man page says the same" {
+	man="$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$BATS_TEST_DIRNAME/../../doc/svcmesh-hook.1")"
+	for c in dispatch policies update labels mesh-type enabled reconcile-labels plan-labels mesh-info render apply status check-config link-hooks list-hooks help version; do
+		svc "$c" --help
+		assert_success
+		assert_line --index 0 --regexp "^usage: svcmesh-hook $c"
+		assert_line "Example:"
+		example=$(printf '%s\n' "$output" | sed -n '/^Example:/{n;s/^  //;p}')
+		[[ "$man" == *"$example"* ]] || { echo "man page lacks the example of $c: $example" >&2; return 1; }
+		# every option the help names is in the man page's entry for the command
+		for opt in $(printf '%s\n' "$output" | grep -oE '^  --[a-z-]+' ); do
+			[[ "$man" == *"$c"*"$opt"* ]] || { echo "man page lacks $opt of $c" >&2; return 1; }
+		done
+	done
+}
+
+# ------------------------------------------------- saying what was done
+
+@test "update, plan-labels, reconcile-labels without a mesh relation say so in one line; warnings reach stderr" {
+	add_rel data app-a --role provides --id 1
+	svc update
+	assert_success
+	assert_output "no service-mesh relation: policies published nowhere"
+	svc plan-labels
+	assert_success
+	assert_output "no service-mesh relation: mesh labels left as they are: nothing to plan"
+	svc reconcile-labels
+	assert_success
+	assert_output "no service-mesh relation: mesh labels left as they are: nothing to reconcile"
+	# the provider's labels are unreadable: a warning on stderr, and the line says why
+	add_rel service-mesh beacon --id 0
+	"$J" set-data "$S" 0 --remote-app 'labels=not json'
+	svc plan-labels
+	assert_success
+	assert_output "the mesh provider's labels are unreadable: mesh labels left as they are: nothing to plan"
+	[[ "$stderr" == "svcmesh-hook: warning: service-mesh:0: ignoring labels from the mesh provider: not valid JSON"* ]]
+	[[ "$stderr" != *"error:"* ]]
+}
