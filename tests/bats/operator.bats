@@ -405,6 +405,13 @@ EOF
     assert_line "    not applied (invalid): 'Bad Key': name part may contain only alphanumerics, '-', '_' and '.'"
     # interactively the skipped entry reaches the person, as a warning
     [[ "$stderr" == *"svcmesh-hook: warning: service-mesh:0: skipping label 'Bad Key'"* ]]
+    # plan-labels exits 0: the refusal is a warning there, never "error:"
+    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" plan-labels
+    assert_success
+    assert_line "refused label app.kubernetes.io/name: it is a reserved key"
+    assert_line "mesh labels already in place (1 on StatefulSet consumer and Service consumer)"
+    [[ "$stderr" == *"svcmesh-hook: warning: refusing mesh label app.kubernetes.io/name: it is a reserved key"* ]]
+    [[ "$stderr" != *"error:"* ]]
     # a failing hook: ERROR in debug-log and the reason on stderr
     "$J" log "$S" --reset
     run "$J" run "$S" service-mesh-relation-changed --relation 0 --env SVCMESH_KUBECTL=/bin/false
