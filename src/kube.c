@@ -75,6 +75,20 @@ static int kubectl_path(struct strbuf *prog)
 	return -1;
 }
 
+/* kubectl would use the pod's service account (in-cluster config): the
+ * KUBERNETES_SERVICE_* variables are set and no KUBECONFIG says otherwise.
+ * Any client-config flag (--request-timeout among them) then makes kubectl
+ * ignore the in-cluster config and talk to http://localhost:8080
+ * (kubernetes/kubernetes#93474, open since 2017), so in a pod only the
+ * process deadline bounds a call. */
+static int in_cluster(void)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
+	const char *kc = getenv("KUBECONFIG");
+
+	return host && *host && port && *port && !(kc && *kc);
+}
+
 /* kubectl keeps discovery and HTTP caches in $KUBECACHEDIR, else
  * $HOME/.kube/cache. Juju runs hooks with no HOME, which would put them in
  * .kube/cache of the working directory: the charm dir. So without both,
@@ -98,7 +112,7 @@ static const char *kube_cache_dir(void)
 		tmp = "/tmp";
 	strbuf_addf(&sb, "%s/svcmesh-hook-kube-cache.%lu", tmp, (unsigned long)geteuid());
 	(void)mkdir(sb.buf, 0700);
-	/* ours only: a directory (not a symlink) owned by us, writable by no one else */
+/* Run kubectl [--cache-dir] [--namespace NS] [--request-timeout=T] ARGS...; stdout in out. */
 	if (lstat(sb.buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
 	    !(st.st_mode & 022))
 		return dir = strbuf_detach(&sb, NULL);
@@ -140,9 +154,13 @@ static int kubectl(const char *ns, const char *const *args, const char *in, size
 		argv[n++] = nsopt;
 	}
 	/* the API request gives up a little before we kill the process, so the
-	 * message is kubectl's own timeout when the server is slow */
-	snprintf(timeout, sizeof(timeout), "--request-timeout=%dms", ms - (ms / 4 < 1000 ? ms / 4 : 1000));
-	argv[n++] = timeout;
+	 * message is kubectl's own timeout when the server is slow; not in a
+	 * pod, where any client flag makes kubectl drop its in-cluster config */
+	if (!in_cluster()) {
+		snprintf(timeout, sizeof(timeout), "--request-timeout=%dms",
+			 ms - (ms / 4 < 1000 ? ms / 4 : 1000));
+		argv[n++] = timeout;
+	}
 	for (size_t i = 0; args[i]; i++) {
 		if (n >= ARRAY_SIZE(argv) - 1) {
 			strbuf_release(&cache);
