@@ -35,10 +35,6 @@ ap_count() {
 	kubesimctl list authorizationpolicies | jq '.items | length'
 }
 
-request_users() {
-	kubesimctl requests | jq -r .user | sort -u
-}
-
 sts_labels() {
 	kubesimctl get statefulset "$NS" "$APP" | jq -c .spec.template.metadata.labels
 }
@@ -66,7 +62,7 @@ sts_labels() {
 	run sts_labels
 	assert_output '{"app.kubernetes.io/name":"consumer","istio.io/dataplane-mode":"ambient","istio.io/use-waypoint":"beacon-waypoint"}'
 	# every API request carried the service account's token
-	run request_users
+	run kubesim_users
 	assert_output "system:serviceaccount:$NS:$APP"
 	run "$J" run "$S" service-mesh-relation-broken
 	assert_success

@@ -22,6 +22,7 @@
 #                             as Juju creates them for a Kubernetes charm
 # kubesimctl ARGS...          the CLI (seed, get, requests, fault, ...) for this server
 # kubesim_writes              number of POST/PUT/PATCH/DELETE requests so far
+# kubesim_users               distinct token owners of the requests so far (--auth servers)
 
 KUBESIM_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -85,6 +86,11 @@ kubesim_sa_token() {
 kubesim_stop() {
 	[[ -n "${KUBESIM_STATE_DIR:-}" ]] || return 0
 	"$KUBESIM_HOME/kubesimctl" stop --state-dir "$KUBESIM_STATE_DIR"
+}
+
+# kubesim_users: the distinct users (token owners) of the requests so far, one a line
+kubesim_users() {
+	kubesimctl requests | jq -r '.user // "-"' | sort -u
 }
 
 kubesim_writes() {
