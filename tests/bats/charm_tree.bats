@@ -156,3 +156,20 @@ relate_and_unrelate() {
 	assert_failure 1
 	assert_line "charm-tree: parts 'svcmesh-hook' and 'charm' both stage 'svcmesh-hook' with different contents"
 }
+
+@test "adopting: link-hooks in a charm with its own dispatch says that Juju runs dispatch, and how to call svcmesh-hook from it" {
+	rm -rf "$CHARM/hooks"
+	printf '#!/bin/sh\n./src/charm.py\n' > "$CHARM/dispatch"
+	chmod 755 "$CHARM/dispatch"
+	run --separate-stderr "$CHARM/svcmesh-hook" link-hooks "$CHARM"
+	assert_success
+	assert_equal "$stderr" 'svcmesh-hook: warning: this charm has a dispatch script, which Juju runs instead of hooks/: call svcmesh-hook from it (a line "$JUJU_CHARM_DIR/svcmesh-hook" || exit $? after the charm'"'"'s own work)'
+	# following the advice: the charm's dispatch hands over, and the hook does its work
+	printf '#!/bin/sh\necho own work\n"$JUJU_CHARM_DIR/svcmesh-hook" || exit $?\n' > "$CHARM/dispatch"
+	rel=$("$J" add-relation "$S" service-mesh beacon)
+	"$J" set-data "$S" "$rel" --remote-app "labels=$LABELS"
+	run "$J" run "$S" service-mesh-relation-changed
+	assert_success
+	assert_line "own work"
+	[[ $(sts_labels) == *'"istio.io/use-waypoint":"beacon-waypoint"'* ]]
+}
