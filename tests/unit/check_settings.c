@@ -117,6 +117,8 @@ START_TEST(bad_variables_warn_and_are_ignored)
 	err = stderr_of(read_all);
 	ck_assert_str_eq(err, "");
 	free(err);
+	settings_reset();
+	drain_log();
 }
 END_TEST
 
