@@ -199,3 +199,27 @@ sts_labels() {
 		"$J" log "$S" --reset
 	done
 }
+
+@test "kubesim --auth: the 401 and 403 bodies are the API server's Status objects; a create by server-side apply needs create" {
+	api() { # TOKEN METHOD PATH [BODY CONTENT-TYPE]
+		curl -sS --cacert "$KUBESIM_STATE_DIR/ca.crt" -H "Authorization: Bearer $1" -X "$2" \
+			${4:+--data-binary "$4" -H "Content-Type: $5"} "https://127.0.0.1:$KUBESIM_PORT$3"
+	}
+	run api wrong GET "/api/v1/namespaces/$NS/configmaps"
+	assert_output '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}'
+	run curl -sS --cacert "$KUBESIM_STATE_DIR/ca.crt" "https://127.0.0.1:$KUBESIM_PORT/version"
+	assert_output --partial '"code":401'
+	tok=$(kubesimctl token --user "system:serviceaccount:$NS:reader" --rules - <<< '[{"verbs": ["get"], "apiGroups": [""], "resources": ["configmaps"], "namespaces": ["'"$NS"'"]}, {"verbs": ["patch"], "apiGroups": ["security.istio.io"], "resources": ["authorizationpolicies"]}]')
+	# discovery is open to any valid token
+	run api "$tok" GET /apis
+	assert_output --partial '"kind":"APIGroupList"'
+	run api "$tok" GET "/apis/apps/v1/namespaces/$NS/statefulsets/$APP"
+	assert_output '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"statefulsets.apps \"consumer\" is forbidden: User \"system:serviceaccount:test-model:reader\" cannot get resource \"statefulsets\" in API group \"apps\" in the namespace \"test-model\"","reason":"Forbidden","code":403,"details":{"name":"consumer","group":"apps","kind":"statefulsets"}}'
+	run api "$tok" GET "/api/v1/namespaces/other/configmaps/x"
+	assert_output --partial '"message":"configmaps \"x\" is forbidden: User \"system:serviceaccount:test-model:reader\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"other\""'
+	run api "$tok" GET "/api/v1/namespaces/$NS/configmaps"
+	assert_output --partial 'cannot list resource \"configmaps\" in API group \"\" in the namespace \"test-model\"'
+	run api "$tok" PATCH "/apis/security.istio.io/v1/namespaces/$NS/authorizationpolicies/ap1?fieldManager=t" \
+		'{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": "ap1"}, "spec": {}}' application/apply-patch+yaml
+	assert_output --partial 'cannot create resource \"authorizationpolicies\" in API group \"security.istio.io\" in the namespace \"test-model\"'
+}
