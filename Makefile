@@ -4,6 +4,8 @@
 #   make check           unit tests (Check) and hook-level tests (bats)
 #   make unit | bats     one layer only
 #   make demo            simulated deployment of charm-skeleton/ (no cluster, no Juju)
+#   make charm-tree      build/charm-tree: what `charmcraft pack` of charm-skeleton/ would
+#                        put in the charm (KUBECTL= the binary standing in for the snap)
 #   make bench           benchmarks (prints figures, asserts nothing about time)
 #   make fuzz            libFuzzer harnesses (clang), FUZZ_SECONDS each
 #   make install         PREFIX=/usr/local DESTDIR=
@@ -69,7 +71,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 
-.PHONY: all check unit valgrind bats demo bench fuzz fuzz-build install uninstall clean
+.PHONY: all check unit valgrind bats demo bench fuzz fuzz-build install uninstall clean charm-tree
 all: $(BIN)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -111,6 +113,12 @@ check: unit bats $(FLOOR_BIN)
 
 demo: $(BIN)
 	@SVCMESH_BIN=$(abspath $(BIN)) tests/demo/run-demo
+
+# The packed charm's tree, from charm-skeleton/charmcraft.yaml's parts run here
+# (tools/charm-tree says how closely; tests/bats/charm_tree.bats deploys it).
+KUBECTL ?= $(shell command -v kubectl)
+charm-tree:
+	tools/charm-tree --project charm-skeleton --source . --kubectl "$(KUBECTL)" --out $(BUILD)/charm-tree
 
 # libFuzzer harnesses: built with clang straight from the sources (not the
 # archive) so that coverage instrumentation reaches every module.

@@ -21,6 +21,13 @@
  *     mesh-type: istio            required, only "istio"
  *     labels: {str: str}          required, order kept, Kubernetes label syntax
  *     manage-policies: false      (default) apply AuthorizationPolicies
+ *   settings:                     (see settings.h; every key optional)
+ *     hook-tool-timeout: SECONDS  number, 0 < s <= 86400
+ *     kubectl-timeout: SECONDS    number, 0 < s <= 86400
+ *     jobs: N                     integer 1..64
+ *     kubectl: PATH               non-empty string; with a '/' and relative:
+ *                                 relative to the directory of the file
+ *     verbose: BOOL
  *
  * Ownership: config_load()/config_parse() fill a caller-provided struct;
  * config_release() frees everything in it. Strings are owned by the config.
@@ -84,8 +91,18 @@ struct cfg_provider {
 	int manage_policies;
 };
 
+/* The settings section; 0 / NULL / -1 mean "not set". */
+struct cfg_settings {
+	int hook_tool_timeout_ms;
+	int kubectl_timeout_ms;
+	int jobs;
+	char *kubectl;
+	int verbose;
+};
+
 struct mesh_config {
 	char *path;                     /* the file it came from */
+	struct cfg_settings settings;   /* always there; unset keys as above */
 	struct cfg_consumer *consumer;  /* NULL: no consumer section */
 	struct cfg_provider *provider;  /* NULL: no provider section */
 };

@@ -1,11 +1,17 @@
 /* kube.h - talk to Kubernetes through the real kubectl binary.
  *
- * kubectl is SVCMESH_KUBECTL if set, else "kubectl" on PATH. Every call
- * gets --namespace (the Juju model name), --request-timeout and a process
- * deadline (SVCMESH_KUBECTL_TIMEOUT seconds, else SVCMESH_TIMEOUT, else
- * 30), and runs through run.h (argv only, killed at the deadline).
- * Credentials are kubectl's own: the pod's service account in a cluster,
- * or KUBECONFIG. A failure returns -1 after error() with kubectl's message.
+ * kubectl is, in this order: SVCMESH_KUBECTL or settings.kubectl (see
+ * settings.h), the kubectl shipped in the charm ($JUJU_CHARM_DIR/bin/kubectl,
+ * where charm-skeleton/charmcraft.yaml primes it), the first kubectl on
+ * PATH; when there is none the first call fails with one error saying where
+ * it looked and what to do. Every call gets --namespace (the Juju model
+ * name), --request-timeout and a process deadline (settings_kubectl_
+ * timeout_ms()), --cache-dir=$TMPDIR/svcmesh-hook-kube-cache.UID when
+ * neither KUBECACHEDIR nor HOME is set (Juju's hook environment: kubectl
+ * would otherwise write .kube/cache into the charm dir), and runs through
+ * run.h (argv only, killed at the deadline). Credentials are kubectl's own:
+ * the pod's service account in a cluster (in-cluster config), or
+ * KUBECONFIG. A failure returns -1 after error() with kubectl's message.
  *
  * Ownership: returned JSON trees belong to the caller (json_free()).
  */
@@ -13,6 +19,9 @@
 #define SVCMESH_KUBE_H
 
 #include "json.h"
+
+/* Where a charm ships kubectl, relative to the charm dir. */
+#define KUBE_SHIPPED "bin/kubectl"
 
 /* kubectl get NAMES... -o json --ignore-not-found in namespace ns.
  * names are "kind/name" (e.g. "statefulset/app"). *items is a JSON array

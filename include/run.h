@@ -63,11 +63,11 @@ int run_children(struct child *cs, size_t n, int jobs);
 int child_error(const struct child *c);
 void child_release(struct child *c);
 
-/* Deadline for children: SVCMESH_TIMEOUT (seconds, may be fractional)
- * or RUN_DEFAULT_TIMEOUT_MS. */
+/* Deadline for children: settings_tool_timeout_ms() (settings.hook-tool-
+ * timeout, SVCMESH_TIMEOUT, else RUN_DEFAULT_TIMEOUT_MS). */
 int run_default_timeout_ms(void);
-/* How many children a batch runs at once: SVCMESH_JOBS (1..RUN_MAX_JOBS)
- * or RUN_DEFAULT_JOBS. */
+/* How many children a batch runs at once: settings_jobs() (settings.jobs,
+ * SVCMESH_JOBS, 1..RUN_MAX_JOBS, else RUN_DEFAULT_JOBS). */
 int run_default_jobs(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include "linkhooks.h"
 #include "log.h"
 #include "provider.h"
+#include "settings.h"
 #include "status.h"
 #include "strbuf.h"
 #include "util.h"
@@ -379,6 +380,8 @@ int cmd_load_config(struct cmd_ctx *ctx)
 	}
 	strbuf_release(&err);
 	ctx->cfg_loaded = 1;
+	settings_use_config(&ctx->cfg.settings);
+	log_set_verbose(ctx->verbose || settings_verbose());
 	return 0;
 }
 
@@ -1005,7 +1008,8 @@ int commands_main(int argc, const char **argv, const char *hook_from_argv0)
 			rest[nrest++] = argv[i];
 		}
 	}
-	log_set_verbose(ctx.verbose);
+	settings_use_config(NULL);   /* the SVCMESH_* overrides, checked once */
+	log_set_verbose(ctx.verbose || settings_verbose());
 	if (ctx.config_path)
 		ctx.config_explicit = 1;
 	else

@@ -23,6 +23,8 @@
 
 #include "config.h"
 #include "k8sname.h"
+#include "run.h"
+#include "settings.h"
 #include "strbuf.h"
 #include "util.h"
 #include "yamltree.h"
@@ -623,6 +625,82 @@ static const struct field provider_fields[] = {
 	{ "manage-policies", prov_manage_policies, 0 },
 };
 
+/* --- settings --- */
+
+static void read_seconds(struct ctx *c, const struct ynode *v, int *ms)
+{
+	const char *kind = ynode_kind(v);
+
+	if (strcmp(kind, "an integer") && strcmp(kind, "a number"))
+		problem(c, v, "expected a number of seconds, got %s", kind);
+	else if (settings_parse_seconds(v->value, ms) < 0)
+		problem(c, v, "'%s' is not a number of seconds (0 < seconds <= 86400, "
+			"digits with an optional fraction)", v->value);
+}
+
+static void set_tool_timeout(struct ctx *c, const struct ynode *v, void *obj)
+{
+	read_seconds(c, v, &((struct cfg_settings *)obj)->hook_tool_timeout_ms);
+}
+
+static void set_kubectl_timeout(struct ctx *c, const struct ynode *v, void *obj)
+{
+	read_seconds(c, v, &((struct cfg_settings *)obj)->kubectl_timeout_ms);
+}
+
+static void set_jobs(struct ctx *c, const struct ynode *v, void *obj)
+{
+	if (strcmp(ynode_kind(v), "an integer"))
+		problem(c, v, "expected an integer, got %s", ynode_kind(v));
+	else if (settings_parse_jobs(v->value, &((struct cfg_settings *)obj)->jobs) < 0)
+		problem(c, v, "%s is not a number of parallel jobs (1..%d)", v->value, RUN_MAX_JOBS);
+}
+
+static void set_kubectl(struct ctx *c, const struct ynode *v, void *obj)
+{
+	const char *s = want_string(c, v);
+
+	if (!s)
+		return;
+	if (!*s || strlen(s) > 4096)
+		problem(c, v, "expected the path of a kubectl binary, got '%.40s'", s);
+	else
+		((struct cfg_settings *)obj)->kubectl = xstrdup(s);
+}
+
+static void set_verbose(struct ctx *c, const struct ynode *v, void *obj)
+{
+	want_bool(c, v, &((struct cfg_settings *)obj)->verbose);
+}
+
+static const struct field settings_fields[] = {
+	{ "hook-tool-timeout", set_tool_timeout, 0 },
+	{ "kubectl-timeout", set_kubectl_timeout, 0 },
+	{ "jobs", set_jobs, 0 },
+	{ "kubectl", set_kubectl, 0 },
+	{ "verbose", set_verbose, 0 },
+};
+
+static void top_settings(struct ctx *c, const struct ynode *v, void *obj)
+{
+	walk_fields(c, v, settings_fields, ARRAY_SIZE(settings_fields),
+		    &((struct mesh_config *)obj)->settings, "in settings", NULL);
+}
+
+/* A relative kubectl path with a '/' is relative to the config's directory. */
+static void resolve_kubectl(struct mesh_config *cfg, const char *name)
+{
+	char *k = cfg->settings.kubectl;
+	const char *slash = strrchr(name, '/');
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!k || *k == '/' || !strchr(k, '/') || !slash)
+		return;
+	strbuf_addf(&sb, "%.*s/%s", (int)(slash - name), name, k);
+	free(k);
+	cfg->settings.kubectl = strbuf_detach(&sb, NULL);
+}
+
 /* --- top level --- */
 
 static void set_default(char **s, const char *def)
@@ -659,6 +737,7 @@ static void top_provider(struct ctx *c, const struct ynode *v, void *obj)
 static const struct field top_fields[] = {
 	{ "consumer", top_consumer, 0 },
 	{ "provider", top_provider, 0 },
+	{ "settings", top_settings, 0 },
 };
 
 static int config_from_tree(const char *name, const struct ynode *root,
@@ -689,6 +768,7 @@ static int finish(const char *name, struct ynode *root, int loaded,
 		return -1;
 	}
 	cfg->path = xstrdup(name);
+	resolve_kubectl(cfg, name);
 	return 0;
 }
 
@@ -698,6 +778,7 @@ int config_load(const char *path, struct mesh_config *cfg, struct strbuf *err)
 	int r;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->settings.verbose = -1;
 	r = yaml_load_file(path, &root, err);
 	return finish(path, root, r, cfg, err);
 }
@@ -709,6 +790,7 @@ int config_parse(const char *name, const char *buf, size_t len,
 	int r;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->settings.verbose = -1;
 	r = yaml_load_buffer(name, buf, len, &root, err);
 	return finish(name, root, r, cfg, err);
 }
@@ -777,5 +859,7 @@ void config_release(struct mesh_config *cfg)
 		kvlist_release(&prov->labels);
 		free(prov);
 	}
+	free(cfg->settings.kubectl);
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->settings.verbose = -1;
 }

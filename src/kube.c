@@ -2,9 +2,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json.h"
+#include "jujuc.h"
 #include "kube.h"
+#include "log.h"
+#include "settings.h"
 #include "run.h"
 #include "stats.h"
 #include "strbuf.h"
@@ -12,49 +17,156 @@
 
 #define KUBE_MAX_ARGS 32
 
-static int kube_timeout_ms(void)
+static int is_executable_file(const char *path)
 {
-	const char *v = getenv("SVCMESH_KUBECTL_TIMEOUT");
-	char *end;
-	double s;
+	struct stat sb;
 
-	if (v && *v) {
-		s = strtod(v, &end);
-		if (!*end && s > 0 && s <= 86400)
-			return (int)(s * 1000);
-	}
-	return run_default_timeout_ms();
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
 }
 
-static const char *kubectl_path(void)
+/* Which kubectl to run, into *prog: the settings (SVCMESH_KUBECTL, then
+ * the config's settings.kubectl), the one shipped in the charm
+ * ($JUJU_CHARM_DIR/KUBE_SHIPPED), then the first kubectl on PATH. -1 after
+ * error() when there is none. A few stat() calls: cheaper than a cache
+ * that could go stale. */
+static int kubectl_path(struct strbuf *prog)
 {
-	const char *k = getenv("SVCMESH_KUBECTL");
-	return k && *k ? k : "kubectl";
+	const char *from, *set = settings_kubectl(&from), *path, *p;
+	const char *charm = juju_env()->charm_dir;
+	struct strbuf why = STRBUF_INIT;
+
+	if (set) {
+		/* a bare name is looked up on PATH by posix_spawnp() */
+		if (strchr(set, '/') && !is_executable_file(set))
+			return error("kubectl not found: %s is '%s', which is not an executable file "
+				     "(fix it, or unset it to use the charm's %s or PATH)", from, set,
+				     KUBE_SHIPPED);
+		strbuf_addstr(prog, set);
+		return 0;
+	}
+	if (charm) {
+		strbuf_addf(prog, "%s/%s", charm, KUBE_SHIPPED);
+		if (is_executable_file(prog->buf))
+			return 0;
+		strbuf_addstr(&why, prog->buf);
+	} else {
+		strbuf_addf(&why, "$JUJU_CHARM_DIR/%s (JUJU_CHARM_DIR is not set)", KUBE_SHIPPED);
+	}
+	path = getenv("PATH");
+	for (p = path && *path ? path : NULL; p;) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+
+		strbuf_reset(prog);
+		strbuf_addf(prog, "%.*s/kubectl", (int)len, len ? p : ".");
+		if (is_executable_file(prog->buf)) {
+			strbuf_release(&why);
+			return 0;
+		}
+		p = colon ? colon + 1 : NULL;
+	}
+	strbuf_reset(prog);
+	error("kubectl not found: looked at settings.kubectl in the config (not set), %s and "
+	      "PATH (%.200s); ship kubectl in the charm at %s as charm-skeleton/charmcraft.yaml "
+	      "does, or set settings.kubectl, or turn off what needs Kubernetes "
+	      "(consumer: auto-join: false; provider: manage-policies: false)",
+	      why.buf, path && *path ? path : "not set", KUBE_SHIPPED);
+	strbuf_release(&why);
+	return -1;
+}
+
+/* kubectl would use the pod's service account (in-cluster config): the
+ * KUBERNETES_SERVICE_* variables are set and no KUBECONFIG says otherwise.
+ * Any client-config flag (--request-timeout among them) then makes kubectl
+ * ignore the in-cluster config and talk to http://localhost:8080
+ * (kubernetes/kubernetes#93474, open since 2017), so in a pod only the
+ * process deadline bounds a call. */
+static int in_cluster(void)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
+	const char *kc = getenv("KUBECONFIG");
+
+	return host && *host && port && *port && !(kc && *kc);
+}
+
+/* kubectl keeps discovery and HTTP caches in $KUBECACHEDIR, else
+ * $HOME/.kube/cache. Juju runs hooks with no HOME, which would put them in
+ * .kube/cache of the working directory: the charm dir. So without both,
+ * the cache goes to a directory of our own under $TMPDIR (or /tmp), kept
+ * between hooks (it is only a cache). NULL: kubectl's own choice is fine. */
+static const char *kube_cache_dir(void)
+{
+	static char *dir;
+	static int decided;
+	const char *home = getenv("HOME"), *kcd = getenv("KUBECACHEDIR");
+	const char *tmp = getenv("TMPDIR");
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+
+	if (decided)
+		return dir;
+	decided = 1;
+	if ((kcd && *kcd) || (home && *home == '/'))
+		return NULL;
+	if (!tmp || *tmp != '/')
+		tmp = "/tmp";
+	strbuf_addf(&sb, "%s/svcmesh-hook-kube-cache.%lu", tmp, (unsigned long)geteuid());
+	(void)mkdir(sb.buf, 0700);
+/* Run kubectl [--cache-dir] [--namespace NS] [--request-timeout=T] ARGS...; stdout in out. */
+	if (lstat(sb.buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    !(st.st_mode & 022))
+		return dir = strbuf_detach(&sb, NULL);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s/svcmesh-hook-kube-cache.XXXXXX", tmp);
+	if (mkdtemp(sb.buf))
+		return dir = strbuf_detach(&sb, NULL);
+	strbuf_release(&sb);
+	log_warning("cannot make a kubectl cache directory in %s; kubectl may write .kube/cache "
+		    "in the working directory", tmp);
+	return NULL;
 }
 
 /* Run kubectl [--namespace NS] --request-timeout=T ARGS...; stdout in out. */
 static int kubectl(const char *ns, const char *const *args, const char *in, size_t in_len,
 		   unsigned writes, struct strbuf *out)
 {
-	const char *argv[KUBE_MAX_ARGS + 6];
+	const char *argv[KUBE_MAX_ARGS + 7];
 	char nsopt[300], timeout[64];
 	struct child c = CHILD_INIT;
+	struct strbuf cache = STRBUF_INIT, prog = STRBUF_INIT;
 	size_t n = 0;
-	int ms = kube_timeout_ms();
+	int ms = settings_kubectl_timeout_ms(), ret = 0;
+	const char *cdir = kube_cache_dir();
 
-	argv[n++] = kubectl_path();
+	if (kubectl_path(&prog) < 0)
+		return -1;
+	argv[n++] = prog.buf;
+	if (cdir) {
+		strbuf_addf(&cache, "--cache-dir=%s", cdir);
+		argv[n++] = cache.buf;
+	}
 	if (ns) {
-		if (snprintf(nsopt, sizeof(nsopt), "--namespace=%s", ns) >= (int)sizeof(nsopt))
+		if (snprintf(nsopt, sizeof(nsopt), "--namespace=%s", ns) >= (int)sizeof(nsopt)) {
+			strbuf_release(&cache);
+			strbuf_release(&prog);
 			return error("namespace name too long: %.64s...", ns);
+		}
 		argv[n++] = nsopt;
 	}
 	/* the API request gives up a little before we kill the process, so the
-	 * message is kubectl's own timeout when the server is slow */
-	snprintf(timeout, sizeof(timeout), "--request-timeout=%dms", ms - (ms / 4 < 1000 ? ms / 4 : 1000));
-	argv[n++] = timeout;
+	 * message is kubectl's own timeout when the server is slow; not in a
+	 * pod, where any client flag makes kubectl drop its in-cluster config */
+	if (!in_cluster()) {
+		snprintf(timeout, sizeof(timeout), "--request-timeout=%dms",
+			 ms - (ms / 4 < 1000 ? ms / 4 : 1000));
+		argv[n++] = timeout;
+	}
 	for (size_t i = 0; args[i]; i++) {
-		if (n >= ARRAY_SIZE(argv) - 1)
+		if (n >= ARRAY_SIZE(argv) - 1) {
+			strbuf_release(&cache);
+			strbuf_release(&prog);
 			return error("too many kubectl arguments");
+		}
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
@@ -64,14 +176,14 @@ static int kubectl(const char *ns, const char *const *args, const char *in, size
 	c.timeout_ms = ms;
 	stats.kubectl_calls++;
 	stats.kube_writes += writes;
-	if (run_child(&c) < 0) {
-		child_release(&c);
-		return -1;
-	}
-	if (out)
+	if (run_child(&c) < 0)
+		ret = -1;
+	else if (out)
 		strbuf_add(out, c.out.buf, c.out.len);
 	child_release(&c);
-	return 0;
+	strbuf_release(&cache);
+	strbuf_release(&prog);
+	return ret;
 }
 
 /* kubectl -o json prints an object, a List, or nothing at all. */

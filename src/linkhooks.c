@@ -116,8 +116,10 @@ static int link_one(const char *dir, const char *name, const struct link_opts *o
 		strbuf_addstr(&was, S_ISREG(st.st_mode) ? "a regular file" : "not a symlink");
 	}
 	if (!o->force) {
-		strbuf_addf(out, "conflict %s: %s, not to %s (use --force to replace it)\n", rel.buf, was.buf,
-			    target);
+		/* the charm's own hook: it keeps working and hands over at its end */
+		strbuf_addf(out, "conflict %s: %s, not to %s: keep it and make its last line "
+			    "exec \"$JUJU_CHARM_DIR/svcmesh-hook\" (or use --force to replace it)\n",
+			    rel.buf, was.buf, target);
 		ret = 1;
 	} else if (o->dry_run) {
 		strbuf_addf(out, "would replace %s (was %s)\n", rel.buf, was.buf);
@@ -153,6 +155,17 @@ int link_hooks(const char *charm_dir, const struct strlist *names, const struct 
 			conflicts += r;
 	}
 	return failed ? -1 : conflicts;
+}
+
+/* 1 if dir has a dispatch file, which Juju runs instead of hooks/<name>. */
+static int has_dispatch(const char *dir)
+{
+	char *p = charm_path(dir, "dispatch");
+	struct stat st;
+	int r = lstat(p, &st) == 0 && !S_ISDIR(st.st_mode);
+
+	free(p);
+	return r;
 }
 
 int link_hooks_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
@@ -202,8 +215,14 @@ int link_hooks_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
 	r = link_hooks(charm_dir_default(dir_arg), &names, &o, &out);
 	fputs(out.buf, stdout);
 	if (r > 0)
-		error("%d hook%s in the way: nothing was overwritten (use --force to replace %s)", r,
-		      r == 1 ? " is" : "s are", r == 1 ? "it" : "them");
+		error("%d hook%s in the way: nothing was overwritten; end %s with "
+		      "exec \"$JUJU_CHARM_DIR/svcmesh-hook\" (it takes the hook name from "
+		      "JUJU_DISPATCH_PATH), or use --force to replace %s", r,
+		      r == 1 ? " is" : "s are", r == 1 ? "it" : "each", r == 1 ? "it" : "them");
+	if (r >= 0 && has_dispatch(charm_dir_default(dir_arg)))
+		fprintf(stderr, "svcmesh-hook: warning: this charm has a dispatch script, which Juju runs "
+			"instead of hooks/: call svcmesh-hook from it (a line "
+			"\"$JUJU_CHARM_DIR/svcmesh-hook\" || exit $? after the charm's own work)\n");
 	strbuf_release(&out);
 	strlist_release(&names);
 	config_release(&cfg);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "settings.h"
 #include "util.h"
 
 extern char **environ;
@@ -29,16 +30,7 @@ static long long now_ms(void)
 
 int run_default_timeout_ms(void)
 {
-	const char *v = getenv("SVCMESH_TIMEOUT");
-	char *end;
-	double s;
-
-	if (!v || !*v)
-		return RUN_DEFAULT_TIMEOUT_MS;
-	s = strtod(v, &end);
-	if (*end || s <= 0 || s > 86400)
-		return RUN_DEFAULT_TIMEOUT_MS;
-	return (int)(s * 1000);
+	return settings_tool_timeout_ms();
 }
 
 static void kill_group(pid_t pid, int sig)
@@ -85,16 +77,7 @@ int child_error(const struct child *c)
 
 int run_default_jobs(void)
 {
-	const char *v = getenv("SVCMESH_JOBS");
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return RUN_DEFAULT_JOBS;
-	n = strtol(v, &end, 10);
-	if (*end || n < 1)
-		return RUN_DEFAULT_JOBS;
-	return n > RUN_MAX_JOBS ? RUN_MAX_JOBS : (int)n;
+	return settings_jobs();
 }
 
 /* One running child of run_children(); fds are -1 once closed. */

@@ -12,6 +12,8 @@ bats_require_minimum_version 1.5.0
 
 setup() {
 	svcmesh_setup
+	# hooks run in Juju's environment: no HOME, KUBECONFIG or SVCMESH_* from here
+	export JUJUSIM_ENV=juju
 }
 
 # ------------------------------------------------------------------ expectations
@@ -693,7 +695,7 @@ budget_model() {
 	assert_no_repeated_call
 	# with nothing remembered it asks again, and still writes nothing
 	reset_calls
-	SVCMESH_REMEMBER=0 hook_quiet service-mesh-relation-created
+	hook_quiet service-mesh-relation-created --env SVCMESH_REMEMBER=0
 	assert_equal "$(call_summary)" "is-leader=1 relation-get=3 relation-ids=4 relation-list=6"
 }
 
@@ -713,15 +715,19 @@ budget_model() {
 	assert_equal "$("$J" calls "$S" --count)" "0"
 }
 
-@test "hook tools asked together or one at a time (SVCMESH_JOBS=1): the same calls and the same bytes published" {
+@test "hook tools asked together or one at a time (settings.jobs 1): the same calls and the same bytes published" {
 	budget_model
 	for i in $(seq 7 30); do add_rel data "extra$i" --role provides --id "$i"; done
-	SVCMESH_JOBS=1 SVCMESH_REMEMBER=0 hook_quiet service-mesh-relation-created
+	cp "$CHARM/service-mesh.yaml" "$BATS_TEST_TMPDIR/config"
+	printf 'settings:\n  jobs: 1\n' >> "$CHARM/service-mesh.yaml"
+	hook_quiet service-mesh-relation-created --env SVCMESH_REMEMBER=0
 	one="$("$J" get-key "$S" 0 policies --local-app)"
 	one_calls="$(call_summary)"
 	"$J" set-data "$S" 0 --local-app policies=
 	reset_calls
-	SVCMESH_JOBS=8 SVCMESH_REMEMBER=0 hook_quiet service-mesh-relation-created
+	cp "$BATS_TEST_TMPDIR/config" "$CHARM/service-mesh.yaml"
+	printf 'settings:\n  jobs: 8\n' >> "$CHARM/service-mesh.yaml"
+	hook_quiet service-mesh-relation-created --env SVCMESH_REMEMBER=0
 	assert_equal "$("$J" get-key "$S" 0 policies --local-app)" "$one"
 	assert_equal "$(call_summary)" "$one_calls"
 	assert_no_repeated_call

@@ -34,12 +34,28 @@
 #                                 and its arguments per line
 #   tool_count [TOOL]             number of calls (juju-log excluded), or of TOOL
 #   reset_calls                   empty the call log and the juju-log log
+#   ship_kubectl [BINARY]         put BINARY (default: the machine's kubectl, symlinked)
+#                                 at $CHARM/bin/kubectl, where a packed charm has it
+#   juju_model APP NS [RULES]     Juju's real hook environment for the rest of the test:
+#                                 jujusim runs hooks with --juju-env (JUJUSIM_ENV=juju: no
+#                                 HOME, KUBECONFIG or SVCMESH_*, no kubectl on PATH), kubesim
+#                                 over HTTPS with a service-account token for APP in NS
+#                                 (RULES: file of RBAC rules, default: SVCMESH_RBAC, the
+#                                 README's list) mounted where a pod has it; seeds the
+#                                 charm's objects; needs kubesim.bash loaded. kubesim_stop
+#                                 in teardown.
+#   charm_files                   every path under $CHARM except the files svcmesh-hook
+#                                 is meant to write there, one a line (to check that
+#                                 kubectl wrote nothing, e.g. no .kube/cache)
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SVCMESH_BIN="${SVCMESH_BIN:-$REPO_ROOT/build/svcmesh-hook}"
 J="$REPO_ROOT/tests/jujusim/jujusim"
 ORACLE="$REPO_ROOT/tests/interop/python_consumer.py"
 SKELETON="$REPO_ROOT/charm-skeleton"
+# The RBAC rules README.md lists for the charm's service account (extracted from
+# the README by tests/bats/rbac-rules, so that the tests use exactly that list).
+SVCMESH_RBAC="${BATS_FILE_TMPDIR:-/tmp}/svcmesh-rbac.json"
 
 need_binary() {
 	if [[ ! -x "$SVCMESH_BIN" ]]; then
@@ -177,4 +193,29 @@ faulty_kubectl() {
 	exit 1
 	EOF
 	chmod 755 "$1"
+}
+
+ship_kubectl() {
+	local bin="${1:-}"
+	if [[ -z "$bin" ]]; then
+		bin=$(command -v kubectl) || { echo "ship_kubectl: no kubectl on PATH" >&2; return 1; }
+		bin=$(readlink -f "$bin")
+	fi
+	mkdir -p "$CHARM/bin"
+	ln -sf "$bin" "$CHARM/bin/kubectl"
+}
+
+juju_model() {
+	local app="$1" ns="$2" rules="${3:-}"
+	if [[ -z "$rules" ]]; then
+		"$REPO_ROOT/tests/bats/rbac-rules" "$REPO_ROOT/README.md" > "$SVCMESH_RBAC" || return 1
+		rules="$SVCMESH_RBAC"
+	fi
+	export JUJUSIM_ENV=juju
+	kubesim_start_pod "$app" "$ns" "$rules" || return 1
+	kubesim_seed_charm "$app" "$ns"
+}
+
+charm_files() {
+	(cd "$CHARM" && find . -mindepth 1 | sort | grep -v -x -e ./.svcmesh-hook-apps)
 }

@@ -225,10 +225,24 @@ EOF
     ln -s ../svcmesh-hook "$CHARM/hooks/install"
     run "$BIN" link-hooks "$CHARM"
     assert_failure 1
-    assert_line "conflict hooks/upgrade-charm: a regular file, not to ../svcmesh-hook (use --force to replace it)"
-    assert_line "conflict hooks/leader-elected: a symlink to ../elsewhere, not to ../svcmesh-hook (use --force to replace it)"
+    assert_line 'conflict hooks/upgrade-charm: a regular file, not to ../svcmesh-hook: keep it and make its last line exec "$JUJU_CHARM_DIR/svcmesh-hook" (or use --force to replace it)'
+    assert_line 'conflict hooks/leader-elected: a symlink to ../elsewhere, not to ../svcmesh-hook: keep it and make its last line exec "$JUJU_CHARM_DIR/svcmesh-hook" (or use --force to replace it)'
     assert_line "created hooks/data-relation-created"
-    assert_line --partial "2 hooks are in the way"
+    assert_line --partial '2 hooks are in the way: nothing was overwritten; end each with exec "$JUJU_CHARM_DIR/svcmesh-hook" (it takes the hook name from JUJU_DISPATCH_PATH), or use --force to replace them'
+    # the advice works: the charm's own hook, ending with that line, runs svcmesh-hook
+    printf '#!/bin/sh
+echo mine
+exec "$JUJU_CHARM_DIR/svcmesh-hook"
+' > "$CHARM/hooks/upgrade-charm"
+    chmod 755 "$CHARM/hooks/upgrade-charm"
+    "$J" init "$BATS_TEST_TMPDIR/adopt.json" --app consumer --charm-dir "$CHARM" >/dev/null
+    run "$J" run "$BATS_TEST_TMPDIR/adopt.json" upgrade-charm
+    assert_success
+    assert_line mine
+    [ "$("$J" calls "$BATS_TEST_TMPDIR/adopt.json" --tool is-leader --count)" -ge 1 ]
+    printf '#!/bin/sh
+echo mine
+' > "$CHARM/hooks/upgrade-charm"
     [ "$(cat "$CHARM/hooks/upgrade-charm")" = "$(printf '#!/bin/sh\necho mine')" ]
     [ "$(readlink "$CHARM/hooks/leader-elected")" = "../elsewhere" ]
     run "$BIN" link-hooks --force "$CHARM"

@@ -22,6 +22,7 @@ setup() {
 	    - {relation: data, endpoints: [{ports: [8080]}]}
 	YAML
 	"$J" init "$S" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
+	export JUJUSIM_ENV=juju
 	MESH=$("$J" add-relation "$S" service-mesh beacon)
 	"$J" add-relation "$S" data client >/dev/null
 	PIDS="$BATS_TEST_TMPDIR/pids"
@@ -46,6 +47,12 @@ pid_kubectl() {
 	chmod 755 "$BATS_TEST_TMPDIR/kbin/kubectl"
 }
 
+# settings KEY: VALUE...: a settings: section in the charm's service-mesh.yaml
+settings() {
+	printf 'settings:\n' >> "$CHARM/service-mesh.yaml"
+	printf '  %s\n' "$@" >> "$CHARM/service-mesh.yaml"
+}
+
 alive() {
 	local st
 	[[ -r "/proc/$1/stat" ]] || return 1
@@ -53,10 +60,11 @@ alive() {
 	[[ "$st" != Z ]]
 }
 
-@test "a hung relation-get (simulator --hang) with SVCMESH_TIMEOUT=2: exit 1 in bounded time, message names the tool" {
+@test "a hung relation-get (simulator --hang) with settings.hook-tool-timeout 2: exit 1 in bounded time, message names the tool" {
+	settings "hook-tool-timeout: 2"
 	"$J" fault "$S" --tool relation-get --hang
 	start=$SECONDS
-	run "$J" run "$S" service-mesh-relation-created --relation "$MESH" --env SVCMESH_TIMEOUT=2
+	run "$J" run "$S" service-mesh-relation-created --relation "$MESH"
 	elapsed=$((SECONDS - start))
 	assert_failure 1
 	assert_output --partial "relation-get timed out after 2.0 s and was killed"
@@ -84,12 +92,13 @@ alive() {
 	wait
 	EOF
 	chmod 755 "$BATS_TEST_TMPDIR/fake/relation-get"
+	settings "hook-tool-timeout: 1"
 	start=$SECONDS
 	run env -i HOME="$HOME" PATH="$BATS_TEST_TMPDIR/fake:$TOOLS:/usr/bin:/bin" \
 		JUJUSIM_STATE="$S" JUJU_CONTEXT_ID=ctx-timeouts JUJU_UNIT_NAME="$APP/0" JUJU_MODEL_NAME="$NS" \
 		JUJU_CHARM_DIR="$CHARM" JUJU_DISPATCH_PATH=hooks/service-mesh-relation-created \
 		JUJU_HOOK_NAME=service-mesh-relation-created JUJU_RELATION=service-mesh JUJU_RELATION_ID="$MESH" \
-		JUJU_REMOTE_APP=beacon SVCMESH_TIMEOUT=1 \
+		JUJU_REMOTE_APP=beacon \
 		"$CHARM/svcmesh-hook"
 	elapsed=$((SECONDS - start))
 	assert_failure 1
@@ -104,21 +113,20 @@ alive() {
 	assert_failure
 }
 
-@test "a slow API server (kubesim --delay) with SVCMESH_KUBECTL_TIMEOUT=2: kubectl killed, exit 1 naming it" {
+@test "a slow API server (kubesim --delay) with settings.kubectl-timeout 2: kubectl killed, exit 1 naming it" {
 	command -v kubectl >/dev/null || skip "kubectl is not installed"
-	kubesim_start
-	kubesim_seed_charm "$APP" "$NS"
+	juju_model "$APP" "$NS"
 	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient"}'
 	# a kubectl that records its pid and then becomes the real kubectl
 	pid_kubectl "exec $(command -v kubectl) \"\$@\""
+	settings "kubectl: $BATS_TEST_TMPDIR/kbin/kubectl" "kubectl-timeout: 2"
 	kubesimctl fault --method GET --path statefulsets --delay 30 --status 200 --times 1 >/dev/null
 	start=$SECONDS
-	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH" \
-		--env SVCMESH_KUBECTL="$BATS_TEST_TMPDIR/kbin/kubectl" --env SVCMESH_KUBECTL_TIMEOUT=2
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
 	elapsed=$((SECONDS - start))
 	assert_failure 1
-	# kubectl's own --request-timeout (a little under the deadline) usually
-	# answers first; the process deadline is the backstop
+	# in a pod kubectl gets no --request-timeout (it would drop the in-cluster
+	# config), so the process deadline ends it
 	assert_output --regexp "kubectl (timed out after 2.0 s and was killed|failed \(exit status 1\): .*(Timeout|deadline) exceeded)"
 	[ "$elapsed" -lt 15 ]
 	run alive "$(cat "$PIDS/kubectl.pid")"
@@ -131,9 +139,9 @@ alive() {
 @test "a kubectl that hangs whatever its --request-timeout: killed at the deadline, exit 1 naming it" {
 	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient"}'
 	pid_kubectl "exec sleep 60"
+	settings "kubectl: $BATS_TEST_TMPDIR/kbin/kubectl" "kubectl-timeout: 2"
 	start=$SECONDS
-	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH" \
-		--env SVCMESH_KUBECTL="$BATS_TEST_TMPDIR/kbin/kubectl" --env SVCMESH_KUBECTL_TIMEOUT=2
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
 	elapsed=$((SECONDS - start))
 	assert_failure 1
 	assert_output --partial "kubectl timed out after 2.0 s and was killed"
@@ -142,15 +150,30 @@ alive() {
 	assert_failure
 }
 
-@test "SVCMESH_KUBECTL_TIMEOUT applies to kubectl only: a 2 s tool deadline does not cut a 4 s API answer when kubectl has 10 s" {
+@test "settings.kubectl-timeout applies to kubectl only: a 2 s tool deadline does not cut a 4 s API answer when kubectl has 10 s" {
 	command -v kubectl >/dev/null || skip "kubectl is not installed"
-	kubesim_start
-	kubesim_seed_charm "$APP" "$NS"
+	juju_model "$APP" "$NS"
+	ship_kubectl
 	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient"}'
+	settings "hook-tool-timeout: 2" "kubectl-timeout: 10"
 	kubesimctl fault --method GET --path statefulsets --delay 4 --times 1 >/dev/null
-	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH" \
-		--env SVCMESH_TIMEOUT=2 --env SVCMESH_KUBECTL_TIMEOUT=10
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
 	assert_success
 	run kubesimctl get statefulset "$NS" "$APP"
 	assert_output --partial '"istio.io/dataplane-mode": "ambient"'
+}
+
+@test "the SVCMESH_* overrides still win when given by hand (juju exec), and a bad one is a warning, not the default in silence" {
+	settings "hook-tool-timeout: 30"
+	"$J" fault "$S" --tool relation-get --hang
+	run "$J" run "$S" service-mesh-relation-created --relation "$MESH" --env SVCMESH_TIMEOUT=1
+	assert_failure 1
+	assert_output --partial "relation-get timed out after 1.0 s and was killed"
+	"$J" clear-faults "$S"
+	"$J" fault "$S" --tool relation-get --hang
+	start=$SECONDS
+	run "$J" run "$S" service-mesh-relation-created --relation "$MESH" --env SVCMESH_TIMEOUT=nan --timeout 8
+	# nan is ignored with a warning: settings' 30 s applies, so jujusim's 8 s ends the hook
+	assert_failure 124
+	assert_output --partial "svcmesh-hook: warning: SVCMESH_TIMEOUT='nan' is not a number of seconds (0 < s <= 86400); ignoring it and using settings.hook-tool-timeout or 30"
 }

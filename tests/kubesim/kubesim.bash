@@ -8,11 +8,21 @@
 #                             or a mktemp dir outside bats) and exports
 #                             KUBESIM_STATE_DIR, KUBESIM_URL, KUBESIM_PORT, KUBECONFIG and
 #                             KUBECACHEDIR (kubectl's discovery cache, kept in STATE_DIR)
+# kubesim_start_pod APP NS [RULES]
+#                             like kubesim_start, but HTTPS with a CA made now and bearer
+#                             tokens checked (401/403); a token for the service account
+#                             system:serviceaccount:NS:APP with RULES (a JSON/YAML file of
+#                             RBAC rules, "all" (default) or "none") is written with the CA
+#                             to $KUBESIM_STATE_DIR/serviceaccount, as a pod has it. Exports
+#                             KUBERNETES_SERVICE_HOST/PORT and JUJUSIM_SERVICEACCOUNT (which
+#                             jujusim --juju-env mounts at /var/run/secrets/...); KUBECONFIG
+#                             (for the test's own kubectl calls) has an all-rights token
 # kubesim_stop                stops it (safe to call twice or when start failed)
 # kubesim_seed_charm APP NS   namespace NS, StatefulSet APP, Service APP, ServiceAccount APP
 #                             as Juju creates them for a Kubernetes charm
 # kubesimctl ARGS...          the CLI (seed, get, requests, fault, ...) for this server
 # kubesim_writes              number of POST/PUT/PATCH/DELETE requests so far
+# kubesim_users               distinct token owners of the requests so far (--auth servers)
 
 KUBESIM_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -33,7 +43,7 @@ kubesimctl() {
 }
 
 kubesim_start() {
-	local dir="${1:-}"
+	local dir="${1:-}" auth="${KUBESIM_AUTH:+--auth}"
 	if [[ -z "$dir" ]]; then
 		if [[ -n "${BATS_TEST_TMPDIR:-}" ]]; then
 			dir="$BATS_TEST_TMPDIR/kubesim"
@@ -41,7 +51,7 @@ kubesim_start() {
 			dir="$(mktemp -d "${TMPDIR:-/tmp}/kubesim.XXXXXX")" || return 1
 		fi
 	fi
-	KUBESIM_URL="$("$KUBESIM_HOME/kubesimctl" start --state-dir "$dir")" || return 1
+	KUBESIM_URL="$("$KUBESIM_HOME/kubesimctl" start --state-dir "$dir" $auth)" || return 1
 	KUBESIM_STATE_DIR="$dir"
 	KUBESIM_PORT="${KUBESIM_URL##*:}"
 	KUBECONFIG="$dir/kubeconfig"
@@ -49,9 +59,38 @@ kubesim_start() {
 	export KUBESIM_STATE_DIR KUBESIM_URL KUBESIM_PORT KUBECONFIG KUBECACHEDIR
 }
 
+kubesim_start_pod() {
+	local app="$1" ns="$2" rules="${3:-all}"
+	KUBESIM_AUTH=1 kubesim_start || return 1
+	KUBESIM_SA_USER="system:serviceaccount:$ns:$app"
+	kubesimctl token --user "$KUBESIM_SA_USER" --rules "$rules" \
+		--serviceaccount "$ns" >/dev/null || return 1
+	KUBERNETES_SERVICE_HOST=127.0.0.1
+	KUBERNETES_SERVICE_PORT="$KUBESIM_PORT"
+	JUJUSIM_SERVICEACCOUNT="$KUBESIM_STATE_DIR/serviceaccount"
+	export KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT JUJUSIM_SERVICEACCOUNT KUBESIM_SA_USER
+}
+
+# kubesim_sa_token [RULES]: give the pod's service account a new token with RULES
+# (as kubesim_start_pod); "bad" writes a token the server does not know.
+kubesim_sa_token() {
+	local sa="$KUBESIM_STATE_DIR/serviceaccount"
+	if [[ "${1:-}" == bad ]]; then
+		printf 'not-a-known-token' > "$sa/token"
+		return
+	fi
+	kubesimctl token --user "$KUBESIM_SA_USER" --rules "${1:-all}" \
+		--serviceaccount "$(cat "$sa/namespace")" >/dev/null
+}
+
 kubesim_stop() {
 	[[ -n "${KUBESIM_STATE_DIR:-}" ]] || return 0
 	"$KUBESIM_HOME/kubesimctl" stop --state-dir "$KUBESIM_STATE_DIR"
+}
+
+# kubesim_users: the distinct users (token owners) of the requests so far, one a line
+kubesim_users() {
+	kubesimctl requests | jq -r '.user // "-"' | sort -u
 }
 
 kubesim_writes() {

@@ -2,9 +2,11 @@
 """kubesim - a small in-memory Kubernetes API server for tests driven by the real kubectl.
 
 Standard library only (PyYAML is used when importable, for YAML request bodies).
-Listens on 127.0.0.1 only, plain HTTP.  See README.md next to this file.
+Listens on 127.0.0.1 only, plain HTTP, or HTTPS with bearer tokens checked (--tls-cert,
+--tls-key, --tokens).  See README.md next to this file.
 
     kubesim.py [--port N] [--port-file FILE] [--server-version 1.31]
+               [--tls-cert CRT --tls-key KEY] [--tokens FILE]
 
 The control API for tests lives under /_sim/ on the same port (see README.md).
 """
@@ -1322,6 +1324,97 @@ def jdump(o):
     return json.dumps(o, separators=(",", ":"))
 
 
+# ---------------------------------------------------------------------------
+# Authentication (bearer tokens) and authorization (RBAC-like rules)
+# ---------------------------------------------------------------------------
+
+class Auth:
+    """Bearer-token authentication and RBAC-style authorization, on when the server is
+    started with --tokens FILE.  FILE (re-read when it changes) is JSON:
+
+        {"TOKEN": {"user": "system:serviceaccount:NS:NAME",
+                   "rules": [{"verbs": ["get"], "apiGroups": ["apps"],
+                              "resources": ["statefulsets"], "namespaces": ["NS"]}]}}
+
+    A rule matches when each of its lists contains the request's value or "*"; a rule
+    without "namespaces" applies everywhere (a ClusterRole bound by a ClusterRoleBinding),
+    one with it only to namespaced requests in those namespaces (RoleBindings).
+    Non-resource paths (discovery, /version, /openapi, health) are open to every
+    authenticated user, as the system:discovery and system:public-info-viewer roles make
+    them on a real cluster.  A missing, malformed or unknown token is 401 (a cluster with
+    anonymous authentication off); a request no rule allows is 403 with the API server's
+    message."""
+
+    def __init__(self, path):
+        self.path = path
+        self.mtime = None
+        self.tokens = {}
+        self.lock = threading.Lock()
+
+    def _load(self):
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            st = None
+        key = (st.st_mtime_ns, st.st_size) if st else None
+        if key == self.mtime:
+            return
+        tokens = {}
+        if st:
+            try:
+                with open(self.path, encoding="utf-8") as f:
+                    tokens = json.load(f)
+            except (OSError, ValueError) as e:
+                sys.stderr.write("kubesim: cannot read tokens file %s: %s\n" % (self.path, e))
+                tokens = {}
+        self.tokens, self.mtime = tokens if isinstance(tokens, dict) else {}, key
+
+    def authenticate(self, header):
+        """The token's entry, or None (401)."""
+        if not header or not header.startswith("Bearer "):
+            return None
+        token = header[len("Bearer "):].strip()
+        with self.lock:
+            self._load()
+            entry = self.tokens.get(token)
+        return entry if isinstance(entry, dict) and entry.get("user") else None
+
+    @staticmethod
+    def allows(entry, verb, group, resource, ns):
+        def has(lst, v):
+            return isinstance(lst, list) and ("*" in lst or v in lst)
+        for r in entry.get("rules") or []:
+            if not (has(r.get("verbs"), verb) and has(r.get("apiGroups"), group)
+                    and has(r.get("resources"), resource)):
+                continue
+            if "namespaces" in r and not (ns and has(r.get("namespaces"), ns)):
+                continue
+            return True
+        return False
+
+
+def unauthorized():
+    return ApiError(401, "Unauthorized", "Unauthorized")
+
+
+def forbidden(user, verb, res, resource, ns, name):
+    """The API server's 403 (apiserver responsewriters.Forbidden + apierrors.NewForbidden)."""
+    if ns:
+        why = 'User "%s" cannot %s resource "%s" in API group "%s" in the namespace "%s"' % (
+            user, verb, resource, res.group, ns)
+    else:
+        why = 'User "%s" cannot %s resource "%s" in API group "%s" at the cluster scope' % (
+            user, verb, resource, res.group)
+    if name:
+        msg = '%s "%s" is forbidden: %s' % (res.qualified_resource, name, why)
+    else:
+        msg = '%s is forbidden: %s' % (res.qualified_resource, why)
+    return ApiError(403, msg, "Forbidden", _details(res, name))
+
+
+AUTH = None   # an Auth when started with --tokens
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kubesim/0.1"
@@ -1415,6 +1508,12 @@ class Handler(BaseHTTPRequestHandler):
                     del STORE.requests[:len(STORE.requests) - MAX_LOG]
                 fault = self._match_fault(path, u.query)
             self._log_entry = entry
+            self._user = None
+            if AUTH is not None:
+                self._user = AUTH.authenticate(self.headers.get("Authorization", ""))
+                if self._user is None:
+                    raise unauthorized()
+                entry["user"] = self._user["user"]
             DRY_RUN.on = query.get("dryRun") == "All"
             if fault is not None:
                 if fault.get("delay"):
@@ -1648,10 +1747,30 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "the server could not find the requested resource", "NotFound")
         if res.namespaced and name is not None and not ns:
             raise ApiError(404, "the server could not find the requested resource", "NotFound")
+        self._authorize(self._verb(name, query), res, sub,
+                        name if res.plural == "namespaces" and name else ns, name)
         if name is None:
             self._collection(res, ns, query, body)
         else:
             self._item(res, ns, name, sub, query, body)
+
+    def _verb(self, name, query):
+        """The authorization verb of this request, as the API server's RequestInfo says."""
+        m = self.command
+        if m in ("GET", "HEAD"):
+            if name is None and query.get("watch") in ("1", "true", "True"):
+                return "watch"
+            return "get" if name is not None else "list"
+        if m == "DELETE":
+            return "delete" if name is not None else "deletecollection"
+        return {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(m, m.lower())
+
+    def _authorize(self, verb, res, sub, ns, name):
+        if AUTH is None or self._user is None:
+            return
+        resource = res.plural + ("/" + sub if sub else "")
+        if not Auth.allows(self._user, verb, res.group, resource, ns):
+            raise forbidden(self._user["user"], verb, res, resource, ns, name)
 
     def _collection(self, res, ns, query, body):
         m = self.command
@@ -1819,6 +1938,8 @@ class Handler(BaseHTTPRequestHandler):
             if old is None:
                 if sub:
                     raise not_found(res, name)
+                # a patch that creates is also authorized as a create
+                self._authorize("create", res, sub, ns, name)
                 md.pop("resourceVersion", None)
                 obj = STORE.create(res, ns, applied)
                 if not DRY_RUN.on:
@@ -1918,10 +2039,25 @@ def main(argv=None):
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free)")
     ap.add_argument("--port-file", help="write the port number here once listening")
     ap.add_argument("--server-version", default="1.31", help="reported by /version")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, chain)")
+    ap.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    ap.add_argument("--tokens", help="JSON file of bearer tokens and their rules (see Auth)")
     args = ap.parse_args(argv)
+    global AUTH
+    if args.tokens:
+        AUTH = Auth(args.tokens)
     major, _, minor = args.server_version.partition(".")
     SERVER_VERSION["major"], SERVER_VERSION["minor"] = major or "1", minor or "31"
     httpd = Server((LISTEN_HOST, args.port), Handler)
+    scheme = "http"
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        # the handshake happens in the request's thread, on its first read
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True,
+                                       do_handshake_on_connect=False)
+        scheme = "https"
     port = httpd.server_address[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"
@@ -1934,7 +2070,7 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    sys.stderr.write("kubesim: listening on http://%s:%d\n" % (LISTEN_HOST, port))
+    sys.stderr.write("kubesim: listening on %s://%s:%d\n" % (scheme, LISTEN_HOST, port))
     sys.stderr.flush()
     try:
         httpd.serve_forever(poll_interval=0.2)

@@ -370,7 +370,7 @@ static const struct {
 	{ "- consumer\n", F "1:1: expected a mapping at the top level, got a list\n" },
 	{ "hello\n", F "1:1: expected a mapping at the top level, got a string 'hello'\n" },
 	{ "consumers: {}\n",
-	  F "1:1: unknown key 'consumers' at the top level (expected consumer, provider)\n" },
+	  F "1:1: unknown key 'consumers' at the top level (expected consumer, provider, settings)\n" },
 	{ "consumer: [1]\n", F "1:11: consumer: expected a mapping, got a list\n" },
 	{ "consumer: 5\n", F "1:11: consumer: expected a mapping, got an integer '5'\n" },
 	{ "provider: yes\n", F "1:11: provider: expected a mapping, got a string 'yes'\n" },
@@ -633,7 +633,7 @@ START_TEST(test_many_errors_reported_together)
 		  "'paths' is an L7 field\n"
 		  F "14:14: provider.labels['enabled']: label values must be strings; quote it: "
 		  "got a boolean 'true'\n"
-		  F "15:1: unknown key 'extra' at the top level (expected consumer, provider)\n");
+		  F "15:1: unknown key 'extra' at the top level (expected consumer, provider, settings)\n");
 }
 END_TEST
 

@@ -228,9 +228,9 @@ START_TEST(test_refuses_to_overwrite)
 	write_file("hooks/upgrade-charm", "#!/bin/sh\necho mine\n");
 	ck_assert_int_eq(link_hooks(dir, &names, &o, &out), 2);
 	ck_assert_ptr_nonnull(strstr(out.buf,
-		"conflict hooks/upgrade-charm: a regular file, not to ../svcmesh-hook (use --force to replace it)\n"));
+		"conflict hooks/upgrade-charm: a regular file, not to ../svcmesh-hook: keep it and make its last line exec \"$JUJU_CHARM_DIR/svcmesh-hook\" (or use --force to replace it)\n"));
 	ck_assert_ptr_nonnull(strstr(out.buf,
-		"conflict hooks/leader-elected: a symlink to ../other-binary, not to ../svcmesh-hook (use --force to replace it)\n"));
+		"conflict hooks/leader-elected: a symlink to ../other-binary, not to ../svcmesh-hook: keep it and make its last line exec \"$JUJU_CHARM_DIR/svcmesh-hook\" (or use --force to replace it)\n"));
 	ck_assert_ptr_nonnull(strstr(out.buf, "created hooks/data-relation-created\n"));
 	/* both left exactly as they were */
 	assert_link("hooks/leader-elected", "../other-binary");

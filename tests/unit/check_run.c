@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "run.h"
+#include "settings.h"
 
 static long long ms_now(void)
 {
@@ -117,11 +118,16 @@ END_TEST
 
 START_TEST(default_timeout_from_env)
 {
+	/* the variables are read once: settings_reset() makes them read again
+	 * (check_settings.c tests the parsing and the warnings) */
 	setenv("SVCMESH_TIMEOUT", "2.5", 1);
+	settings_reset();
 	ck_assert_int_eq(run_default_timeout_ms(), 2500);
 	setenv("SVCMESH_TIMEOUT", "bogus", 1);
+	settings_reset();
 	ck_assert_int_eq(run_default_timeout_ms(), RUN_DEFAULT_TIMEOUT_MS);
 	unsetenv("SVCMESH_TIMEOUT");
+	settings_reset();
 	ck_assert_int_eq(run_default_timeout_ms(), RUN_DEFAULT_TIMEOUT_MS);
 }
 END_TEST
@@ -249,14 +255,17 @@ END_TEST
 START_TEST(jobs_from_env)
 {
 	setenv("SVCMESH_JOBS", "3", 1);
+	settings_reset();
 	ck_assert_int_eq(run_default_jobs(), 3);
+	/* out of range is a warning and the default, not a silent clamp */
 	setenv("SVCMESH_JOBS", "100000", 1);
-	ck_assert_int_eq(run_default_jobs(), RUN_MAX_JOBS);
-	setenv("SVCMESH_JOBS", "0", 1);
+	settings_reset();
 	ck_assert_int_eq(run_default_jobs(), RUN_DEFAULT_JOBS);
-	setenv("SVCMESH_JOBS", "x", 1);
+	setenv("SVCMESH_JOBS", "0", 1);
+	settings_reset();
 	ck_assert_int_eq(run_default_jobs(), RUN_DEFAULT_JOBS);
 	unsetenv("SVCMESH_JOBS");
+	settings_reset();
 	ck_assert_int_eq(run_default_jobs(), RUN_DEFAULT_JOBS);
 }
 END_TEST
