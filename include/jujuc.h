@@ -20,6 +20,7 @@
 #ifndef SVCMESH_JUJUC_H
 #define SVCMESH_JUJUC_H
 
+#include "json.h"
 #include "kvlist.h"
 
 /* What the hook's environment says (NULL or "" when not set). */
@@ -68,6 +69,15 @@ int juju_relation_ids(const char *endpoint, const struct strlist **ids);
 int juju_relation_app(const char *relid, const char **app);
 /* relation-get -r ID --app - APP: the whole application databag. */
 int juju_relation_get_app(const char *relid, const char *app, const struct kvlist **data);
+/* The databag in v (what relation-get --format=json printed, parsed with
+ * json_parse_strbuf_keep()) appended to kv: an entry whose key or value
+ * is not valid text (a NUL, invalid UTF-8) is left out with a log line
+ * (WARNING for the keys the protocol reads: policies, labels, mesh_type,
+ * cmr_data; DEBUG for any other) and the rest kept. -1 with error() when
+ * v is not an object or null, or a value is not a string (kv is then
+ * empty). */
+int juju_databag_from_json(const char *relid, const char *app, const struct json *v,
+			   struct kvlist *kv);
 /* Ask for the remote application of every relation in ids that is not
  * known yet, all together (up to SVCMESH_JOBS relation-list calls at once,
  * see run_children()), and cache the answers: juju_relation_app() then

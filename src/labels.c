@@ -70,14 +70,16 @@ static int parse_record(const struct json *t, const char *where, struct kvlist *
 		log_warning("%s is not a string; treating it as empty", where);
 		return -1;
 	}
-	v = json_parse_str(t->u.s, &why);
+	v = json_parse_str_keep(t->u.s, &why);
 	if (!v || v->type != JSON_OBJECT) {
 		log_warning("%s is not a JSON object (%s); treating it as empty", where, v ? "wrong type" : why.buf);
 		ret = -1;
 	} else {
 		for (size_t i = 0; i < v->u.obj.n; i++)
-			/* Python stores strings; the value only matters for the record */
-			kvlist_set(out, v->u.obj.m[i].key,
+			/* Python stores strings; the value only matters for the
+			 * record. A key that is not text was never a label. */
+			if (!v->u.obj.m[i].bad)
+				kvlist_set(out, v->u.obj.m[i].key,
 				   v->u.obj.m[i].value->type == JSON_STRING ? v->u.obj.m[i].value->u.s : "");
 	}
 	json_free(v);

@@ -705,6 +705,8 @@ static int yemit_node(struct yemitter *y, const struct json *v)
 		return r;
 	case JSON_STRING:
 		return yemit_scalar(y, v->u.s, 1);
+	case JSON_BADSTRING:
+		return yemit_scalar(y, v->u.bad.s, 1);
 	case JSON_ARRAY:
 		if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE))
 			die("out of memory emitting YAML");
