@@ -46,6 +46,19 @@ mesh_on_kubesim() {
 	MESH=$("$J" add-relation "$S" service-mesh beacon)
 }
 
+# this charm as a mesh provider (beacon) with consumers app-one ($R1)
+# and app-two ($R2)
+provider_two_consumers() {
+	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
+	provider:
+	  mesh-type: istio
+	  labels: {istio.io/dataplane-mode: ambient}
+	YAML
+	"$J" init "$S" --app beacon --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
+	R1=$("$J" add-relation "$S" service-mesh app-one --role provides)
+	R2=$("$J" add-relation "$S" service-mesh app-two --role provides)
+}
+
 # published policies as "namespace/app" lines
 sources() {
 	"$J" get-key "$S" "$MESH" --local-app policies |
@@ -172,14 +185,7 @@ sources() {
 
 @test "provider: policies with bad entries beside good ones; the good ones are kept (gathering level)" {
 	"$SVCMESH_BIN" help 2>/dev/null | grep -q '^  mesh-info' || skip "provider commands (mesh-info) are not wired into this build"
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	provider:
-	  mesh-type: istio
-	  labels: {istio.io/dataplane-mode: ambient}
-	YAML
-	"$J" init "$S" --app beacon --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
-	R1=$("$J" add-relation "$S" service-mesh app-one --role provides)
-	R2=$("$J" add-relation "$S" service-mesh app-two --role provides)
+	provider_two_consumers
 	good='{"source_namespace": "m", "source_app_name": "a", "target_namespace": "m", "target_app_name": "app-one", "target_selector_labels": null, "target_service": null, "target_type": "app", "endpoints": [{"hosts": null, "ports": [80], "methods": null, "paths": null}]}'
 	"$J" set-data "$S" "$R1" --remote-app "policies=[$good, {\"source_namespace\": \"*\", \"source_app_name\": \"*\", \"target_namespace\": \"m\", \"target_app_name\": \"x\"}, {\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"x\", \"endpoints\": [{\"ports\": [0]}]}, 7, $good]"
 	"$J" set-data "$S" "$R2" --remote-app 'policies={"not": "a list"}'
@@ -197,13 +203,7 @@ sources() {
 }
 
 @test "provider: a policy with a 10 MB source_app_name is skipped, not rendered into an object Kubernetes refuses" {
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	provider:
-	  mesh-type: istio
-	  labels: {istio.io/dataplane-mode: ambient}
-	YAML
-	"$J" init "$S" --app beacon --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
-	R1=$("$J" add-relation "$S" service-mesh app-one --role provides)
+	provider_two_consumers
 	python3 -c 'import json,sys
 good = {"source_namespace": "m", "source_app_name": "a", "target_namespace": "m", "target_app_name": "app-one", "target_type": "app", "endpoints": []}
 big = dict(good, source_app_name="x" * (10 << 20))
@@ -307,14 +307,7 @@ bag_file() {
 }
 
 @test "provider: a consumer's unread key holding NUL never stops mesh-info; a policy holding \\u0000 is skipped alone" {
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	provider:
-	  mesh-type: istio
-	  labels: {istio.io/dataplane-mode: ambient}
-	YAML
-	"$J" init "$S" --app beacon --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
-	R1=$("$J" add-relation "$S" service-mesh app-one --role provides)
-	R2=$("$J" add-relation "$S" service-mesh app-two --role provides)
+	provider_two_consumers
 	bag_file "$BATS_TEST_TMPDIR/one.json" '{"policies": json.dumps([
 		{"source_namespace": "m", "source_app_name": "a", "target_namespace": "m", "target_app_name": "app-one", "target_type": "app", "endpoints": []},
 		{"source_namespace": "m", "source_app_name": "b\x00c", "target_namespace": "m", "target_app_name": "app-one", "target_type": "app", "endpoints": []}]),
