@@ -41,6 +41,18 @@ const struct juju_env *juju_env(void);
 /* The hook being handled, when main() learnt it from argv[0] rather than
  * the environment (hook is borrowed; it must outlive the module's use). */
 void juju_set_hook(const char *hook);
+/* 1 when name is a hook name Juju can run (juju/juju
+ * internal/charm/hooks): a unit hook (install, config-changed, ...,
+ * leader-settings-changed and the other names of older Juju), a secret
+ * hook, or NAME-relation-{created,joined,changed,departed,broken},
+ * NAME-storage-{attached,detaching}, NAME-pebble-{ready,custom-notice,
+ * check-failed,check-recovered} with NAME an endpoint, storage or
+ * container name ([a-z][a-z0-9_-]*). */
+int juju_hook_name_valid(const char *name);
+/* For a relation hook (ENDPOINT-relation-EVENT): JUJU_RELATION_ID, when
+ * set, must be "ENDPOINT:N" and JUJU_RELATION, when set, ENDPOINT; else
+ * -1 with error() naming both. 0 for any other hook. */
+int juju_check_hook_relation(const char *hook);
 /* 1 when running with a hook context (JUJU_CONTEXT_ID set). */
 int juju_in_context(void);
 /* Forget cached answers and the environment read (tests); stats and the

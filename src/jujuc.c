@@ -84,6 +84,64 @@ void juju_set_hook(const char *hook)
 	env.hook = hook;
 }
 
+static const char *const unit_hooks[] = {
+	"install", "start", "config-changed", "upgrade-charm", "stop", "remove",
+	"leader-elected", "leader-deposed", "update-status",
+	"secret-changed", "secret-expired", "secret-remove", "secret-rotate",
+	/* older Juju */
+	"leader-settings-changed", "collect-metrics", "meter-status-changed",
+	"pre-series-upgrade", "post-series-upgrade",
+};
+
+static const char *const prefixed_hooks[] = {
+	"-relation-created", "-relation-joined", "-relation-changed", "-relation-departed",
+	"-relation-broken", "-storage-attached", "-storage-detaching", "-pebble-ready",
+	"-pebble-custom-notice", "-pebble-check-failed", "-pebble-check-recovered",
+};
+
+/* The length of the endpoint/storage/container name before suffix in
+ * name, or 0 when name is not NAME + suffix. */
+static size_t hook_prefix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), sl = strlen(suffix), p;
+
+	if (n <= sl || strcmp(name + n - sl, suffix))
+		return 0;
+	p = n - sl;
+	if (name[0] < 'a' || name[0] > 'z' || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") < p)
+		return 0;
+	return p;
+}
+
+int juju_hook_name_valid(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(unit_hooks); i++)
+		if (!strcmp(name, unit_hooks[i]))
+			return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixed_hooks); i++)
+		if (hook_prefix(name, prefixed_hooks[i]))
+			return 1;
+	return 0;
+}
+
+int juju_check_hook_relation(const char *hook)
+{
+	const struct juju_env *e = juju_env();
+	size_t p = 0;
+
+	for (size_t i = 0; !p && i < 5; i++)   /* the five relation hooks */
+		p = hook_prefix(hook, prefixed_hooks[i]);
+	if (!p)
+		return 0;
+	if (e->relation_id && (strncmp(e->relation_id, hook, p) || e->relation_id[p] != ':'))
+		return error("hook %s is for endpoint '%.*s', but JUJU_RELATION_ID is '%.64s', a relation "
+			     "of another endpoint: refusing to write to it", hook, (int)p, hook, e->relation_id);
+	if (e->relation && (strlen(e->relation) != p || strncmp(e->relation, hook, p)))
+		return error("hook %s is for endpoint '%.*s', but JUJU_RELATION is '%.64s'", hook, (int)p,
+			     hook, e->relation);
+	return 0;
+}
+
 int juju_in_context(void)
 {
 	return juju_env()->context_id != NULL;

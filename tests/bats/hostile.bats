@@ -349,3 +349,75 @@ bag_file() {
 	run kubesimctl get statefulset "$NS" "$APP"
 	refute_output --partial '"p000.'
 }
+
+# --- names are Juju names; paths are files (issue 15, point 6) ---
+
+@test "a service-mesh.yaml that is a named pipe or a directory is refused at once (exit 2), never waited on" {
+	MESH=$("$J" add-relation "$S" service-mesh beacon)
+	mv "$CHARM/service-mesh.yaml" "$BATS_TEST_TMPDIR/real.yaml"
+	mkfifo "$CHARM/service-mesh.yaml"
+	SECONDS=0
+	run timeout 20 "$J" run "$S" leader-elected
+	assert_failure 2
+	[ "$SECONDS" -lt 10 ]
+	run "$J" log "$S"
+	assert_output --partial "service-mesh.yaml: not a regular file (a directory, named pipe or device)"
+	rm "$CHARM/service-mesh.yaml"
+	mkdir "$CHARM/service-mesh.yaml"
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" policies
+	assert_failure 2
+	assert_output --partial "service-mesh.yaml: not a regular file"
+	run timeout 20 "$J" exec "$S" -- "$CHARM/svcmesh-hook" --config /dev/zero policies
+	assert_failure 2
+	assert_output --partial "/dev/zero: not a regular file"
+}
+
+@test "a relation hook whose JUJU_RELATION_ID is of another endpoint fails, naming both; nothing is written" {
+	bare_charm require-cmr-mesh-relation-created
+	"$J" init "$S" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
+	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
+	consumer:
+	  auto-join: false
+	  policies:
+	    - {relation: data, endpoints: [{ports: [8080]}]}
+	YAML
+	MESH=$("$J" add-relation "$S" service-mesh beacon)
+	CMR=$("$J" add-relation "$S" require-cmr-mesh far-mesh)
+	run "$J" exec "$S" -- env JUJU_HOOK_NAME=require-cmr-mesh-relation-created JUJU_DISPATCH_PATH=hooks/require-cmr-mesh-relation-created JUJU_RELATION=require-cmr-mesh \
+		JUJU_RELATION_ID="service-mesh:$MESH" JUJU_REMOTE_APP=beacon "$CHARM/svcmesh-hook"
+	assert_failure 1
+	assert_output --partial "hook require-cmr-mesh-relation-created is for endpoint 'require-cmr-mesh', but JUJU_RELATION_ID is 'service-mesh:$MESH'"
+	run "$J" get-key "$S" "$MESH" --local-app cmr_data
+	refute_output --partial app_name
+	# JUJU_RELATION disagreeing with the hook name is refused the same way
+	run "$J" exec "$S" -- env JUJU_HOOK_NAME=require-cmr-mesh-relation-created JUJU_DISPATCH_PATH=hooks/require-cmr-mesh-relation-created JUJU_RELATION=service-mesh \
+		JUJU_RELATION_ID="require-cmr-mesh:$CMR" "$CHARM/svcmesh-hook"
+	assert_failure 1
+	assert_output --partial "but JUJU_RELATION is 'service-mesh'"
+	# the right relation works
+	run "$J" run "$S" require-cmr-mesh-relation-created --relation "$CMR"
+	assert_success
+	run "$J" get-key "$S" "$CMR" --local-app cmr_data
+	assert_output --partial '"app_name": "victim"'
+}
+
+@test "started under a name that is not a Juju hook: an error naming the name and the fix, exit 2, no tool call" {
+	cp "$CHARM/svcmesh-hook" "$CHARM/svcmesh-hook.real"
+	"$J" calls "$S" --reset
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook.real" policies
+	assert_failure 2
+	assert_output --partial "started as 'svcmesh-hook.real', which is not a Juju hook name"
+	assert_output --partial "svcmesh-hook link-hooks"
+	ln -s ../svcmesh-hook "$CHARM/hooks/not-a-hook"
+	run "$J" run "$S" not-a-hook
+	assert_failure 2
+	assert_output --partial "started as 'not-a-hook'"
+	[ "$(tool_count)" -eq 0 ]
+	# a Juju hook svcmesh-hook has nothing to do for still exits 0 at once
+	for h in install update-status db-relation-joined web-pebble-ready data-storage-attached secret-rotate; do
+		ln -s ../svcmesh-hook "$CHARM/hooks/$h"
+		run "$J" exec "$S" -- "$CHARM/hooks/$h"
+		assert_success
+	done
+	[ "$(tool_count)" -eq 0 ]
+}
