@@ -373,14 +373,7 @@ bag_file() {
 }
 
 @test "a relation hook whose JUJU_RELATION_ID is of another endpoint fails, naming both; nothing is written" {
-	bare_charm require-cmr-mesh-relation-created
-	"$J" init "$S" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	consumer:
-	  auto-join: false
-	  policies:
-	    - {relation: data, endpoints: [{ports: [8080]}]}
-	YAML
+	ln -s ../svcmesh-hook "$CHARM/hooks/require-cmr-mesh-relation-created"
 	MESH=$("$J" add-relation "$S" service-mesh beacon)
 	CMR=$("$J" add-relation "$S" require-cmr-mesh far-mesh)
 	run "$J" exec "$S" -- env JUJU_HOOK_NAME=require-cmr-mesh-relation-created JUJU_DISPATCH_PATH=hooks/require-cmr-mesh-relation-created JUJU_RELATION=require-cmr-mesh \
