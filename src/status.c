@@ -336,6 +336,12 @@ static void auto_join(const struct kvlist *wanted, struct json *o, struct strbuf
 			line(t, 2, "refused: %s", plan.refused.items[i]);
 		}
 		json_set(aj, "refused", refused);
+		refused = json_array();
+		for (size_t i = 0; i < plan.foreign.n; i++) {
+			json_append(refused, json_string(plan.foreign.items[i]));
+			line(t, 2, "foreign (left alone): %s", plan.foreign.items[i]);
+		}
+		json_set(aj, "foreign", refused);
 	}
 	label_plan_release(&plan);
 	strbuf_release(&msg);
