@@ -177,6 +177,14 @@ foreign_team() {
 	kubectl -n "$NS" patch service "$APP" --type=merge -p '{"metadata":{"labels":{"team":"blue"}}}' >/dev/null
 }
 
+# team=red put on by us, then changed to blue on the template by someone else
+ours_then_theirs() {
+	provider_sends '{"team": "red", "istio.io/dataplane-mode": "ambient"}'
+	hook service-mesh-relation-changed
+	kubectl -n "$NS" patch statefulset "$APP" --type=merge \
+		-p '{"spec":{"template":{"metadata":{"labels":{"team":"blue"}}}}}' >/dev/null
+}
+
 @test "join: a key the provider asks for that holds someone else's value is left alone and reported" {
 	foreign_team
 	provider_sends '{"team": "red", "istio.io/dataplane-mode": "ambient"}'
@@ -213,10 +221,7 @@ foreign_team() {
 }
 
 @test "change: a label of ours someone has since changed is not overwritten by the provider's new value" {
-	provider_sends '{"team": "red", "istio.io/dataplane-mode": "ambient"}'
-	hook service-mesh-relation-changed
-	kubectl -n "$NS" patch statefulset "$APP" --type=merge \
-		-p '{"spec":{"template":{"metadata":{"labels":{"team":"blue"}}}}}' >/dev/null
+	ours_then_theirs
 	provider_sends '{"team": "green", "istio.io/dataplane-mode": "ambient"}'
 	run hook service-mesh-relation-changed
 	assert_success
@@ -230,10 +235,7 @@ foreign_team() {
 }
 
 @test "drop: a label of ours someone has since changed stays; our own copy elsewhere goes" {
-	provider_sends '{"team": "red", "istio.io/dataplane-mode": "ambient"}'
-	hook service-mesh-relation-changed
-	kubectl -n "$NS" patch statefulset "$APP" --type=merge \
-		-p '{"spec":{"template":{"metadata":{"labels":{"team":"blue"}}}}}' >/dev/null
+	ours_then_theirs
 	provider_sends "$AMBIENT"
 	run hook service-mesh-relation-changed
 	assert_success
