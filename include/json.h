@@ -128,6 +128,11 @@ void json_append(struct json *arr, struct json *item);
  * existing key in place (keeping its position); takes ownership of value. */
 void json_set(struct json *obj, const char *key, struct json *value);
 
+/* Add key: value at the end of object obj without looking for key (O(1),
+ * where json_set() is O(members)): only for a key obj does not hold yet;
+ * takes ownership of value. */
+void json_add_new(struct json *obj, const char *key, struct json *value);
+
 /* Member of obj named key (exact, case-sensitive), or NULL when obj is
  * not an object or has no such key. */
 const struct json *json_get(const struct json *obj, const char *key);

@@ -1291,9 +1291,23 @@ struct json *json_object_from_kvlist(const struct kvlist *kv)
 {
 	struct json *o = json_object();
 
+	/* a kvlist's keys are distinct: no json_set() search, linear */
 	for (size_t i = 0; i < kv->n; i++)
-		json_set(o, kv->items[i].key, json_string(kv->items[i].value));
+		json_add_new(o, kv->items[i].key, json_string(kv->items[i].value));
 	return o;
+}
+
+void json_add_new(struct json *obj, const char *key, struct json *value)
+{
+	struct json_member *m;
+
+	if (obj->type != JSON_OBJECT || !key || !value)
+		die("json_add_new: not an object, or no key or value");
+	ALLOC_GROW(obj->u.obj.m, obj->u.obj.n + 1, obj->u.obj.alloc);
+	m = &obj->u.obj.m[obj->u.obj.n++];
+	m->key = xstrdup(key);
+	m->bad = NULL;
+	m->value = value;
 }
 
 void json_append(struct json *arr, struct json *item)

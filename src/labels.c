@@ -380,11 +380,10 @@ static struct json *object_patch(const struct label_change *ch, const struct kvl
 	struct json *patch = json_object(), *md = json_object();
 
 	if (ch->set.n || ch->remove.n) {
-		struct json *labels = json_object();
-		for (size_t i = 0; i < ch->set.n; i++)
-			json_set(labels, ch->set.items[i].key, json_string(ch->set.items[i].value));
+		/* set keys are wanted ones, removed keys unwanted ones: distinct */
+		struct json *labels = json_object_from_kvlist(&ch->set);
 		for (size_t i = 0; i < ch->remove.n; i++)
-			json_set(labels, ch->remove.items[i], json_null());
+			json_add_new(labels, ch->remove.items[i], json_null());
 		if (in_template) {
 			struct json *spec = json_object(), *tmpl = json_object(), *tmd = json_object();
 			json_set(tmd, "labels", labels);
