@@ -298,11 +298,12 @@ int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf 
 	memset(p, 0, sizeof(*p));
 	if (v->type != JSON_OBJECT)
 		return why_add(why, "policy is %s, not an object", json_type_name(v->type));
-	if ((bad = json_first_bad(v, &where)) != NULL) {
+	bad = json_first_bad(v, &where);
+	if (bad)
 		why_add(why, "%s %s", where.buf, bad);
-		strbuf_release(&where);
+	strbuf_release(&where);
+	if (bad)
 		return -1;
-	}
 	if (get_str(v, "source_namespace", 0, &p->source_namespace, why) < 0 ||
 	    get_str(v, "source_app_name", 0, &p->source_app_name, why) < 0 ||
 	    get_str(v, "target_namespace", 0, &p->target_namespace, why) < 0 ||
@@ -450,9 +451,11 @@ int cmr_data_parse(const char *text, char **app, char **model, struct strbuf *wh
 	*app = *model = NULL;
 	if (!v)
 		return -1;
-	if ((bad = json_first_bad(v, &where)) != NULL) {
+	bad = json_first_bad(v, &where);
+	if (bad)
 		why_add(why, "cmr_data %s %s", where.buf, bad);
-		strbuf_release(&where);
+	strbuf_release(&where);
+	if (bad) {
 		json_free(v);
 		return -1;
 	}
