@@ -13,7 +13,11 @@
  *
  * Strings are UTF-8, NUL-terminated, and never contain a NUL byte:
  * json_parse() refuses input with invalid UTF-8, raw NUL bytes, "\u0000"
- * escapes, or lone surrogates.
+ * escapes, or lone surrogates. The *_keep() parsers, for relation data
+ * (where one bad entry must not cost the rest), keep such a string as a
+ * JSON_BADSTRING instead, and such a key with its member's bad set: code
+ * that wants a JSON_STRING never sees them as text, json_get() never finds
+ * a bad key, and json_first_bad() says where one is.
  */
 #ifndef SVCMESH_JSON_H
 #define SVCMESH_JSON_H
@@ -31,6 +35,9 @@ enum json_type {
 	JSON_STRING,
 	JSON_ARRAY,
 	JSON_OBJECT,
+	JSON_BADSTRING, /* only from the *_keep() parsers: a string with a NUL
+	                 * (\u0000), a lone surrogate escape or invalid UTF-8;
+	                 * u.bad.s is its text with U+FFFD for each of those */
 };
 
 struct json_member;
@@ -41,6 +48,7 @@ struct json {
 		long long i;                                          /* JSON_INT */
 		double d;                                             /* JSON_REAL */
 		char *s;                                              /* JSON_STRING */
+		struct { char *s; const char *why; } bad;            /* JSON_BADSTRING */
 		struct { struct json **items; size_t n, alloc; } arr;  /* JSON_ARRAY */
 		struct { struct json_member *m; size_t n, alloc; } obj; /* JSON_OBJECT, in insertion order */
 	} u;
@@ -48,6 +56,8 @@ struct json {
 
 struct json_member {
 	char *key;
+	const char *bad;     /* NULL, or why the key is not valid text (it is
+	                      * then shown with U+FFFD, as a JSON_BADSTRING) */
 	struct json *value;
 };
 
@@ -75,6 +85,20 @@ struct json *json_parse_str(const char *s, struct strbuf *err);
  * NUL-terminated at sb->len, and may hold NUL bytes before it, which are
  * refused as json_parse() refuses them): use it for captured output. */
 struct json *json_parse_strbuf(const struct strbuf *sb, struct strbuf *err);
+/* The same three, except that a string or key holding a NUL character
+ * ("\u0000"), a lone surrogate escape or invalid UTF-8 is no fault: it
+ * is kept as a JSON_BADSTRING (a key: its member's bad is set). For
+ * relation data, where only the entry holding it is to be skipped. A raw
+ * NUL or control character is still not JSON. */
+struct json *json_parse_keep(const char *text, size_t len, struct strbuf *err);
+struct json *json_parse_str_keep(const char *s, struct strbuf *err);
+struct json *json_parse_strbuf_keep(const struct strbuf *sb, struct strbuf *err);
+/* The first JSON_BADSTRING or bad key in v (depth first, in order): the
+ * reason ("holds a NUL character (\u0000)", "holds a lone surrogate
+ * escape", "holds invalid UTF-8"), with its path appended to where
+ * ("endpoints[0].hosts[1]", "labels.key \"a\ufffd\""); NULL when
+ * there is none (where is then as it was). */
+const char *json_first_bad(const struct json *v, struct strbuf *where);
 
 /* Append the Python json.dumps() text of v (default options: ", " and
  * ": " separators, ensure_ascii, keys in tree order). */
@@ -103,6 +127,11 @@ void json_append(struct json *arr, struct json *item);
 /* Add key: value at the end of object obj, or replace the value of an
  * existing key in place (keeping its position); takes ownership of value. */
 void json_set(struct json *obj, const char *key, struct json *value);
+
+/* Add key: value at the end of object obj without looking for key (O(1),
+ * where json_set() is O(members)): only for a key obj does not hold yet;
+ * takes ownership of value. */
+void json_add_new(struct json *obj, const char *key, struct json *value);
 
 /* Member of obj named key (exact, case-sensitive), or NULL when obj is
  * not an object or has no such key. */

@@ -20,6 +20,7 @@
 #ifndef SVCMESH_JUJUC_H
 #define SVCMESH_JUJUC_H
 
+#include "json.h"
 #include "kvlist.h"
 
 /* What the hook's environment says (NULL or "" when not set). */
@@ -40,6 +41,18 @@ const struct juju_env *juju_env(void);
 /* The hook being handled, when main() learnt it from argv[0] rather than
  * the environment (hook is borrowed; it must outlive the module's use). */
 void juju_set_hook(const char *hook);
+/* 1 when name is a hook name Juju can run (juju/juju
+ * internal/charm/hooks): a unit hook (install, config-changed, ...,
+ * leader-settings-changed and the other names of older Juju), a secret
+ * hook, or NAME-relation-{created,joined,changed,departed,broken},
+ * NAME-storage-{attached,detaching}, NAME-pebble-{ready,custom-notice,
+ * check-failed,check-recovered} with NAME an endpoint, storage or
+ * container name ([a-z][a-z0-9_-]*). */
+int juju_hook_name_valid(const char *name);
+/* For a relation hook (ENDPOINT-relation-EVENT): JUJU_RELATION_ID, when
+ * set, must be "ENDPOINT:N" and JUJU_RELATION, when set, ENDPOINT; else
+ * -1 with error() naming both. 0 for any other hook. */
+int juju_check_hook_relation(const char *hook);
 /* 1 when running with a hook context (JUJU_CONTEXT_ID set). */
 int juju_in_context(void);
 /* Forget cached answers and the environment read (tests); stats and the
@@ -68,6 +81,15 @@ int juju_relation_ids(const char *endpoint, const struct strlist **ids);
 int juju_relation_app(const char *relid, const char **app);
 /* relation-get -r ID --app - APP: the whole application databag. */
 int juju_relation_get_app(const char *relid, const char *app, const struct kvlist **data);
+/* The databag in v (what relation-get --format=json printed, parsed with
+ * json_parse_strbuf_keep()) appended to kv: an entry whose key or value
+ * is not valid text (a NUL, invalid UTF-8) is left out with a log line
+ * (WARNING for the keys the protocol reads: policies, labels, mesh_type,
+ * cmr_data; DEBUG for any other) and the rest kept. -1 with error() when
+ * v is not an object or null, or a value is not a string (kv is then
+ * empty). */
+int juju_databag_from_json(const char *relid, const char *app, const struct json *v,
+			   struct kvlist *kv);
 /* Ask for the remote application of every relation in ids that is not
  * known yet, all together (up to SVCMESH_JOBS relation-list calls at once,
  * see run_children()), and cache the answers: juju_relation_app() then

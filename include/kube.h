@@ -27,7 +27,8 @@
  * names are "kind/name" (e.g. "statefulset/app"). *items is a JSON array
  * of the objects found (missing ones are simply absent). */
 int kube_get(const char *ns, const char *const *names, size_t n, struct json **items);
-/* kubectl patch NAME --type=merge -p PATCH (one API write). */
+/* kubectl patch NAME --type=merge --patch-file=/dev/stdin with PATCH on
+ * stdin (one API write; no size limit from the kernel's argv). */
 int kube_patch_merge(const char *ns, const char *name, const struct json *patch);
 /* kubectl create -f - with obj on stdin (one API write). */
 int kube_create(const char *ns, const struct json *obj);

@@ -30,15 +30,26 @@ struct kv {
 	char *value;
 };
 
+/* Lookups are O(1) on average: past a few entries a kvlist keeps a hash
+ * index of its keys (built on first use, dropped by kvlist_del() and
+ * rebuilt when next needed), so building or reading a map of n entries
+ * costs O(n), not O(n^2). */
 struct kvlist {
 	struct kv *items;
 	size_t n, alloc;
+	size_t *index;       /* 0: empty slot, else item position + 1 */
+	size_t index_size;   /* a power of two, or 0 when there is no index */
 };
-#define KVLIST_INIT { NULL, 0, 0 }
+#define KVLIST_INIT { NULL, 0, 0, NULL, 0 }
 
 /* Set key to a copy of value: replaces in place if key exists, else
  * appends at the end. */
 void kvlist_set(struct kvlist *l, const char *key, const char *value);
+/* Append key = value without looking for key: for callers that know the
+ * keys are distinct (a parsed JSON object). */
+void kvlist_append(struct kvlist *l, const char *key, const char *value);
+/* Make room for n entries in all. */
+void kvlist_reserve(struct kvlist *l, size_t n);
 /* Value of key, or NULL. */
 const char *kvlist_get(const struct kvlist *l, const char *key);
 /* Remove key if present; returns 1 if it was there. */

@@ -38,8 +38,9 @@
  * labels differ from the desired ones, or that cannot be read, is
  * rewritten on its own (on the StatefulSet's metadata: no pod roll).
  *
- * Labels the charm never set are never touched; provider labels on
- * reserved keys are refused.
+ * Labels the charm never set are never touched, even when the provider
+ * asks for their key (plan->foreign: reported with a WARNING, and by
+ * plan-labels and status); provider labels on reserved keys are refused.
  *
  * Ownership: a label_plan owns everything in it; label_plan_release().
  */
@@ -70,8 +71,14 @@ struct label_change {
 
 struct label_plan {
 	char *app, *configmap;
-	struct kvlist desired;    /* what the provider asked, minus refused keys */
+	struct kvlist desired;    /* what the provider asked, minus refused and
+				     foreign keys */
 	struct strlist refused;   /* "key: reason" lines */
+	struct strlist foreign;   /* "key=value on OBJECT" lines: a key the
+				     provider asks for that an object already
+				     holds with a value no record of ours gave
+				     it; left alone on both objects, never
+				     recorded, set or removed */
 	int cm_exists;
 	char *cm_version;         /* its resourceVersion ("" when absent) */
 	struct kvlist recorded;   /* what the ConfigMap said was ours */

@@ -53,7 +53,8 @@ int ends_with(const char *s, const char *suffix);
 
 /* Read a whole file into a NUL-terminated buffer (owned by the caller).
  * Files larger than max bytes are refused. Returns -1 with errno set
- * (EFBIG for too large). */
+ * (EFBIG for too large, EINVAL for a path that is not a regular file: a
+ * named pipe, device or directory is refused at once, never waited on). */
 int read_file(const char *path, size_t max, char **buf, size_t *len);
 
 #endif

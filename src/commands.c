@@ -437,6 +437,8 @@ static int run_hook(struct cmd_ctx *ctx, const char *hook)
 	acts = hook_actions(&ctx->cfg, hook);
 	if (!acts)
 		return EXIT_OK;
+	if (juju_check_hook_relation(hook) < 0)
+		return EXIT_FAIL;
 	/* every action writes Juju or Kubernetes state: leader only */
 	if (juju_is_leader(&leader) < 0)
 		return EXIT_FAIL;

@@ -224,7 +224,7 @@ int consumer_send_cmr_data(const struct cfg_consumer *c, const char *relid)
 static void read_labels(const char *relid, const char *text, struct kvlist *labels, int *have)
 {
 	struct strbuf why = STRBUF_INIT;
-	struct json *v = json_parse_str(text, &why);
+	struct json *v = json_parse_str_keep(text, &why);
 
 	if (!v) {
 		*have = -1;
@@ -238,9 +238,11 @@ static void read_labels(const char *relid, const char *text, struct kvlist *labe
 		for (size_t i = 0; i < v->u.obj.n; i++) {
 			const struct json_member *m = &v->u.obj.m[i];
 			const char *bad = NULL;
-			int ok = m->value->type == JSON_STRING;
+			int ok = m->value->type == JSON_STRING && !m->bad;
 
-			if (!ok)
+			if (m->bad || m->value->type == JSON_BADSTRING)
+				bad = m->bad ? m->bad : m->value->u.bad.why;
+			else if (!ok)
 				bad = "its value is not a string";
 			else
 				ok = k8s_label_key_valid(m->key, &bad) && k8s_label_value_valid(m->value->u.s, &bad);
@@ -289,12 +291,12 @@ int consumer_provider_data(const struct cfg_consumer *c, int *related, struct kv
 	text = kvlist_get(bag, "mesh_type");
 	if (text && mesh_type) {
 		struct strbuf why = STRBUF_INIT;
-		struct json *v = json_parse_str(text, &why);
+		struct json *v = json_parse_str_keep(text, &why);
 		if (v && v->type == JSON_STRING)
 			*mesh_type = xstrdup(v->u.s);
 		else
 			log_warning("%s: ignoring mesh_type from the mesh provider: %s", mesh->items[0],
-				    v ? "not a JSON string" : why.buf);
+				    !v ? why.buf : v->type == JSON_BADSTRING ? v->u.bad.why : "not a JSON string");
 		json_free(v);
 		strbuf_release(&why);
 	}

@@ -177,13 +177,23 @@ static size_t first_bad_utf8(const unsigned char *p, size_t len)
 	return (size_t)-1;
 }
 
+/* Why a string token cannot be held as text (JSON_BADSTRING), or NULL. */
+static const char *const bad_nul = "holds a NUL character (\\u0000)";
+static const char *const bad_surrogate = "holds a lone surrogate escape";
+static const char *const bad_utf8 = "holds invalid UTF-8";
+
 /* Check the string token starting at the '"' at p[*i], UTF-8 included;
  * on success *i is just past its closing quote. An invalid UTF-8 sequence
- * is reported as not JSON: scan_text() rewrites the message. */
-static int scan_string(const unsigned char *p, size_t len, size_t *i, struct strbuf *err)
+ * is reported as not JSON: scan_text() rewrites the message. With keep,
+ * a "\u0000" escape, a lone surrogate escape or invalid UTF-8 is no fault:
+ * *why is set to the first such reason (else NULL). */
+static int scan_string(const unsigned char *p, size_t len, size_t *i, int keep,
+		       const char **why, struct strbuf *err)
 {
 	size_t j = *i + 1, bad;
 	uint32_t cp, lo;
+
+	*why = NULL;
 
 	for (;;) {
 		j = skip_plain(p, len, j);
@@ -193,9 +203,11 @@ static int scan_string(const unsigned char *p, size_t len, size_t *i, struct str
 			break;
 		if (p[j] >= 0x80) {
 			size_t n = utf8_next(p + j, len - j, &cp, &bad);
-			if (!n)
+			if (!n && !keep)
 				return not_json(err, j);
-			j += n;
+			if (!n && !*why)
+				*why = bad_utf8;
+			j += n ? n : bad;
 			continue;
 		}
 		if (p[j] == '\0') {
@@ -221,6 +233,11 @@ static int scan_string(const unsigned char *p, size_t len, size_t *i, struct str
 		if (hex4(p + j + 2, len - j - 2, &cp))
 			return not_json(err, j);
 		if (cp == 0) {
+			if (keep) {
+				*why = *why ? *why : bad_nul;
+				j += 6;
+				continue;
+			}
 			strbuf_addf(err, "string contains a NUL character at byte %zu", j);
 			return -1;
 		}
@@ -233,12 +250,17 @@ static int scan_string(const unsigned char *p, size_t len, size_t *i, struct str
 			j += 6;
 		}
 		j += 6;
+		continue;
+lone:
+		if (!keep) {
+			strbuf_addf(err, "lone surrogate escape in string at byte %zu", j);
+			return -1;
+		}
+		*why = *why ? *why : bad_surrogate;
+		j += 6;
 	}
 	*i = j + 1;
 	return 0;
-lone:
-	strbuf_addf(err, "lone surrogate escape in string at byte %zu", j);
-	return -1;
 }
 
 /* Check the number token at p[*i] against JSON's grammar
@@ -286,17 +308,31 @@ static int scan_number(const unsigned char *p, size_t len, size_t *i, int *integ
 	return 0;
 }
 
-/* The number tokens of a text, in text order: (offset << 1) | integral. */
+/* A string token kept as JSON_BADSTRING: the how-manyth string token of
+ * the text it is (keys count), where it starts (its '"') and why. */
+struct badtok {
+	size_t ord, start;
+	const char *why;
+};
+
+/* What the scan found, in text order: the number tokens, as
+ * (offset << 1) | integral; with keep, the string tokens that cannot be
+ * held as text. */
 struct numlist {
 	size_t *pos;
 	size_t n, alloc;
+	int keep;
+	size_t strings;          /* string tokens seen */
+	struct badtok *bad;
+	size_t nbad, bad_alloc;
 };
 
 /* The checks of scan_text() but the UTF-8 one outside strings. */
 static int scan_tokens(const unsigned char *p, size_t len, struct numlist *nums,
 		       struct strbuf *err)
 {
-	size_t i, depth = 0;
+	size_t i, depth = 0, start;
+	const char *why;
 	int integral;
 
 	for (i = 0; i < len; ) {
@@ -317,8 +353,14 @@ static int scan_tokens(const unsigned char *p, size_t len, struct numlist *nums,
 			i++;
 			break;
 		case '"':
-			if (scan_string(p, len, &i, err))
+			start = i;
+			if (scan_string(p, len, &i, nums->keep, &why, err))
 				return -1;
+			if (why) {
+				ALLOC_GROW(nums->bad, nums->nbad + 1, nums->bad_alloc);
+				nums->bad[nums->nbad++] = (struct badtok){ nums->strings, start, why };
+			}
+			nums->strings++;
 			break;
 		case 't':
 			if (len - i < 4 || memcmp(p + i, "true", 4))
@@ -336,7 +378,7 @@ static int scan_tokens(const unsigned char *p, size_t len, struct numlist *nums,
 			i += 4;
 			break;
 		default: {
-			size_t start = i;
+			start = i;
 			if (p[i] != '-' && !is_digit(p[i]))
 				return not_json(err, i);
 			if (scan_number(p, len, &i, &integral, err))
@@ -363,7 +405,8 @@ static int scan_text(const unsigned char *p, size_t len, struct numlist *nums,
 
 	if (!scan_tokens(p, len, nums, &why))
 		return 0;
-	bad = first_bad_utf8(p, len);
+	/* with keep, invalid UTF-8 in strings is no fault: the fault is */
+	bad = nums->keep ? (size_t)-1 : first_bad_utf8(p, len);
 	if (bad != (size_t)-1)
 		strbuf_addf(err, "invalid UTF-8 at byte %zu", bad);
 	else
@@ -502,6 +545,8 @@ struct conv {
 	size_t len;
 	const struct numlist *nums;
 	size_t numidx;           /* the next entry of nums */
+	size_t strord;           /* string tokens converted (keys count) */
+	size_t badidx;           /* the next entry of nums->bad */
 	struct arena *arena;
 	struct strbuf *err;
 };
@@ -578,6 +623,94 @@ static struct json *convert_number(struct conv *cv, const cJSON *item)
 	return v;
 }
 
+static void add_utf8(struct strbuf *sb, uint32_t cp)
+{
+	char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | cp >> 12);
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		b[0] = (char)(0xF0 | cp >> 18);
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	strbuf_add(sb, b, n);
+}
+
+/* The text of the string token at p[start] (already checked by
+ * scan_string() with keep), with U+FFFD for each NUL, lone surrogate and
+ * maximal invalid UTF-8 subpart, as Python's errors="replace" would. */
+static char *decode_bad(const unsigned char *p, size_t len, size_t start)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t j = start + 1, n, bad;
+	uint32_t cp, lo;
+
+	while (j < len && p[j] != '"') {
+		if (p[j] != '\\') {
+			n = p[j] < 0x80 ? 1 : utf8_next(p + j, len - j, &cp, &bad);
+			if (n)
+				strbuf_add(&sb, (const char *)p + j, n);
+			else
+				add_utf8(&sb, 0xFFFD);
+			j += n ? n : bad;
+			continue;
+		}
+		switch (p[j + 1]) {
+		case 'b': strbuf_addch(&sb, '\b'); break;
+		case 'f': strbuf_addch(&sb, '\f'); break;
+		case 'n': strbuf_addch(&sb, '\n'); break;
+		case 'r': strbuf_addch(&sb, '\r'); break;
+		case 't': strbuf_addch(&sb, '\t'); break;
+		case 'u': break;
+		default: strbuf_addch(&sb, (char)p[j + 1]); break;
+		}
+		if (p[j + 1] != 'u') {
+			j += 2;
+			continue;
+		}
+		hex4(p + j + 2, len - j - 2, &cp);
+		j += 6;
+		if (cp >= 0xD800 && cp <= 0xDBFF && j + 5 < len && p[j] == '\\' && p[j + 1] == 'u' &&
+		    !hex4(p + j + 2, len - j - 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			j += 6;
+		} else if (!cp || (cp >= 0xD800 && cp <= 0xDFFF)) {
+			cp = 0xFFFD;
+		}
+		add_utf8(&sb, cp);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The reason the next string token is bad, when it is (and then its text,
+ * decoded by decode_bad(), in *text); NULL for a good one. Call once per
+ * string token, keys included, in text order. */
+static const char *next_string(struct conv *cv, char **text)
+{
+	const struct badtok *b;
+	size_t ord = cv->strord++;
+
+	if (cv->badidx >= cv->nums->nbad || cv->nums->bad[cv->badidx].ord != ord)
+		return NULL;
+	b = &cv->nums->bad[cv->badidx++];
+	*text = decode_bad((const unsigned char *)cv->text, cv->len, b->start);
+	return b->why;
+}
+
 static uint64_t key_hash(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325u;  /* FNV-1a */
@@ -600,7 +733,8 @@ static size_t find_duplicate_key(const struct json *obj, const size_t *klen)
 	if (n <= SMALL_OBJECT) {
 		for (size_t a = 1; a < n; a++)
 			for (size_t b = 0; b < a; b++)
-				if (klen[a] == klen[b] && !memcmp(m[a].key, m[b].key, klen[a]))
+				if (klen[a] == klen[b] && !memcmp(m[a].key, m[b].key, klen[a]) &&
+				    !m[a].bad && !m[b].bad)
 					return a;
 		return found;
 	}
@@ -609,6 +743,8 @@ static size_t find_duplicate_key(const struct json *obj, const size_t *klen)
 	slots = xcalloc(size, sizeof(*slots));  /* member index + 1; 0 is empty */
 	for (size_t a = 0; a < n && found == (size_t)-1; a++) {
 		size_t s = (size_t)key_hash(m[a].key) & (size - 1);
+		if (m[a].bad)
+			continue;  /* its text is a stand-in: never a duplicate */
 		while (slots[s] && strcmp(m[slots[s] - 1].key, m[a].key))
 			s = (s + 1) & (size - 1);
 		if (slots[s])
@@ -652,8 +788,15 @@ static struct json *convert_string(struct conv *cv, const cJSON *item)
 	const char *s = item->valuestring;
 	size_t len = strlen(s);
 	struct json *v;
-	char *big;
+	char *big, *text;
+	const char *why = cv->nums->nbad ? next_string(cv, &text) : NULL;
 
+	if (why) {
+		v = new_value(JSON_BADSTRING);
+		v->u.bad.s = text;
+		v->u.bad.why = why;
+		return v;
+	}
 	if (len >= ARENA_BIG && (big = arena_take(cv->arena, s)) != NULL) {
 		v = new_value(JSON_STRING);
 		v->u.s = big;
@@ -701,10 +844,17 @@ static struct json *convert_object(struct conv *cv, const cJSON *item)
 	/* json_set() would replace duplicates: append instead, check after. */
 	for (c = item->child; c; c = next) {
 		size_t kl = strlen(c->string);
-		char *key = xmalloc(kl + 1);
+		char *key, *text;
+		const char *why = cv->nums->nbad ? next_string(cv, &text) : NULL;
 		struct json *e;
 
-		memcpy(key, c->string, kl + 1);
+		if (why) {
+			key = text;
+			kl = strlen(key);
+		} else {
+			key = xmalloc(kl + 1);
+			memcpy(key, c->string, kl + 1);
+		}
 		next = c->next;
 		e = convert(cv, c);
 		if (!e) {
@@ -715,6 +865,7 @@ static struct json *convert_object(struct conv *cv, const cJSON *item)
 		if (v->u.obj.n < SMALL_OBJECT)
 			klen[v->u.obj.n] = kl;
 		v->u.obj.m[v->u.obj.n].key = key;
+		v->u.obj.m[v->u.obj.n].bad = why;
 		v->u.obj.m[v->u.obj.n++].value = e;
 	}
 	dup = find_duplicate_key(v, klen);
@@ -752,12 +903,32 @@ static struct json *convert(struct conv *cv, cJSON *item)
 	die("json: unexpected cJSON type %d", item->type);
 }
 
+/* A copy of text for cJSON in which every bad string token's characters
+ * are 'x' (cJSON refuses lone surrogates, and nothing of it is read). */
+static char *blank_bad(const char *text, size_t len, const struct numlist *nums)
+{
+	char *copy = xstrndup(text, len);
+	const unsigned char *p = (const unsigned char *)text;
+
+	for (size_t k = 0; k < nums->nbad; k++) {
+		size_t j = nums->bad[k].start, end = j;
+		const char *why;
+		struct strbuf ignored = STRBUF_INIT;
+
+		scan_string(p, len, &end, 1, &why, &ignored);
+		strbuf_release(&ignored);
+		memset(copy + j + 1, 'x', end - j - 2);
+	}
+	return copy;
+}
+
 /* json_parse() and json_parse_str(): text[len] is '\0' when terminated. */
-static struct json *parse(const char *text, size_t len, int terminated, struct strbuf *err)
+static struct json *parse(const char *text, size_t len, int terminated, int keep,
+			  struct strbuf *err)
 {
 	static cJSON_Hooks arena_hooks = { arena_alloc, arena_free };
 	static cJSON_Hooks plain_hooks = { xmalloc, free };
-	struct numlist nums = { NULL, 0, 0 };
+	struct numlist nums = { NULL, 0, 0, keep, 0, NULL, 0, 0 };
 	struct arena arena = { NULL, NULL, 0 };
 	struct conv cv;
 	const char *end = NULL, *buf = text;
@@ -772,7 +943,9 @@ static struct json *parse(const char *text, size_t len, int terminated, struct s
 
 	/* cJSON's require_null_terminated check wants the terminator inside
 	 * the length; scan_text() made sure there is no NUL before it. */
-	if (!terminated)
+	if (nums.nbad)
+		buf = copy = blank_bad(text, len, &nums);
+	else if (!terminated)
 		buf = copy = xstrndup(text, len);
 	cur_arena = &arena;
 	cJSON_InitHooks(&arena_hooks);
@@ -791,6 +964,8 @@ static struct json *parse(const char *text, size_t len, int terminated, struct s
 	cv.len = len;
 	cv.nums = &nums;
 	cv.numidx = 0;
+	cv.strord = 0;
+	cv.badidx = 0;
 	cv.arena = &arena;
 	cv.err = err;
 	v = convert(&cv, root);
@@ -798,22 +973,74 @@ out:
 	arena_release(&arena);  /* instead of cJSON_Delete(root) */
 	free(copy);
 	free(nums.pos);
+	free(nums.bad);
 	return v;
 }
 
 struct json *json_parse(const char *text, size_t len, struct strbuf *err)
 {
-	return parse(text, len, 0, err);
+	return parse(text, len, 0, 0, err);
 }
 
 struct json *json_parse_str(const char *s, struct strbuf *err)
 {
-	return parse(s, strlen(s), 1, err);
+	return parse(s, strlen(s), 1, 0, err);
 }
 
 struct json *json_parse_strbuf(const struct strbuf *sb, struct strbuf *err)
 {
-	return parse(sb->buf, sb->len, 1, err);
+	return parse(sb->buf, sb->len, 1, 0, err);
+}
+
+struct json *json_parse_keep(const char *text, size_t len, struct strbuf *err)
+{
+	return parse(text, len, 0, 1, err);
+}
+
+struct json *json_parse_str_keep(const char *s, struct strbuf *err)
+{
+	return parse(s, strlen(s), 1, 1, err);
+}
+
+struct json *json_parse_strbuf_keep(const struct strbuf *sb, struct strbuf *err)
+{
+	return parse(sb->buf, sb->len, 1, 1, err);
+}
+
+const char *json_first_bad(const struct json *v, struct strbuf *where)
+{
+	size_t mark = where->len;
+	const char *why;
+
+	switch (v->type) {
+	case JSON_BADSTRING:
+		return v->u.bad.why;
+	case JSON_ARRAY:
+		for (size_t k = 0; k < v->u.arr.n; k++) {
+			strbuf_addf(where, "[%zu]", k);
+			if ((why = json_first_bad(v->u.arr.items[k], where)) != NULL)
+				return why;
+			strbuf_setlen(where, mark);
+		}
+		return NULL;
+	case JSON_OBJECT:
+		for (size_t k = 0; k < v->u.obj.n; k++) {
+			const struct json_member *m = &v->u.obj.m[k];
+			strbuf_addstr(where, where->len ? "." : "");
+			if (m->bad) {
+				strbuf_addstr(where, "key ");
+				add_quoted_key(where, m->key);
+				return m->bad;
+			}
+			strbuf_addstr(where, m->key);
+			if ((why = json_first_bad(m->value, where)) != NULL)
+				return why;
+			strbuf_setlen(where, mark);
+		}
+		return NULL;
+	default:
+		return NULL;
+	}
 }
 
 /* ------------------------------------------------------------- emitting */
@@ -987,6 +1214,7 @@ void json_emit(struct strbuf *out, const struct json *v)
 	case JSON_INT: strbuf_addf(out, "%lld", v->u.i); break;
 	case JSON_REAL: emit_real(out, v->u.d); break;
 	case JSON_STRING: json_emit_string(out, v->u.s, strlen(v->u.s)); break;
+	case JSON_BADSTRING: json_emit_string(out, v->u.bad.s, strlen(v->u.bad.s)); break;
 	case JSON_ARRAY:
 		strbuf_addch(out, '[');
 		for (k = 0; k < v->u.arr.n; k++) {
@@ -1063,9 +1291,23 @@ struct json *json_object_from_kvlist(const struct kvlist *kv)
 {
 	struct json *o = json_object();
 
+	/* a kvlist's keys are distinct: no json_set() search, linear */
 	for (size_t i = 0; i < kv->n; i++)
-		json_set(o, kv->items[i].key, json_string(kv->items[i].value));
+		json_add_new(o, kv->items[i].key, json_string(kv->items[i].value));
 	return o;
+}
+
+void json_add_new(struct json *obj, const char *key, struct json *value)
+{
+	struct json_member *m;
+
+	if (obj->type != JSON_OBJECT || !key || !value)
+		die("json_add_new: not an object, or no key or value");
+	ALLOC_GROW(obj->u.obj.m, obj->u.obj.n + 1, obj->u.obj.alloc);
+	m = &obj->u.obj.m[obj->u.obj.n++];
+	m->key = xstrdup(key);
+	m->bad = NULL;
+	m->value = value;
 }
 
 void json_append(struct json *arr, struct json *item)
@@ -1084,7 +1326,7 @@ void json_set(struct json *obj, const char *key, struct json *value)
 		die("json_set: not an object, or no key or value");
 	for (size_t k = 0; k < obj->u.obj.n; k++) {
 		m = &obj->u.obj.m[k];
-		if (!strcmp(m->key, key)) {
+		if (!m->bad && !strcmp(m->key, key)) {
 			if (m->value != value)
 				json_free(m->value);
 			m->value = value;
@@ -1094,6 +1336,7 @@ void json_set(struct json *obj, const char *key, struct json *value)
 	ALLOC_GROW(obj->u.obj.m, obj->u.obj.n + 1, obj->u.obj.alloc);
 	m = &obj->u.obj.m[obj->u.obj.n++];
 	m->key = xstrdup(key);
+	m->bad = NULL;
 	m->value = value;
 }
 
@@ -1102,7 +1345,7 @@ const struct json *json_get(const struct json *obj, const char *key)
 	if (!obj || obj->type != JSON_OBJECT)
 		return NULL;
 	for (size_t k = 0; k < obj->u.obj.n; k++)
-		if (!strcmp(obj->u.obj.m[k].key, key))
+		if (!obj->u.obj.m[k].bad && !strcmp(obj->u.obj.m[k].key, key))
 			return obj->u.obj.m[k].value;
 	return NULL;
 }
@@ -1115,6 +1358,11 @@ struct json *json_copy(const struct json *v)
 	switch (v->type) {
 	case JSON_STRING:
 		return json_string(v->u.s);
+	case JSON_BADSTRING:
+		c = new_value(JSON_BADSTRING);
+		c->u.bad.s = xstrdup(v->u.bad.s);
+		c->u.bad.why = v->u.bad.why;
+		return c;
 	case JSON_ARRAY:
 		c = json_array();
 		for (k = 0; k < v->u.arr.n; k++)
@@ -1127,6 +1375,7 @@ struct json *json_copy(const struct json *v)
 		c->u.obj.alloc = v->u.obj.n ? v->u.obj.n : 1;
 		for (k = 0; k < v->u.obj.n; k++) {
 			c->u.obj.m[k].key = xstrdup(v->u.obj.m[k].key);
+			c->u.obj.m[k].bad = v->u.obj.m[k].bad;
 			c->u.obj.m[k].value = json_copy(v->u.obj.m[k].value);
 		}
 		c->u.obj.n = v->u.obj.n;
@@ -1153,6 +1402,8 @@ int json_equal(const struct json *a, const struct json *b)
 		return a->u.d == b->u.d && !signbit(a->u.d) == !signbit(b->u.d);
 	case JSON_STRING:
 		return !strcmp(a->u.s, b->u.s);
+	case JSON_BADSTRING:
+		return !strcmp(a->u.bad.s, b->u.bad.s);
 	case JSON_ARRAY:
 		if (a->u.arr.n != b->u.arr.n)
 			return 0;
@@ -1165,6 +1416,7 @@ int json_equal(const struct json *a, const struct json *b)
 			return 0;
 		for (k = 0; k < a->u.obj.n; k++)
 			if (strcmp(a->u.obj.m[k].key, b->u.obj.m[k].key) ||
+			    !a->u.obj.m[k].bad != !b->u.obj.m[k].bad ||
 			    !json_equal(a->u.obj.m[k].value, b->u.obj.m[k].value))
 				return 0;
 		return 1;
@@ -1181,6 +1433,7 @@ const char *json_type_name(enum json_type t)
 	case JSON_INT: return "an integer";
 	case JSON_REAL: return "a number";
 	case JSON_STRING: return "a string";
+	case JSON_BADSTRING: return "a string that is not valid text";
 	case JSON_ARRAY: return "a list";
 	case JSON_OBJECT: return "an object";
 	}
@@ -1197,6 +1450,9 @@ void json_free(struct json *v)
 	case JSON_STRING:
 		if (v->u.s != (char *)(v + 1))  /* not in the value's own block */
 			free(v->u.s);
+		break;
+	case JSON_BADSTRING:
+		free(v->u.bad.s);
 		break;
 	case JSON_ARRAY:
 		for (k = 0; k < v->u.arr.n; k++)

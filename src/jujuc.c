@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "jujuc.h"
+#include "log.h"
 #include "run.h"
 #include "stats.h"
 #include "strbuf.h"
@@ -81,6 +82,64 @@ void juju_set_hook(const char *hook)
 {
 	juju_env();
 	env.hook = hook;
+}
+
+static const char *const unit_hooks[] = {
+	"install", "start", "config-changed", "upgrade-charm", "stop", "remove",
+	"leader-elected", "leader-deposed", "update-status",
+	"secret-changed", "secret-expired", "secret-remove", "secret-rotate",
+	/* older Juju */
+	"leader-settings-changed", "collect-metrics", "meter-status-changed",
+	"pre-series-upgrade", "post-series-upgrade",
+};
+
+static const char *const prefixed_hooks[] = {
+	"-relation-created", "-relation-joined", "-relation-changed", "-relation-departed",
+	"-relation-broken", "-storage-attached", "-storage-detaching", "-pebble-ready",
+	"-pebble-custom-notice", "-pebble-check-failed", "-pebble-check-recovered",
+};
+
+/* The length of the endpoint/storage/container name before suffix in
+ * name, or 0 when name is not NAME + suffix. */
+static size_t hook_prefix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), sl = strlen(suffix), p;
+
+	if (n <= sl || strcmp(name + n - sl, suffix))
+		return 0;
+	p = n - sl;
+	if (name[0] < 'a' || name[0] > 'z' || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") < p)
+		return 0;
+	return p;
+}
+
+int juju_hook_name_valid(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(unit_hooks); i++)
+		if (!strcmp(name, unit_hooks[i]))
+			return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixed_hooks); i++)
+		if (hook_prefix(name, prefixed_hooks[i]))
+			return 1;
+	return 0;
+}
+
+int juju_check_hook_relation(const char *hook)
+{
+	const struct juju_env *e = juju_env();
+	size_t p = 0;
+
+	for (size_t i = 0; !p && i < 5; i++)   /* the five relation hooks */
+		p = hook_prefix(hook, prefixed_hooks[i]);
+	if (!p)
+		return 0;
+	if (e->relation_id && (strncmp(e->relation_id, hook, p) || e->relation_id[p] != ':'))
+		return error("hook %s is for endpoint '%.*s', but JUJU_RELATION_ID is '%.64s', a relation "
+			     "of another endpoint: refusing to write to it", hook, (int)p, hook, e->relation_id);
+	if (e->relation && (strlen(e->relation) != p || strncmp(e->relation, hook, p)))
+		return error("hook %s is for endpoint '%.*s', but JUJU_RELATION is '%.64s'", hook, (int)p,
+			     hook, e->relation);
+	return 0;
 }
 
 int juju_in_context(void)
@@ -161,7 +220,7 @@ static int tools(struct call *calls, size_t n)
 		if (!c->started || ret < 0 || !calls[i].parse)
 			continue;
 		strbuf_reset(&why);
-		calls[i].out = json_parse_strbuf(&c->out, &why);
+		calls[i].out = json_parse_strbuf_keep(&c->out, &why);
 		if (!calls[i].out)
 			ret = error("%s printed output that is not JSON (%s): %.200s", c->argv[0],
 				    why.buf, c->out.buf);
@@ -550,6 +609,51 @@ static struct bag_cache *find_bag(const char *relid, const char *app)
 	return NULL;
 }
 
+/* The databag keys the service_mesh protocol reads: a bad value of one
+ * of them is a WARNING, of any other key only a DEBUG line. */
+static const char *const protocol_keys[] = { "policies", "labels", "mesh_type", "cmr_data" };
+
+/* A key or value that cannot be held as text (a NUL, which Juju prints
+ * as \u0000, or invalid UTF-8 from a tool that prints it raw): the
+ * entry is left out of the databag, the rest kept. */
+static void skip_bad_entry(const char *relid, const char *app, const struct json_member *m)
+{
+	int ours = 0;
+
+	for (size_t k = 0; !m->bad && k < ARRAY_SIZE(protocol_keys); k++)
+		ours |= !strcmp(m->key, protocol_keys[k]);
+	log_msg(ours ? LOG_WARNING : LOG_DEBUG, "relation-get -r %s %s: skipping key '%.64s'%s: %s %s",
+		relid, app, m->key, strlen(m->key) > 64 ? "..." : "", m->bad ? "the key" : "its value",
+		m->bad ? m->bad : m->value->u.bad.why);
+}
+
+int juju_databag_from_json(const char *relid, const char *app, const struct json *v,
+			   struct kvlist *kv)
+{
+	if (v->type == JSON_NULL)
+		return 0;
+	if (v->type != JSON_OBJECT)
+		return error("relation-get -r %s %s printed %s, not an object", relid, app,
+			     json_type_name(v->type));
+	kvlist_reserve(kv, v->u.obj.n);
+	for (size_t i = 0; i < v->u.obj.n; i++) {
+		const struct json_member *m = &v->u.obj.m[i];
+		if (m->bad || m->value->type == JSON_BADSTRING) {
+			skip_bad_entry(relid, app, m);
+			continue;
+		}
+		/* Juju's values are strings: anything else is the platform's fault */
+		if (m->value->type != JSON_STRING) {
+			kvlist_release(kv);
+			return error("relation-get -r %s %s: value of '%.64s' is %s, not a string",
+				     relid, app, m->key, json_type_name(m->value->type));
+		}
+		/* keys are unique: json_parse() refuses duplicates */
+		kvlist_append(kv, m->key, m->value->u.s);
+	}
+	return 0;
+}
+
 /* Check and cache what relation-get -r relid --app - app printed
  * (consumes v). */
 static int bag_answer(const char *relid, const char *app, struct json *v,
@@ -557,26 +661,11 @@ static int bag_answer(const char *relid, const char *app, struct json *v,
 {
 	struct kvlist kv = KVLIST_INIT;
 	struct bag_cache *b;
+	int r = juju_databag_from_json(relid, app, v, &kv);
 
-	if (v->type == JSON_OBJECT) {
-		for (size_t i = 0; i < v->u.obj.n; i++) {
-			const struct json_member *m = &v->u.obj.m[i];
-			if (m->value->type != JSON_STRING) {
-				int r = error("relation-get -r %s %s: value of '%s' is %s, not a string",
-					      relid, app, m->key, json_type_name(m->value->type));
-				json_free(v);
-				kvlist_release(&kv);
-				return r;
-			}
-			kvlist_set(&kv, m->key, m->value->u.s);
-		}
-	} else if (v->type != JSON_NULL) {
-		int r = error("relation-get -r %s %s printed %s, not an object", relid, app,
-			      json_type_name(v->type));
-		json_free(v);
-		return r;
-	}
 	json_free(v);
+	if (r < 0)
+		return -1;
 	ALLOC_GROW(bags_c, bags_n + 1, bags_alloc);
 	b = &bags_c[bags_n++];
 	b->relid = xstrdup(relid);

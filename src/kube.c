@@ -244,12 +244,14 @@ int kube_get(const char *ns, const char *const *names, size_t n, struct json **i
 int kube_patch_merge(const char *ns, const char *name, const struct json *patch)
 {
 	struct strbuf p = STRBUF_INIT;
-	const char *args[] = { "patch", name, "--type=merge", "--patch", NULL, NULL };
+	/* on stdin, never as one argument: a patch may be far larger than
+	 * the kernel's limit on one (128 KiB); every kubectl since 1.20 has
+	 * --patch-file */
+	const char *args[] = { "patch", name, "--type=merge", "--patch-file=/dev/stdin", NULL };
 	int ret;
 
 	json_emit(&p, patch);
-	args[4] = p.buf;
-	ret = kubectl(ns, args, NULL, 0, 1, NULL);
+	ret = kubectl(ns, args, p.buf, p.len, 1, NULL);
 	strbuf_release(&p);
 	return ret;
 }

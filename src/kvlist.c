@@ -1,4 +1,5 @@
 /* kvlist.c - ordered string list and string map; see kvlist.h. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,12 +34,76 @@ void strlist_release(struct strlist *l)
 	l->n = l->alloc = 0;
 }
 
-static struct kv *kvlist_find(const struct kvlist *l, const char *key)
+/* Below this many entries a scan is as quick as the index. */
+#define KV_INDEX_MIN 8
+
+static size_t key_hash(const char *s)
 {
+	uint64_t h = 0xcbf29ce484222325u;  /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static void index_put(struct kvlist *l, size_t pos)
+{
+	size_t s = key_hash(l->items[pos].key) & (l->index_size - 1);
+
+	while (l->index[s])
+		s = (s + 1) & (l->index_size - 1);
+	l->index[s] = pos + 1;
+}
+
+/* (Re)build the index for at least n entries. */
+static void index_build(struct kvlist *l, size_t n)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	free(l->index);
+	l->index = xcalloc(size, sizeof(*l->index));
+	l->index_size = size;
 	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->items[i].key, key))
-			return &l->items[i];
+		index_put(l, i);
+}
+
+static struct kv *kvlist_find(const struct kvlist *cl, const char *key)
+{
+	/* the index is a cache: building it does not change the list */
+	struct kvlist *l = (struct kvlist *)cl;
+	size_t s;
+
+	if (l->n < KV_INDEX_MIN) {
+		for (size_t i = 0; i < l->n; i++)
+			if (!strcmp(l->items[i].key, key))
+				return &l->items[i];
+		return NULL;
+	}
+	if (!l->index_size)
+		index_build(l, l->n);
+	for (s = key_hash(key) & (l->index_size - 1); l->index[s]; s = (s + 1) & (l->index_size - 1))
+		if (!strcmp(l->items[l->index[s] - 1].key, key))
+			return &l->items[l->index[s] - 1];
 	return NULL;
+}
+
+void kvlist_reserve(struct kvlist *l, size_t n)
+{
+	if (n > l->n)
+		ALLOC_GROW(l->items, n, l->alloc);
+}
+
+void kvlist_append(struct kvlist *l, const char *key, const char *value)
+{
+	ALLOC_GROW(l->items, l->n + 1, l->alloc);
+	l->items[l->n].key = xstrdup(key);
+	l->items[l->n].value = xstrdup(value);
+	l->n++;
+	if (l->index_size && 2 * l->n > l->index_size)
+		index_build(l, l->n);
+	else if (l->index_size)
+		index_put(l, l->n - 1);
 }
 
 void kvlist_set(struct kvlist *l, const char *key, const char *value)
@@ -51,10 +116,7 @@ void kvlist_set(struct kvlist *l, const char *key, const char *value)
 		kv->value = v;
 		return;
 	}
-	ALLOC_GROW(l->items, l->n + 1, l->alloc);
-	l->items[l->n].key = xstrdup(key);
-	l->items[l->n].value = xstrdup(value);
-	l->n++;
+	kvlist_append(l, key, value);
 }
 
 const char *kvlist_get(const struct kvlist *l, const char *key)
@@ -75,6 +137,10 @@ int kvlist_del(struct kvlist *l, const char *key)
 	free(kv->value);
 	memmove(&l->items[i], &l->items[i + 1], (l->n - i - 1) * sizeof(*l->items));
 	l->n--;
+	/* positions moved: rebuilt when next needed */
+	free(l->index);
+	l->index = NULL;
+	l->index_size = 0;
 	return 1;
 }
 
@@ -91,6 +157,7 @@ int kvlist_equal(const struct kvlist *a, const struct kvlist *b)
 
 void kvlist_copy(struct kvlist *dst, const struct kvlist *src)
 {
+	kvlist_reserve(dst, dst->n + src->n);
 	for (size_t i = 0; i < src->n; i++)
 		kvlist_set(dst, src->items[i].key, src->items[i].value);
 }
@@ -102,6 +169,8 @@ void kvlist_release(struct kvlist *l)
 		free(l->items[i].value);
 	}
 	free(l->items);
+	free(l->index);
 	l->items = NULL;
-	l->n = l->alloc = 0;
+	l->index = NULL;
+	l->n = l->alloc = l->index_size = 0;
 }

@@ -70,14 +70,16 @@ static int parse_record(const struct json *t, const char *where, struct kvlist *
 		log_warning("%s is not a string; treating it as empty", where);
 		return -1;
 	}
-	v = json_parse_str(t->u.s, &why);
+	v = json_parse_str_keep(t->u.s, &why);
 	if (!v || v->type != JSON_OBJECT) {
 		log_warning("%s is not a JSON object (%s); treating it as empty", where, v ? "wrong type" : why.buf);
 		ret = -1;
 	} else {
 		for (size_t i = 0; i < v->u.obj.n; i++)
-			/* Python stores strings; the value only matters for the record */
-			kvlist_set(out, v->u.obj.m[i].key,
+			/* Python stores strings; the value only matters for the
+			 * record. A key that is not text was never a label. */
+			if (!v->u.obj.m[i].bad)
+				kvlist_set(out, v->u.obj.m[i].key,
 				   v->u.obj.m[i].value->type == JSON_STRING ? v->u.obj.m[i].value->u.s : "");
 	}
 	json_free(v);
@@ -151,12 +153,41 @@ static int ours(const struct kvlist *present, const struct kvlist *record, const
 	return have && rec && !strcmp(have, rec);
 }
 
+/* The record that says which of ch's labels are ours: its own annotation
+ * while that is current, else the ConfigMap. */
+static const struct kvlist *record_of(const struct label_plan *p, const struct label_change *ch)
+{
+	return ch->mark_current ? &ch->marked : &p->recorded;
+}
+
+/* 1 (and a line in p->foreign for each object) when an object holds key
+ * with a value no record of ours gave it: someone else's label. */
+static int foreign(struct label_plan *p, const char *app, const char *key)
+{
+	const struct label_change *ch[2] = { &p->sts, &p->svc };
+	static const char *const what[2] = { "StatefulSet %s (pod template)", "Service %s" };
+	int found = 0;
+
+	for (int k = 0; k < 2; k++) {
+		const char *have = kvlist_get(&ch[k]->present, key);
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!have || ours(&ch[k]->present, record_of(p, ch[k]), key))
+			continue;
+		strbuf_addf(&sb, "%s=%s on ", key, have);
+		strbuf_addf(&sb, what[k], app);
+		strlist_add_take(&p->foreign, strbuf_detach(&sb, NULL));
+		found = 1;
+	}
+	return found;
+}
+
 static void plan_object(const struct json *sts, const struct label_plan *p, int remove_all,
 			struct label_change *ch)
 {
 	const struct kvlist *present = &ch->present;
 	/* one record per object: its own annotation while that is current */
-	const struct kvlist *record = ch->mark_current ? &ch->marked : &p->recorded;
+	const struct kvlist *record = record_of(p, ch);
 
 	for (size_t i = 0; i < p->desired.n; i++) {
 		const char *have = kvlist_get(present, p->desired.items[i].key);
@@ -203,6 +234,10 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 	read_record(cm, p->configmap, &p->recorded);
 	rv = dig(cm, rv_path);
 	p->cm_version = xstrdup(rv && rv->type == JSON_STRING ? rv->u.s : "");
+	labels_at(sts, tmpl_path, &p->sts.present);
+	labels_at(svc, meta_path, &p->svc.present);
+	read_mark(sts, "StatefulSet", app, p->cm_version, &p->sts);
+	read_mark(svc, "Service", app, p->cm_version, &p->svc);
 
 	for (size_t i = 0; !remove_all && wanted && i < wanted->n; i++) {
 		const char *why = reserved_reason(wanted->items[i].key, sts);
@@ -212,12 +247,10 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 			strlist_add_take(&p->refused, strbuf_detach(&sb, NULL));
 			continue;
 		}
+		if (foreign(p, app, wanted->items[i].key))
+			continue;
 		kvlist_set(&p->desired, wanted->items[i].key, wanted->items[i].value);
 	}
-	labels_at(sts, tmpl_path, &p->sts.present);
-	labels_at(svc, meta_path, &p->svc.present);
-	read_mark(sts, "StatefulSet", app, p->cm_version, &p->sts);
-	read_mark(svc, "Service", app, p->cm_version, &p->svc);
 	plan_object(sts, p, remove_all, &p->sts);
 	plan_object(sts, p, remove_all, &p->svc);
 	/* last, the record ends as exactly the desired labels */
@@ -299,6 +332,8 @@ void label_plan_print(const struct label_plan *p, FILE *f)
 
 	for (size_t i = 0; i < p->refused.n; i++)
 		fprintf(f, "refused label %s\n", p->refused.items[i]);
+	for (size_t i = 0; i < p->foreign.n; i++)
+		fprintf(f, "foreign label %s: left alone (svcmesh-hook did not set it)\n", p->foreign.items[i]);
 	strbuf_addf(&sb, "StatefulSet %s (pod template)", p->app);
 	print_change(f, sb.buf, &p->sts, &p->desired);
 	strbuf_reset(&sb);
@@ -330,6 +365,7 @@ void label_plan_release(struct label_plan *p)
 	free(p->cm_version);
 	kvlist_release(&p->desired);
 	strlist_release(&p->refused);
+	strlist_release(&p->foreign);
 	kvlist_release(&p->recorded);
 	change_release(&p->sts);
 	change_release(&p->svc);
@@ -344,11 +380,10 @@ static struct json *object_patch(const struct label_change *ch, const struct kvl
 	struct json *patch = json_object(), *md = json_object();
 
 	if (ch->set.n || ch->remove.n) {
-		struct json *labels = json_object();
-		for (size_t i = 0; i < ch->set.n; i++)
-			json_set(labels, ch->set.items[i].key, json_string(ch->set.items[i].value));
+		/* set keys are wanted ones, removed keys unwanted ones: distinct */
+		struct json *labels = json_object_from_kvlist(&ch->set);
 		for (size_t i = 0; i < ch->remove.n; i++)
-			json_set(labels, ch->remove.items[i], json_null());
+			json_add_new(labels, ch->remove.items[i], json_null());
 		if (in_template) {
 			struct json *spec = json_object(), *tmpl = json_object(), *tmd = json_object();
 			json_set(tmd, "labels", labels);
@@ -447,6 +482,8 @@ int labels_reconcile(const char *app, const char *ns, const struct kvlist *wante
 	strbuf_addf(&cm, "configmap/%s", plan.configmap);
 	for (size_t i = 0; i < plan.refused.n; i++)
 		log_error("refusing mesh label %s", plan.refused.items[i]);
+	for (size_t i = 0; i < plan.foreign.n; i++)
+		log_warning("leaving label %s alone: svcmesh-hook did not set it", plan.foreign.items[i]);
 	if (dry_run) {
 		label_plan_print(&plan, stdout);
 		ret = 0;

@@ -25,6 +25,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(base, "svcmesh-hook") != 0 && strcmp(base, "dispatch") != 0)
 		hook = base;
+	/* hooks/<hook-name> is a hook; any other name is a mistake to say,
+	 * not a hook to do nothing for */
+	if (hook && !juju_hook_name_valid(hook)) {
+		error("started as '%.64s', which is not a Juju hook name: run it as svcmesh-hook "
+		      "(svcmesh-hook COMMAND, or from dispatch), or as hooks/<hook-name> "
+		      "(svcmesh-hook link-hooks creates those links)", hook);
+		log_flush();
+		return EXIT_USAGE;
+	}
 	rc = commands_main(argc > 0 ? argc - 1 : 0, (const char **)argv + (argc > 0), hook);
 	juju_remember();
 	log_flush();

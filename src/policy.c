@@ -331,10 +331,18 @@ static int get_ports(const struct json *o, struct opt_intlist *out, struct strbu
 int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf *why)
 {
 	const struct json *t, *eps, *sel;
+	struct strbuf where = STRBUF_INIT;
+	const char *bad;
 
 	memset(p, 0, sizeof(*p));
 	if (v->type != JSON_OBJECT)
 		return wrong_type(why, "policy", v, "an object");
+	bad = json_first_bad(v, &where);
+	if (bad)
+		why_add(why, "%s %s", where.buf, bad);
+	strbuf_release(&where);
+	if (bad)
+		return -1;
 	if (get_str(v, "source_namespace", 0, &p->source_namespace, why) < 0 ||
 	    get_str(v, "source_app_name", 0, &p->source_app_name, why) < 0 ||
 	    get_str(v, "target_namespace", 0, &p->target_namespace, why) < 0 ||
@@ -444,34 +452,67 @@ void cmr_data_emit(struct strbuf *out, const char *app, const char *model)
 	json_free(o);
 }
 
-/* A Juju application or model name as a cross-model peer may claim it:
- * 1..253 of [A-Za-z0-9._-] (so never an Istio wildcard or a path). */
-static int juju_name_ok(const char *s)
+/* Juju's own name rules (juju/names): an application name is
+ * [a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)* (words joined by '-', each
+ * after the first holding a letter); a model name is [a-z0-9]+[a-z0-9-]*.
+ * So never '.', '..', '/', '*' or upper case. At most 253 characters. */
+static int juju_app_name_ok(const char *s)
 {
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-	return n && n <= 253 && !s[n];
+	size_t n = strlen(s);
+	int letter = 0;
+
+	if (!n || n > 253 || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (s[i] == '-' || !s[i]) {
+			if (!letter)
+				return 0;   /* an empty word, or one of digits only */
+			letter = 0;
+		} else if (s[i] >= 'a' && s[i] <= 'z') {
+			letter = 1;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int juju_model_name_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
+	return n && n <= 253 && !s[n] && s[0] != '-';
 }
 
 int cmr_data_parse(const char *text, char **app, char **model, struct strbuf *why)
 {
-	struct json *v = json_parse_str(text, why);
+	struct json *v = json_parse_str_keep(text, why);
+	struct strbuf where = STRBUF_INIT;
+	const char *bad;
 	int ret = -1;
 
 	*app = *model = NULL;
 	if (!v)
 		return -1;
+	bad = json_first_bad(v, &where);
+	if (bad)
+		why_add(why, "cmr_data %s %s", where.buf, bad);
+	strbuf_release(&where);
+	if (bad) {
+		json_free(v);
+		return -1;
+	}
 	if (v->type != JSON_OBJECT) {
 		wrong_type(why, "cmr_data", v, "an object");
 	} else if (get_str(v, "app_name", 0, app, why) == 0 &&
 		   get_str(v, "juju_model_name", 0, model, why) == 0) {
 		if (!**app || !**model)
 			why_add(why, "cmr_data has an empty app_name or juju_model_name");
-		else if (!juju_name_ok(*app) || !juju_name_ok(*model)) {
-			why_add(why, "cmr_data app_name and juju_model_name must be 1..253 of [A-Za-z0-9._-]: ");
-			strbuf_add_quoted(why, *app);
-			strbuf_addstr(why, ", ");
-			strbuf_add_quoted(why, *model);
-		}
+		else if (!juju_app_name_ok(*app))
+			why_add(why, "cmr_data app_name '%.64s' is not a Juju application name "
+				"([a-z][a-z0-9]* words joined by '-')", *app);
+		else if (!juju_model_name_ok(*model))
+			why_add(why, "cmr_data juju_model_name '%.64s' is not a Juju model name "
+				"([a-z0-9] then [a-z0-9-])", *model);
 		else
 			ret = 0;
 	}

@@ -139,7 +139,7 @@ static int gather(const struct cfg_provider *p, int strict, struct policy_list *
 			continue;
 		}
 		strbuf_addf(&origin, "%s (app %s)", relid, app);
-		v = json_parse_str(text, &why);
+		v = json_parse_str_keep(text, &why);
 		if (!v || v->type != JSON_ARRAY) {
 			bad_entry(strict, "%s: %s: %s%s", origin.buf,
 				  strict ? "invalid policies" : "skipping its policies",

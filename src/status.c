@@ -374,6 +374,12 @@ static void auto_join(const struct kvlist *wanted, const struct strlist *skipped
 			line(t, 2, "not applied (refused): %s", plan.refused.items[i]);
 		}
 		json_set(aj, "refused", refused);
+		refused = json_array();
+		for (size_t i = 0; i < plan.foreign.n; i++) {
+			json_append(refused, json_string(plan.foreign.items[i]));
+			line(t, 2, "foreign (left alone): %s", plan.foreign.items[i]);
+		}
+		json_set(aj, "foreign", refused);
 	}
 	/* what the provider sent that is not wanted at all */
 	{

@@ -1,9 +1,12 @@
 /* util.c - allocation, error reporting and small helpers; see util.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "strbuf.h"
@@ -94,13 +97,28 @@ int ends_with(const char *s, const char *suffix)
 
 int read_file(const char *path, size_t max, char **buf, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK: opening a FIFO with no writer must not wait */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
 	char chunk[8192];
 	size_t n;
+	FILE *f;
+	int e;
 
-	if (!f)
+	if (fd < 0)
 		return -1;
+	e = fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+	if (e) {
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (sb.len + n > max) {
 			fclose(f);
@@ -111,7 +129,7 @@ int read_file(const char *path, size_t max, char **buf, size_t *len)
 		strbuf_add(&sb, chunk, n);
 	}
 	if (ferror(f)) {
-		int e = errno;
+		e = errno;
 		fclose(f);
 		strbuf_release(&sb);
 		errno = e ? e : EIO;

@@ -430,6 +430,8 @@ int yaml_load_file(const char *path, struct ynode **root, struct strbuf *err)
 	if (read_file(path, YAML_MAX_BYTES, &buf, &len) < 0) {
 		if (errno == EFBIG)
 			strbuf_addf(err, "%s: larger than %d bytes\n", path, YAML_MAX_BYTES);
+		else if (errno == EINVAL)
+			strbuf_addf(err, "%s: not a regular file (a directory, named pipe or device)\n", path);
 		else
 			strbuf_addf(err, "%s: cannot read: %s\n", path, strerror(errno));
 		return -1;
@@ -705,6 +707,8 @@ static int yemit_node(struct yemitter *y, const struct json *v)
 		return r;
 	case JSON_STRING:
 		return yemit_scalar(y, v->u.s, 1);
+	case JSON_BADSTRING:
+		return yemit_scalar(y, v->u.bad.s, 1);
 	case JSON_ARRAY:
 		if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE))
 			die("out of memory emitting YAML");

@@ -46,6 +46,19 @@ mesh_on_kubesim() {
 	MESH=$("$J" add-relation "$S" service-mesh beacon)
 }
 
+# this charm as a mesh provider (beacon) with consumers app-one ($R1)
+# and app-two ($R2)
+provider_two_consumers() {
+	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
+	provider:
+	  mesh-type: istio
+	  labels: {istio.io/dataplane-mode: ambient}
+	YAML
+	"$J" init "$S" --app beacon --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
+	R1=$("$J" add-relation "$S" service-mesh app-one --role provides)
+	R2=$("$J" add-relation "$S" service-mesh app-two --role provides)
+}
+
 # published policies as "namespace/app" lines
 sources() {
 	"$J" get-key "$S" "$MESH" --local-app policies |
@@ -172,14 +185,7 @@ sources() {
 
 @test "provider: policies with bad entries beside good ones; the good ones are kept (gathering level)" {
 	"$SVCMESH_BIN" help 2>/dev/null | grep -q '^  mesh-info' || skip "provider commands (mesh-info) are not wired into this build"
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	provider:
-	  mesh-type: istio
-	  labels: {istio.io/dataplane-mode: ambient}
-	YAML
-	"$J" init "$S" --app beacon --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
-	R1=$("$J" add-relation "$S" service-mesh app-one --role provides)
-	R2=$("$J" add-relation "$S" service-mesh app-two --role provides)
+	provider_two_consumers
 	good='{"source_namespace": "m", "source_app_name": "a", "target_namespace": "m", "target_app_name": "app-one", "target_selector_labels": null, "target_service": null, "target_type": "app", "endpoints": [{"hosts": null, "ports": [80], "methods": null, "paths": null}]}'
 	"$J" set-data "$S" "$R1" --remote-app "policies=[$good, {\"source_namespace\": \"*\", \"source_app_name\": \"*\", \"target_namespace\": \"m\", \"target_app_name\": \"x\"}, {\"source_namespace\": \"m\", \"source_app_name\": \"a\", \"target_namespace\": \"m\", \"target_app_name\": \"x\", \"endpoints\": [{\"ports\": [0]}]}, 7, $good]"
 	"$J" set-data "$S" "$R2" --remote-app 'policies={"not": "a list"}'
@@ -197,13 +203,7 @@ sources() {
 }
 
 @test "provider: a policy with a 10 MB source_app_name is skipped, not rendered into an object Kubernetes refuses" {
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	provider:
-	  mesh-type: istio
-	  labels: {istio.io/dataplane-mode: ambient}
-	YAML
-	"$J" init "$S" --app beacon --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
-	R1=$("$J" add-relation "$S" service-mesh app-one --role provides)
+	provider_two_consumers
 	python3 -c 'import json,sys
 good = {"source_namespace": "m", "source_app_name": "a", "target_namespace": "m", "target_app_name": "app-one", "target_type": "app", "endpoints": []}
 big = dict(good, source_app_name="x" * (10 << 20))
@@ -213,4 +213,204 @@ json.dump({"policies": json.dumps([good, big])}, open(sys.argv[1], "w"))' "$BATS
 	assert_success
 	run python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$output"
 	assert_output 1
+}
+
+# --- data we do not read cannot hurt us (issue 15, point 2) ---
+
+# bag_file FILE PYTHON-DICT-EXPRESSION: a databag for set-data --file
+# (json.dump keeps "\x00" as \u0000 and a lone surrogate as \udcff: a byte
+# that is not UTF-8, which jujuc prints as Go does, U+FFFD)
+bag_file() {
+	python3 -c 'import json,sys; json.dump(eval(sys.argv[2]), open(sys.argv[1], "w"))' "$1" "$2"
+}
+
+@test "mesh provider: an unread key holding NUL, invalid UTF-8 or 10 MB never fails the hook; labels still applied" {
+	mesh_on_kubesim
+	bag_file "$BATS_TEST_TMPDIR/bag.json" '{"labels": json.dumps({"istio.io/dataplane-mode": "ambient"}),
+		"mesh_type": "\"istio\"", "note": "x\x00y", "bytes": "a\udcffb", "junk": "z" * (10 << 20)}'
+	"$J" set-data "$S" "$MESH" --remote-app --file "$BATS_TEST_TMPDIR/bag.json"
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
+	assert_success
+	run kubesimctl get statefulset "$NS" "$APP"
+	assert_output --partial '"istio.io/dataplane-mode": "ambient"'
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-type
+	assert_success
+	assert_output istio
+	# an unread key is not worth a warning; nothing was echoed
+	run "$J" log "$S"
+	refute_output --partial "WARNING"
+	refute_output --partial "ERROR"
+	[ "$(wc -c < "$S.log")" -lt 100000 ]
+}
+
+@test "mesh provider: a label holding \\u0000 or a lone surrogate is skipped alone, with a WARNING" {
+	mesh_on_kubesim
+	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "a": "x\u0000y", "b\u0000": "1", "c": "\udc00"}' 'mesh_type="ist\u0000io"'
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
+	assert_success
+	run kubesimctl get statefulset "$NS" "$APP"
+	assert_output --partial '"istio.io/dataplane-mode": "ambient"'
+	run "$J" log "$S"
+	assert_output --partial "WARNING service-mesh:0: service-mesh:0: skipping label 'a' from the mesh provider: holds a NUL character"
+	assert_output --partial "skipping label 'b"
+	assert_output --partial "skipping label 'c' from the mesh provider: holds a lone surrogate escape"
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-type
+	assert_success
+	assert_output null
+	run "$J" log "$S"
+	assert_output --partial "ignoring mesh_type from the mesh provider: holds a NUL character"
+}
+
+@test "mesh provider: labels whose own value holds a NUL is skipped with a WARNING; the hook succeeds" {
+	mesh_on_kubesim
+	bag_file "$BATS_TEST_TMPDIR/bag.json" '{"labels": "{\"a\": \"b\"}\x00", "mesh_type": "\"istio\""}'
+	"$J" set-data "$S" "$MESH" --remote-app --file "$BATS_TEST_TMPDIR/bag.json"
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
+	assert_success
+	run "$J" log "$S"
+	assert_output --partial "WARNING service-mesh:0: relation-get -r service-mesh:0 beacon: skipping key 'labels': its value holds a NUL character"
+	run kubesim_writes
+	assert_output 0
+}
+
+@test "cross-model peer: an unread key holding NUL beside good cmr_data; the mapping is used" {
+	MESH=$("$J" add-relation "$S" service-mesh beacon --id 1)
+	"$J" add-relation "$S" data alias-a >/dev/null
+	CMR=$("$J" add-relation "$S" provide-cmr-mesh alias-a --role provides)
+	bag_file "$BATS_TEST_TMPDIR/bag.json" '{"cmr_data": json.dumps({"app_name": "real-a", "juju_model_name": "far"}), "note": "x\x00y", "bytes": "\udcfe"}'
+	"$J" set-data "$S" "$CMR" --remote-app --file "$BATS_TEST_TMPDIR/bag.json"
+	run "$J" run "$S" provide-cmr-mesh-relation-changed --relation "$CMR"
+	assert_success
+	run sources
+	assert_output "far/real-a"
+}
+
+@test "cross-model peer: cmr_data naming '..', '.', or an upper-case app is skipped; the app is in-model" {
+	MESH=$("$J" add-relation "$S" service-mesh beacon --id 1)
+	for a in alias-dots alias-dot alias-upper; do
+		"$J" add-relation "$S" data "$a" >/dev/null
+		"$J" add-relation "$S" provide-cmr-mesh "$a" --role provides >/dev/null
+	done
+	# relation ids: data 2,4,6 / provide-cmr-mesh 3,5,7
+	"$J" set-data "$S" 3 --remote-app cmr_data='{"app_name": "..", "juju_model_name": ".."}'
+	"$J" set-data "$S" 5 --remote-app cmr_data='{"app_name": "a", "juju_model_name": "."}'
+	"$J" set-data "$S" 7 --remote-app cmr_data='{"app_name": "Real", "juju_model_name": "far"}'
+	run "$J" run "$S" provide-cmr-mesh-relation-changed --relation 3
+	assert_success
+	run sources
+	assert_output "$(printf '%s\n' "$NS/alias-dots" "$NS/alias-dot" "$NS/alias-upper")"
+	refute_output --partial '..'
+	run "$J" log "$S"
+	assert_output --partial "skipping cmr_data of provide-cmr-mesh:3 (alias-dots): cmr_data app_name '..' is not a Juju application name"
+	assert_output --partial "skipping cmr_data of provide-cmr-mesh:5 (alias-dot): cmr_data juju_model_name '.' is not a Juju model name"
+	assert_output --partial "skipping cmr_data of provide-cmr-mesh:7 (alias-upper): cmr_data app_name 'Real' is not a Juju application name"
+}
+
+@test "provider: a consumer's unread key holding NUL never stops mesh-info; a policy holding \\u0000 is skipped alone" {
+	provider_two_consumers
+	bag_file "$BATS_TEST_TMPDIR/one.json" '{"policies": json.dumps([
+		{"source_namespace": "m", "source_app_name": "a", "target_namespace": "m", "target_app_name": "app-one", "target_type": "app", "endpoints": []},
+		{"source_namespace": "m", "source_app_name": "b\x00c", "target_namespace": "m", "target_app_name": "app-one", "target_type": "app", "endpoints": []}]),
+		"note": "x\x00y"}'
+	bag_file "$BATS_TEST_TMPDIR/two.json" '{"policies": json.dumps([
+		{"source_namespace": "m", "source_app_name": "d", "target_namespace": "m", "target_app_name": "app-two", "target_type": "app", "endpoints": []}]),
+		"note": "\udcff" * 3}'
+	"$J" set-data "$S" "$R1" --remote-app --file "$BATS_TEST_TMPDIR/one.json"
+	"$J" set-data "$S" "$R2" --remote-app --file "$BATS_TEST_TMPDIR/two.json"
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-info
+	assert_success
+	run python3 -c 'import json,sys; print(" ".join(p["source_app_name"] for p in json.loads(sys.argv[1])))' "$output"
+	assert_output "a d"
+	run "$J" log "$S"
+	assert_output --partial "skipping policy 2: source_app_name holds a NUL character"
+}
+
+# --- no kernel limit in the data path (issue 15, point 3) ---
+
+@test "400 maximum-length labels (patches well past 128 KiB) reach kubectl through stdin, not argv" {
+	mesh_on_kubesim
+	# keys of 253 + 1 + 63 characters, values of 63
+	bag_file "$BATS_TEST_TMPDIR/bag.json" '{"mesh_type": "\"istio\"", "labels": json.dumps({
+		"p%03d.%s.%s.%s.%s/%s" % (i, "a" * 60, "b" * 60, "c" * 60, "e" * 63, "n" * 63): "v" * 63 for i in range(400)})}'
+	[ "$(wc -c < "$BATS_TEST_TMPDIR/bag.json")" -gt 131072 ]
+	"$J" set-data "$S" "$MESH" --remote-app --file "$BATS_TEST_TMPDIR/bag.json"
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
+	assert_success
+	refute_output --partial "Argument list too long"
+	run kubesimctl get statefulset "$NS" "$APP"
+	[ "$(grep -oE '"p[0-9]{3}\.[a-z.]*/n*": "v*"' <<<"$output" | sort -u | wc -l)" -eq 400 ]
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" plan-labels
+	assert_success
+	assert_output --partial "StatefulSet $APP (pod template): no change"
+	assert_output --partial "Service $APP: no change"
+	# and they come off again the same way
+	run "$J" run "$S" service-mesh-relation-broken --relation "$MESH"
+	assert_success
+	run kubesimctl get statefulset "$NS" "$APP"
+	refute_output --partial '"p000.'
+}
+
+# --- names are Juju names; paths are files (issue 15, point 6) ---
+
+@test "a service-mesh.yaml that is a named pipe or a directory is refused at once (exit 2), never waited on" {
+	MESH=$("$J" add-relation "$S" service-mesh beacon)
+	mv "$CHARM/service-mesh.yaml" "$BATS_TEST_TMPDIR/real.yaml"
+	mkfifo "$CHARM/service-mesh.yaml"
+	SECONDS=0
+	run timeout 20 "$J" run "$S" leader-elected
+	assert_failure 2
+	[ "$SECONDS" -lt 10 ]
+	run "$J" log "$S"
+	assert_output --partial "service-mesh.yaml: not a regular file (a directory, named pipe or device)"
+	rm "$CHARM/service-mesh.yaml"
+	mkdir "$CHARM/service-mesh.yaml"
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" policies
+	assert_failure 2
+	assert_output --partial "service-mesh.yaml: not a regular file"
+	run timeout 20 "$J" exec "$S" -- "$CHARM/svcmesh-hook" --config /dev/zero policies
+	assert_failure 2
+	assert_output --partial "/dev/zero: not a regular file"
+}
+
+@test "a relation hook whose JUJU_RELATION_ID is of another endpoint fails, naming both; nothing is written" {
+	ln -s ../svcmesh-hook "$CHARM/hooks/require-cmr-mesh-relation-created"
+	MESH=$("$J" add-relation "$S" service-mesh beacon)
+	CMR=$("$J" add-relation "$S" require-cmr-mesh far-mesh)
+	run "$J" exec "$S" -- env JUJU_HOOK_NAME=require-cmr-mesh-relation-created JUJU_DISPATCH_PATH=hooks/require-cmr-mesh-relation-created JUJU_RELATION=require-cmr-mesh \
+		JUJU_RELATION_ID="service-mesh:$MESH" JUJU_REMOTE_APP=beacon "$CHARM/svcmesh-hook"
+	assert_failure 1
+	assert_output --partial "hook require-cmr-mesh-relation-created is for endpoint 'require-cmr-mesh', but JUJU_RELATION_ID is 'service-mesh:$MESH'"
+	run "$J" get-key "$S" "$MESH" --local-app cmr_data
+	refute_output --partial app_name
+	# JUJU_RELATION disagreeing with the hook name is refused the same way
+	run "$J" exec "$S" -- env JUJU_HOOK_NAME=require-cmr-mesh-relation-created JUJU_DISPATCH_PATH=hooks/require-cmr-mesh-relation-created JUJU_RELATION=service-mesh \
+		JUJU_RELATION_ID="require-cmr-mesh:$CMR" "$CHARM/svcmesh-hook"
+	assert_failure 1
+	assert_output --partial "but JUJU_RELATION is 'service-mesh'"
+	# the right relation works
+	run "$J" run "$S" require-cmr-mesh-relation-created --relation "$CMR"
+	assert_success
+	run "$J" get-key "$S" "$CMR" --local-app cmr_data
+	assert_output --partial '"app_name": "victim"'
+}
+
+@test "started under a name that is not a Juju hook: an error naming the name and the fix, exit 2, no tool call" {
+	cp "$CHARM/svcmesh-hook" "$CHARM/svcmesh-hook.real"
+	"$J" calls "$S" --reset
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook.real" policies
+	assert_failure 2
+	assert_output --partial "started as 'svcmesh-hook.real', which is not a Juju hook name"
+	assert_output --partial "svcmesh-hook link-hooks"
+	ln -s ../svcmesh-hook "$CHARM/hooks/not-a-hook"
+	run "$J" run "$S" not-a-hook
+	assert_failure 2
+	assert_output --partial "started as 'not-a-hook'"
+	[ "$(tool_count)" -eq 0 ]
+	# a Juju hook svcmesh-hook has nothing to do for still exits 0 at once
+	for h in install update-status db-relation-joined web-pebble-ready data-storage-attached secret-rotate; do
+		ln -s ../svcmesh-hook "$CHARM/hooks/$h"
+		run "$J" exec "$S" -- "$CHARM/hooks/$h"
+		assert_success
+	done
+	[ "$(tool_count)" -eq 0 ]
 }

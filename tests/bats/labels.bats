@@ -170,6 +170,83 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "theirs", "team": "blue"}'
 }
 
+# someone else's team=blue on the pod template and the Service
+foreign_team() {
+	kubectl -n "$NS" patch statefulset "$APP" --type=merge \
+		-p '{"spec":{"template":{"metadata":{"labels":{"team":"blue"}}}}}' >/dev/null
+	kubectl -n "$NS" patch service "$APP" --type=merge -p '{"metadata":{"labels":{"team":"blue"}}}' >/dev/null
+}
+
+# team=red put on by us, then changed to blue on the template by someone else
+ours_then_theirs() {
+	provider_sends '{"team": "red", "istio.io/dataplane-mode": "ambient"}'
+	hook service-mesh-relation-changed
+	kubectl -n "$NS" patch statefulset "$APP" --type=merge \
+		-p '{"spec":{"template":{"metadata":{"labels":{"team":"blue"}}}}}' >/dev/null
+}
+
+@test "join: a key the provider asks for that holds someone else's value is left alone and reported" {
+	foreign_team
+	provider_sends '{"team": "red", "istio.io/dataplane-mode": "ambient"}'
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient", "team": "blue"}'
+	run svc_labels
+	assert_output --partial '"team": "blue"'
+	# never recorded as ours, so never removed
+	run record
+	assert_output "$AMBIENT"
+	run "$JUJUSIM" log "$STATE"
+	assert_output --partial "WARNING service-mesh:0: leaving label team=blue on StatefulSet lbl (pod template) alone: svcmesh-hook did not set it"
+	assert_output --partial "leaving label team=blue on Service lbl alone"
+	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" plan-labels
+	assert_output --partial "foreign label team=blue on StatefulSet lbl (pod template): left alone (svcmesh-hook did not set it)"
+	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" status
+	assert_output --partial "foreign (left alone): team=blue on Service lbl"
+	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" status --output json
+	assert_output --partial '"foreign": ["team=blue on StatefulSet lbl (pod template)", "team=blue on Service lbl"]'
+	# the drop leaves it too
+	provider_sends "$AMBIENT"
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output --partial '"team": "blue"'
+	run hook service-mesh-relation-broken
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "team": "blue"}'
+	run svc_labels
+	assert_output --partial '"team": "blue"'
+}
+
+@test "change: a label of ours someone has since changed is not overwritten by the provider's new value" {
+	ours_then_theirs
+	provider_sends '{"team": "green", "istio.io/dataplane-mode": "ambient"}'
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output --partial '"team": "blue"'
+	refute_output --partial green
+	run svc_labels
+	refute_output --partial green
+	run "$JUJUSIM" log "$STATE"
+	assert_output --partial "leaving label team=blue on StatefulSet lbl (pod template) alone"
+}
+
+@test "drop: a label of ours someone has since changed stays; our own copy elsewhere goes" {
+	ours_then_theirs
+	provider_sends "$AMBIENT"
+	run hook service-mesh-relation-changed
+	assert_success
+	run tmpl_labels
+	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient", "team": "blue"}'
+	run svc_labels
+	refute_output --partial '"team"'
+	run record
+	assert_output "$AMBIENT"
+}
+
 @test "reserved and selector labels are refused with a WARNING (the hook succeeds), the rest applied" {
 	provider_sends '{"app.kubernetes.io/name": "evil", "controller-revision-hash": "x", "istio.io/dataplane-mode": "ambient"}'
 	run hook service-mesh-relation-changed

@@ -13,6 +13,13 @@
  *   MESH_TYPE the provider's `mesh_type`: a JSON string
  *   CMR       cmr_data_parse()
  *   CONFIG    config_parse() of service-mesh.yaml
+ *   DATABAG   what relation-get --format=json prints for a whole databag,
+ *             as jujuc.c reads it (json_parse_strbuf_keep() and
+ *             juju_databag_from_json()): kept = entries kept
+ *
+ * POLICIES, LABELS and MESH_TYPE parse with json_parse_keep(), as the
+ * hooks do: a string that is not valid text (a NUL, a lone surrogate,
+ * invalid UTF-8) costs only the entry holding it.
  *
  * No entry may crash, hang or leak (run under SANITIZE=address,undefined
  * and valgrind). Regression inputs found by the fuzzers (tests/fuzz/) go
@@ -23,13 +30,14 @@
 
 #include "config.h"
 #include "json.h"
+#include "jujuc.h"
 #include "k8sname.h"
 #include "kvlist.h"
 #include "log.h"
 #include "policy.h"
 #include "strbuf.h"
 
-enum kind { JSON, POLICIES, LABELS, MESH_TYPE, CMR, CONFIG };
+enum kind { JSON, POLICIES, LABELS, MESH_TYPE, CMR, CONFIG, DATABAG };
 enum outcome { ACCEPTED, REFUSED };
 
 struct hostile {
@@ -43,6 +51,16 @@ struct hostile {
 };
 
 /* ---- generated inputs ---- */
+
+static void add_repeat(struct strbuf *sb, const char *s, size_t n);
+
+/* a databag with 10 MB under a key nobody reads */
+static void gen_databag_10mb(struct strbuf *sb)
+{
+	strbuf_addstr(sb, "{\"junk\":\"");
+	add_repeat(sb, "\\u0001", 10 * 1024 * 1024 / 6);
+	strbuf_addstr(sb, "\",\"labels\":\"{}\"}");
+}
 
 #define MB (1024 * 1024)
 
@@ -200,10 +218,26 @@ static const struct hostile table[] = {
 	{ "invalid UTF-8 (overlong '/')", JSON, "[\"\xc0\xaf\"]", NULL, REFUSED, 0, "invalid UTF-8" },
 	{ "invalid UTF-8 (encoded surrogate)", JSON, "\"\xed\xa0\x80\"", NULL, REFUSED, 0, "invalid UTF-8" },
 	{ "invalid UTF-8 (above U+10FFFF)", JSON, "\"\xf4\x90\x80\x80\"", NULL, REFUSED, 0, "invalid UTF-8" },
-	{ "invalid UTF-8 in a label key", LABELS, "{\"k\xff\": \"v\"}", NULL, REFUSED, 0, "invalid UTF-8" },
+	{ "invalid UTF-8 in a label key: that label skipped", LABELS, "{\"k\xff\": \"v\", \"ok\": \"1\"}", NULL, ACCEPTED, 1, "holds invalid UTF-8" },
 	{ "raw NUL byte inside a string", JSON, NULL, gen_raw_nul, REFUSED, 0, "NUL character" },
-	{ "\\u0000 escape in a policy name", POLICIES, "[{\"source_namespace\": \"m\\u0000x\"}]", NULL, REFUSED, 0, "NUL character" },
-	{ "\\u0000 in cmr_data", CMR, "{\"app_name\": \"a\\u0000b\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "NUL character" },
+	{ "\\u0000 escape in a policy name: that policy skipped", POLICIES, "[{\"source_namespace\": \"m\\u0000x\"}, " GOOD_POLICY "]", NULL, ACCEPTED, 1, "source_namespace holds a NUL character" },
+	{ "\\u0000 in cmr_data", CMR, "{\"app_name\": \"a\\u0000b\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "app_name holds a NUL character" },
+	{ "lone surrogate in a policy's host: that policy skipped", POLICIES, "[" GOOD_POLICY ", {\"endpoints\": [{\"hosts\": [\"a\", \"\\udc00\"]}]}]", NULL, ACCEPTED, 1, "endpoints[0].hosts[1] holds a lone surrogate" },
+	{ "\\u0000 in a key of a policy: that policy skipped", POLICIES, "[{\"x\\u0000\": 1, \"source_namespace\": \"m\"}, " GOOD_POLICY "]", NULL, ACCEPTED, 1, "key \"x\\ufffd\" holds a NUL" },
+	{ "invalid UTF-8 in a policy field: that policy skipped", POLICIES, "[" GOOD_POLICY ", {\"source_app_name\": \"a\xc0\xaf\"}]", NULL, ACCEPTED, 1, "source_app_name holds invalid UTF-8" },
+	{ "\\u0000 in a label value: that label skipped", LABELS, "{\"a\": \"x\\u0000y\", \"ok\": \"1\"}", NULL, ACCEPTED, 1, "holds a NUL character" },
+	{ "\\u0000 in a label key: that label skipped", LABELS, "{\"a\\u0000\": \"x\", \"ok\": \"1\"}", NULL, ACCEPTED, 1, "holds a NUL character" },
+	{ "two bad label keys alike are no duplicates", LABELS, "{\"a\\u0000\": \"x\", \"a\\ud800\": \"y\", \"ok\": \"1\"}", NULL, ACCEPTED, 1, "lone surrogate" },
+	{ "lone surrogate in a label value", LABELS, "{\"a\": \"\\ud83d\", \"ok\": \"\"}", NULL, ACCEPTED, 1, "lone surrogate" },
+	{ "mesh_type \\u0000", MESH_TYPE, "\"ist\\u0000io\"", NULL, REFUSED, 0, "holds a NUL character" },
+	{ "databag: unread key with \\u0000 is skipped, the rest kept", DATABAG, "{\"note\":\"x\\u0000y\",\"policies\":\"[]\"}", NULL, ACCEPTED, 1, NULL },
+	{ "databag: key with \\u0000 is skipped", DATABAG, "{\"k\\u0000\":\"v\",\"labels\":\"{}\"}", NULL, ACCEPTED, 1, NULL },
+	{ "databag: raw invalid UTF-8 value is skipped", DATABAG, "{\"note\":\"\xff\xfe\",\"mesh_type\":\"\\\"istio\\\"\"}", NULL, ACCEPTED, 1, NULL },
+	{ "databag: policies holding \\u0000 is skipped", DATABAG, "{\"policies\":\"[\\u0000]\",\"cmr_data\":\"{}\"}", NULL, ACCEPTED, 1, NULL },
+	{ "databag: U+FFFD (Juju's stand-in for invalid UTF-8) is text", DATABAG, "{\"note\":\"\\ufffd\"}", NULL, ACCEPTED, 1, NULL },
+	{ "databag: 10 MB under an unread key", DATABAG, NULL, gen_databag_10mb, ACCEPTED, 2, NULL },
+	{ "databag: a value that is not a string is Juju's fault", DATABAG, "{\"a\":1}", NULL, REFUSED, 0, "value of 'a' is an integer, not a string" },
+	{ "databag: a list", DATABAG, "[]", NULL, REFUSED, 0, "printed a list, not an object" },
 	{ "lone surrogate escape", JSON, "\"\\udc00\"", NULL, REFUSED, 0, "lone surrogate" },
 	{ "raw control character in a string", JSON, "\"a\tb\"", NULL, REFUSED, 0, "control character" },
 	{ "byte order mark", JSON, "\xef\xbb\xbf[]", NULL, REFUSED, 0, "not valid JSON near byte 0" },
@@ -273,9 +307,21 @@ static const struct hostile table[] = {
 	{ "cmr_data app_name a number", CMR, "{\"app_name\": 1, \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "app_name is an integer" },
 	{ "cmr_data model missing", CMR, "{\"app_name\": \"a\"}", NULL, REFUSED, 0, "juju_model_name is missing" },
 	{ "cmr_data empty app", CMR, "{\"app_name\": \"\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "empty app_name" },
-	{ "cmr_data app '*'", CMR, "{\"app_name\": \"*\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "[A-Za-z0-9._-]" },
-	{ "cmr_data model with '/'", CMR, "{\"app_name\": \"a\", \"juju_model_name\": \"m/sa/b\"}", NULL, REFUSED, 0, "[A-Za-z0-9._-]" },
-	{ "cmr_data app with shell", CMR, "{\"app_name\": \"$(reboot)\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "[A-Za-z0-9._-]" },
+	{ "cmr_data app '*'", CMR, "{\"app_name\": \"*\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "is not a Juju application name" },
+	{ "cmr_data model with '/'", CMR, "{\"app_name\": \"a\", \"juju_model_name\": \"m/sa/b\"}", NULL, REFUSED, 0, "is not a Juju model name" },
+	{ "cmr_data app with shell", CMR, "{\"app_name\": \"$(reboot)\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "is not a Juju application name" },
+	{ "cmr_data app '..'", CMR, "{\"app_name\": \"..\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "app_name '..' is not a Juju application name" },
+	{ "cmr_data model '..'", CMR, "{\"app_name\": \"a\", \"juju_model_name\": \"..\"}", NULL, REFUSED, 0, "juju_model_name '..' is not a Juju model name" },
+	{ "cmr_data app '.'", CMR, "{\"app_name\": \".\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "not a Juju application name" },
+	{ "cmr_data app with a dot", CMR, "{\"app_name\": \"a.b\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "not a Juju application name" },
+	{ "cmr_data app upper case", CMR, "{\"app_name\": \"App\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "not a Juju application name" },
+	{ "cmr_data app starting with a digit", CMR, "{\"app_name\": \"1a\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "not a Juju application name" },
+	{ "cmr_data app word of digits only", CMR, "{\"app_name\": \"a-1\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "not a Juju application name" },
+	{ "cmr_data app with '--'", CMR, "{\"app_name\": \"a--b\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "not a Juju application name" },
+	{ "cmr_data app with a trailing '-'", CMR, "{\"app_name\": \"a-\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "not a Juju application name" },
+	{ "cmr_data model starting with '-'", CMR, "{\"app_name\": \"a\", \"juju_model_name\": \"-m\"}", NULL, REFUSED, 0, "not a Juju model name" },
+	{ "cmr_data model with '_'", CMR, "{\"app_name\": \"a\", \"juju_model_name\": \"m_1\"}", NULL, REFUSED, 0, "not a Juju model name" },
+	{ "cmr_data valid names with digits and '-'", CMR, "{\"app_name\": \"a1-b2c\", \"juju_model_name\": \"1-cos-\"}", NULL, ACCEPTED, 0, NULL },
 	{ "cmr_data duplicate app_name", CMR, "{\"app_name\": \"a\", \"app_name\": \"b\", \"juju_model_name\": \"m\"}", NULL, REFUSED, 0, "duplicate key" },
 	{ "cmr_data empty", CMR, "", NULL, REFUSED, 0, "not valid JSON" },
 
@@ -328,7 +374,7 @@ struct result {
 
 static void run_policies(const char *t, size_t len, struct result *r)
 {
-	struct json *v = json_parse(t, len, &r->why);
+	struct json *v = json_parse_keep(t, len, &r->why);
 
 	if (!v || v->type != JSON_ARRAY) {
 		if (v)
@@ -359,7 +405,7 @@ static void run_policies(const char *t, size_t len, struct result *r)
 /* consumer.c read_labels(), with the reasons collected instead of logged */
 static void run_labels(const char *t, size_t len, struct result *r)
 {
-	struct json *v = json_parse(t, len, &r->why);
+	struct json *v = json_parse_keep(t, len, &r->why);
 
 	if (!v || v->type != JSON_OBJECT) {
 		if (v)
@@ -372,9 +418,11 @@ static void run_labels(const char *t, size_t len, struct result *r)
 	for (size_t i = 0; i < v->u.obj.n; i++) {
 		const struct json_member *m = &v->u.obj.m[i];
 		const char *bad = NULL;
-		int ok = m->value->type == JSON_STRING;
+		int ok = m->value->type == JSON_STRING && !m->bad;
 
-		if (!ok)
+		if (m->bad || m->value->type == JSON_BADSTRING)
+			bad = m->bad ? m->bad : m->value->u.bad.why;
+		else if (!ok)
 			bad = "its value is not a string";
 		else
 			ok = k8s_label_key_valid(m->key, &bad) && k8s_label_value_valid(m->value->u.s, &bad);
@@ -387,6 +435,31 @@ static void run_labels(const char *t, size_t len, struct result *r)
 			strbuf_addf(&r->why, "skipping label '%.100s': %s\n", m->key, bad);
 	}
 	json_free(v);
+}
+
+/* jujuc.c's reading of relation-get output */
+static void run_databag(const char *t, size_t len, struct result *r)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct kvlist kv = KVLIST_INIT;
+	struct json *v;
+
+	strbuf_add(&out, t, len);
+	v = json_parse_strbuf_keep(&out, &r->why);
+	r->outcome = REFUSED;
+	if (v) {
+		log_capture_errors(&r->why);
+		if (juju_databag_from_json("x:1", "peer", v, &kv) == 0) {
+			r->outcome = ACCEPTED;
+			r->kept = (long)kv.n;
+		}
+		log_capture_errors(NULL);
+	}
+	for (size_t i = 0; i < kv.n; i++)
+		ck_assert_msg(!strchr(kv.items[i].value, '\xff'), "raw invalid UTF-8 kept");
+	kvlist_release(&kv);
+	json_free(v);
+	strbuf_release(&out);
 }
 
 static void run_one(const struct hostile *h, const char *t, size_t len, struct result *r)
@@ -408,11 +481,14 @@ static void run_one(const struct hostile *h, const char *t, size_t len, struct r
 		run_labels(t, len, r);
 		break;
 	case MESH_TYPE:
-		v = json_parse(t, len, &r->why);
+		v = json_parse_keep(t, len, &r->why);
 		r->outcome = v && v->type == JSON_STRING ? ACCEPTED : REFUSED;
 		if (v && v->type != JSON_STRING)
-			strbuf_addstr(&r->why, "not a JSON string");
+			strbuf_addstr(&r->why, v->type == JSON_BADSTRING ? v->u.bad.why : "not a JSON string");
 		json_free(v);
+		break;
+	case DATABAG:
+		run_databag(t, len, r);
 		break;
 	case CMR:
 		copy = strndup(t, len);
@@ -451,7 +527,8 @@ START_TEST(hostile_input)
 		      h->outcome == ACCEPTED ? "accepted" : "refused", r.why.buf);
 	if (h->outcome == REFUSED)
 		ck_assert_msg(r.why.len > 0, "%s: refused without a message", h->name);
-	if (h->outcome == ACCEPTED && (h->kind == POLICIES || h->kind == LABELS) && h->kept >= 0)
+	if (h->outcome == ACCEPTED && (h->kind == POLICIES || h->kind == LABELS || h->kind == DATABAG) &&
+	    h->kept >= 0)
 		ck_assert_msg(r.kept == h->kept, "%s: kept %ld entries, expected %ld (%.300s)", h->name,
 			      r.kept, h->kept, r.why.buf);
 	if (h->msg)

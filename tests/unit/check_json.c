@@ -403,6 +403,73 @@ START_TEST(test_refuse_surrogates)
 }
 END_TEST
 
+/* json_parse_keep(): what json_parse() refuses inside strings is kept as a
+ * JSON_BADSTRING (or a bad key), with U+FFFD standing in; the rest of the
+ * text is as strict as ever. */
+static struct json *keep_ok(const char *text, size_t len)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct json *v = json_parse_keep(text, len, &err);
+
+	ck_assert_msg(v != NULL, "json_parse_keep refused %s: %s", text, err.buf);
+	strbuf_release(&err);
+	return v;
+}
+
+START_TEST(test_keep_bad_strings)
+{
+	struct strbuf sb = STRBUF_INIT, where = STRBUF_INIT, err = STRBUF_INIT;
+	struct json *v, *c;
+	const char *t;
+
+	t = "[\"ok\", \"a\\u0000b\", \"\\ud800x\", \"\xff\", \"\\ud83d\\ude00\"]";
+	v = keep_ok(t, strlen(t));
+	ck_assert_int_eq(v->u.arr.items[0]->type, JSON_STRING);
+	ck_assert_int_eq(v->u.arr.items[1]->type, JSON_BADSTRING);
+	ck_assert_str_eq(v->u.arr.items[1]->u.bad.s, "a\xef\xbf\xbd" "b");
+	ck_assert_str_eq(v->u.arr.items[1]->u.bad.why, "holds a NUL character (\\u0000)");
+	ck_assert_str_eq(v->u.arr.items[2]->u.bad.s, "\xef\xbf\xbdx");
+	ck_assert_str_eq(v->u.arr.items[2]->u.bad.why, "holds a lone surrogate escape");
+	ck_assert_str_eq(v->u.arr.items[3]->u.bad.why, "holds invalid UTF-8");
+	ck_assert_int_eq(v->u.arr.items[4]->type, JSON_STRING);  /* a pair is fine */
+	ck_assert_str_eq(json_first_bad(v, &where), "holds a NUL character (\\u0000)");
+	ck_assert_str_eq(where.buf, "[1]");
+	json_emit(&sb, v);
+	ck_assert_str_eq(sb.buf, "[\"ok\", \"a\\ufffdb\", \"\\ufffdx\", \"\\ufffd\", \"\\ud83d\\ude00\"]");
+	c = json_copy(v);
+	ck_assert(json_equal(c, v));
+	json_free(c);
+	json_free(v);
+	/* bad keys: never found, never duplicates, named by json_first_bad() */
+	strbuf_reset(&where);
+	t = "{\"a\": {\"k\\u0000\": 1, \"k\\udc00\": 2, \"k\": 3}}";
+	v = keep_ok(t, strlen(t));
+	ck_assert_ptr_null(json_get(json_get(v, "a"), "k\xef\xbf\xbd"));
+	ck_assert_int_eq(json_get(json_get(v, "a"), "k")->u.i, 3);
+	ck_assert_str_eq(json_first_bad(v, &where), "holds a NUL character (\\u0000)");
+	ck_assert_str_eq(where.buf, "a.key \"k\\ufffd\"");
+	json_free(v);
+	/* none: where is left alone */
+	strbuf_reset(&where);
+	v = keep_ok("{\"a\": [1, \"b\"]}", 15);
+	ck_assert_ptr_null(json_first_bad(v, &where));
+	ck_assert_uint_eq(where.len, 0);
+	json_free(v);
+	/* still refused: raw NUL and control characters, syntax, real duplicates */
+	ck_assert_ptr_null(json_parse_keep("\"a\0b\"", 5, &err));
+	ck_assert_ptr_null(json_parse_keep("\"a\tb\"", 5, &err));
+	ck_assert_ptr_null(json_parse_keep("[1, \xa9]", 7, &err));
+	ck_assert_ptr_null(json_parse_keep("{\"a\": 1, \"a\": 2}", 16, &err));
+	ck_assert_ptr_nonnull(strstr(err.buf, "duplicate key"));
+	/* the strict parser is unchanged */
+	strbuf_reset(&err);
+	ck_assert_ptr_null(json_parse("\"\\u0000\"", 8, &err));
+	strbuf_release(&sb);
+	strbuf_release(&where);
+	strbuf_release(&err);
+}
+END_TEST
+
 START_TEST(test_duplicate_keys)
 {
 	struct strbuf text = STRBUF_INIT;
@@ -1035,6 +1102,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_refuse_utf8);
 	tcase_add_test(tc, test_refuse_nul);
 	tcase_add_test(tc, test_refuse_surrogates);
+	tcase_add_test(tc, test_keep_bad_strings);
 	tcase_add_test(tc, test_duplicate_keys);
 	tcase_add_test(tc, test_depth_limit);
 	tcase_add_test(tc, test_big_inputs);

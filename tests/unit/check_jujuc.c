@@ -143,6 +143,53 @@ START_TEST(relation_ids_leaves_out_broken_relation)
 }
 END_TEST
 
+START_TEST(hook_names_juju_knows)
+{
+	static const char *const good[] = {
+		"install", "leader-elected", "update-status", "secret-rotate", "leader-settings-changed",
+		"db-relation-joined", "service-mesh-relation-broken", "my_db-relation-created",
+		"web-pebble-ready", "web-pebble-check-recovered", "data-storage-attached",
+	};
+	static const char *const bad[] = {
+		"svcmesh-hook.real", "svcmesh-hook-v2", "not-a-hook", "-relation-changed",
+		"Db-relation-joined", "a.b-relation-joined", "relation-changed", "policies", "",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(juju_hook_name_valid(good[i]), "%s refused", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!juju_hook_name_valid(bad[i]), "%s accepted", bad[i]);
+}
+END_TEST
+
+START_TEST(hook_relation_must_be_of_its_endpoint)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	setenv("JUJU_RELATION", "require-cmr-mesh", 1);
+	setenv("JUJU_RELATION_ID", "require-cmr-mesh:3", 1);
+	juju_reset();
+	ck_assert_int_eq(juju_check_hook_relation("require-cmr-mesh-relation-created"), 0);
+	ck_assert_int_eq(juju_check_hook_relation("leader-elected"), 0);
+	log_capture_errors(&err);
+	/* a prefix is not the endpoint: "require-cmr-mesh" is not "require-cmr" */
+	ck_assert_int_eq(juju_check_hook_relation("require-cmr-relation-created"), -1);
+	setenv("JUJU_RELATION_ID", "service-mesh:0", 1);
+	juju_reset();
+	ck_assert_int_eq(juju_check_hook_relation("require-cmr-mesh-relation-created"), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "JUJU_RELATION_ID is 'service-mesh:0'"));
+	setenv("JUJU_RELATION_ID", "require-cmr-mesh:3", 1);
+	setenv("JUJU_RELATION", "service-mesh", 1);
+	juju_reset();
+	ck_assert_int_eq(juju_check_hook_relation("require-cmr-mesh-relation-created"), -1);
+	log_capture_errors(NULL);
+	unsetenv("JUJU_RELATION");
+	unsetenv("JUJU_RELATION_ID");
+	juju_reset();
+	strbuf_release(&err);
+}
+END_TEST
+
 START_TEST(relation_app_from_env_then_tool)
 {
 	const char *app = NULL, *again = NULL;
@@ -664,6 +711,8 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, relation_ids_in_tool_order_and_cached);
 	tcase_add_test(tc, relation_ids_unknown_endpoint_is_empty);
 	tcase_add_test(tc, relation_ids_leaves_out_broken_relation);
+	tcase_add_test(tc, hook_names_juju_knows);
+	tcase_add_test(tc, hook_relation_must_be_of_its_endpoint);
 	tcase_add_test(tc, relation_app_from_env_then_tool);
 	tcase_add_test(tc, relation_get_app_whole_databag);
 	tcase_add_test(tc, relation_get_app_empty_databag);

@@ -422,6 +422,48 @@ START_TEST(foreign_label_with_same_value_is_never_removed)
 }
 END_TEST
 
+START_TEST(foreign_value_on_a_wanted_key_is_left_alone_and_reported)
+{
+	/* team=blue is someone else's (no record of ours says blue) on the
+	 * template only; the provider asks for team=red: neither object gets
+	 * it, the record does not claim it, the other label goes on */
+	struct json *items = objects("{\"team\": \"blue\"}", "{}", NULL);
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+	char *out;
+
+	want(&w, "team", "red");
+	want(&w, "a", "1");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_ptr_null(kvlist_get(&p.desired, "team"));
+	ck_assert_ptr_null(kvlist_get(&p.sts.set, "team"));
+	ck_assert_ptr_null(kvlist_get(&p.svc.set, "team"));
+	ck_assert_str_eq(kvlist_get(&p.svc.set, "a"), "1");
+	ck_assert_uint_eq(p.foreign.n, 1);
+	ck_assert_str_eq(p.foreign.items[0], "team=blue on StatefulSet app (pod template)");
+	out = printed(&p);
+	ck_assert_ptr_nonnull(strstr(out, "foreign label team=blue on StatefulSet app (pod template): left alone"));
+	free(out);
+	label_plan_release(&p);
+	json_free(items);
+	/* the same value as wanted, but never recorded: still theirs */
+	items = objects("{\"team\": \"red\"}", "{\"team\": \"red\"}", "{\"a\": \"1\"}");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_ptr_null(kvlist_get(&p.desired, "team"));
+	ck_assert_uint_eq(p.foreign.n, 2);
+	label_plan_release(&p);
+	json_free(items);
+	/* recorded with the value it holds: ours, changed as asked */
+	items = objects("{\"team\": \"old\"}", "{\"team\": \"old\"}", "{\"team\": \"old\"}");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_str_eq(kvlist_get(&p.sts.set, "team"), "red");
+	ck_assert_uint_eq(p.foreign.n, 0);
+	label_plan_release(&p);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
 START_TEST(label_changed_by_someone_else_is_theirs)
 {
 	struct json *items = objects("{\"m\": \"theirs\"}", "{\"m\": \"1\"}", "{\"m\": \"1\"}");
@@ -535,6 +577,7 @@ int main(void)
 	tcase_add_test(tc, foreign_label_with_same_value_is_never_removed);
 	tcase_add_test(tc, broken_removes_ours_and_deletes_record);
 	tcase_add_test(tc, label_changed_by_someone_else_is_theirs);
+	tcase_add_test(tc, foreign_value_on_a_wanted_key_is_left_alone_and_reported);
 	tcase_add_test(tc, reserved_and_selector_keys_refused);
 	tcase_add_test(tc, python_record_with_other_labels_is_ours);
 	tcase_add_test(tc, missing_statefulset_is_an_error);

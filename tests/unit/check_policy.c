@@ -242,12 +242,17 @@ START_TEST(cmr_data_parsed_or_refused)
 	struct strbuf why = STRBUF_INIT;
 	char *app, *model;
 
-	ck_assert_int_eq(cmr_data_parse("{\"app_name\": \"remote_b\", \"juju_model_name\": \"remote_model\"}",
+	ck_assert_int_eq(cmr_data_parse("{\"app_name\": \"remote-b\", \"juju_model_name\": \"remote-model\"}",
 					&app, &model, &why), 0);
-	ck_assert_str_eq(app, "remote_b");
-	ck_assert_str_eq(model, "remote_model");
+	ck_assert_str_eq(app, "remote-b");
+	ck_assert_str_eq(model, "remote-model");
 	free(app);
 	free(model);
+	/* '_' is in neither Juju application nor model names */
+	ck_assert_int_eq(cmr_data_parse("{\"app_name\": \"remote_b\", \"juju_model_name\": \"m\"}",
+					&app, &model, &why), -1);
+	ck_assert_ptr_null(app);
+	strbuf_reset(&why);
 	ck_assert_int_eq(cmr_data_parse("not json", &app, &model, &why), -1);
 	ck_assert_ptr_null(app);
 	strbuf_reset(&why);
