@@ -294,7 +294,7 @@ static const char *not_its_own(const struct mesh_policy *p, const char *sender, 
  * warnings naming the relation, the consumer, the entry and the rule, and
  * counted in *refused. */
 static int render_all(const struct policy_list *pl, const struct strlist *origins,
-		      const struct strlist *senders, struct json **items, size_t *refused)
+		      const struct strlist *senders, struct json **items, size_t *refused, int to_stderr)
 {
 	const struct juju_env *e;
 	struct json *all;
@@ -314,12 +314,18 @@ static int render_all(const struct policy_list *pl, const struct strlist *origin
 
 		if (not_its_own(p, senders->items[i], e->model, &why) ||
 		    istio_render_policy(e->app, e->model, p, &obj, &why) < 0) {
-			log_warning("%s: not enforcing the %s policy for source app '%s' (namespace '%s') "
+			struct strbuf msg = STRBUF_INIT;
+
+			strbuf_addf(&msg, "%s: not enforcing the %s policy for source app '%s' (namespace '%s') "
 				    "on '%s': %s", origins->items[i],
 				    p->target_type == TARGET_UNIT ? "unit" : "app", p->source_app_name,
 				    p->source_namespace,
 				    p->target_app_name ? p->target_app_name
 				    : p->target_service ? p->target_service : "custom-selector", why.buf);
+			log_warning("%s", msg.buf);
+			if (to_stderr)
+				fprintf(stderr, "svcmesh-hook: warning: %s\n", msg.buf);
+			strbuf_release(&msg);
 			(*refused)++;
 			obj = json_null();
 		}
@@ -504,7 +510,7 @@ static int enforce(const struct cfg_provider *p, struct apply_counts *n)
 
 	memset(n, 0, sizeof(*n));
 	if (need_identity(&e) < 0 || gather(p, 0, &pl, &origins, &senders, NULL) < 0 ||
-	    render_all(&pl, &origins, &senders, &want, &n->refused) < 0)
+	    render_all(&pl, &origins, &senders, &want, &n->refused, 0) < 0)
 		goto out;
 	if (list_owned(e->app, e->model, &live) < 0)
 		goto out;
@@ -684,7 +690,7 @@ int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
 		return rc;
 	rc = EXIT_FAIL;
 	if (gather(ctx->cfg.provider, strict, &pl, &origins, &senders, NULL) < 0 ||
-	    render_all(&pl, &origins, &senders, &items, &refused) < 0)
+	    render_all(&pl, &origins, &senders, &items, &refused, 1) < 0)
 		goto out;
 	if (refused && strict) {
 		error("render --strict: %zu %s cannot be enforced (see above)", refused,
@@ -704,7 +710,7 @@ int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
 		goto out;
 	}
 	if (refused)
-		fprintf(stderr, "svcmesh-hook: %zu %s left out: it cannot be enforced (see the errors above)\n",
+		fprintf(stderr, "svcmesh-hook: warning: %zu %s left out: not enforced (see the warnings above)\n",
 			refused, refused == 1 ? "policy" : "policies");
 	rc = EXIT_OK;
 out:

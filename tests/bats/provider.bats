@@ -24,7 +24,7 @@ pol() {
 }
 APP_POL="$(pol consumer-model client web app '[{"hosts": ["web.example.com"], "ports": [8080, 443], "methods": ["GET", "POST"], "paths": ["/api/*"]}, {"hosts": null, "ports": [9090], "methods": null, "paths": null}]')"
 UNIT_POL="$(pol consumer-model client db unit '[{"hosts": null, "ports": [5432], "methods": null, "paths": null}]')"
-CMR_POL="$(pol remote_model remote-client web app '[{"hosts": [], "ports": [80], "methods": [], "paths": []}]' web-lb)"
+CMR_POL="$(pol remote_model remote-client web app '[{"hosts": [], "ports": [80], "methods": [], "paths": []}]' web)"
 L7_UNIT_POL="$(pol consumer-model client db unit '[{"hosts": null, "ports": [5432], "methods": ["GET"], "paths": null}]')"
 
 setup() {
@@ -258,6 +258,11 @@ relation_sets() {
     assert_output '{"apiVersion": "v1", "kind": "List", "items": []}'
 }
 
+# rawpol TGT_APP_JSON SELECTOR_JSON SERVICE_JSON TYPE: a policy from client naming its target in any way
+rawpol() {
+    printf '{"source_namespace": "consumer-model", "source_app_name": "client", "target_namespace": "consumer-model", "target_app_name": %s, "target_selector_labels": %s, "target_service": %s, "target_type": "%s", "endpoints": [{"hosts": null, "ports": [80], "methods": null, "paths": null}]}' "$1" "$2" "$3" "$4"
+}
+
 @test "render: a consumer may only open itself (its own app, this model's namespace)" {
     add_consumer web "[$APP_POL]"
     # db asks for access to web, and for a workload in another namespace
@@ -275,16 +280,49 @@ relation_sets() {
     assert_output 3
 }
 
-@test "render: an L7 unit policy is refused with an error naming source app and relation; --strict exits 1" {
+@test "render: only the sender can be opened, whichever way the target is named" {
+    # web sends every shape; only those that resolve to web itself are enforced
+    add_consumer web "[$(rawpol null '{"app.kubernetes.io/name": "db"}' null unit), $(rawpol null null '"db"' app), $(rawpol '"web"' null '"db"' app), $(rawpol null '{"app.kubernetes.io/name": "web", "tier": "x"}' null unit), $(rawpol null '{"app": "web"}' null unit), $(rawpol null null '"web"' app), $(rawpol null '{"app.kubernetes.io/name": "web"}' null unit), $(rawpol '"web"' null '"web"' app), $(rawpol '"web"' '{}' null unit)]"
+    run --separate-stderr sm render -o json
+    assert_success
+    [[ "$stderr" == *"policies[0]: not enforcing the unit policy"*"its target_selector_labels are not exactly {app.kubernetes.io/name: web}: a consumer may only select its own pods"* ]]
+    [[ "$stderr" == *"policies[1]: not enforcing the app policy"*"it names target_service 'db' without target_app_name: a Service cannot be tied to the consumer that sent it"* ]]
+    [[ "$stderr" == *"policies[2]: not enforcing the app policy"*"it targets Service 'db', but it was sent by 'web'"* ]]
+    [[ "$stderr" == *"policies[3]: not enforcing"*"not exactly {app.kubernetes.io/name: web}"* ]]
+    [[ "$stderr" == *"policies[4]: not enforcing"*"not exactly {app.kubernetes.io/name: web}"* ]]
+    [[ "$stderr" == *"policies[5]: not enforcing"*"without target_app_name"* ]]
+    [[ "$stderr" != *"policies[6]: not enforcing"* ]]
+    [[ "$stderr" != *"policies[7]: not enforcing"* ]]
+    [[ "$stderr" != *"policies[8]: not enforcing"* ]]
+    [[ "$stderr" == *"6 policies left out"* ]]
+    # what is enforced selects or targets web only
+    run python3 -c '
+import json, sys
+items = json.loads(sys.argv[1])["items"]
+for i in items:
+    s = i["spec"]
+    print(s["selector"]["matchLabels"] if "selector" in s else [r["name"] for r in s["targetRefs"]])' "$output"
+    assert_output "{'app.kubernetes.io/name': 'web'}
+['web']
+{'app.kubernetes.io/name': 'web'}"
+    run "$J" log "$S"
+    assert_output --partial "WARNING service-mesh:0 (app web) policies[0]: not enforcing the unit policy for source app 'client'"
+    # mesh-info still shows all nine as sent
+    run sm mesh-info
+    run python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$output"
+    assert_output 9
+}
+
+@test "render: an L7 unit policy is refused with a warning naming source app and relation; --strict exits 1" {
     add_consumer web "[$APP_POL]"
     add_consumer db "[$L7_UNIT_POL]"
     run --separate-stderr sm render
     assert_success
     diff -u "$GOLDEN/render-app.yaml" <(printf '%s\n' "$output")
-    [[ "$stderr" == *"service-mesh:1 (app db): not enforcing the unit policy for source app 'client'"*"cannot carry hosts, methods or paths"* ]]
+    [[ "$stderr" == *"warning: service-mesh:1 (app db) policies[0]: not enforcing the unit policy for source app 'client'"*"cannot carry hosts, methods or paths"* ]]
     [[ "$stderr" == *"1 policy left out"* ]]
     run "$J" log "$S"
-    assert_output --partial "ERROR service-mesh:1 (app db): not enforcing the unit policy for source app 'client'"
+    assert_output --partial "WARNING service-mesh:1 (app db) policies[0]: not enforcing the unit policy for source app 'client'"
     run --separate-stderr sm render --strict
     assert_failure 1
     assert_output ""
@@ -314,8 +352,11 @@ ap_names() {
     assert_output "$(sm render -o json | python3 -c 'import json,sys; print("\n".join(sorted(i["metadata"]["namespace"]+"/"+i["metadata"]["name"] for i in json.load(sys.stdin)["items"])))')"
     assert_line --index 0 --regexp '^consumer-model/beacon-consumer-model-policy-'
     [ "${#lines[@]}" -eq 3 ]
-    run kubectl get authorizationpolicies.security.istio.io -A -l 'svcmesh-hook/provider=beacon,svcmesh-hook/model=consumer-model,app.kubernetes.io/instance=consumer-model-beacon,kubernetes-resource-handler-scope=istio-authorization-policy' -o name
+    # the beacon's two ownership labels, nothing else
+    run kubectl get authorizationpolicies.security.istio.io -A -l 'app.kubernetes.io/instance=consumer-model-beacon,kubernetes-resource-handler-scope=istio-authorization-policy' -o name
     [ "${#lines[@]}" -eq 3 ]
+    run kubectl get authorizationpolicies.security.istio.io -A -o jsonpath='{range .items[*]}{.metadata.labels}{"\n"}{end}'
+    refute_output --partial 'svcmesh-hook/' 
     # one apply request per object, with our field manager
     run kubesimctl requests --method PATCH
     [ "${#lines[@]}" -eq 3 ]
