@@ -434,6 +434,64 @@ ap_names() {
     assert_output --regexp "INFO .*deleted AuthorizationPolicy consumer-model/beacon-consumer-model-policy-client-consumer-model-db-[0-9a-f]{8}: no consumer asks for it any more"
 }
 
+@test "kubesim refuses AuthorizationPolicies as Istio's webhook does (code 400, its message)" {
+    kube
+    ap() {
+        printf '{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": "%s", "namespace": "consumer-model"}, "spec": %s}' "$1" "$2"
+    }
+    run kubectl apply --server-side -f - <<< "$(ap empty-op '{"rules": [{"from": [{"source": {"principals": ["p"]}}], "to": [{"operation": {}}]}]}')"
+    assert_failure
+    assert_output --partial 'admission webhook "validation.istio.io" denied the request: configuration is invalid: invalid policy empty-op.consumer-model: `to.operation` must not be empty, found at rule 0'
+    run kubectl create -f - <<< "$(ap empty-host '{"rules": [{"to": [{"operation": {"hosts": [""], "paths": ["/a/{**}/{*}"]}}]}]}')"
+    assert_failure
+    assert_output --partial 'configuration is invalid: 2 errors occurred:'
+    assert_output --partial '* invalid policy empty-host.consumer-model: empty value not allowed, found in Hosts'
+    assert_output --partial '* invalid policy empty-host.consumer-model: invalid or unsupported path a/{**}/{*}, found in Paths. {**} is not the last operator'
+    run kubesimctl requests --method POST --path authorizationpolicies
+    assert_output --partial '"status": 400'
+    run kubectl get authorizationpolicies.security.istio.io -A -o name
+    assert_output ""
+    # what Istio accepts: [] and null are absent, as protobuf reads them
+    run kubectl apply --server-side -f - <<< "$(ap fine '{"selector": {"matchLabels": {"app.kubernetes.io/name": "web"}}, "targetRefs": [], "rules": [{"from": [{"source": {"principals": ["p"]}}], "to": []}]}')"
+    assert_success
+}
+
+@test "apply: every shape Istio refuses is skipped with a warning; the rest is applied and pruned" {
+    kube
+    add_consumer web "[$APP_POL]"
+    add_consumer db "[$UNIT_POL]"
+    "$J" run "$S" service-mesh-relation-changed --relation 0
+    [ "$(ap_names | wc -l)" -eq 2 ]
+    # web now sends every invalid shape around one good policy; db leaves
+    bad() { pol consumer-model client web app "$1"; }
+    badu() { pol consumer-model client web unit "$1"; }
+    GOOD="$(pol consumer-model client2 web app '[{"hosts": null, "ports": [8443], "methods": null, "paths": null}]')"
+    "$J" set-data "$S" 0 --remote-app "policies=[$(bad '[{"hosts": null, "ports": null, "methods": null, "paths": null}]'), $(bad '[{}]'), $(bad '[{"hosts": [], "ports": [], "methods": [], "paths": []}]'), $GOOD, $(badu '[{"ports": [80]}, {}]'), $(bad '[{"hosts": [""]}]'), $(bad '[{"paths": [""]}]'), $(bad '[{"ports": [80], "paths": ["/{**}/{*}"]}]'), $(bad '[{"paths": ["/a/{x}"]}]'), $(bad '[{"paths": ["/{*}/a b"]}]')]"
+    "$J" break-relation "$S" 1
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
+    assert_success
+    run ap_names
+    [ "${#lines[@]}" -eq 1 ]
+    assert_output --regexp 'policy-client2-consumer-model-web-'
+    run "$J" log "$S"
+    assert_output --partial "WARNING service-mesh:0: service-mesh:0 (app web) policies[0]: not enforcing"
+    for i in 0 1 2 4; do
+        assert_output --regexp "service-mesh:0 \(app web\) policies\[$i\]: not enforcing .*Istio would refuse it: \`to.operation\` must not be empty, found at rule 0"
+    done
+    assert_output --partial "policies[5]: not enforcing the app policy for source app 'client' (namespace 'consumer-model') on 'web': Istio would refuse it: empty value not allowed, found in Hosts"
+    assert_output --partial "policies[6]: not enforcing the app policy for source app 'client' (namespace 'consumer-model') on 'web': Istio would refuse it: empty value not allowed, found in Paths"
+    assert_output --partial "policies[7]: not enforcing the app policy for source app 'client' (namespace 'consumer-model') on 'web': Istio would refuse it: invalid or unsupported path {**}/{*}, found in Paths. {**} is not the last operator"
+    assert_output --partial "Contains '{' or '}' beyond a supported path template"
+    assert_output --partial "Contains segment a b with invalid string literal"
+    refute_output --partial "policies[3]: not enforcing"
+    refute_output --partial "ERROR"
+    assert_output --regexp "deleted AuthorizationPolicy consumer-model/beacon-consumer-model-policy-client-consumer-model-db-"
+    assert_output --regexp "deleted AuthorizationPolicy consumer-model/beacon-consumer-model-policy-client-consumer-model-web-"
+    # nothing the webhook refused ever reached the server
+    run kubesimctl requests --writes
+    refute_output --partial '"status": 400'
+}
+
 @test "apply: an L7 unit policy is not applied and does not fail the hook" {
     kube
     add_consumer web "[$APP_POL]"
