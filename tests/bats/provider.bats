@@ -527,13 +527,81 @@ ap_names() {
     assert_output --partial "manage-policies is false"
 }
 
-@test "apply: manage-policies false never runs kubectl in hooks" {
+@test "apply: manage-policies false deletes what was applied, once; then no kubectl call at all" {
+    kube
+    add_consumer web "[$APP_POL]"
+    add_consumer db "[$UNIT_POL]"
+    run "$J" run "$S" config-changed
+    assert_success
+    [ "$(ap_names | wc -l)" -eq 2 ]
+    # switched off: the first delete fails (server error), the hook fails, nothing is recorded
+    provider_config false
+    kubesimctl fault --method DELETE --path authorizationpolicies --status 500 --message boom >/dev/null
+    run "$J" run "$S" config-changed
+    assert_failure 1
+    [ ! -e "$CHARM/.svcmesh-hook-policies-unmanaged" ]
+    [ "$(ap_names | wc -l)" -eq 2 ]
+    # the retry deletes them all and records it
+    kubesimctl clear-requests
+    run "$J" run "$S" config-changed
+    assert_success
+    run ap_names
+    assert_output ""
+    [ -e "$CHARM/.svcmesh-hook-policies-unmanaged" ]
+    run kubesimctl requests --method DELETE --count
+    assert_output 2
+    run "$J" log "$S"
+    assert_output --partial "manage-policies is false: deleted 2 AuthorizationPolicies"
+    # from now on: no kubectl at all, in any hook
+    for hook in config-changed upgrade-charm service-mesh-relation-changed; do
+        run "$J" run "$S" "$hook" --relation 0 --env SVCMESH_KUBECTL=/bin/false
+        assert_success
+    done
+    # switched on again: applied, the record forgotten; off again: deleted again
+    provider_config true
+    run "$J" run "$S" config-changed
+    assert_success
+    [ "$(ap_names | wc -l)" -eq 2 ]
+    [ ! -e "$CHARM/.svcmesh-hook-policies-unmanaged" ]
+    provider_config false
+    run "$J" run "$S" upgrade-charm
+    assert_success
+    run ap_names
+    assert_output ""
+}
+
+@test "apply: manage-policies false from the start: one kubectl list, then none" {
+    kube
     provider_config false
     add_consumer web "[$APP_POL]"
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
+    assert_success
+    # one list of AuthorizationPolicies (kubectl's discovery aside)
+    run kubesimctl requests --path authorizationpolicies --count
+    assert_output 1
+    run kubesim_writes
+    assert_output 0
     run "$J" run "$S" service-mesh-relation-changed --relation 0 --env SVCMESH_KUBECTL=/bin/false
     assert_success
     run "$J" run "$S" config-changed --env SVCMESH_KUBECTL=/bin/false
     assert_success
+}
+
+@test "apply: when the last consumer's relation is broken, every owned policy goes" {
+    kube
+    add_consumer web "[$APP_POL]"
+    add_consumer db "[$UNIT_POL]"
+    "$J" run "$S" service-mesh-relation-changed --relation 0
+    [ "$(ap_names | wc -l)" -eq 2 ]
+    "$J" break-relation "$S" 0
+    run "$J" run "$S" service-mesh-relation-broken --relation 0
+    assert_success
+    [ "$(ap_names | wc -l)" -eq 1 ]
+    "$J" break-relation "$S" 1
+    run "$J" run "$S" service-mesh-relation-broken --relation 1
+    assert_success
+    run ap_names
+    assert_output ""
 }
 
 @test "apply: a kubectl failure fails the hook (Juju retries it)" {
