@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "istio.h"
 #include "k8sname.h"
 #include "strbuf.h"
 #include "util.h"
@@ -215,8 +216,10 @@ static void walk_fields(struct ctx *c, const struct ynode *n, const struct field
 
 /* --- endpoints --- */
 
+/* istio_field: Istio's name of the list ("Hosts", "Paths"), whose rules
+ * (istio.h istio_check_values()) each value must pass. */
 static void read_strlist(struct ctx *c, const struct ynode *n, struct opt_strlist *dst,
-			 int methods)
+			 int methods, const char *istio_field)
 {
 	if (is_null(n))
 		return;  /* absent: JSON null */
@@ -246,6 +249,14 @@ static void read_strlist(struct ctx *c, const struct ynode *n, struct opt_strlis
 						"HEAD, OPTIONS, PATCH, POST, PUT, TRACE)", s);
 				s = NULL;
 			}
+		}
+		if (s && istio_field) {
+			struct strbuf why = STRBUF_INIT;
+			if (istio_check_values(istio_field, &s, 1, &why) < 0) {
+				problem(c, item, "'%s': Istio refuses it: %s", s, why.buf);
+				s = NULL;
+			}
+			strbuf_release(&why);
 		}
 		if (s)
 			strlist_add(&dst->l, s);
@@ -277,7 +288,7 @@ static void read_ports(struct ctx *c, const struct ynode *n, struct opt_intlist 
 
 static void ep_hosts(struct ctx *c, const struct ynode *v, void *obj)
 {
-	read_strlist(c, v, &((struct mesh_endpoint *)obj)->hosts, 0);
+	read_strlist(c, v, &((struct mesh_endpoint *)obj)->hosts, 0, "Hosts");
 }
 
 static void ep_ports(struct ctx *c, const struct ynode *v, void *obj)
@@ -287,12 +298,12 @@ static void ep_ports(struct ctx *c, const struct ynode *v, void *obj)
 
 static void ep_methods(struct ctx *c, const struct ynode *v, void *obj)
 {
-	read_strlist(c, v, &((struct mesh_endpoint *)obj)->methods, 1);
+	read_strlist(c, v, &((struct mesh_endpoint *)obj)->methods, 1, NULL);
 }
 
 static void ep_paths(struct ctx *c, const struct ynode *v, void *obj)
 {
-	read_strlist(c, v, &((struct mesh_endpoint *)obj)->paths, 0);
+	read_strlist(c, v, &((struct mesh_endpoint *)obj)->paths, 0, "Paths");
 }
 
 static const struct field endpoint_fields[] = {
@@ -369,11 +380,21 @@ static void pol_endpoints(struct ctx *c, const struct ynode *v, void *obj)
 	for (size_t i = 0; i < v->n; i++) {
 		size_t old = push_index(c, i);
 
-		if (is_null(v->items[i]))
+		if (is_null(v->items[i])) {
 			problem(c, v->items[i], "expected a mapping, got null");
-		else
+		} else {
+			const struct mesh_endpoint *e = &p->endpoints[i];
+			int before = c->nerr;
+
 			walk_fields(c, v->items[i], endpoint_fields, ARRAY_SIZE(endpoint_fields),
 				    &p->endpoints[i], "in endpoint", NULL);
+			/* Istio refuses an operation with nothing in it */
+			if (c->nerr == before && !e->ports.n && !e->hosts.l.n && !e->methods.l.n &&
+			    !e->paths.l.n)
+				problem(c, v->items[i], "an endpoint needs at least one port, host, method "
+					"or path: Istio refuses an empty operation (`to.operation` must not "
+					"be empty)");
+		}
 		pop(c, old);
 	}
 }
