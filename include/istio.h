@@ -67,6 +67,16 @@
 int istio_charm_label(struct strbuf *out, const char *model, const char *app, const char *prefix,
 		      const char *suffix, size_t max_len, const char *sep, struct strbuf *why);
 
+/* Provider label placeholders: append tmpl with {model}, {app}, {unit}
+ * (the unit name with '/' as '-', as its pod is named: "beacon-0") and
+ * {waypoint} (the beacon's waypoint name, charm_kubernetes_label(model,
+ * app, suffix "-waypoint", separator "-")) replaced. Any other '{' or '}'
+ * is an error: -1 with why ("unknown placeholder '{x}' (known: ...)"). */
+int istio_expand_label(struct strbuf *out, const char *tmpl, const char *model, const char *app,
+		       const char *unit, struct strbuf *why);
+/* 1 if tmpl has a placeholder (a '{'). */
+int istio_label_has_placeholder(const char *tmpl);
+
 /* Append a valid label value made from s: characters outside
  * [A-Za-z0-9_.-] become '-' (one per UTF-8 character), cut to 63, then
  * non-alphanumeric characters stripped from both ends. Returns 0, or -1

@@ -555,6 +555,35 @@ static void prov_mesh_type(struct ctx *c, const struct ynode *v, void *obj)
 	((struct cfg_provider *)obj)->mesh_type = xstrdup(s);
 }
 
+/* A provider label key or value: valid as it is, or, with placeholders
+ * ({model}, {app}, {unit}, {waypoint}; istio.h), known placeholders only
+ * and valid once expanded for a sample deployment (the real expansion is
+ * checked again at hook time). */
+static int label_template_ok(struct ctx *c, const struct ynode *at, const char *s,
+			     int (*valid)(const char *, const char **), const char *what)
+{
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+	const char *bad = NULL;
+	int ok = 1;
+
+	if (!istio_label_has_placeholder(s)) {
+		if (!valid(s, &bad)) {
+			problem(c, at, "'%s' is not a valid label %s: %s", s, what, bad);
+			ok = 0;
+		}
+	} else if (istio_expand_label(&out, s, "model", "app", "app/0", &why) < 0) {
+		problem(c, at, "'%s': %s", s, why.buf);
+		ok = 0;
+	} else if (!valid(out.buf, &bad)) {
+		problem(c, at, "'%s' is not a valid label %s once expanded (e.g. '%s'): %s", s, what,
+			out.buf, bad);
+		ok = 0;
+	}
+	strbuf_release(&out);
+	strbuf_release(&why);
+	return ok;
+}
+
 static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 {
 	struct cfg_provider *p = obj;
@@ -565,7 +594,6 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *key = v->pairs[i].key, *val = v->pairs[i].value;
-		const char *why;
 		size_t old;
 		int ok = 1;
 
@@ -574,10 +602,8 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 				ynode_kind(key));
 			continue;
 		}
-		if (!k8s_label_key_valid(key->value, &why)) {
-			problem(c, key, "'%s' is not a valid label key: %s", key->value, why);
+		if (!label_template_ok(c, key, key->value, k8s_label_key_valid, "key"))
 			ok = 0;
-		}
 		old = push_label(c, key->value);
 		if (val->type != Y_SCALAR) {
 			problem(c, val, "expected a string, got %s", ynode_kind(val));
@@ -586,8 +612,7 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 			problem(c, val, "label values must be strings; quote it (got %s)",
 				ynode_kind(val));
 			ok = 0;
-		} else if (!k8s_label_value_valid(val->value, &why)) {
-			problem(c, val, "'%s' is not a valid label value: %s", val->value, why);
+		} else if (!label_template_ok(c, val, val->value, k8s_label_value_valid, "value")) {
 			ok = 0;
 		}
 		if (ok)

@@ -164,6 +164,51 @@ int istio_charm_label(struct strbuf *out, const char *model, const char *app, co
 	return 0;
 }
 
+/* ---- label placeholders ---- */
+
+int istio_label_has_placeholder(const char *tmpl)
+{
+	return strchr(tmpl, '{') || strchr(tmpl, '}');
+}
+
+int istio_expand_label(struct strbuf *out, const char *tmpl, const char *model, const char *app,
+		       const char *unit, struct strbuf *why)
+{
+	size_t old = out->len;
+
+	for (const char *p = tmpl; *p; p++) {
+		const char *end;
+		size_t n;
+
+		if (*p != '{' && *p != '}') {
+			strbuf_addch(out, *p);
+			continue;
+		}
+		end = *p == '{' ? strchr(p, '}') : NULL;
+		n = end ? (size_t)(end - p - 1) : 0;
+		if (end && n == 5 && !strncmp(p + 1, "model", 5)) {
+			strbuf_addstr(out, model);
+		} else if (end && n == 3 && !strncmp(p + 1, "app", 3)) {
+			strbuf_addstr(out, app);
+		} else if (end && n == 4 && !strncmp(p + 1, "unit", 4)) {
+			for (const char *u = unit; *u; u++)
+				strbuf_addch(out, *u == '/' ? '-' : *u);
+		} else if (end && n == 8 && !strncmp(p + 1, "waypoint", 8)) {
+			if (istio_charm_label(out, model, app, "", "-waypoint", 63, "-", why) < 0) {
+				strbuf_setlen(out, old);
+				return -1;
+			}
+		} else {
+			strbuf_addf(why, "unknown placeholder '%.*s' (known: {model}, {app}, {unit}, {waypoint})",
+				    end ? (int)(n + 2 > 40 ? 40 : n + 2) : 1, p);
+			strbuf_setlen(out, old);
+			return -1;
+		}
+		p = end;
+	}
+	return 0;
+}
+
 /* ---- ownership ---- */
 
 int istio_label_value(struct strbuf *out, const char *s, struct strbuf *why)

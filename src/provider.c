@@ -10,6 +10,7 @@
 #include "istio.h"
 #include "json.h"
 #include "jujuc.h"
+#include "k8sname.h"
 #include "kube.h"
 #include "log.h"
 #include "provider.h"
@@ -25,6 +26,29 @@ static int need_identity(const struct juju_env **e)
 	if (!(*e)->app || !(*e)->model)
 		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
 	return 0;
+}
+
+/* The provider's labels for this deployment: placeholders expanded
+ * (istio.h istio_expand_label()), each result checked as a label; one
+ * that is not valid here is left out with a WARNING. */
+static void expand_labels(const struct cfg_provider *p, const struct juju_env *e, struct kvlist *out)
+{
+	for (size_t i = 0; i < p->labels.n; i++) {
+		const char *k = p->labels.items[i].key, *v = p->labels.items[i].value, *bad = NULL;
+		struct strbuf key = STRBUF_INIT, val = STRBUF_INIT, why = STRBUF_INIT;
+
+		if (istio_expand_label(&key, k, e->model, e->app, e->unit, &why) < 0 ||
+		    istio_expand_label(&val, v, e->model, e->app, e->unit, &why) < 0)
+			log_warning("provider label '%s': %s; left out", k, why.buf);
+		else if (!k8s_label_key_valid(key.buf, &bad) || !k8s_label_value_valid(val.buf, &bad))
+			log_warning("provider label '%s: %s' expands to '%s: %s' in this model, which is not "
+				    "a valid label (%s); left out", k, v, key.buf, val.buf, bad);
+		else
+			kvlist_set(out, key.buf, val.buf);
+		strbuf_release(&key);
+		strbuf_release(&val);
+		strbuf_release(&why);
+	}
 }
 
 int provider_publish(struct cmd_ctx *ctx)
@@ -44,7 +68,13 @@ int provider_publish(struct cmd_ctx *ctx)
 		log_debug("no %s relation: no labels to publish", p->mesh_relation);
 		return 0;
 	}
-	o = json_object_from_kvlist(&p->labels);
+	{
+		struct kvlist expanded = KVLIST_INIT;
+
+		expand_labels(p, e, &expanded);
+		o = json_object_from_kvlist(&expanded);
+		kvlist_release(&expanded);
+	}
 	json_emit(&labels, o);
 	json_free(o);
 	json_emit_string(&type, p->mesh_type, strlen(p->mesh_type));

@@ -146,6 +146,31 @@ relation_sets() {
     assert_output 27
 }
 
+@test "publish: label placeholders are expanded for the model the charm is in; check-config refuses unknown ones" {
+    cat > "$CHARM/service-mesh.yaml" <<-'EOF'
+	provider:
+	  mesh-type: istio
+	  labels:
+	    istio.io/dataplane-mode: ambient
+	    istio.io/use-waypoint: "{waypoint}"
+	    istio.io/use-waypoint-namespace: "{model}"
+	    example.com/{app}-unit: "{unit}"
+	    too-long: "{model}-{model}-{model}-{model}-{model}"
+	EOF
+    add_consumer web
+    run "$J" run "$S" service-mesh-relation-created --relation 0
+    assert_success
+    run "$J" get-key "$S" 0 --local-app labels
+    assert_output '{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "consumer-model-beacon-waypoint", "istio.io/use-waypoint-namespace": "consumer-model", "example.com/beacon-unit": "beacon-0"}'
+    run "$J" log "$S"
+    assert_output --partial "WARNING service-mesh:0: provider label 'too-long: {model}-{model}-{model}-{model}-{model}' expands to 'too-long: consumer-model-consumer-model-consumer-model-consumer-model-consumer-model' in this model, which is not a valid label (longer than 63 characters); left out"
+    printf 'provider:\n  mesh-type: istio\n  labels: {a: "{modle}"}\n' > "$CHARM/service-mesh.yaml"
+    printf 'name: beacon\nprovides:\n  service-mesh:\n    interface: service_mesh\n' > "$CHARM/metadata.yaml"
+    run "$CHARM/svcmesh-hook" check-config "$CHARM"
+    assert_failure 2
+    assert_output --partial "service-mesh.yaml:3:15: provider.labels['a']: '{modle}': unknown placeholder '{modle}' (known: {model}, {app}, {unit}, {waypoint})"
+}
+
 @test "publish: a non-leader writes nothing" {
     provider_config false
     add_consumer web

@@ -625,6 +625,15 @@ static const struct {
 	{ "consumer:\n  policies:\n  - relation: data\n    endpoints: [{paths: [\"/{**}/x/{*}\"]}]\n",
 	  F "4:26: consumer.policies[0].endpoints[0].paths[0]: '/{**}/x/{*}': Istio refuses it: invalid or "
 	  "unsupported path {**}/x/{*}, found in Paths. {**} is not the last operator\n" },
+	/* provider label placeholders (issue 13 point 5) */
+	{ "provider:\n  mesh-type: istio\n  labels: {a: \"{modle}\"}\n",
+	  F "3:15: provider.labels['a']: '{modle}': unknown placeholder '{modle}' (known: {model}, {app}, "
+	  "{unit}, {waypoint})\n" },
+	{ "provider:\n  mesh-type: istio\n  labels: {\"-{app}\": \"{app}/{model}\"}\n",
+	  F "3:12: provider.labels: '-{app}' is not a valid label key once expanded (e.g. '-app'): "
+	  "name part must start and end with an alphanumeric character\n"
+	  F "3:22: provider.labels['-{app}']: '{app}/{model}' is not a valid label value once expanded (e.g. "
+	  "'app/model'): may contain only alphanumerics, '-', '_' and '.'\n" },
 };
 
 START_TEST(test_istio_refusals)

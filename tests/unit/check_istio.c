@@ -314,6 +314,38 @@ START_TEST(owner_labels_and_selector)
 }
 END_TEST
 
+START_TEST(label_placeholders)
+{
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+
+	ck_assert_int_eq(istio_expand_label(&out, "{model}-{app}/{unit}:{waypoint}", "istio-system", "beacon",
+					    "beacon/3", &why), 0);
+	ck_assert_str_eq(out.buf, "istio-system-beacon/beacon-3:istio-system-beacon-waypoint");
+	strbuf_reset(&out);
+	ck_assert_int_eq(istio_expand_label(&out, "plain", "m", "a", "a/0", &why), 0);
+	ck_assert_str_eq(out.buf, "plain");
+	ck_assert(!istio_label_has_placeholder("plain"));
+	ck_assert(istio_label_has_placeholder("x{app}"));
+	/* the waypoint form is cut as the beacon cuts it */
+	strbuf_reset(&out);
+	ck_assert_int_eq(istio_expand_label(&out, "{waypoint}", "a-long-model-name-for-the-waypoint",
+					    "istio-beacon-k8s-app", "u/0", &why), 0);
+	ck_assert_str_eq(out.buf, "a-long-model-name-for-the-wa-istio-beacon-k8s-a-a6b883-waypoint");
+	/* unknown or unbalanced placeholders; nothing is appended */
+	strbuf_reset(&out);
+	ck_assert_int_eq(istio_expand_label(&out, "x{Model}", "m", "a", "a/0", &why), -1);
+	ck_assert_str_eq(why.buf, "unknown placeholder '{Model}' (known: {model}, {app}, {unit}, {waypoint})");
+	ck_assert_str_eq(out.buf, "");
+	strbuf_reset(&why);
+	ck_assert_int_eq(istio_expand_label(&out, "{app", "m", "a", "a/0", &why), -1);
+	ck_assert_str_eq(why.buf, "unknown placeholder '{' (known: {model}, {app}, {unit}, {waypoint})");
+	strbuf_reset(&why);
+	ck_assert_int_eq(istio_expand_label(&out, "a}", "m", "a", "a/0", &why), -1);
+	strbuf_release(&out);
+	strbuf_release(&why);
+}
+END_TEST
+
 /* charm_kubernetes_label, by hand from utils/_labels.py */
 static void check_label(const char *model, const char *app, const char *suffix, const char *sep,
 			const char *want)
@@ -673,6 +705,7 @@ int main(void)
 	tcase_add_test(names, label_values);
 	tcase_add_test(names, owner_labels_and_selector);
 	tcase_add_test(names, charm_kubernetes_label_port);
+	tcase_add_test(names, label_placeholders);
 	tcase_add_test(rend, render_app_policy);
 	tcase_add_test(rend, render_unit_policy);
 	tcase_add_test(rend, render_service_and_null_fields);
