@@ -112,10 +112,6 @@ int istio_policy_name(struct strbuf *out, const char *app, const char *model,
  * name for it: "Hosts", "Paths", "Methods", "Ports", "Principals".
  * Returns 0, or -1 with Istio's message appended to why. */
 int istio_check_values(const char *field, const char *const *values, size_t n, struct strbuf *why);
-/* Istio's checks on the operation an endpoint becomes (l4: only ports
- * are written): not empty, no empty value, valid paths. 0 / -1 with why
- * (Istio's message, "found at rule 0" as the one rule we write). */
-int istio_check_endpoint(const struct mesh_endpoint *e, int l4, struct strbuf *why);
 /* ValidateAuthorizationPolicy on a rendered spec (JSON empty lists count
  * as absent, as protobuf reads them): every error, in Istio's order and
  * words, appended to why separated by "; ". Returns the number found. */

@@ -626,25 +626,6 @@ static int has_items(const struct opt_strlist *l)
 	return l->present && l->l.n > 0;
 }
 
-int istio_check_endpoint(const struct mesh_endpoint *e, int l4, struct strbuf *why)
-{
-	int ret = 0;
-
-	if (e->ports.n == 0 && (l4 || (!has_items(&e->hosts) && !has_items(&e->methods) &&
-				       !has_items(&e->paths)))) {
-		why_sep(why);
-		strbuf_addstr(why, "`to.operation` must not be empty, found at rule 0");
-		ret = -1;
-	}
-	if (!l4) {
-		if (istio_check_values("Methods", (const char *const *)e->methods.l.items, e->methods.l.n, why) < 0 ||
-		    istio_check_values("Paths", (const char *const *)e->paths.l.items, e->paths.l.n, why) < 0 ||
-		    istio_check_values("Hosts", (const char *const *)e->hosts.l.items, e->hosts.l.n, why) < 0)
-			ret = -1;
-	}
-	return ret;
-}
-
 /* The strings of JSON array a (non-strings left out: the API server's
  * schema refuses them first); an absent or empty list gives n = 0. */
 static const char **strings_of(const struct json *a, size_t *n)
