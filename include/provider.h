@@ -29,8 +29,11 @@ int provider_publish(struct cmd_ctx *ctx);
 /* ACT_PROVIDER_APPLY: with manage-policies, apply the rendered policies
  * that differ from the cluster (one kubectl apply --server-side) and
  * delete owned ones no longer wanted; nothing changed means no write at
- * all. Policies that cannot be rendered are logged (ERROR) and left out;
- * they do not fail the hook. 0 / -1. */
+ * all. Policies that cannot be enforced (who may be opened, Istio's
+ * validation; README "Istio AuthorizationPolicies") are logged (WARNING)
+ * and left out; they do not fail the hook. Without manage-policies: delete
+ * every owned policy once, recorded in .svcmesh-hook-policies-unmanaged in
+ * the charm directory, and then make no kubectl call. 0 / -1. */
 int provider_apply_action(struct cmd_ctx *ctx);
 
 /* mesh_info(): the MeshPolicy list from every mesh relation's remote app

@@ -269,9 +269,9 @@ static unsigned enabled_actions(const struct mesh_config *cfg)
 			mask |= ACT_LABELS | ACT_UNLABEL;
 	}
 	if (cfg->provider) {
-		mask |= ACT_PROVIDER_PUBLISH;
-		if (cfg->provider->manage_policies)
-			mask |= ACT_PROVIDER_APPLY;
+		/* apply also runs with manage-policies false: it then deletes
+		 * the policies applied before, once (provider.c) */
+		mask |= ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY;
 	}
 	return mask & implemented_actions();
 }

@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "istio.h"
 #include "k8sname.h"
 #include "run.h"
 #include "settings.h"
@@ -253,8 +254,10 @@ static void walk_fields(struct ctx *c, const struct ynode *n, const struct field
 
 /* --- endpoints --- */
 
+/* istio_field: Istio's name of the list ("Hosts", "Paths"), whose rules
+ * (istio.h istio_check_values()) each value must pass. */
 static void read_strlist(struct ctx *c, const struct ynode *n, struct opt_strlist *dst,
-			 int methods)
+			 int methods, const char *istio_field)
 {
 	if (is_null(n))
 		return;  /* absent: JSON null */
@@ -284,6 +287,14 @@ static void read_strlist(struct ctx *c, const struct ynode *n, struct opt_strlis
 						"HEAD, OPTIONS, PATCH, POST, PUT, TRACE)", s);
 				s = NULL;
 			}
+		}
+		if (s && istio_field) {
+			struct strbuf why = STRBUF_INIT;
+			if (istio_check_values(istio_field, &s, 1, &why) < 0) {
+				problem(c, item, "'%s': Istio refuses it: %s", s, why.buf);
+				s = NULL;
+			}
+			strbuf_release(&why);
 		}
 		if (s)
 			strlist_add(&dst->l, s);
@@ -315,7 +326,7 @@ static void read_ports(struct ctx *c, const struct ynode *n, struct opt_intlist 
 
 static void ep_hosts(struct ctx *c, const struct ynode *v, void *obj)
 {
-	read_strlist(c, v, &((struct mesh_endpoint *)obj)->hosts, 0);
+	read_strlist(c, v, &((struct mesh_endpoint *)obj)->hosts, 0, "Hosts");
 }
 
 static void ep_ports(struct ctx *c, const struct ynode *v, void *obj)
@@ -325,12 +336,12 @@ static void ep_ports(struct ctx *c, const struct ynode *v, void *obj)
 
 static void ep_methods(struct ctx *c, const struct ynode *v, void *obj)
 {
-	read_strlist(c, v, &((struct mesh_endpoint *)obj)->methods, 1);
+	read_strlist(c, v, &((struct mesh_endpoint *)obj)->methods, 1, NULL);
 }
 
 static void ep_paths(struct ctx *c, const struct ynode *v, void *obj)
 {
-	read_strlist(c, v, &((struct mesh_endpoint *)obj)->paths, 0);
+	read_strlist(c, v, &((struct mesh_endpoint *)obj)->paths, 0, "Paths");
 }
 
 static const struct field endpoint_fields[] = {
@@ -407,11 +418,21 @@ static void pol_endpoints(struct ctx *c, const struct ynode *v, void *obj)
 	for (size_t i = 0; i < v->n; i++) {
 		size_t old = push_index(c, i);
 
-		if (is_null(v->items[i]))
+		if (is_null(v->items[i])) {
 			problem(c, v->items[i], "expected a mapping, got null");
-		else
+		} else {
+			const struct mesh_endpoint *e = &p->endpoints[i];
+			int before = c->nerr;
+
 			walk_fields(c, v->items[i], endpoint_fields, ARRAY_SIZE(endpoint_fields),
 				    &p->endpoints[i], "in endpoint", NULL);
+			/* Istio refuses an operation with nothing in it */
+			if (c->nerr == before && !e->ports.n && !e->hosts.l.n && !e->methods.l.n &&
+			    !e->paths.l.n)
+				problem(c, v->items[i], "an endpoint needs at least one port, host, method "
+					"or path: Istio refuses an empty operation (`to.operation` must not "
+					"be empty)");
+		}
 		pop(c, old);
 	}
 }
@@ -572,6 +593,35 @@ static void prov_mesh_type(struct ctx *c, const struct ynode *v, void *obj)
 	((struct cfg_provider *)obj)->mesh_type = xstrdup(s);
 }
 
+/* A provider label key or value: valid as it is, or, with placeholders
+ * ({model}, {app}, {unit}, {waypoint}; istio.h), known placeholders only
+ * and valid once expanded for a sample deployment (the real expansion is
+ * checked again at hook time). */
+static int label_template_ok(struct ctx *c, const struct ynode *at, const char *s,
+			     int (*valid)(const char *, const char **), const char *what)
+{
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+	const char *bad = NULL;
+	int ok = 1;
+
+	if (!istio_label_has_placeholder(s)) {
+		if (!valid(s, &bad)) {
+			problem(c, at, "'%s' is not a valid label %s: %s", s, what, bad);
+			ok = 0;
+		}
+	} else if (istio_expand_label(&out, s, "model", "app", "app/0", &why) < 0) {
+		problem(c, at, "'%s': %s", s, why.buf);
+		ok = 0;
+	} else if (!valid(out.buf, &bad)) {
+		problem(c, at, "'%s' is not a valid label %s once expanded (e.g. '%s'): %s", s, what,
+			out.buf, bad);
+		ok = 0;
+	}
+	strbuf_release(&out);
+	strbuf_release(&why);
+	return ok;
+}
+
 static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 {
 	struct cfg_provider *p = obj;
@@ -582,7 +632,6 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *key = v->pairs[i].key, *val = v->pairs[i].value;
-		const char *why;
 		size_t old;
 		int ok = 1;
 
@@ -591,10 +640,8 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 				ynode_kind(key));
 			continue;
 		}
-		if (!k8s_label_key_valid(key->value, &why)) {
-			problem(c, key, "'%s' is not a valid label key: %s", key->value, why);
+		if (!label_template_ok(c, key, key->value, k8s_label_key_valid, "key"))
 			ok = 0;
-		}
 		old = push_label(c, key->value);
 		if (val->type != Y_SCALAR) {
 			problem(c, val, "expected a string, got %s", ynode_kind(val));
@@ -603,8 +650,7 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 			problem(c, val, "label values must be strings; quote it: got %s",
 				ynode_kind(val));
 			ok = 0;
-		} else if (!k8s_label_value_valid(val->value, &why)) {
-			problem(c, val, "'%s' is not a valid label value: %s", val->value, why);
+		} else if (!label_template_ok(c, val, val->value, k8s_label_value_valid, "value")) {
 			ok = 0;
 		}
 		if (ok)

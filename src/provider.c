@@ -1,13 +1,16 @@
 /* provider.c - ServiceMeshProvider in C: publish, mesh_info, render and
  * enforce; see provider.h and reference/service-mesh-protocol.md. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "istio.h"
 #include "json.h"
 #include "jujuc.h"
+#include "k8sname.h"
 #include "kube.h"
 #include "log.h"
 #include "provider.h"
@@ -23,6 +26,29 @@ static int need_identity(const struct juju_env **e)
 	if (!(*e)->app || !(*e)->model)
 		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
 	return 0;
+}
+
+/* The provider's labels for this deployment: placeholders expanded
+ * (istio.h istio_expand_label()), each result checked as a label; one
+ * that is not valid here is left out with a WARNING. */
+static void expand_labels(const struct cfg_provider *p, const struct juju_env *e, struct kvlist *out)
+{
+	for (size_t i = 0; i < p->labels.n; i++) {
+		const char *k = p->labels.items[i].key, *v = p->labels.items[i].value, *bad = NULL;
+		struct strbuf key = STRBUF_INIT, val = STRBUF_INIT, why = STRBUF_INIT;
+
+		if (istio_expand_label(&key, k, e->model, e->app, e->unit, &why) < 0 ||
+		    istio_expand_label(&val, v, e->model, e->app, e->unit, &why) < 0)
+			log_warning("provider label '%s': %s; left out", k, why.buf);
+		else if (!k8s_label_key_valid(key.buf, &bad) || !k8s_label_value_valid(val.buf, &bad))
+			log_warning("provider label '%s: %s' expands to '%s: %s' in this model, which is not "
+				    "a valid label (%s); left out", k, v, key.buf, val.buf, bad);
+		else
+			kvlist_set(out, key.buf, val.buf);
+		strbuf_release(&key);
+		strbuf_release(&val);
+		strbuf_release(&why);
+	}
 }
 
 int provider_publish(struct cmd_ctx *ctx)
@@ -42,7 +68,13 @@ int provider_publish(struct cmd_ctx *ctx)
 		log_debug("no %s relation: no labels to publish", p->mesh_relation);
 		return 0;
 	}
-	o = json_object_from_kvlist(&p->labels);
+	{
+		struct kvlist expanded = KVLIST_INIT;
+
+		expand_labels(p, e, &expanded);
+		o = json_object_from_kvlist(&expanded);
+		kvlist_release(&expanded);
+	}
 	json_emit(&labels, o);
 	json_free(o);
 	json_emit_string(&type, p->mesh_type, strlen(p->mesh_type));
@@ -159,8 +191,12 @@ static int gather(const struct cfg_provider *p, int strict, struct policy_list *
 			ALLOC_GROW(out->items, out->n + 1, out->alloc);
 			out->items[out->n++] = mp;
 			total++;
-			if (origins)
-				strlist_add(origins, origin.buf);
+			if (origins) {
+				struct strbuf o = STRBUF_INIT;
+				strbuf_addf(&o, "%s policies[%zu]", origin.buf, i);
+				strlist_add(origins, o.buf);
+				strbuf_release(&o);
+			}
 			if (senders)
 				strlist_add(senders, app);
 		}
@@ -195,50 +231,112 @@ static const char *str_at(const struct json *o, const char *k1, const char *k2)
 	return v && v->type == JSON_STRING ? v->u.s : NULL;
 }
 
-static int same_object_name(const struct json *a, const struct json *b)
-{
-	const char *na = str_at(a, "metadata", "name"), *nb = str_at(b, "metadata", "name");
-	const char *sa = str_at(a, "metadata", "namespace"), *sb = str_at(b, "metadata", "namespace");
+/* Objects by (namespace, name), sorted, for O(log n) look-ups: render and
+ * prune stay O(n log n) however many policies there are. */
+struct named {
+	const char *ns, *name;
+	const struct json *obj;
+	size_t pos;
+};
 
-	return na && nb && sa && sb && !strcmp(na, nb) && !strcmp(sa, sb);
+static int cmp_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c)
+		c = x->pos < y->pos ? -1 : x->pos > y->pos;
+	return c;
 }
 
-static const struct json *find_named(const struct json *items, const struct json *obj)
+/* Index of the objects of array items that have a name and namespace. */
+static struct named *index_objects(const struct json *items, size_t *n)
 {
-	for (size_t i = 0; i < items->u.arr.n; i++)
-		if (same_object_name(items->u.arr.items[i], obj))
-			return items->u.arr.items[i];
-	return NULL;
+	struct named *ix = xcalloc(items->u.arr.n ? items->u.arr.n : 1, sizeof(*ix));
+
+	*n = 0;
+	for (size_t i = 0; i < items->u.arr.n; i++) {
+		const struct json *o = items->u.arr.items[i];
+		const char *name = str_at(o, "metadata", "name"), *ns = str_at(o, "metadata", "namespace");
+		if (name && ns)
+			ix[(*n)++] = (struct named){ ns, name, o, i };
+	}
+	qsort(ix, *n, sizeof(*ix), cmp_named);
+	return ix;
 }
 
-/* Render every policy into *items (a new JSON array). Policies that
- * cannot be enforced are logged as errors and counted in *refused. */
-/* What a consumer may ask for: access to itself. Its policies must target
- * this model's namespace and, when they name an app, the consumer's own
- * app; anything else would let one related charm open another workload.
- * Returns the reason a policy is refused, or NULL. */
+/* The first object (lowest position) named like obj, or NULL. */
+static const struct json *find_named(const struct named *ix, size_t n, const struct json *obj)
+{
+	const char *name = str_at(obj, "metadata", "name"), *ns = str_at(obj, "metadata", "namespace");
+	size_t lo = 0, hi = n;
+
+	if (!name || !ns)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ix[mid].ns, ns);
+		if (!c)
+			c = strcmp(ix[mid].name, name);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && !strcmp(ix[lo].ns, ns) && !strcmp(ix[lo].name, name) ? ix[lo].obj : NULL;
+}
+
+/* Who may be opened (HARDENING.md "Only the sender can be opened"): a
+ * policy is enforced only when every way it names its target resolves to
+ * the consumer that sent it, in this model. Returns the reason a policy is
+ * refused, or NULL. */
 static const char *not_its_own(const struct mesh_policy *p, const char *sender, const char *model,
 			       struct strbuf *why)
 {
+	const char *tapp = p->target_app_name && *p->target_app_name ? p->target_app_name : NULL;
+	const char *tsvc = p->target_service && *p->target_service ? p->target_service : NULL;
+	const struct kvlist *sel = p->target_selector_labels && p->target_selector_labels->n
+		? p->target_selector_labels : NULL;
+
 	if (strcmp(p->target_namespace, model) != 0)
 		strbuf_addf(why, "it targets namespace '%s', but a consumer may only open its own "
 			    "workloads in this model ('%s')", p->target_namespace, model);
-	else if (p->target_app_name && strcmp(p->target_app_name, sender) != 0)
+	else if (tapp && strcmp(tapp, sender) != 0)
 		strbuf_addf(why, "it targets app '%s', but it was sent by '%s': a consumer may only "
-			    "open itself", p->target_app_name, sender);
+			    "open itself", tapp, sender);
+	else if (tsvc && !tapp)
+		strbuf_addf(why, "it names target_service '%s' without target_app_name: a Service "
+			    "cannot be tied to the consumer that sent it", tsvc);
+	else if (tsvc && strcmp(tsvc, sender) != 0)
+		strbuf_addf(why, "it targets Service '%s', but it was sent by '%s': only the Service "
+			    "named after the sending app (Juju's own) can be tied to it", tsvc, sender);
+	else if (sel && (sel->n != 1 || strcmp(sel->items[0].key, "app.kubernetes.io/name") ||
+			 strcmp(sel->items[0].value, sender)))
+		strbuf_addf(why, "its target_selector_labels are not exactly {app.kubernetes.io/name: "
+			    "%s}: a consumer may only select its own pods", sender);
 	return why->len ? why->buf : NULL;
 }
 
+/* Render every policy into *items (a new JSON array, in gathering order,
+ * duplicates left out). Policies that cannot be enforced are logged as
+ * warnings naming the relation, the consumer, the entry and the rule, and
+ * counted in *refused. */
 static int render_all(const struct policy_list *pl, const struct strlist *origins,
-		      const struct strlist *senders, struct json **items, size_t *refused)
+		      const struct strlist *senders, struct json **items, size_t *refused, int to_stderr)
 {
 	const struct juju_env *e;
+	struct json *all;
+	struct named *ix;
+	size_t nix;
+	char *dup;
 
 	*items = NULL;
 	*refused = 0;
 	if (need_identity(&e) < 0)
 		return -1;
-	*items = json_array();
+	all = json_array();
 	for (size_t i = 0; i < pl->n; i++) {
 		const struct mesh_policy *p = &pl->items[i];
 		struct strbuf why = STRBUF_INIT;
@@ -246,22 +344,45 @@ static int render_all(const struct policy_list *pl, const struct strlist *origin
 
 		if (not_its_own(p, senders->items[i], e->model, &why) ||
 		    istio_render_policy(e->app, e->model, p, &obj, &why) < 0) {
-			log_error("%s: not enforcing the %s policy for source app '%s' (namespace '%s') "
-				  "on '%s': %s", origins->items[i],
-				  p->target_type == TARGET_UNIT ? "unit" : "app", p->source_app_name,
-				  p->source_namespace,
-				  p->target_app_name ? p->target_app_name
-				  : p->target_service ? p->target_service : "custom-selector", why.buf);
+			struct strbuf msg = STRBUF_INIT;
+
+			strbuf_addf(&msg, "%s: not enforcing the %s policy for source app '%s' (namespace '%s') "
+				    "on '%s': %s", origins->items[i],
+				    p->target_type == TARGET_UNIT ? "unit" : "app", p->source_app_name,
+				    p->source_namespace,
+				    p->target_app_name ? p->target_app_name
+				    : p->target_service ? p->target_service : "custom-selector", why.buf);
+			log_warning("%s", msg.buf);
+			if (to_stderr)
+				fprintf(stderr, "svcmesh-hook: warning: %s\n", msg.buf);
+			strbuf_release(&msg);
 			(*refused)++;
-		} else if (find_named(*items, obj)) {
-			log_debug("%s: policy for %s/%s is a duplicate", origins->items[i],
-				  p->source_namespace, p->source_app_name);
-			json_free(obj);
-		} else {
-			json_append(*items, obj);
+			obj = json_null();
 		}
+		json_append(all, obj);
 		strbuf_release(&why);
 	}
+	/* duplicates: the same name in the same namespace; the first is kept */
+	ix = index_objects(all, &nix);
+	dup = xcalloc(all->u.arr.n ? all->u.arr.n : 1, 1);
+	for (size_t k = 1; k < nix; k++)
+		if (!strcmp(ix[k].ns, ix[k - 1].ns) && !strcmp(ix[k].name, ix[k - 1].name)) {
+			log_debug("%s: policy for %s/%s is a duplicate", origins->items[ix[k].pos],
+				  pl->items[ix[k].pos].source_namespace, pl->items[ix[k].pos].source_app_name);
+			dup[ix[k].pos] = 1;
+		}
+	*items = json_array();
+	for (size_t i = 0; i < all->u.arr.n; i++) {
+		struct json *o = all->u.arr.items[i];
+		if (o->type == JSON_OBJECT && !dup[i])
+			json_append(*items, o);
+		else
+			json_free(o);
+	}
+	all->u.arr.n = 0;
+	json_free(all);
+	free(ix);
+	free(dup);
 	return 0;
 }
 
@@ -333,27 +454,100 @@ struct apply_counts {
 	size_t applied, deleted, unchanged, refused;
 };
 
+/* The AuthorizationPolicies provider app in model owns (the beacon's
+ * labels, or the labels older versions wrote): one kubectl list of every
+ * object with the beacon's scope label, filtered here. */
+static int list_owned(const char *app, const char *model, struct json **owned)
+{
+	struct strbuf sel = STRBUF_INIT;
+	struct json *live = NULL;
+
+	*owned = NULL;
+	istio_owner_selector(&sel);
+	if (kube_list_all(ISTIO_AP_RESOURCE, sel.buf, &live) < 0) {
+		strbuf_release(&sel);
+		return -1;
+	}
+	strbuf_release(&sel);
+	*owned = json_array();
+	for (size_t i = 0; i < live->u.arr.n; i++) {
+		struct json *o = live->u.arr.items[i];
+		if (istio_is_owned(o, app, model))
+			json_append(*owned, o);
+		else
+			json_free(o);
+	}
+	live->u.arr.n = 0;
+	json_free(live);
+	return 0;
+}
+
+/* Delete every object of live that want (indexed) does not have. */
+static int prune(const struct json *live, const struct named *wix, size_t nw, const char *why,
+		 size_t *deleted)
+{
+	for (size_t i = 0; i < live->u.arr.n; i++) {
+		const struct json *l = live->u.arr.items[i];
+		const char *name = str_at(l, "metadata", "name"), *ns = str_at(l, "metadata", "namespace");
+		struct strbuf res = STRBUF_INIT;
+		int r;
+
+		if (!name || !ns || find_named(wix, nw, l))
+			continue;
+		strbuf_addf(&res, "%s/%s", ISTIO_AP_RESOURCE, name);
+		r = kube_delete(ns, res.buf);
+		strbuf_release(&res);
+		if (r < 0)
+			return -1;
+		log_info("deleted AuthorizationPolicy %s/%s: %s", ns, name, why);
+		(*deleted)++;
+	}
+	return 0;
+}
+
+/* The record that policies were cleaned up after manage-policies was
+ * turned off: while it exists, hooks make no kubectl call at all. */
+#define UNMANAGED_RECORD ".svcmesh-hook-policies-unmanaged"
+
+static int unmanaged_path(struct strbuf *path)
+{
+	const struct juju_env *e = juju_env();
+
+	if (!e->charm_dir)
+		return -1;
+	strbuf_addf(path, "%s/%s", e->charm_dir, UNMANAGED_RECORD);
+	return 0;
+}
+
+static void unmanaged_forget(void)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	if (unmanaged_path(&path) == 0 && unlink(path.buf) < 0 && errno != ENOENT)
+		log_warning("cannot remove %s: %s", path.buf, strerror(errno));
+	strbuf_release(&path);
+}
+
 static int enforce(const struct cfg_provider *p, struct apply_counts *n)
 {
 	const struct juju_env *e;
 	struct policy_list pl = POLICY_LIST_INIT;
 	struct strlist origins = STRLIST_INIT, senders = STRLIST_INIT;
-	struct strbuf sel = STRBUF_INIT, why = STRBUF_INIT;
 	struct json *want = NULL, *live = NULL, *changed = json_array();
+	struct named *wix = NULL, *lix = NULL;
+	size_t nw = 0, nl = 0;
 	int ret = -1;
 
 	memset(n, 0, sizeof(*n));
 	if (need_identity(&e) < 0 || gather(p, 0, &pl, &origins, &senders, NULL) < 0 ||
-	    render_all(&pl, &origins, &senders, &want, &n->refused) < 0)
+	    render_all(&pl, &origins, &senders, &want, &n->refused, 0) < 0)
 		goto out;
-	if (istio_owner_selector(&sel, e->app, e->model, &why) < 0) {
-		error("%s", why.buf);
+	if (list_owned(e->app, e->model, &live) < 0)
 		goto out;
-	}
-	if (kube_list_all(ISTIO_AP_RESOURCE, sel.buf, &live) < 0)
-		goto out;
+	wix = index_objects(want, &nw);
+	lix = index_objects(live, &nl);
 	for (size_t i = 0; i < want->u.arr.n; i++) {
-		const struct json *w = want->u.arr.items[i], *l = find_named(live, w);
+		const struct json *w = want->u.arr.items[i], *l = find_named(lix, nl, w);
 		if (l && up_to_date(w, l))
 			n->unchanged++;
 		else
@@ -371,37 +565,63 @@ static int enforce(const struct cfg_provider *p, struct apply_counts *n)
 		ret = -1;
 		n->applied = count;
 	}
-	for (size_t i = 0; i < live->u.arr.n; i++) {
-		const struct json *l = live->u.arr.items[i];
-		const char *name = str_at(l, "metadata", "name"), *ns = str_at(l, "metadata", "namespace");
-		struct strbuf res = STRBUF_INIT;
-		int r;
-
-		if (!name || !ns || find_named(want, l))
-			continue;
-		strbuf_addf(&res, "%s/%s", ISTIO_AP_RESOURCE, name);
-		r = kube_delete(ns, res.buf);
-		strbuf_release(&res);
-		if (r < 0)
-			goto out;
-		log_info("deleted AuthorizationPolicy %s/%s: no consumer asks for it any more", ns, name);
-		n->deleted++;
-	}
+	if (prune(live, wix, nw, "no consumer asks for it any more", &n->deleted) < 0)
+		goto out;
 	if (n->applied || n->deleted)
 		log_info("authorization policies: %zu applied, %zu deleted, %zu unchanged",
 			 n->applied, n->deleted, n->unchanged);
 	else
 		log_debug("authorization policies up to date (%zu)", n->unchanged);
+	unmanaged_forget();
 	ret = 0;
 out:
 	json_free(changed);
 	json_free(want);
 	json_free(live);
+	free(wix);
+	free(lix);
 	policy_list_release(&pl);
 	strlist_release(&origins);
 	strlist_release(&senders);
-	strbuf_release(&sel);
-	strbuf_release(&why);
+	return ret;
+}
+
+/* manage-policies is false: delete every policy this provider owns, once
+ * (as the beacon reconciles to an empty set), then record that it did so;
+ * while the record exists no kubectl call is made. A failure leaves no
+ * record, so the retried hook deletes the rest. */
+static int cleanup_unmanaged(void)
+{
+	const struct juju_env *e;
+	struct strbuf path = STRBUF_INIT;
+	struct json *live = NULL;
+	size_t deleted = 0;
+	int ret = -1;
+	FILE *f;
+
+	if (need_identity(&e) < 0)
+		return -1;
+	if (unmanaged_path(&path) == 0 && access(path.buf, F_OK) == 0) {
+		log_debug("manage-policies is false and owned AuthorizationPolicies were already removed");
+		strbuf_release(&path);
+		return 0;
+	}
+	if (list_owned(e->app, e->model, &live) < 0 ||
+	    prune(live, NULL, 0, "manage-policies is false", &deleted) < 0)
+		goto out;
+	if (deleted)
+		log_info("manage-policies is false: deleted %zu AuthorizationPolicies", deleted);
+	if (path.len) {
+		f = fopen(path.buf, "w");
+		if (!f || fputs("owned AuthorizationPolicies removed; manage-policies is false\n", f) < 0 ||
+		    fclose(f) != 0)
+			log_warning("cannot write %s: %s (the next hook checks again)", path.buf,
+				    strerror(errno));
+	}
+	ret = 0;
+out:
+	json_free(live);
+	strbuf_release(&path);
 	return ret;
 }
 
@@ -409,8 +629,10 @@ int provider_apply_action(struct cmd_ctx *ctx)
 {
 	struct apply_counts n;
 
-	if (!ctx->cfg.provider || !ctx->cfg.provider->manage_policies)
+	if (!ctx->cfg.provider)
 		return 0;
+	if (!ctx->cfg.provider->manage_policies)
+		return cleanup_unmanaged();
 	return enforce(ctx->cfg.provider, &n);
 }
 
@@ -489,7 +711,7 @@ int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
 		return rc;
 	rc = EXIT_FAIL;
 	if (gather(ctx->cfg.provider, strict, &pl, &origins, &senders, NULL) < 0 ||
-	    render_all(&pl, &origins, &senders, &items, &refused) < 0)
+	    render_all(&pl, &origins, &senders, &items, &refused, 1) < 0)
 		goto out;
 	if (refused && strict) {
 		error("render --strict: %zu %s cannot be enforced (see above)", refused,
@@ -509,7 +731,7 @@ int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
 		goto out;
 	}
 	if (refused)
-		fprintf(stderr, "svcmesh-hook: %zu %s left out: it cannot be enforced (see the errors above)\n",
+		fprintf(stderr, "svcmesh-hook: warning: %zu %s left out: not enforced (see the warnings above)\n",
 			refused, refused == 1 ? "policy" : "policies");
 	rc = EXIT_OK;
 out:

@@ -581,9 +581,9 @@ oracle_compare() {
 	          paths: ["/café", "/q\"uote\\back\ttab\u007f", "/日本"]
 	          ports: [80, 443, 65535]
 	          methods: [CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE]
-	        - {}
+	        - {paths: [/only]}
 	        - hosts: []
-	          methods: []
+	          methods: [GET]
 	    - relation: metrics
 	      type: unit
 	    - relation: metrics
@@ -611,8 +611,8 @@ oracle_compare() {
 	     "paths": ["/caf\u00e9", "/q\"uote\\back\ttab\u007f", "/\u65e5\u672c"],
 	     "ports": [80, 443, 65535],
 	     "methods": ["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"]},
-	    {},
-	    {"hosts": [], "methods": []}]},
+	    {"paths": ["/only"]},
+	    {"hosts": [], "methods": ["GET"]}]},
 	  {"type": "unit", "relation": "metrics"},
 	  {"type": "unit", "relation": "metrics", "ports": []},
 	  {"type": "policy", "relation": "data", "endpoints": []}]}'

@@ -323,6 +323,144 @@ def validate_labels(fe, labels, field):
             fe.invalid(field, v, MSG_LABEL_VALUE)
 
 
+# ---------------------------------------------------------------------------
+# Istio's validating admission webhook, for AuthorizationPolicy
+# ---------------------------------------------------------------------------
+
+ISTIO_PATH_LITERAL = re.compile(r"^[a-zA-Z0-9\-._~%!$&'()+,;:@=]+$")
+
+
+def istio_authorization_policy_errors(spec):
+    """The errors Istio's ValidateAuthorizationPolicy reports for spec
+    (istio/istio pkg/config/validation/validation.go and
+    pkg/config/security/security.go), in its order and words. JSON empty
+    lists and nulls count as absent, as protobuf reads them."""
+    errs = []
+    spec = spec if isinstance(spec, dict) else {}
+
+    def lst(d, k):
+        v = d.get(k) if isinstance(d, dict) else None
+        return v if isinstance(v, list) else []
+
+    def empty_values(field, values):
+        if any(v == "" for v in values):
+            errs.append("empty value not allowed, found in %s" % field)
+
+    def path_templates(field, paths):
+        for path in paths:
+            if not isinstance(path, str):
+                continue
+            templ = "{*}" in path or "{**}" in path
+            any_seen = False
+            path = path.strip("/")
+            for glob in path.split("/"):
+                if glob == "{*}" and not any_seen:
+                    continue
+                if glob == "{**}" and not any_seen:
+                    any_seen = True
+                    continue
+                if glob in ("{*}", "{**}") and any_seen:
+                    errs.append("invalid or unsupported path %s, found in %s. {**} is not the last "
+                                "operator" % (path, field))
+                    return
+                if "{" in glob or "}" in glob:
+                    errs.append("invalid or unsupported path %s, found in %s. Contains '{' or '}' "
+                                "beyond a supported path template" % (path, field))
+                    return
+                if templ and not ISTIO_PATH_LITERAL.match(glob):
+                    errs.append("invalid or unsupported path %s, found in %s. Contains segment %s "
+                                "with invalid string literal" % (path, field, glob))
+                    return
+
+    sel = spec.get("selector")
+    refs = lst(spec, "targetRefs")
+    if isinstance(sel, dict) and refs:
+        errs.append("only one of targetRefs or workloadSelector can be set")
+    if isinstance(sel, dict):
+        for k, v in (sel.get("matchLabels") or {}).items():
+            if k == "":
+                errs.append('empty key is not supported in selector: "%s=%s"' % (k, v))
+            if "*" in k or "*" in str(v):
+                errs.append('wildcard is not supported in selector: "%s=%s"' % (k, v))
+    allowed = {("", "Service"), ("networking.istio.io", "ServiceEntry"),
+               ("gateway.networking.k8s.io", "Gateway"), ("gateway.networking.k8s.io", "GatewayClass")}
+    for r in refs:
+        r = r if isinstance(r, dict) else {}
+        if not r.get("name"):
+            errs.append("targetRef name must be set")
+        if r.get("namespace"):
+            errs.append("targetRef namespace must not be set; cross namespace referencing is not supported")
+        if (r.get("group") or "", r.get("kind") or "") not in allowed:
+            errs.append("targetRef must be to one of [core/v1/Service networking.istio.io/v1/ServiceEntry "
+                        "gateway.networking.k8s.io/v1/Gateway gateway.networking.k8s.io/v1/GatewayClass] "
+                        "but was %s/%s" % (r.get("group") or "", r.get("kind") or ""))
+    action = spec.get("action") or "ALLOW"
+    if action == "DENY" and spec.get("rules") is None:
+        errs.append("DENY action without `rules` is meaningless as it will never be triggered, "
+                    "add an empty rule `{}` if you want it be triggered for every request")
+    for i, rule in enumerate(lst(spec, "rules")):
+        if not isinstance(rule, dict):
+            errs.append("`rule` must not be nil, found at rule %d" % i)
+            continue
+        for frm in lst(rule, "from"):
+            src = frm.get("source") if isinstance(frm, dict) else None
+            if not isinstance(src, dict):
+                errs.append("`from.source` must not be nil, found at rule %d" % i)
+                continue
+            keys = ("principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks",
+                    "notPrincipals", "notRequestPrincipals", "notNamespaces", "notIpBlocks",
+                    "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts", "trustDomains",
+                    "notTrustDomains")
+            if not any(lst(src, k) for k in keys):
+                errs.append("`from.source` must not be empty, found at rule %d" % i)
+            for k, f in (("principals", "Principals"), ("requestPrincipals", "RequestPrincipals"),
+                         ("namespaces", "Namespaces"), ("notPrincipals", "NotPrincipals"),
+                         ("notNamespaces", "NotNamespaces")):
+                empty_values(f, lst(src, k))
+        for to in lst(rule, "to"):
+            op = to.get("operation") if isinstance(to, dict) else None
+            if not isinstance(op, dict):
+                errs.append("`to.operation` must not be nil, found at rule %d" % i)
+                continue
+            keys = ("ports", "methods", "paths", "hosts", "notPorts", "notMethods", "notPaths", "notHosts")
+            if not any(lst(op, k) for k in keys):
+                errs.append("`to.operation` must not be empty, found at rule %d" % i)
+            for k in ("ports", "notPorts"):
+                for port in lst(op, k):
+                    ok = isinstance(port, str) and port.isdigit() and port.isascii()
+                    if not ok or int(port) > 65535:
+                        errs.append("bad port (%s): %s" % (port, "<nil>" if ok and int(port) <= 0xFFFFFFFF
+                                                           else "invalid syntax"))
+            for k, f in (("ports", "Ports"), ("methods", "Methods"), ("paths", "Paths"), ("hosts", "Hosts"),
+                         ("notPorts", "NotPorts"), ("notMethods", "NotMethods"), ("notPaths", "NotPaths"),
+                         ("notHosts", "NotHosts")):
+                empty_values(f, lst(op, k))
+            path_templates("Paths", lst(op, "paths"))
+            path_templates("NotPaths", lst(op, "notPaths"))
+    return errs
+
+
+def istio_admission(obj):
+    """Raise what the API server answers when Istio's webhook
+    (validation.istio.io) denies obj: the webhook sends only a message; the
+    API server's ToStatusErr makes it code 400, status Failure, no reason,
+    "admission webhook ... denied the request: " + the message, where the
+    message is "configuration is invalid: " + go-multierror's text of
+    the errors, each prefixed "invalid policy NAME.NAMESPACE:"."""
+    errs = istio_authorization_policy_errors(obj.get("spec"))
+    if not errs:
+        return
+    md = obj.get("metadata") or {}
+    prefix = "invalid policy %s.%s: " % (md.get("name", ""), md.get("namespace", ""))
+    if len(errs) == 1:
+        text = prefix + errs[0]
+    else:
+        text = "%d errors occurred:\n\t%s\n\n" % (len(errs), "\n\t".join("* " + prefix + e for e in errs))
+    raise ApiError(400, 'admission webhook "validation.istio.io" denied the request: '
+                   "configuration is invalid: " + text, "")
+
+
+
 def validate_annotations(fe, ann, field):
     if ann is None:
         return
@@ -1064,6 +1202,8 @@ class Store:
             if isinstance(sel, dict):
                 validate_labels(fe, sel.get("matchLabels"), "spec.selector.matchLabels")
         fe.raise_if_any(res, name)
+        if res.plural == "authorizationpolicies":
+            istio_admission(obj)
 
     def _prepare_new(self, res, ns, obj):
         md = obj["metadata"]

@@ -84,14 +84,15 @@ static const char full_example[] =
 	"          methods: [GET, POST, TRACE]\n"
 	"          paths: [/data, \"/v1/*\"]\n"
 	"        - ports: [9000]\n"
-	"        - {}\n"
+	"        - {paths: [/p]}\n"
 	"        - hosts: []\n"
 	"          ports: []\n"
-	"          methods: []\n"
+	"          methods: [GET]\n"
 	"          paths: []\n"
 	"        - hosts:\n"
 	"          ports: null\n"
 	"          methods: ~\n"
+	"          paths: [/r]\n"
 	"    - relation: metrics\n"
 	"      type: unit\n"
 	"      ports: [9090, 1, 65535]\n"
@@ -149,21 +150,22 @@ START_TEST(test_full_example)
 	assert_intlist(&p->endpoints[1].ports, 1, 1, 9000);
 	assert_strlist(&p->endpoints[1].methods, 0, 0);
 	assert_strlist(&p->endpoints[1].paths, 0, 0);
-	/* {}: all null. */
+	/* Only paths: the rest is null ({} alone is refused: Istio refuses
+	 * an empty operation). */
 	assert_strlist(&p->endpoints[2].hosts, 0, 0);
 	assert_intlist(&p->endpoints[2].ports, 0, 0);
 	assert_strlist(&p->endpoints[2].methods, 0, 0);
-	assert_strlist(&p->endpoints[2].paths, 0, 0);
+	assert_strlist(&p->endpoints[2].paths, 1, 1, "/p");
 	/* Explicit []: present and empty. */
 	assert_strlist(&p->endpoints[3].hosts, 1, 0);
 	assert_intlist(&p->endpoints[3].ports, 1, 0);
-	assert_strlist(&p->endpoints[3].methods, 1, 0);
+	assert_strlist(&p->endpoints[3].methods, 1, 1, "GET");
 	assert_strlist(&p->endpoints[3].paths, 1, 0);
 	/* Explicit YAML null: same as absent. */
 	assert_strlist(&p->endpoints[4].hosts, 0, 0);
 	assert_intlist(&p->endpoints[4].ports, 0, 0);
 	assert_strlist(&p->endpoints[4].methods, 0, 0);
-	assert_strlist(&p->endpoints[4].paths, 0, 0);
+	assert_strlist(&p->endpoints[4].paths, 1, 1, "/r");
 
 	p = &con->policies[1];
 	ck_assert_str_eq(p->relation, "metrics");
@@ -601,6 +603,43 @@ static const struct {
 	  "mesh-type, labels, manage-policies)\n" },
 };
 
+/* What Istio's webhook would refuse is refused at load time (issue 13). */
+static const struct {
+	const char *yaml;
+	const char *want;
+} istio_bad[] = {
+	{ "consumer:\n  policies:\n  - relation: data\n    endpoints: [{}]\n",
+	  F "4:17: consumer.policies[0].endpoints[0]: an endpoint needs at least one port, host, method or "
+	  "path: Istio refuses an empty operation (`to.operation` must not be empty)\n" },
+	{ "consumer:\n  policies:\n  - relation: data\n    endpoints: [{hosts: [], ports: [], methods: [], paths: []}]\n",
+	  F "4:17: consumer.policies[0].endpoints[0]: an endpoint needs at least one port, host, method or "
+	  "path: Istio refuses an empty operation (`to.operation` must not be empty)\n" },
+	{ "consumer:\n  policies:\n  - relation: data\n    endpoints: [{hosts: [\"\"], ports: [80]}]\n",
+	  F "4:26: consumer.policies[0].endpoints[0].hosts[0]: '': Istio refuses it: empty value not allowed, "
+	  "found in Hosts\n" },
+	{ "consumer:\n  policies:\n  - relation: data\n    endpoints: [{paths: [\"\"]}]\n",
+	  F "4:26: consumer.policies[0].endpoints[0].paths[0]: '': Istio refuses it: empty value not allowed, "
+	  "found in Paths\n" },
+	{ "consumer:\n  policies:\n  - relation: data\n    endpoints: [{paths: [\"/{**}/x/{*}\"]}]\n",
+	  F "4:26: consumer.policies[0].endpoints[0].paths[0]: '/{**}/x/{*}': Istio refuses it: invalid or "
+	  "unsupported path {**}/x/{*}, found in Paths. {**} is not the last operator\n" },
+	/* provider label placeholders (issue 13 point 5) */
+	{ "provider:\n  mesh-type: istio\n  labels: {a: \"{modle}\"}\n",
+	  F "3:15: provider.labels['a']: '{modle}': unknown placeholder '{modle}' (known: {model}, {app}, "
+	  "{unit}, {waypoint})\n" },
+	{ "provider:\n  mesh-type: istio\n  labels: {\"-{app}\": \"{app}/{model}\"}\n",
+	  F "3:12: provider.labels: '-{app}' is not a valid label key once expanded (e.g. '-app'): "
+	  "name part must start and end with an alphanumeric character\n"
+	  F "3:22: provider.labels['-{app}']: '{app}/{model}' is not a valid label value once expanded (e.g. "
+	  "'app/model'): may contain only alphanumerics, '-', '_' and '.'\n" },
+};
+
+START_TEST(test_istio_refusals)
+{
+	parse_err(istio_bad[_i].yaml, istio_bad[_i].want);
+}
+END_TEST
+
 START_TEST(test_error_paths)
 {
 	parse_err(bad[_i].yaml, bad[_i].want);
@@ -737,6 +776,7 @@ static Suite *config_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_error_paths, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_many_errors_reported_together);
+	tcase_add_loop_test(tc, test_istio_refusals, 0, (int)(sizeof(istio_bad) / sizeof(istio_bad[0])));
 	tcase_add_test(tc, test_error_flood_is_capped);
 	tcase_add_test(tc, test_long_and_multiline_values_are_quoted_short);
 	suite_add_tcase(s, tc);

@@ -1,6 +1,12 @@
-/* check_istio.c - unit tests for istio.c (names, labels, rendering) and
- * yaml_emit_json() (yamltree.c). Expected hashes come from
- * python3 -c 'import hashlib, json; print(hashlib.sha256(json.dumps(P).encode()).hexdigest()[:8])'. */
+/* check_istio.c - unit tests for istio.c (names, labels, rendering,
+ * Istio's validation) and yaml_emit_json() (yamltree.c).
+ *
+ * Expected names and str(MeshPolicy) texts were computed with pydantic
+ * 2.13 on Python 3.11 from models with the Python library's MeshPolicy and
+ * Endpoint fields (str(p), then hashlib.sha256(str(p).encode()).hexdigest()[:8],
+ * as canonical_service_mesh/utils/istio/_policy_builder.py hashes them).
+ * charm_kubernetes_label values were worked out by hand from
+ * canonical_service_mesh/utils/_labels.py (see each test). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +22,7 @@
 #define POL_U "{\"source_namespace\": \"other-model\", \"source_app_name\": \"client\", \"target_namespace\": \"my_model\", \"target_app_name\": \"db\", \"target_selector_labels\": null, \"target_service\": null, \"target_type\": \"unit\", \"endpoints\": [{\"hosts\": null, \"ports\": [5432], \"methods\": null, \"paths\": null}]}"
 #define POL_S "{\"source_namespace\": \"m\", \"source_app_name\": \"c\", \"target_namespace\": \"m\", \"target_app_name\": null, \"target_selector_labels\": {\"app\": \"x\"}, \"target_service\": null, \"target_type\": \"unit\", \"endpoints\": []}"
 
-#define LABELS "\"labels\": {\"app.kubernetes.io/instance\": \"istio-system-beacon\", \"kubernetes-resource-handler-scope\": \"istio-authorization-policy\", \"svcmesh-hook/provider\": \"beacon\", \"svcmesh-hook/model\": \"istio-system\"}"
+#define LABELS "\"labels\": {\"app.kubernetes.io/instance\": \"istio-system-beacon\", \"kubernetes-resource-handler-scope\": \"istio-authorization-policy\"}"
 
 static void load(const char *text, struct mesh_policy *p)
 {
@@ -62,14 +68,41 @@ static char *render(const char *policy, int expect_ok, struct strbuf *why)
 
 /* ---- names ---- */
 
-START_TEST(canonical_json_is_the_policy_list_item)
+START_TEST(pyrepr_is_pydantic_str)
 {
 	struct mesh_policy p;
 	struct strbuf sb = STRBUF_INIT;
 
 	load(POL_A, &p);
-	istio_policy_canonical(&sb, &p);
-	ck_assert_str_eq(sb.buf, POL_A);
+	istio_policy_pyrepr(&sb, &p);
+	ck_assert_str_eq(sb.buf, "source_namespace='my_model' source_app_name='remote_a' target_namespace='my_model' "
+			 "target_app_name='consumer-charm' target_selector_labels=None target_service=None "
+			 "target_type=<PolicyTargetType.app: 'app'> endpoints=[Endpoint(hosts=['localhost'], "
+			 "ports=[443, 9000], methods=[<Method.get: 'GET'>, <Method.post: 'POST'>], "
+			 "paths=['/metrics', '/data'])]");
+	mesh_policy_release(&p);
+	strbuf_reset(&sb);
+	load(POL_S, &p);
+	istio_policy_pyrepr(&sb, &p);
+	ck_assert_str_eq(sb.buf, "source_namespace='m' source_app_name='c' target_namespace='m' target_app_name=None "
+			 "target_selector_labels={'app': 'x'} target_service=None "
+			 "target_type=<PolicyTargetType.unit: 'unit'> endpoints=[]");
+	mesh_policy_release(&p);
+	strbuf_reset(&sb);
+	/* repr() quoting and escapes */
+	load("{\"source_namespace\": \"m\", \"source_app_name\": \"c\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", "
+	     "\"endpoints\": [{\"hosts\": [\"it's\", \"a\\\"b\", \"both'\\\"\", \"tab\\tnl\\n\\\\\", \"nb\\u00a0sp\", \"\\u2028\", "
+	     "\"\\ud834\\udd1e\", \"\\u007f\\u0001\"]}]}", &p);
+	istio_policy_pyrepr(&sb, &p);
+	ck_assert_str_eq(sb.buf, "source_namespace='m' source_app_name='c' target_namespace='m' target_app_name='t' "
+			 "target_selector_labels=None target_service=None target_type=<PolicyTargetType.app: 'app'> "
+			 "endpoints=[Endpoint(hosts=[\"it's\", 'a\"b', 'both\\'\"', 'tab\\tnl\\n\\\\', 'nb\\xa0sp', "
+			 "'\\u2028', '\xf0\x9d\x84\x9e', '\\x7f\\x01'], ports=None, methods=None, paths=None)]");
+	{
+		char *n = name_of("beacon", "m", &p);
+		ck_assert_str_eq(n, "beacon-m-policy-c-m-t-b430247a");
+		free(n);
+	}
 	mesh_policy_release(&p);
 	strbuf_release(&sb);
 }
@@ -83,16 +116,16 @@ START_TEST(name_layout_hash_and_sanitising)
 	load(POL_A, &a);
 	load(POL_U, &u);
 	load(POL_S, &s);
-	/* '_' of the model names becomes '-', hash of the canonical JSON */
+	/* the beacon's name and hash; '_' (never in Juju names) becomes '-' */
 	n = name_of("istio-beacon-k8s", "istio_system", &a);
-	ck_assert_str_eq(n, "istio-beacon-k8s-istio-system-policy-remote-a-my-model-consumer-charm-4ad355a0");
+	ck_assert_str_eq(n, "istio-beacon-k8s-istio-system-policy-remote-a-my-model-consumer-charm-b92d1cd1");
 	free(n);
 	n = name_of("beacon", "istio-system", &u);
-	ck_assert_str_eq(n, "beacon-istio-system-policy-client-other-model-db-ee111654");
+	ck_assert_str_eq(n, "beacon-istio-system-policy-client-other-model-db-0ec6a1c0");
 	free(n);
 	/* no target app or service: custom-selector */
 	n = name_of("beacon", "istio-system", &s);
-	ck_assert_str_eq(n, "beacon-istio-system-policy-c-m-custom-selector-0bc713aa");
+	ck_assert_str_eq(n, "beacon-istio-system-policy-c-m-custom-selector-cf5b8472");
 	free(n);
 	mesh_policy_release(&a);
 	mesh_policy_release(&u);
@@ -111,8 +144,7 @@ START_TEST(name_upper_case_unicode_and_dots)
 	n = name_of("beacon", "m", &p);
 	ck_assert_msg(k8s_dns_subdomain_valid(n, &bad), "%s: %s", n, bad);
 	/* é is one '-', the space another; dots not between alphanumerics become '-' */
-	ck_assert_msg(!strncmp(n, "beacon-m-policy-caf--app-ns---svc--x-", 37), "%s", n);
-	ck_assert_uint_eq(strlen(n), 37 + 8);
+	ck_assert_str_eq(n, "beacon-m-policy-caf--app-ns---svc--x-3f40e8fa");
 	free(n);
 	mesh_policy_release(&p);
 }
@@ -138,14 +170,43 @@ START_TEST(name_length_limit_and_determinism)
 	ck_assert_str_eq(n1, n2);
 	ck_assert_msg(strlen(n1) <= 253, "%zu", strlen(n1));
 	ck_assert_msg(k8s_dns_subdomain_valid(n1, &bad), "%s", bad);
-	/* five parts of 30, "-policy-", four '-' and the hash */
+	/* the beacon's cut (source and target parts to 30) leaves 608
+	 * characters: then app and model are cut to 30 too */
 	ck_assert_uint_eq(strlen(n1), 5 * 30 + 8 + 4 + 8);
+	ck_assert_str_eq(n1 + strlen(n1) - 9, "-bd875b42");
 	ck_assert(!strncmp(n1, "abcabcabcabcabcabcabcabcabcabc-abcabcabcabcabcabcabcabcabcabc-policy-", 69));
 	free(n1);
 	free(n2);
 	mesh_policy_release(&p);
 	strbuf_release(&pol);
 	strbuf_release(&longname);
+}
+END_TEST
+
+START_TEST(name_beacon_cut_of_long_parts)
+{
+	struct strbuf pol = STRBUF_INIT, a = STRBUF_INIT, b = STRBUF_INIT, t = STRBUF_INIT;
+	struct mesh_policy p;
+	char *n;
+
+	for (int i = 0; i < 100; i++) {
+		strbuf_addch(&a, 'a');
+		strbuf_addch(&b, 'b');
+		strbuf_addch(&t, 't');
+	}
+	strbuf_addf(&pol, "{\"source_namespace\": \"%s\", \"source_app_name\": \"%s\", \"target_namespace\": \"m\", "
+		    "\"target_app_name\": \"%s\", \"endpoints\": []}", b.buf, a.buf, t.buf);
+	load(pol.buf, &p);
+	n = name_of("beacon", "m", &p);
+	/* 309 > 253: source and target parts cut to 30, app and model kept */
+	ck_assert_str_eq(n, "beacon-m-policy-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-"
+			 "tttttttttttttttttttttttttttttt-50649f32");
+	free(n);
+	mesh_policy_release(&p);
+	strbuf_release(&pol);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	strbuf_release(&t);
 }
 END_TEST
 
@@ -160,7 +221,7 @@ START_TEST(name_short_enough_is_not_cut)
 	load(POL_U, &p);
 	n = name_of(app.buf, "m", &p);
 	ck_assert(!strncmp(n, app.buf, 40));
-	ck_assert_str_eq(n + 40, "-m-policy-client-other-model-db-ee111654");
+	ck_assert_str_eq(n + 40, "-m-policy-client-other-model-db-0ec6a1c0");
 	free(n);
 	mesh_policy_release(&p);
 	strbuf_release(&app);
@@ -221,16 +282,124 @@ END_TEST
 START_TEST(owner_labels_and_selector)
 {
 	struct strbuf sb = STRBUF_INIT, why = STRBUF_INIT;
-	struct json *l;
+	struct json *l, *obj;
 
 	ck_assert_int_eq(istio_owner_labels("beacon", "istio-system", &l, &why), 0);
 	json_emit(&sb, l);
 	ck_assert_str_eq(sb.buf, LABELS + 10);
 	json_free(l);
 	strbuf_reset(&sb);
-	ck_assert_int_eq(istio_owner_selector(&sb, "beacon", "my_model", &why), 0);
-	ck_assert_str_eq(sb.buf, "svcmesh-hook/provider=beacon,svcmesh-hook/model=my_model");
+	istio_owner_selector(&sb);
+	ck_assert_str_eq(sb.buf, "kubernetes-resource-handler-scope=istio-authorization-policy");
 	strbuf_release(&sb);
+	/* ours: the beacon's instance label, or the labels older versions wrote */
+	obj = json_parse_str("{\"metadata\": {\"labels\": {\"app.kubernetes.io/instance\": \"istio-system-beacon\", "
+			     "\"kubernetes-resource-handler-scope\": \"istio-authorization-policy\"}}}", &why);
+	ck_assert(istio_is_owned(obj, "beacon", "istio-system"));
+	ck_assert(!istio_is_owned(obj, "beacon2", "istio-system"));
+	ck_assert(!istio_is_owned(obj, "beacon", "istio"));
+	json_free(obj);
+	obj = json_parse_str("{\"metadata\": {\"labels\": {\"app.kubernetes.io/instance\": \"old-truncated\", "
+			     "\"kubernetes-resource-handler-scope\": \"istio-authorization-policy\", "
+			     "\"svcmesh-hook/provider\": \"beacon\", \"svcmesh-hook/model\": \"my_model\"}}}", &why);
+	ck_assert(istio_is_owned(obj, "beacon", "my_model"));
+	ck_assert(!istio_is_owned(obj, "beacon", "other"));
+	json_free(obj);
+	/* another scope of the same app (the beacon's modeloperator policy) is not ours */
+	obj = json_parse_str("{\"metadata\": {\"labels\": {\"app.kubernetes.io/instance\": \"istio-system-beacon\", "
+			     "\"kubernetes-resource-handler-scope\": \"modeloperator-authorization-policy\"}}}", &why);
+	ck_assert(!istio_is_owned(obj, "beacon", "istio-system"));
+	json_free(obj);
+	strbuf_release(&why);
+}
+END_TEST
+
+START_TEST(label_placeholders)
+{
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+
+	ck_assert_int_eq(istio_expand_label(&out, "{model}-{app}/{unit}:{waypoint}", "istio-system", "beacon",
+					    "beacon/3", &why), 0);
+	ck_assert_str_eq(out.buf, "istio-system-beacon/beacon-3:istio-system-beacon-waypoint");
+	strbuf_reset(&out);
+	ck_assert_int_eq(istio_expand_label(&out, "plain", "m", "a", "a/0", &why), 0);
+	ck_assert_str_eq(out.buf, "plain");
+	ck_assert(!istio_label_has_placeholder("plain"));
+	ck_assert(istio_label_has_placeholder("x{app}"));
+	/* the waypoint form is cut as the beacon cuts it */
+	strbuf_reset(&out);
+	ck_assert_int_eq(istio_expand_label(&out, "{waypoint}", "a-long-model-name-for-the-waypoint",
+					    "istio-beacon-k8s-app", "u/0", &why), 0);
+	ck_assert_str_eq(out.buf, "a-long-model-name-for-the-wa-istio-beacon-k8s-a-a6b883-waypoint");
+	/* unknown or unbalanced placeholders; nothing is appended */
+	strbuf_reset(&out);
+	ck_assert_int_eq(istio_expand_label(&out, "x{Model}", "m", "a", "a/0", &why), -1);
+	ck_assert_str_eq(why.buf, "unknown placeholder '{Model}' (known: {model}, {app}, {unit}, {waypoint})");
+	ck_assert_str_eq(out.buf, "");
+	strbuf_reset(&why);
+	ck_assert_int_eq(istio_expand_label(&out, "{app", "m", "a", "a/0", &why), -1);
+	ck_assert_str_eq(why.buf, "unknown placeholder '{' (known: {model}, {app}, {unit}, {waypoint})");
+	strbuf_reset(&why);
+	ck_assert_int_eq(istio_expand_label(&out, "a}", "m", "a", "a/0", &why), -1);
+	strbuf_release(&out);
+	strbuf_release(&why);
+}
+END_TEST
+
+/* charm_kubernetes_label, by hand from utils/_labels.py */
+static void check_label(const char *model, const char *app, const char *suffix, const char *sep,
+			const char *want)
+{
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+
+	ck_assert_msg(istio_charm_label(&out, model, app, "", suffix, 63, sep, &why) == 0, "%s", why.buf);
+	ck_assert_str_eq(out.buf, want);
+	ck_assert_uint_le(out.len, 63);
+	strbuf_release(&out);
+	strbuf_release(&why);
+}
+
+START_TEST(charm_kubernetes_label_port)
+{
+	struct strbuf m = STRBUF_INIT, a = STRBUF_INIT, out = STRBUF_INIT, why = STRBUF_INIT;
+
+	/* short: "{model}{sep}{app}{suffix}" */
+	check_label("istio-system", "beacon", "", "-", "istio-system-beacon");
+	check_label("istio-system", "beacon", "", ".", "istio-system.beacon");
+	/* the waypoint name: suffix "-waypoint", separator "-" */
+	check_label("istio-system", "beacon", "-waypoint", "-", "istio-system-beacon-waypoint");
+	/* exactly 63 characters: kept whole */
+	for (int i = 0; i < 31; i++) {
+		strbuf_addch(&m, 'm');
+		strbuf_addch(&a, 'a');
+	}
+	check_label(m.buf, a.buf, "", "-", "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	/* 64: cut. fixed = 6 (hash) + 2 = 8, available 55, model gets
+	 * int(55 * 32 / 63) = 27, app 55 - 27 = 28; sha1("m"*32 + "-" + "a"*31) */
+	strbuf_addch(&m, 'm');
+	strbuf_reset(&out);
+	ck_assert_int_eq(istio_charm_label(&out, m.buf, a.buf, "", "", 63, "-", &why), 0);
+	ck_assert_uint_eq(out.len, 63);
+	ck_assert_str_eq(out.buf, "mmmmmmmmmmmmmmmmmmmmmmmmmmm-aaaaaaaaaaaaaaaaaaaaaaaaaaaa-6014d8");
+	/* long: model "model-" + 30 x (36), app "application-" + 30 y (42):
+	 * model int(55 * 36 / 78) = 25, app 30, sha1 c282e240f1... */
+	check_label("model-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "application-yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", "", "-",
+		    "model-xxxxxxxxxxxxxxxxxxx-application-yyyyyyyyyyyyyyyyyy-c282e2");
+	/* a 1-character model keeps at least 1 character: int(55 * 1 / 71) = 0 -> 1, app 54 */
+	strbuf_reset(&a);
+	for (int i = 0; i < 70; i++)
+		strbuf_addch(&a, 'a');
+	check_label("m", a.buf, "", "-", "m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-41ec29");
+	/* the waypoint form, cut: fixed 6 + 2 + 9 = 17, available 46 */
+	check_label("a-long-model-name-for-the-waypoint", "istio-beacon-k8s-app", "-waypoint", "-",
+		    "a-long-model-name-for-the-wa-istio-beacon-k8s-a-a6b883-waypoint");
+	/* the Python function raises for empty names */
+	strbuf_reset(&why);
+	ck_assert_int_eq(istio_charm_label(&out, "", "app", "", "", 63, "-", &why), -1);
+	ck_assert_ptr_nonnull(strstr(why.buf, "at least 1 character"));
+	strbuf_release(&m);
+	strbuf_release(&a);
+	strbuf_release(&out);
 	strbuf_release(&why);
 }
 END_TEST
@@ -242,13 +411,15 @@ START_TEST(render_app_policy)
 	struct strbuf why = STRBUF_INIT;
 	char *s = render(POL_A, 1, &why);
 
+	/* the beacon's shape: targetRefs group/kind/name; operation hosts,
+	 * ports, methods, paths (ports always, [] when none) */
 	ck_assert_str_eq(s,
 		"{\"apiVersion\": \"security.istio.io/v1\", \"kind\": \"AuthorizationPolicy\", \"metadata\": "
-		"{\"name\": \"beacon-istio-system-policy-remote-a-my-model-consumer-charm-4ad355a0\", "
-		"\"namespace\": \"my_model\", " LABELS "}, \"spec\": {\"targetRefs\": [{\"kind\": \"Service\", "
-		"\"group\": \"\", \"name\": \"consumer-charm\"}], \"rules\": [{\"from\": [{\"source\": "
+		"{\"name\": \"beacon-istio-system-policy-remote-a-my-model-consumer-charm-b92d1cd1\", "
+		"\"namespace\": \"my_model\", " LABELS "}, \"spec\": {\"targetRefs\": [{\"group\": \"\", "
+		"\"kind\": \"Service\", \"name\": \"consumer-charm\"}], \"rules\": [{\"from\": [{\"source\": "
 		"{\"principals\": [\"cluster.local/ns/my_model/sa/remote_a\"]}}], \"to\": [{\"operation\": "
-		"{\"ports\": [\"443\", \"9000\"], \"hosts\": [\"localhost\"], \"methods\": [\"GET\", \"POST\"], "
+		"{\"hosts\": [\"localhost\"], \"ports\": [\"443\", \"9000\"], \"methods\": [\"GET\", \"POST\"], "
 		"\"paths\": [\"/metrics\", \"/data\"]}}]}]}}");
 	free(s);
 	strbuf_release(&why);
@@ -262,16 +433,16 @@ START_TEST(render_unit_policy)
 
 	ck_assert_str_eq(s,
 		"{\"apiVersion\": \"security.istio.io/v1\", \"kind\": \"AuthorizationPolicy\", \"metadata\": "
-		"{\"name\": \"beacon-istio-system-policy-client-other-model-db-ee111654\", "
+		"{\"name\": \"beacon-istio-system-policy-client-other-model-db-0ec6a1c0\", "
 		"\"namespace\": \"my_model\", " LABELS "}, \"spec\": {\"selector\": {\"matchLabels\": "
 		"{\"app.kubernetes.io/name\": \"db\"}}, \"rules\": [{\"from\": [{\"source\": "
 		"{\"principals\": [\"cluster.local/ns/other-model/sa/client\"]}}], \"to\": [{\"operation\": "
 		"{\"ports\": [\"5432\"]}}]}]}}");
 	free(s);
 	s = render(POL_S, 1, &why);
-	/* selector labels instead of the app name; no endpoints: no "to" */
+	/* selector labels instead of the app name; no endpoints: "to": [] as the beacon writes */
 	ck_assert_ptr_nonnull(strstr(s, "\"spec\": {\"selector\": {\"matchLabels\": {\"app\": \"x\"}}, \"rules\": "
-				     "[{\"from\": [{\"source\": {\"principals\": [\"cluster.local/ns/m/sa/c\"]}}]}]}}"));
+				     "[{\"from\": [{\"source\": {\"principals\": [\"cluster.local/ns/m/sa/c\"]}}], \"to\": []}]}}"));
 	free(s);
 	strbuf_release(&why);
 }
@@ -282,13 +453,103 @@ START_TEST(render_service_and_null_fields)
 	struct strbuf why = STRBUF_INIT;
 	char *s = render("{\"source_namespace\": \"m\", \"source_app_name\": \"c\", \"target_namespace\": \"m\", "
 			 "\"target_app_name\": \"t\", \"target_service\": \"t-lb\", \"target_type\": \"app\", "
-			 "\"endpoints\": [{\"hosts\": null, \"ports\": null, \"methods\": null, \"paths\": null}, "
-			 "{\"hosts\": null, \"ports\": [], \"methods\": null, \"paths\": [\"/x\"]}]}", 1, &why);
+			 "\"endpoints\": [{\"hosts\": null, \"ports\": [], \"methods\": null, \"paths\": [\"/x\"]}, "
+			 "{\"hosts\": [], \"ports\": [80], \"methods\": [], \"paths\": null}]}", 1, &why);
 
-	ck_assert_ptr_nonnull(strstr(s, "\"targetRefs\": [{\"kind\": \"Service\", \"group\": \"\", \"name\": \"t-lb\"}]"));
-	ck_assert_ptr_nonnull(strstr(s, "\"to\": [{\"operation\": {}}, {\"operation\": {\"ports\": [], \"paths\": [\"/x\"]}}]"));
+	ck_assert_ptr_nonnull(strstr(s, "\"targetRefs\": [{\"group\": \"\", \"kind\": \"Service\", \"name\": \"t-lb\"}]"));
+	ck_assert_ptr_nonnull(strstr(s, "\"to\": [{\"operation\": {\"ports\": [], \"paths\": [\"/x\"]}}, "
+				     "{\"operation\": {\"hosts\": [], \"ports\": [\"80\"], \"methods\": []}}]"));
 	ck_assert_ptr_null(strstr(s, "\"action\""));
 	free(s);
+	strbuf_release(&why);
+}
+END_TEST
+
+/* Each shape Istio's webhook refuses is refused with Istio's words. */
+START_TEST(render_refuses_what_istio_refuses)
+{
+	static const struct {
+		const char *endpoints, *type, *msg;
+	} bad[] = {
+		{ "[{\"hosts\": null, \"ports\": null, \"methods\": null, \"paths\": null}]", "app",
+		  "Istio would refuse it: `to.operation` must not be empty, found at rule 0" },
+		{ "[{}]", "unit", "`to.operation` must not be empty, found at rule 0" },
+		{ "[{\"hosts\": [], \"ports\": [], \"methods\": [], \"paths\": []}]", "app",
+		  "`to.operation` must not be empty, found at rule 0" },
+		{ "[{\"ports\": [80]}, {\"ports\": []}]", "unit", "`to.operation` must not be empty, found at rule 0" },
+		{ "[{\"hosts\": [\"\"]}]", "app", "empty value not allowed, found in Hosts" },
+		{ "[{\"hosts\": [\"a\", \"\"], \"ports\": [80]}]", "app", "empty value not allowed, found in Hosts" },
+		{ "[{\"paths\": [\"\"]}]", "app", "empty value not allowed, found in Paths" },
+		{ "[{\"paths\": [\"/a/{**}/{*}\"]}]", "app",
+		  "invalid or unsupported path a/{**}/{*}, found in Paths. {**} is not the last operator" },
+		{ "[{\"paths\": [\"/a/{x}\"]}]", "app",
+		  "invalid or unsupported path a/{x}, found in Paths. Contains '{' or '}' beyond a supported path template" },
+		{ "[{\"paths\": [\"/{*}/a b\"]}]", "app",
+		  "invalid or unsupported path {*}/a b, found in Paths. Contains segment a b with invalid string literal" },
+		{ "[{\"paths\": [\"/{*}//x\"]}]", "app",
+		  "invalid or unsupported path {*}//x, found in Paths. Contains segment  with invalid string literal" },
+	};
+	struct strbuf why = STRBUF_INIT, pol = STRBUF_INIT;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strbuf_reset(&why);
+		strbuf_reset(&pol);
+		strbuf_addf(&pol, "{\"source_namespace\": \"m\", \"source_app_name\": \"c\", \"target_namespace\": \"m\", "
+			    "\"target_app_name\": \"t\", \"target_type\": \"%s\", \"endpoints\": %s}", bad[i].type,
+			    bad[i].endpoints);
+		render(pol.buf, 0, &why);
+		ck_assert_msg(strstr(why.buf, bad[i].msg) != NULL, "%zu: %s", i, why.buf);
+	}
+	/* valid templates and plain paths pass */
+	strbuf_reset(&pol);
+	strbuf_addstr(&pol, "{\"source_namespace\": \"m\", \"source_app_name\": \"c\", \"target_namespace\": \"m\", "
+		      "\"target_app_name\": \"t\", \"endpoints\": [{\"paths\": [\"/a/{*}/b/{**}\", \"/x y/*\", \"*\", \"/{**}/c\"]}]}");
+	free(render(pol.buf, 1, &why));
+	strbuf_release(&why);
+	strbuf_release(&pol);
+}
+END_TEST
+
+START_TEST(validate_spec_istio_rules)
+{
+	static const struct {
+		const char *spec, *msg;
+	} cases[] = {
+		{ "{\"selector\": {\"matchLabels\": {\"a\": \"b\"}}, \"targetRefs\": [{\"kind\": \"Service\", \"group\": \"\", \"name\": \"x\"}]}",
+		  "only one of targetRefs or workloadSelector can be set" },
+		{ "{\"selector\": {\"matchLabels\": {\"\": \"b\"}}}", "empty key is not supported in selector: \"=b\"" },
+		{ "{\"selector\": {\"matchLabels\": {\"a\": \"b*\"}}}", "wildcard is not supported in selector: \"a=b*\"" },
+		{ "{\"targetRefs\": [{\"kind\": \"Service\", \"group\": \"\", \"name\": \"\"}]}", "targetRef name must be set" },
+		{ "{\"targetRefs\": [{\"kind\": \"Pod\", \"group\": \"\", \"name\": \"x\"}]}", "but was /Pod" },
+		{ "{\"targetRefs\": [{\"kind\": \"Service\", \"group\": \"\", \"name\": \"x\", \"namespace\": \"o\"}]}",
+		  "targetRef namespace must not be set; cross namespace referencing is not supported" },
+		{ "{\"rules\": [{\"from\": [{}]}]}", "`from.source` must not be nil, found at rule 0" },
+		{ "{\"rules\": [{}, {\"from\": [{\"source\": {\"principals\": []}}]}]}", "`from.source` must not be empty, found at rule 1" },
+		{ "{\"rules\": [{\"from\": [{\"source\": {\"principals\": [\"\"]}}]}]}", "empty value not allowed, found in Principals" },
+		{ "{\"rules\": [{\"to\": [{}]}]}", "`to.operation` must not be nil, found at rule 0" },
+		{ "{\"rules\": [{\"to\": [{\"operation\": {\"ports\": [\"70000\"]}}]}]}", "bad port (70000): <nil>" },
+		{ "{\"rules\": [{\"to\": [{\"operation\": {\"ports\": [\"http\"]}}]}]}", "bad port (http): invalid syntax" },
+		{ "{\"rules\": [{\"to\": [{\"operation\": {\"ports\": [\"\"]}}]}]}", "empty value not allowed, found in Ports" },
+	};
+	struct strbuf why = STRBUF_INIT;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json *spec = json_parse_str(cases[i].spec, &why);
+		ck_assert_ptr_nonnull(spec);
+		strbuf_reset(&why);
+		ck_assert_uint_ge(istio_validate_spec(spec, &why), 1);
+		ck_assert_msg(strstr(why.buf, cases[i].msg) != NULL, "%zu: %s", i, why.buf);
+		json_free(spec);
+	}
+	/* empty lists are absent, as protobuf reads them: `to: []` is fine */
+	{
+		struct json *spec = json_parse_str("{\"selector\": {\"matchLabels\": {\"a\": \"b\"}}, \"targetRefs\": [], "
+						   "\"rules\": [{\"from\": [{\"source\": {\"principals\": [\"p\"]}}], \"to\": []}]}", &why);
+		strbuf_reset(&why);
+		ck_assert_uint_eq(istio_validate_spec(spec, &why), 0);
+		ck_assert_str_eq(why.buf, "");
+		json_free(spec);
+	}
 	strbuf_release(&why);
 }
 END_TEST
@@ -434,18 +695,23 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(names, canonical_json_is_the_policy_list_item);
+	tcase_add_test(names, pyrepr_is_pydantic_str);
 	tcase_add_test(names, name_layout_hash_and_sanitising);
 	tcase_add_test(names, name_upper_case_unicode_and_dots);
 	tcase_add_test(names, name_length_limit_and_determinism);
+	tcase_add_test(names, name_beacon_cut_of_long_parts);
 	tcase_add_test(names, name_short_enough_is_not_cut);
 	tcase_add_test(names, distinct_policies_distinct_names);
 	tcase_add_test(names, label_values);
 	tcase_add_test(names, owner_labels_and_selector);
+	tcase_add_test(names, charm_kubernetes_label_port);
+	tcase_add_test(names, label_placeholders);
 	tcase_add_test(rend, render_app_policy);
 	tcase_add_test(rend, render_unit_policy);
 	tcase_add_test(rend, render_service_and_null_fields);
 	tcase_add_test(rend, render_refuses_l7_unit_policy);
+	tcase_add_test(rend, render_refuses_what_istio_refuses);
+	tcase_add_test(rend, validate_spec_istio_rules);
 	tcase_add_test(rend, list_wraps_items);
 	tcase_add_test(yaml, yaml_block_style_exact);
 	tcase_add_test(yaml, yaml_strings_load_back_as_strings);

@@ -112,10 +112,10 @@ END_TEST
 
 START_TEST(null_and_empty_lists_kept_apart)
 {
-	char *got = build("consumer:\n  policies:\n    - {relation: rela, endpoints: [{ports: [1]}, {hosts: []}]}\n",
+	char *got = build("consumer:\n  policies:\n    - {relation: rela, endpoints: [{ports: [1]}, {hosts: [], paths: [/x]}]}\n",
 			  relations, 4);
 	ck_assert_ptr_nonnull(strstr(got, "[{\"hosts\": null, \"ports\": [1], \"methods\": null, \"paths\": null}, "
-					  "{\"hosts\": [], \"ports\": null, \"methods\": null, \"paths\": null}]"));
+					  "{\"hosts\": [], \"ports\": null, \"methods\": null, \"paths\": [\"/x\"]}]"));
 	free(got);
 }
 END_TEST
