@@ -197,10 +197,10 @@ START_TEST(config_errors_name_file_line_col)
 	ck_assert_str_eq(err.buf,
 		"service-mesh.yaml:2:22: settings.hook-tool-timeout: '.nan' is not a number of seconds "
 		"(0 < seconds <= 86400, digits with an optional fraction)\n"
-		"service-mesh.yaml:3:20: settings.kubectl-timeout: expected a number of seconds, got a string\n"
-		"service-mesh.yaml:4:9: settings.jobs: 65 is not a number of parallel jobs (1..64)\n"
+		"service-mesh.yaml:3:20: settings.kubectl-timeout: expected a number of seconds, got a string '30'\n"
+		"service-mesh.yaml:4:9: settings.jobs: 65 is not a number of parallel jobs (1..64) (value '65')\n"
 		"service-mesh.yaml:5:12: settings.kubectl: expected the path of a kubectl binary, got ''\n"
-		"service-mesh.yaml:6:12: settings.verbose: expected a boolean (true or false), got a string\n"
+		"service-mesh.yaml:6:12: settings.verbose: expected a boolean (true or false), got a string 'maybe'\n"
 		"service-mesh.yaml:7:3: settings: unknown key 'timeout' in settings (expected hook-tool-timeout, "
 		"kubectl-timeout, jobs, kubectl, verbose)\n");
 	strbuf_release(&err);
