@@ -251,7 +251,7 @@ bag_file() {
 	run kubesimctl get statefulset "$NS" "$APP"
 	assert_output --partial '"istio.io/dataplane-mode": "ambient"'
 	run "$J" log "$S"
-	assert_output --partial "WARNING service-mesh:0: service-mesh:0: skipping label 'a' from the mesh provider: holds a NUL character"
+	assert_output --partial "WARNING service-mesh:0: skipping label 'a' from the mesh provider: holds a NUL character"
 	assert_output --partial "skipping label 'b"
 	assert_output --partial "skipping label 'c' from the mesh provider: holds a lone surrogate escape"
 	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-type
@@ -317,7 +317,7 @@ bag_file() {
 		"note": "\udcff" * 3}'
 	"$J" set-data "$S" "$R1" --remote-app --file "$BATS_TEST_TMPDIR/one.json"
 	"$J" set-data "$S" "$R2" --remote-app --file "$BATS_TEST_TMPDIR/two.json"
-	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-info
+	run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-info
 	assert_success
 	run python3 -c 'import json,sys; print(" ".join(p["source_app_name"] for p in json.loads(sys.argv[1])))' "$output"
 	assert_output "a d"
