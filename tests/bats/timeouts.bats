@@ -97,7 +97,7 @@ alive() {
 	run env -i HOME="$HOME" PATH="$BATS_TEST_TMPDIR/fake:$TOOLS:/usr/bin:/bin" \
 		JUJUSIM_STATE="$S" JUJU_CONTEXT_ID=ctx-timeouts JUJU_UNIT_NAME="$APP/0" JUJU_MODEL_NAME="$NS" \
 		JUJU_CHARM_DIR="$CHARM" JUJU_DISPATCH_PATH=hooks/service-mesh-relation-created \
-		JUJU_HOOK_NAME=service-mesh-relation-created JUJU_RELATION=service-mesh JUJU_RELATION_ID="$MESH" \
+		JUJU_HOOK_NAME=service-mesh-relation-created JUJU_RELATION=service-mesh JUJU_RELATION_ID="service-mesh:$MESH" \
 		JUJU_REMOTE_APP=beacon \
 		"$CHARM/svcmesh-hook"
 	elapsed=$((SECONDS - start))
