@@ -60,6 +60,17 @@ provider_two_consumers() {
 	R2=$("$J" add-relation "$S" service-mesh app-two --role provides)
 }
 
+# a mesh relation $MESH (id 1) and, for each cross-model alias named, a data
+# relation and a provide-cmr-mesh relation from it (ids 2,3 / 4,5 / ...)
+cmr_peers() {
+	local a
+	MESH=$("$J" add-relation "$S" service-mesh beacon --id 1)
+	for a in "$@"; do
+		"$J" add-relation "$S" data "$a" >/dev/null
+		"$J" add-relation "$S" provide-cmr-mesh "$a" --role provides >/dev/null
+	done
+}
+
 # published policies as "namespace/app" lines
 sources() {
 	"$J" get-key "$S" "$MESH" --local-app policies |
@@ -67,11 +78,7 @@ sources() {
 }
 
 @test "cross-model: bad cmr_data (wildcard, shell, 10 MB, wrong shape) is skipped beside a good one" {
-	MESH=$("$J" add-relation "$S" service-mesh beacon --id 1)
-	for a in alias-good alias-star alias-shell alias-big alias-list; do
-		"$J" add-relation "$S" data "$a" >/dev/null
-		"$J" add-relation "$S" provide-cmr-mesh "$a" --role provides >/dev/null
-	done
+	cmr_peers alias-good alias-star alias-shell alias-big alias-list
 	# relation ids: data 2,4,6,8,10 / provide-cmr-mesh 3,5,7,9,11
 	"$J" set-data "$S" 3 --remote-app cmr_data='{"app_name": "real-good", "juju_model_name": "far"}'
 	"$J" set-data "$S" 5 --remote-app cmr_data='{"app_name": "*", "juju_model_name": "*"}'
@@ -288,11 +295,7 @@ bag_file() {
 }
 
 @test "cross-model peer: cmr_data naming '..', '.', or an upper-case app is skipped; the app is in-model" {
-	MESH=$("$J" add-relation "$S" service-mesh beacon --id 1)
-	for a in alias-dots alias-dot alias-upper; do
-		"$J" add-relation "$S" data "$a" >/dev/null
-		"$J" add-relation "$S" provide-cmr-mesh "$a" --role provides >/dev/null
-	done
+	cmr_peers alias-dots alias-dot alias-upper
 	# relation ids: data 2,4,6 / provide-cmr-mesh 3,5,7
 	"$J" set-data "$S" 3 --remote-app cmr_data='{"app_name": "..", "juju_model_name": ".."}'
 	"$J" set-data "$S" 5 --remote-app cmr_data='{"app_name": "a", "juju_model_name": "."}'
