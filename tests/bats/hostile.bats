@@ -50,11 +50,7 @@ mesh_on_kubesim() {
 # this charm as a mesh provider (beacon) with consumers app-one ($R1)
 # and app-two ($R2)
 provider_two_consumers() {
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	provider:
-	  mesh-type: istio
-	  labels: {istio.io/dataplane-mode: ambient}
-	YAML
+	provider_config
 	"$J" init "$S" --app beacon --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
 	R1=$("$J" add-relation "$S" service-mesh app-one --role provides)
 	R2=$("$J" add-relation "$S" service-mesh app-two --role provides)
