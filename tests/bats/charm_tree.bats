@@ -37,14 +37,6 @@ teardown() {
 	kubesim_stop
 }
 
-sts_labels() {
-	kubesimctl get statefulset "$NS" "$APP" | jq -c .spec.template.metadata.labels
-}
-
-svc_labels() {
-	kubesimctl get service "$NS" "$APP" | jq -c .metadata.labels
-}
-
 # relate to a mesh provider that sends its labels, then unrelate
 relate_and_unrelate() {
 	local rel

@@ -21,12 +21,7 @@ pol() { # SRC_APP TARGET_APP TYPE PORT
 setup() {
 	command -v kubectl >/dev/null || skip "kubectl is not installed"
 	bare_charm service-mesh-relation-changed
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	provider:
-	  mesh-type: istio
-	  labels: {istio.io/dataplane-mode: ambient}
-	  manage-policies: true
-	YAML
+	provider_config true
 	WRAP="$BATS_TEST_TMPDIR/kubectl-faulty"
 	faulty_kubectl "$WRAP"
 	kubesim_start

@@ -44,6 +44,11 @@
 #                                 README's list) mounted where a pod has it; seeds the
 #                                 charm's objects; needs kubesim.bash loaded. kubesim_stop
 #                                 in teardown.
+#   provider_config [MANAGE]      $CHARM/service-mesh.yaml: an istio mesh provider with the
+#                                 label istio.io/dataplane-mode: ambient (MANAGE: its
+#                                 manage-policies value, left out when not given)
+#   sts_labels, svc_labels        the labels (compact JSON) of the pod template of
+#                                 StatefulSet $APP and of Service $APP in $NS (kubesim)
 #   charm_files                   every path under $CHARM except the files svcmesh-hook
 #                                 is meant to write there, one a line (to check that
 #                                 kubectl wrote nothing, e.g. no .kube/cache)
@@ -218,4 +223,19 @@ juju_model() {
 
 charm_files() {
 	(cd "$CHARM" && find . -mindepth 1 | sort | grep -v -x -e ./.svcmesh-hook-apps)
+}
+
+provider_config() {
+	printf 'provider:\n  mesh-type: istio\n  labels: {istio.io/dataplane-mode: ambient}\n' > "$CHARM/service-mesh.yaml"
+	if [[ $# -gt 0 ]]; then
+		printf '  manage-policies: %s\n' "$1" >> "$CHARM/service-mesh.yaml"
+	fi
+}
+
+sts_labels() {
+	kubesimctl get statefulset "$NS" "$APP" | jq -c .spec.template.metadata.labels
+}
+
+svc_labels() {
+	kubesimctl get service "$NS" "$APP" | jq -c .metadata.labels
 }

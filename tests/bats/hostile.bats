@@ -50,14 +50,21 @@ mesh_on_kubesim() {
 # this charm as a mesh provider (beacon) with consumers app-one ($R1)
 # and app-two ($R2)
 provider_two_consumers() {
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	provider:
-	  mesh-type: istio
-	  labels: {istio.io/dataplane-mode: ambient}
-	YAML
+	provider_config
 	"$J" init "$S" --app beacon --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
 	R1=$("$J" add-relation "$S" service-mesh app-one --role provides)
 	R2=$("$J" add-relation "$S" service-mesh app-two --role provides)
+}
+
+# a mesh relation $MESH (id 1) and, for each cross-model alias named, a data
+# relation and a provide-cmr-mesh relation from it (ids 2,3 / 4,5 / ...)
+cmr_peers() {
+	local a
+	MESH=$("$J" add-relation "$S" service-mesh beacon --id 1)
+	for a in "$@"; do
+		"$J" add-relation "$S" data "$a" >/dev/null
+		"$J" add-relation "$S" provide-cmr-mesh "$a" --role provides >/dev/null
+	done
 }
 
 # published policies as "namespace/app" lines
@@ -67,11 +74,7 @@ sources() {
 }
 
 @test "cross-model: bad cmr_data (wildcard, shell, 10 MB, wrong shape) is skipped beside a good one" {
-	MESH=$("$J" add-relation "$S" service-mesh beacon --id 1)
-	for a in alias-good alias-star alias-shell alias-big alias-list; do
-		"$J" add-relation "$S" data "$a" >/dev/null
-		"$J" add-relation "$S" provide-cmr-mesh "$a" --role provides >/dev/null
-	done
+	cmr_peers alias-good alias-star alias-shell alias-big alias-list
 	# relation ids: data 2,4,6,8,10 / provide-cmr-mesh 3,5,7,9,11
 	"$J" set-data "$S" 3 --remote-app cmr_data='{"app_name": "real-good", "juju_model_name": "far"}'
 	"$J" set-data "$S" 5 --remote-app cmr_data='{"app_name": "*", "juju_model_name": "*"}'
@@ -288,11 +291,7 @@ bag_file() {
 }
 
 @test "cross-model peer: cmr_data naming '..', '.', or an upper-case app is skipped; the app is in-model" {
-	MESH=$("$J" add-relation "$S" service-mesh beacon --id 1)
-	for a in alias-dots alias-dot alias-upper; do
-		"$J" add-relation "$S" data "$a" >/dev/null
-		"$J" add-relation "$S" provide-cmr-mesh "$a" --role provides >/dev/null
-	done
+	cmr_peers alias-dots alias-dot alias-upper
 	# relation ids: data 2,4,6 / provide-cmr-mesh 3,5,7
 	"$J" set-data "$S" 3 --remote-app cmr_data='{"app_name": "..", "juju_model_name": ".."}'
 	"$J" set-data "$S" 5 --remote-app cmr_data='{"app_name": "a", "juju_model_name": "."}'

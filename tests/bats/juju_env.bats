@@ -34,21 +34,12 @@ teardown() {
 # $CHARM: a mesh provider "beacon" with manage-policies: true, state initialised
 provider_charm() {
 	bare_charm service-mesh-relation-changed
-	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
-	provider:
-	  mesh-type: istio
-	  labels: {istio.io/dataplane-mode: ambient}
-	  manage-policies: true
-	YAML
+	provider_config true
 	"$J" init "$S" --app beacon --model "$NS" --charm-dir "$CHARM" >/dev/null
 }
 
 ap_count() {
 	kubesimctl list authorizationpolicies | jq '.items | length'
-}
-
-sts_labels() {
-	kubesimctl get statefulset "$NS" "$APP" | jq -c .spec.template.metadata.labels
 }
 
 @test "juju env: the hook sees no HOME, KUBECONFIG or SVCMESH_*, no kubectl on PATH, only the cluster address" {

@@ -76,6 +76,29 @@ static void assert_log_call(struct json **v, size_t i, const char *level, const 
 	}
 }
 
+/* What one juju-log call is expected to be: call i of the log. */
+struct logcall {
+	size_t i;
+	const char *level, *message;
+};
+
+/* Check that the call log holds n calls and that each call want names is
+ * the juju-log record it says. */
+static void assert_log_calls(size_t n, const struct logcall *want, size_t nwant)
+{
+	size_t got;
+	struct json **v = read_calls(&got);
+
+	ck_assert_uint_eq(got, n);
+	for (size_t k = 0; k < nwant; k++)
+		assert_log_call(v, want[k].i, want[k].level, want[k].message);
+	free_calls(v, got);
+}
+
+#define ASSERT_LOG(n, ...)                                               \
+	assert_log_calls(n, (const struct logcall[]){ __VA_ARGS__ },     \
+			 ARRAY_SIZE(((const struct logcall[]){ __VA_ARGS__ })))
+
 /* stderr to a file while a test looks at it. */
 static void capture_stderr(void)
 {
@@ -159,8 +182,6 @@ END_TEST
 START_TEST(one_record_per_line_in_order)
 {
 	struct strbuf out = STRBUF_INIT;
-	struct json **v;
-	size_t n;
 
 	log_info("i1");
 	log_warning("w1");
@@ -168,15 +189,13 @@ START_TEST(one_record_per_line_in_order)
 	log_info("i2 with %s\nand a second line", "args");
 	log_debug("d2");
 	log_flush();
-	v = read_calls(&n);
-	ck_assert_uint_eq(n, 6);
-	assert_log_call(v, 0, "INFO", "i1");
-	assert_log_call(v, 1, "WARNING", "w1");
-	assert_log_call(v, 2, "DEBUG", "d1");
-	assert_log_call(v, 3, "INFO", "i2 with args");
-	assert_log_call(v, 4, "INFO", "and a second line");
-	assert_log_call(v, 5, "DEBUG", "d2");
-	free_calls(v, n);
+	ASSERT_LOG(6,
+		   { 0, "INFO", "i1" },
+		   { 1, "WARNING", "w1" },
+		   { 2, "DEBUG", "d1" },
+		   { 3, "INFO", "i2 with args" },
+		   { 4, "INFO", "and a second line" },
+		   { 5, "DEBUG", "d2" });
 	ck_assert_int_eq(sim_status(&out, "log", NULL), 0);
 	ck_assert_str_eq(out.buf, "INFO i1\nWARNING w1\nDEBUG d1\nINFO i2 with args\nINFO and a second line\nDEBUG d2\n");
 	strbuf_release(&out);
@@ -185,8 +204,6 @@ END_TEST
 
 START_TEST(error_only_when_the_command_fails)
 {
-	struct json **v;
-	size_t n;
 	char *err;
 
 	/* interactive: a warning at once, errors when the outcome is known */
@@ -201,20 +218,16 @@ START_TEST(error_only_when_the_command_fails)
 	ck_assert_str_eq(err, "svcmesh-hook: warning: careful\n"
 			 "svcmesh-hook: error: boom 42\nsvcmesh-hook: error: via error()\n");
 	free(err);
-	v = read_calls(&n);
-	ck_assert_uint_eq(n, 4);
-	assert_log_call(v, 0, "ERROR", "boom 42");
-	assert_log_call(v, 1, "INFO", "fine");
-	assert_log_call(v, 2, "WARNING", "careful");
-	assert_log_call(v, 3, "ERROR", "via error()");
-	free_calls(v, n);
+	ASSERT_LOG(4,
+		   { 0, "ERROR", "boom 42" },
+		   { 1, "INFO", "fine" },
+		   { 2, "WARNING", "careful" },
+		   { 3, "ERROR", "via error()" });
 }
 END_TEST
 
 START_TEST(survived_errors_are_warnings)
 {
-	struct json **v;
-	size_t n;
 	char *err;
 
 	capture_stderr();
@@ -224,16 +237,11 @@ START_TEST(survived_errors_are_warnings)
 	err = captured_stderr();
 	ck_assert_str_eq(err, "svcmesh-hook: warning: refusing mesh label x\n");
 	free(err);
-	v = read_calls(&n);
-	ck_assert_uint_eq(n, 1);
-	assert_log_call(v, 0, "WARNING", "refusing mesh label x");
-	free_calls(v, n);
+	ASSERT_LOG(1, { 0, "WARNING", "refusing mesh label x" });
 	/* no outcome said: an ERROR line means failure */
 	log_error("alone");
 	log_flush();
-	v = read_calls(&n);
-	assert_log_call(v, 1, "ERROR", "alone");
-	free_calls(v, n);
+	ASSERT_LOG(2, { 1, "ERROR", "alone" });
 }
 END_TEST
 
@@ -263,8 +271,6 @@ END_TEST
 
 START_TEST(hook_relation_prefix_is_juju_s)
 {
-	struct json **v;
-	size_t n;
 
 	setenv("JUJU_RELATION_ID", "service-mesh:0", 1);
 	juju_reset();
@@ -273,19 +279,15 @@ START_TEST(hook_relation_prefix_is_juju_s)
 	log_info("service-mesh:10: about another relation");
 	log_info("service-mesh:0:x not a prefix");
 	log_flush();
-	v = read_calls(&n);
-	ck_assert_uint_eq(n, 3);
-	assert_log_call(v, 0, "INFO", "published labels");
-	assert_log_call(v, 1, "INFO", "service-mesh:10: about another relation");
-	assert_log_call(v, 2, "INFO", "service-mesh:0:x not a prefix");
-	free_calls(v, n);
+	ASSERT_LOG(3,
+		   { 0, "INFO", "published labels" },
+		   { 1, "INFO", "service-mesh:10: about another relation" },
+		   { 2, "INFO", "service-mesh:0:x not a prefix" });
 	/* interactively the id stays: no hook relation, no prefix from Juju */
 	log_set_hook(0);
 	log_info("service-mesh:0: published labels");
 	log_flush();
-	v = read_calls(&n);
-	assert_log_call(v, 3, "INFO", "service-mesh:0: published labels");
-	free_calls(v, n);
+	ASSERT_LOG(4, { 3, "INFO", "service-mesh:0: published labels" });
 	unsetenv("JUJU_RELATION_ID");
 	juju_reset();
 }
@@ -294,8 +296,6 @@ END_TEST
 START_TEST(capture_errors_collects_instead_of_stderr)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct json **v;
-	size_t n;
 	char *err;
 
 	log_set_hook(1);
@@ -312,11 +312,9 @@ START_TEST(capture_errors_collects_instead_of_stderr)
 	ck_assert_str_eq(sb.buf, "first; second one");
 	ck_assert_str_eq(err, "svcmesh-hook: error: after\n");
 	free(err);
-	v = read_calls(&n);
-	ck_assert_uint_eq(n, 4);
-	assert_log_call(v, 1, "WARNING", "a warning is not captured");
-	assert_log_call(v, 3, "ERROR", "after");
-	free_calls(v, n);
+	ASSERT_LOG(4,
+		   { 1, "WARNING", "a warning is not captured" },
+		   { 3, "ERROR", "after" });
 	strbuf_release(&sb);
 }
 END_TEST
@@ -363,8 +361,6 @@ END_TEST
 
 START_TEST(failing_juju_log_is_not_fatal)
 {
-	struct json **v;
-	size_t n;
 	char *err;
 
 	SIM("fault", "--tool", "juju-log", "--match", "DEBUG", "--stderr", "ERROR log is full");
@@ -375,10 +371,7 @@ START_TEST(failing_juju_log_is_not_fatal)
 	err = captured_stderr();
 	ck_assert_msg(strstr(err, "juju-log failed") && strstr(err, "log is full"), "%s", err);
 	free(err);
-	v = read_calls(&n);
-	ck_assert_uint_eq(n, 2);
-	assert_log_call(v, 1, "INFO", "kept");
-	free_calls(v, n);
+	ASSERT_LOG(2, { 1, "INFO", "kept" });
 }
 END_TEST
 
