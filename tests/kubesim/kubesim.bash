@@ -29,13 +29,16 @@ KUBESIM_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # kubectl_versions: every versioned kubectl to test with, one path a line:
 # $KUBECTL_DIR (default build/kubectl, filled by tests/kubesim/get-kubectls)
 # if it has any, else the ones the machine image ships.
+# KUBECTL_MATRIX=newest keeps only the newest one (the sanitizer pass of CI:
+# svcmesh-hook's code is the same whatever kubectl answers).
 kubectl_versions() {
-	local dir="${KUBECTL_DIR:-$KUBESIM_HOME/../../build/kubectl}" f
+	local dir="${KUBECTL_DIR:-$KUBESIM_HOME/../../build/kubectl}" f keep=cat
+	[[ "${KUBECTL_MATRIX:-all}" == newest ]] && keep="tail -n 1"
 	for f in "$dir"/kubectl.1.* /usr/lib/google-cloud-sdk/bin/kubectl.1.*; do
 		[[ -x "$f" ]] || continue
 		[[ "$f" == /usr/lib/google-cloud-sdk/* && -n "$(ls "$dir"/kubectl.1.* 2>/dev/null)" ]] && continue
 		echo "$f"
-	done | sort -t. -k3,3n
+	done | sort -t. -k3,3n | $keep
 }
 
 kubesimctl() {
