@@ -19,6 +19,15 @@ load '../kubesim/kubesim.bash'
 setup() {
 	svcmesh_setup
 	export SVCMESH_STATS="$BATS_TEST_TMPDIR/stats"
+	# hooks run in Juju's environment: no HOME, KUBECONFIG or SVCMESH_* from here
+	export JUJUSIM_ENV=juju
+}
+
+# jujusim run, in Juju's environment; the two SVCMESH_* a hook here gets have
+# no settings key and are passed explicitly: SVCMESH_STATS (a measurement: it
+# changes nothing the hook does) and SVCMESH_REMEMBER when a test sets it.
+hook() {
+	"$J" run "$S" "$@" --env "SVCMESH_STATS=$SVCMESH_STATS" ${SVCMESH_REMEMBER:+--env "SVCMESH_REMEMBER=$SVCMESH_REMEMBER"}
 }
 
 teardown() {
@@ -321,18 +330,19 @@ print(sum(1 for x in e if x["context"] == e[-1]["context"]))' "$S.log"
 
 label_setup() {
 	command -v kubectl >/dev/null || skip "kubectl is not installed"
-	kubesim_start
-	kubesim_seed_charm consumer test-model
+	juju_model consumer test-model
 	KLOG="$BATS_TEST_TMPDIR/kubectl.log"
 	: > "$KLOG"
-	# count kubectl invocations independently of the binary's own counter
+	# count kubectl invocations independently of the binary's own counter:
+	# the charm's bin/kubectl logs, then runs the real one (by absolute path:
+	# Juju's hook PATH has none)
 	cat > "$BATS_TEST_TMPDIR/kubectl-logged" <<-EOF
 	#!/bin/sh
 	{ printf '%s\037' "\$@"; printf '\n'; } >> "$KLOG"
-	exec kubectl "\$@"
+	exec $(command -v kubectl) "\$@"
 	EOF
 	chmod 755 "$BATS_TEST_TMPDIR/kubectl-logged"
-	export SVCMESH_KUBECTL="$BATS_TEST_TMPDIR/kubectl-logged"
+	ship_kubectl "$BATS_TEST_TMPDIR/kubectl-logged"
 	add_rel service-mesh beacon
 	MESH=$REL
 }

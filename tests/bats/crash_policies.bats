@@ -5,6 +5,9 @@
 # each kubectl write invocation fails in turn before it reaches the server or
 # after the server applied it; the rerun without faults must end in the clean
 # run's state, and a further run must write nothing.
+# Hooks run in Juju's environment (juju_model): the fault wrapper is the
+# charm's bin/kubectl, reaching kubesim in-cluster over HTTPS with the
+# provider's service-account token.
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
@@ -24,7 +27,8 @@ setup() {
 	provider_config true
 	WRAP="$BATS_TEST_TMPDIR/kubectl-faulty"
 	faulty_kubectl "$WRAP"
-	kubesim_start
+	ship_kubectl "$WRAP"
+	juju_model beacon "$NS"
 }
 
 teardown() {
@@ -60,6 +64,7 @@ for o in sorted(json.load(sys.stdin)["items"], key=lambda o: (o["metadata"]["nam
 }
 
 @test "AuthorizationPolicy apply and prune: every write fails in turn (server, before, after); the rerun converges" {
+	files=$(charm_files)
 	prepare
 	run "$J" run "$S" service-mesh-relation-changed --relation 1
 	assert_success
@@ -81,8 +86,9 @@ for line in sys.stdin:
 					--message "injected server error" --times 1 >/dev/null
 				run "$J" run "$S" service-mesh-relation-changed --relation 1
 			else
-				run "$J" run "$S" service-mesh-relation-changed --relation 1 --env SVCMESH_KUBECTL="$WRAP" \
-					--env FAIL_AT=$n --env FAIL_MODE=$mode --env FAIL_COUNTER="$BATS_TEST_TMPDIR/counter.$mode.$n"
+				kubectl_fault "$WRAP" "$n" "$mode" "$BATS_TEST_TMPDIR/counter.$mode.$n"
+				run "$J" run "$S" service-mesh-relation-changed --relation 1
+				kubectl_fault "$WRAP"
 			fi
 			[[ "$status" -eq 1 ]] || { echo "$mode $n: exit $status, expected 1: $output" >&2; return 1; }
 			[[ "$output" == *injected* ]] || { echo "$mode $n: no message: $output" >&2; return 1; }
@@ -96,4 +102,6 @@ for line in sys.stdin:
 			[[ "$(kubesim_writes)" -eq 0 ]] || { echo "$mode $n: not steady after the rerun" >&2; return 1; }
 		done
 	done
+	# kubectl wrote nothing (no discovery cache) into the charm dir
+	assert_equal "$(charm_files)" "$files"
 }

@@ -34,6 +34,9 @@
 #                                 and its arguments per line
 #   tool_count [TOOL]             number of calls (juju-log excluded), or of TOOL
 #   reset_calls                   empty the call log and the juju-log log
+#   faulty_kubectl FILE           a kubectl wrapper that fails one write on demand
+#   kubectl_fault FILE [N MODE COUNTER]
+#                                 arm (or, without N..., disarm) that wrapper's fault
 #   ship_kubectl [BINARY]         put BINARY (default: the machine's kubectl, symlinked)
 #                                 at $CHARM/bin/kubectl, where a packed charm has it
 #   juju_model APP NS [RULES]     Juju's real hook environment for the rest of the test:
@@ -43,7 +46,7 @@
 #                                 (RULES: file of RBAC rules, default: SVCMESH_RBAC, the
 #                                 README's list) mounted where a pod has it; seeds the
 #                                 charm's objects; needs kubesim.bash loaded. kubesim_stop
-#                                 in teardown.
+#                                 in teardown. Skips the test when not root.
 #   provider_config [MANAGE]      $CHARM/service-mesh.yaml: an istio mesh provider with the
 #                                 label istio.io/dataplane-mode: ambient (MANAGE: its
 #                                 manage-policies value, left out when not given)
@@ -182,11 +185,18 @@ reset_calls() {
 # delete, apply, replace; counted in the file FAIL_COUNTER) fails: before
 # it reaches the server (FAIL_MODE=before) or after the server applied it,
 # the answer lost (FAIL_MODE=after). Prints "injected failure".
+# FAIL_AT, FAIL_MODE and FAIL_COUNTER come from the environment or, when
+# FAIL_AT is not set there, from FILE.fault (see kubectl_fault): a hook in
+# Juju's environment gets no test variables, so the wrapper shipped as the
+# charm's bin/kubectl reads them from there. With neither it is the real
+# kubectl (by absolute path: Juju's hook PATH has none).
 faulty_kubectl() {
 	local real
 	real=$(command -v kubectl) || return 1
 	cat > "$1" <<-EOF
 	#!/bin/sh
+	[ -n "\$FAIL_AT" ] || [ ! -f "$1.fault" ] || . "$1.fault"
+	[ -n "\$FAIL_AT" ] || exec "$real" "\$@"
 	verb=
 	for a in "\$@"; do case "\$a" in -*) ;; *) verb=\$a; break;; esac; done
 	case "\$verb" in patch|create|delete|apply|replace) ;; *) exec "$real" "\$@";; esac
@@ -198,6 +208,17 @@ faulty_kubectl() {
 	exit 1
 	EOF
 	chmod 755 "$1"
+}
+
+# kubectl_fault FILE N MODE COUNTER: the faulty_kubectl at FILE fails its
+# N-th write (MODE before|after, counted in COUNTER) from now on, whatever
+# environment runs it; kubectl_fault FILE: no fault any more.
+kubectl_fault() {
+	if [[ $# -eq 1 ]]; then
+		rm -f "$1.fault"
+		return
+	fi
+	printf 'FAIL_AT=%q FAIL_MODE=%q FAIL_COUNTER=%q\n' "$2" "$3" "$4" > "$1.fault"
 }
 
 ship_kubectl() {
@@ -212,6 +233,7 @@ ship_kubectl() {
 
 juju_model() {
 	local app="$1" ns="$2" rules="${3:-}"
+	[[ $(id -u) = 0 ]] || skip "Juju's hook environment needs root (a private mount namespace for the service account)"
 	if [[ -z "$rules" ]]; then
 		"$REPO_ROOT/tests/bats/rbac-rules" "$REPO_ROOT/README.md" > "$SVCMESH_RBAC" || return 1
 		rules="$SVCMESH_RBAC"

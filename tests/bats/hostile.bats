@@ -3,7 +3,9 @@
 # hooks in the Juju simulator (and against kubesim with the real kubectl
 # where labels are involved), fed what a broken or malicious peer could
 # write. Each test: the hook exits as expected, logs the skip, and keeps
-# the good data beside the bad.
+# the good data beside the bad. Every hook runs in Juju's environment
+# (JUJUSIM_ENV=juju); with labels, kubectl is the charm's bin/kubectl and
+# reaches kubesim in-cluster over HTTPS with the service-account token.
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
@@ -26,6 +28,8 @@ setup() {
 	"$J" init "$S" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
 	PWNED="/tmp/pwned-$$-$BATS_TEST_NUMBER"
 	rm -f "$PWNED"
+	# hooks run in Juju's environment: no HOME, KUBECONFIG or SVCMESH_* from here
+	export JUJUSIM_ENV=juju
 }
 
 teardown() {
@@ -41,8 +45,8 @@ auto_join() {
 # $MESH (skips the test when kubectl is not installed)
 mesh_on_kubesim() {
 	command -v kubectl >/dev/null || skip "kubectl is not installed"
-	kubesim_start
-	kubesim_seed_charm "$APP" "$NS"
+	juju_model "$APP" "$NS"
+	ship_kubectl
 	auto_join
 	MESH=$("$J" add-relation "$S" service-mesh beacon)
 }

@@ -1,10 +1,15 @@
 #!/usr/bin/env bats
 # Operator and charm-author commands: check-config, link-hooks, status,
 # --verbose. Runs $SVCMESH_BIN (default build/svcmesh-hook) under the
-# jujusim hook-tool simulator and, for auto-join labels, kubesim.
+# jujusim hook-tool simulator and, for auto-join labels, kubesim. Hooks and
+# `juju exec` run in Juju's environment (JUJUSIM_ENV=juju); an operator's
+# SVCMESH_* override is given to `juju exec` explicitly ($XENV); with
+# kubesim, kubectl is the charm's bin/kubectl, in-cluster over HTTPS with
+# the service-account token (juju_model).
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+load helpers   # juju_model, ship_kubectl
 
 bats_require_minimum_version 1.5.0
 
@@ -20,6 +25,10 @@ setup() {
     cp "$ROOT/charm-skeleton/charmcraft.yaml" "$ROOT/charm-skeleton/service-mesh.yaml" "$CHARM/"
     cp "$BIN" "$CHARM/svcmesh-hook"
     unset JUJU_CHARM_DIR CHARM_DIR SVCMESH_CONFIG JUJU_CONTEXT_ID
+    # hooks and juju exec run in Juju's environment: no HOME, KUBECONFIG or
+    # SVCMESH_* from here; XENV: what the operator passes to juju exec
+    export JUJUSIM_ENV=juju
+    XENV=()
 }
 
 teardown() {
@@ -276,8 +285,8 @@ consumer_state() {
 
 @test "status (leader): relations, CMR mapping, policies published or not, provider data" {
     consumer_state
-    export SVCMESH_KUBECTL=/bin/false
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    XENV=(--env SVCMESH_KUBECTL=/bin/false)
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "roles:  consumer"
     assert_line "leader: yes"
@@ -290,12 +299,12 @@ consumer_state() {
     assert_line "    wanted: istio.io/dataplane-mode=ambient"
     # kubectl failing is shown in its section, not fatal
     assert_line --regexp '^    error: .*failed \(exit status 1\)'
-    "$J" exec "$S" -- "$CHARM/svcmesh-hook" update >/dev/null
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" update >/dev/null
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "    service-mesh:0: published: in sync"
     "$J" set-data "$S" 0 --local-app 'policies=[]'
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_line "    service-mesh:0: published: out of sync"
     # status writes nothing
     run "$J" calls "$S" --tool relation-set --count
@@ -304,24 +313,24 @@ consumer_state() {
 
 @test "status: where the remote applications came from (remembered or asked now)" {
     consumer_state
-    export SVCMESH_KUBECTL=/bin/false
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    XENV=(--env SVCMESH_KUBECTL=/bin/false)
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     # service-mesh:0, data:1, provide-cmr-mesh:2: all asked the first time
     assert_line "remote apps: 0 remembered in $CHARM/.svcmesh-hook-apps, 3 asked now (SVCMESH_REMEMBER=0 asks for all)"
-    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" status -o json
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status -o json
     assert_success
     run python3 -c 'import json, sys; print(json.loads(sys.argv[1])["remote_apps"])' "$output"
     assert_output "{'remembered': 3, 'asked': 0, 'memo': '$CHARM/.svcmesh-hook-apps'}"
-    run --separate-stderr env SVCMESH_REMEMBER=0 "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" --env SVCMESH_REMEMBER=0 -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "remote apps: 3 asked now (none remembered: SVCMESH_REMEMBER=0 or no charm directory)"
 }
 
 @test "status (non-leader): published is unknown, no permission error, exit 0" {
     consumer_state --no-leader
-    export SVCMESH_KUBECTL=/bin/false
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    XENV=(--env SVCMESH_KUBECTL=/bin/false)
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "leader: no"
     assert_line "    service-mesh:0: published: unknown (only the leader can read it)"
@@ -333,8 +342,8 @@ consumer_state() {
 
 @test "status --output json: the same facts as one JSON object" {
     consumer_state
-    export SVCMESH_KUBECTL=/bin/false
-    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" status --output json
+    XENV=(--env SVCMESH_KUBECTL=/bin/false)
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status --output json
     assert_success
     [ "${#lines[@]}" -eq 1 ]
     run python3 -c '
@@ -359,7 +368,7 @@ consumer/0 test-model ['consumer'] True
 None
 EOF
     "$J" set-leader "$S" false
-    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" status --output=json
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status --output=json
     assert_success
     run python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d["leader"], d["consumer"]["policies"]["published"])' "$output"
     assert_output "False [{'relation': 'service-mesh:0', 'state': 'unknown'}]"
@@ -367,36 +376,36 @@ EOF
 
 @test "status: auto-join labels wanted vs present on the StatefulSet and Service (kubesim)" {
     load "$ROOT/tests/kubesim/kubesim.bash"
-    kubesim_start
-    kubesim_seed_charm consumer test-model
+    juju_model consumer test-model
+    ship_kubectl
     consumer_state
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "    StatefulSet consumer (pod template): out of sync (needs: set istio.io/dataplane-mode=ambient)"
     assert_line "    Service consumer: out of sync (needs: set istio.io/dataplane-mode=ambient)"
     assert_line "    ConfigMap juju-service-mesh-consumer-labels: absent (out of date: the next reconcile records the wanted labels)"
     [ "$(kubesim_writes)" -eq 0 ]
-    "$J" exec "$S" -- "$CHARM/svcmesh-hook" reconcile-labels
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" reconcile-labels
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "    StatefulSet consumer (pod template): in sync"
     assert_line "    Service consumer: in sync"
     assert_line "    ConfigMap juju-service-mesh-consumer-labels: records istio.io/dataplane-mode=ambient"
-    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" status -o json
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status -o json
     run python3 -c 'import json, sys; a = json.loads(sys.argv[1])["consumer"]["auto_join"]; print(a["statefulset"]["in_sync"], a["service"]["present"]["istio.io/dataplane-mode"], a["statefulset"]["annotation"], a["configmap_in_sync"], a["error"])' "$output"
     assert_output "True ambient {'istio.io/dataplane-mode': 'ambient'} True None"
     # an annotation someone edited: the labels are right, the record is not
     kubectl -n test-model annotate service consumer --overwrite 'svcmesh-hook/labels={}' >/dev/null
     kubectl -n test-model annotate statefulset consumer --overwrite 'svcmesh-hook/labels=junk' >/dev/null
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_line "    Service consumer: labels in sync; annotation svcmesh-hook/labels out of date"
     assert_line "    StatefulSet consumer (pod template): labels in sync; annotation svcmesh-hook/labels unreadable"
 }
 
 @test "juju debug-log: one record per fact, Juju's relation prefix once, WARNING for what a successful hook survived" {
     load "$ROOT/tests/kubesim/kubesim.bash"
-    kubesim_start
-    kubesim_seed_charm consumer test-model
+    juju_model consumer test-model
+    ship_kubectl
     "$BIN" link-hooks "$CHARM" >/dev/null
     consumer_state
     "$J" set-data "$S" 0 --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "app.kubernetes.io/name": "evil", "Bad Key": "v"}'
@@ -413,14 +422,14 @@ unit-consumer-0: HH:MM:SS INFO unit.consumer/0.juju-log service-mesh:0: service/
 unit-consumer-0: HH:MM:SS INFO unit.consumer/0.juju-log service-mesh:0: ConfigMap juju-service-mesh-consumer-labels: recorded labels {"istio.io/dataplane-mode": "ambient"}
 EOF
     # the operator's view of the same: every label not applied, and why
-    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "    not applied (refused): app.kubernetes.io/name: it is a reserved key"
     assert_line "    not applied (invalid): 'Bad Key': name part may contain only alphanumerics, '-', '_' and '.'"
     # interactively the skipped entry reaches the person, as a warning
     [[ "$stderr" == *"svcmesh-hook: warning: service-mesh:0: skipping label 'Bad Key'"* ]]
     # plan-labels exits 0: the refusal is a warning there, never "error:"
-    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" plan-labels
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" plan-labels
     assert_success
     assert_line "refused label app.kubernetes.io/name: it is a reserved key"
     assert_line "mesh labels already in place (1 on StatefulSet consumer and Service consumer)"
@@ -428,7 +437,8 @@ EOF
     [[ "$stderr" != *"error:"* ]]
     # a failing hook: ERROR in debug-log and the reason on stderr
     "$J" log "$S" --reset
-    run "$J" run "$S" service-mesh-relation-changed --relation 0 --env SVCMESH_KUBECTL=/bin/false
+    printf 'settings:\n  kubectl: /bin/false\n' >> "$CHARM/service-mesh.yaml"
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
     assert_failure 1
     assert_line --regexp '^svcmesh-hook: error: .*failed \(exit status 1\)'
     run "$J" log "$S"
@@ -442,7 +452,7 @@ EOF
     "$J" add-relation "$S" service-mesh app1 --role provides >/dev/null
     "$J" add-relation "$S" service-mesh app2 --role provides >/dev/null
     "$J" set-data "$S" 0 --remote-app 'policies=[{"source_namespace": "m", "source_app_name": "app1", "target_namespace": "m", "target_app_name": "beacon", "target_selector_labels": null, "target_service": null, "target_type": "app", "endpoints": []}, 5]'
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "roles:  provider"
     assert_line "  service-mesh:0 -> app1: sent policies"
@@ -457,7 +467,7 @@ EOF
     assert_failure 2
     assert_output --partial "juju exec"
     consumer_state
-    run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status --output xml
+    run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status --output xml
     assert_failure 2
     assert_output --partial "status: --format must be text, json or yaml, not 'xml'"
 }
@@ -466,7 +476,7 @@ EOF
 
 @test "--verbose mirrors juju-log lines on stderr; without it stderr stays quiet" {
     consumer_state
-    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" --verbose update
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" --verbose update
     assert_success
     assert_output "policies published to 1 of 1 service-mesh relation"
     [[ "$stderr" == *"svcmesh-hook: info: published 1 mesh policies to service-mesh:0"* ]]
@@ -476,7 +486,7 @@ EOF
     assert_line "INFO published 1 mesh policies to service-mesh:0"
     "$J" log "$S" --reset
     "$J" set-data "$S" 0 --local-app policies=
-    run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" update
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" update
     assert_success
     [ -z "$stderr" ]
     run "$J" log "$S"

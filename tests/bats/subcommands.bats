@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # Subcommands of svcmesh-hook, run as an operator would with `juju exec`
-# (a hook context, but no hook and no relation variables).
+# (a hook context, but no hook and no relation variables), in the
+# environment Juju gives `juju exec` (JUJUSIM_ENV=juju: no HOME, KUBECONFIG
+# or SVCMESH_* from the test, no kubectl on PATH).
 #
 #   bats tests/bats/subcommands.bats
 
@@ -13,6 +15,7 @@ bats_require_minimum_version 1.5.0
 setup() {
 	svcmesh_setup
 	HOOKBIN="$CHARM/svcmesh-hook"
+	export JUJUSIM_ENV=juju
 }
 
 # svc ARGS...: svcmesh-hook ARGS... inside `jujusim exec`, stdout in $output,
