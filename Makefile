@@ -146,7 +146,7 @@ fuzz: $(FUZZ_BIN)
 # start and reap one child (the benchmark prints it beside the targets).
 # Built from the sources, not libsvcmesh.a: it stubs juju_log().
 FLOOR_BIN := $(BUILD)/spawn-floor
-FLOOR_SRC := src/run.c src/strbuf.c src/util.c src/log.c
+FLOOR_SRC := src/run.c src/strbuf.c src/util.c src/log.c src/settings.c
 $(FLOOR_BIN): tests/bench/spawn-floor.c $(FLOOR_SRC) $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/spawn-floor.c $(FLOOR_SRC) $(ALL_LDFLAGS)

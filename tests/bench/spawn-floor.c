@@ -41,12 +41,24 @@
 
 extern char **environ;
 
-/* log.c sends queued lines through juju_log(); this program never calls
- * log_flush(), so the hook-tool client (and cJSON behind it) stays out. */
+/* log.c sends queued lines through juju_log() and asks jujuc.c whether it
+ * runs in a hook; this program never calls log_flush() and is never a hook,
+ * so the hook-tool client (and cJSON behind it) stays out. */
 void juju_log(const char *level, const char *message)
 {
 	(void)level;
 	(void)message;
+}
+
+const struct juju_env *juju_env(void)
+{
+	static const struct juju_env none;
+	return &none;
+}
+
+int juju_in_context(void)
+{
+	return 0;
 }
 
 enum mode { MODE_BARE, MODE_RUN };
