@@ -119,6 +119,16 @@ static void expect(int errors, int warnings, const char *want_text)
 	"    - relation: data\n"                  \
 	"      endpoints: []\n"
 
+/* hooks/NAME -> ../svcmesh-hook for each of the n names */
+static void link_to_binary(const char *hooks, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *l = charm_path(hooks, names[i]);
+		ck_assert_int_eq(symlink("../svcmesh-hook", l), 0);
+		free(l);
+	}
+}
+
 START_TEST(test_clean)
 {
 	struct charm_check res = CHARM_CHECK_INIT;
@@ -427,11 +437,7 @@ START_TEST(test_typo_did_you_mean_and_no_cascade)
 	{
 		const char *names[] = { "service-mesh-relation-created", "require-cmr-mesh-relation-created",
 					"provide-cmr-mesh-relation-changed", "upgrade-charm", "leader-elected" };
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			char *l = charm_path(hooks, names[i]);
-			ck_assert_int_eq(symlink("../svcmesh-hook", l), 0);
-			free(l);
-		}
+		link_to_binary(hooks, names, sizeof(names) / sizeof(names[0]));
 	}
 	/* no "hooks/dtaa-relation-created: missing" warnings after the error */
 	expect(2, 0,
@@ -454,11 +460,7 @@ START_TEST(test_hook_links_to_a_missing_binary)
 	ck_assert_int_eq(mkdir(hooks, 0755), 0);
 	write_file("service-mesh.yaml", POLICY_DATA);
 	write_file("metadata.yaml", CONSUMER_OK_META);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char *l = charm_path(hooks, names[i]);
-		ck_assert_int_eq(symlink("../svcmesh-hook", l), 0);
-		free(l);
-	}
+	link_to_binary(hooks, names, sizeof(names) / sizeof(names[0]));
 	/* one finding for the nine links to the same missing file */
 	expect(1, 0,
 	       "@DIR@/hooks/service-mesh-relation-created: a symlink to '../svcmesh-hook' (as are 8 more hooks), "
