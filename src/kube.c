@@ -112,7 +112,6 @@ static const char *kube_cache_dir(void)
 		tmp = "/tmp";
 	strbuf_addf(&sb, "%s/svcmesh-hook-kube-cache.%lu", tmp, (unsigned long)geteuid());
 	(void)mkdir(sb.buf, 0700);
-/* Run kubectl [--cache-dir] [--namespace NS] [--request-timeout=T] ARGS...; stdout in out. */
 	if (lstat(sb.buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
 	    !(st.st_mode & 022))
 		return dir = strbuf_detach(&sb, NULL);
@@ -126,7 +125,8 @@ static const char *kube_cache_dir(void)
 	return NULL;
 }
 
-/* Run kubectl [--namespace NS] --request-timeout=T ARGS...; stdout in out. */
+/* Run kubectl [--cache-dir=D] [--namespace=NS] [--request-timeout=T] ARGS...;
+ * stdout in out. */
 static int kubectl(const char *ns, const char *const *args, const char *in, size_t in_len,
 		   unsigned writes, struct strbuf *out)
 {
@@ -138,8 +138,10 @@ static int kubectl(const char *ns, const char *const *args, const char *in, size
 	int ms = settings_kubectl_timeout_ms(), ret = 0;
 	const char *cdir = kube_cache_dir();
 
-	if (kubectl_path(&prog) < 0)
+	if (kubectl_path(&prog) < 0) {
+		strbuf_release(&prog);
 		return -1;
+	}
 	argv[n++] = prog.buf;
 	if (cdir) {
 		strbuf_addf(&cache, "--cache-dir=%s", cdir);
