@@ -22,6 +22,15 @@ tool() {
         JUJUSIM_STATE="$S" JUJU_CONTEXT_ID=bats-ctx PATH="$SIM_DIR/bin:$PATH" "$@"
 }
 
+# tool_fails CODE STDERR TOOL ARGS...: the tool exits CODE printing exactly STDERR
+tool_fails() {
+    local code="$1" want="$2"
+    shift 2
+    run --separate-stderr tool "$@"
+    assert_failure "$code"
+    [ "$stderr" = "$want" ]
+}
+
 # Write an executable hook script: hook NAME <<'EOF' ... EOF
 hook() {
     cat > "$CHARM/hooks/$1"
@@ -128,15 +137,9 @@ env_hook() {
 }
 
 @test "tools: unknown option, bad format and extra args are usage errors (exit 2)" {
-    run --separate-stderr tool is-leader --bogus
-    assert_failure 2
-    [ "$stderr" = "ERROR option provided but not defined: --bogus" ]
-    run --separate-stderr tool is-leader --format=xml
-    assert_failure 2
-    [ "$stderr" = 'ERROR invalid value "xml" for option --format: unknown format "xml"' ]
-    run --separate-stderr tool is-leader extra
-    assert_failure 2
-    [ "$stderr" = 'ERROR unrecognized args: ["extra"]' ]
+    tool_fails 2 "ERROR option provided but not defined: --bogus" is-leader --bogus
+    tool_fails 2 'ERROR invalid value "xml" for option --format: unknown format "xml"' is-leader --format=xml
+    tool_fails 2 'ERROR unrecognized args: ["extra"]' is-leader extra
     "$J" add-relation "$S" db postgres
     run --separate-stderr tool relation-list -r
     assert_failure 2
@@ -632,9 +635,85 @@ EOF2
     assert_output "$(printf '%s\n' '{"who":"unit1"}' '"unit1"' '{"who":"app"}' '["svc:0"]')"
 }
 
+# ------------------------------------------------------------------ goal-state
+
+# goal-state JSON with the "since" times taken out (they are the clock's)
+goal_json() {
+    tool goal-state --format=json | sed -E 's/,"since":"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}Z"//g'
+}
+
+@test "goal-state: Juju's JSON shape (units first, then relations), the own unit, peers, related apps" {
+    run --separate-stderr tool goal-state --format=json
+    assert_success
+    assert_output --regexp '^\{"units":\{"consumer/0":\{"status":"unknown","since":"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}Z"\}\},"relations":\{\}\}$'
+    "$J" add-relation "$S" service-mesh beacon >/dev/null
+    "$J" add-relation "$S" db postgres --units 0 >/dev/null
+    "$J" add-relation "$S" peers consumer --role peer --units 2 >/dev/null
+    "$J" set-unit "$S" consumer/1 --status active
+    run goal_json
+    assert_output '{"units":{"consumer/0":{"status":"unknown"},"consumer/1":{"status":"active"},"consumer/2":{"status":"unknown"}},"relations":{"db":{"postgres":{"status":"joining"}},"service-mesh":{"beacon":{"status":"joined"},"beacon/0":{"status":"unknown"}}}}'
+    # the own unit's workload status is what status-set said
+    tool status-set active ""
+    run goal_json
+    assert_output --partial '"consumer/0":{"status":"active"}'
+    # a non-leader may run it too
+    "$J" set-leader "$S" false
+    run tool goal-state --format=json
+    assert_success
+}
+
+@test "goal-state: dying units are listed as dying, dead ones not at all; remove-application makes them all dying" {
+    "$J" add-relation "$S" peers consumer --role peer --units 2 >/dev/null
+    "$J" remove-unit "$S" consumer/1
+    "$J" set-unit "$S" consumer/2 --life dead
+    run goal_json
+    assert_output '{"units":{"consumer/0":{"status":"unknown"},"consumer/1":{"status":"dying"}},"relations":{}}'
+    "$J" set-unit "$S" consumer/2 --life alive --status active
+    "$J" remove-application "$S"
+    run goal_json
+    assert_output '{"units":{"consumer/0":{"status":"dying"},"consumer/1":{"status":"dying"},"consumer/2":{"status":"dying"}},"relations":{}}'
+    run "$J" set-unit "$S" other/0
+    assert_failure 2
+    assert_output --partial "is not a unit of consumer"
+}
+
+@test "goal-state: YAML by default, -o FILE, no smart format, no arguments" {
+    run --separate-stderr tool goal-state
+    assert_success
+    assert_line --index 0 'units:'
+    assert_line --index 1 '  consumer/0:'
+    assert_line --index 2 '    status: unknown'
+    assert_line --index 4 'relations: {}'
+    tool goal-state | python3 -c 'import sys, yaml; d = yaml.safe_load(sys.stdin); assert d["units"]["consumer/0"]["status"] == "unknown" and d["relations"] == {}, d'
+    tool goal-state --format json -o "$BATS_TEST_TMPDIR/gs.json"
+    grep -q '^{"units":{"consumer/0":' "$BATS_TEST_TMPDIR/gs.json"
+    tool_fails 2 'ERROR invalid value "smart" for option --format: unknown format "smart"' goal-state --format=smart
+    tool_fails 2 'ERROR unrecognized args: ["extra"]' goal-state extra
+    run --separate-stderr env -u JUJU_CONTEXT_ID JUJUSIM_STATE="$S" "$SIM_DIR/bin/goal-state" --format=json
+    assert_failure 1
+    [ "$stderr" = 'ERROR JUJU_CONTEXT_ID not set' ]
+}
+
+@test "run remove: the unit is dying during the hook and dead after it succeeds; a failed one stays dying" {
+    printf '#!/bin/sh
+goal-state --format=json
+exit "${FAIL:-0}"
+' | hook remove
+    run "$J" run "$S" remove --env FAIL=1
+    assert_failure 1
+    assert_output --partial '"consumer/0":{"status":"dying"'
+    run goal_json
+    assert_output '{"units":{"consumer/0":{"status":"dying"}},"relations":{}}'
+    run "$J" run "$S" remove
+    assert_success
+    run goal_json
+    assert_output '{"units":{},"relations":{}}'
+}
+
 @test "driver: every subcommand has --help" {
     for c in init add-relation set-data get-data get-key set-leader break-relation \
-             remove-relation set-config fault clear-faults calls log status run exec; do
+             remove-relation set-config set-unit remove-unit remove-application fault \
+             clear-faults calls log status run exec; do
         run "$J" "$c" --help
         assert_success
         assert_output --partial "usage: jujusim $c"
