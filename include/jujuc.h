@@ -1,5 +1,6 @@
 /* jujuc.h - talk to Juju through its hook tools (relation-ids,
- * relation-list, relation-get, relation-set, is-leader, juju-log).
+ * relation-list, relation-get, relation-set, is-leader, juju-log,
+ * goal-state).
  *
  * Every tool runs through run.h (argv vector, deadline, captured stderr)
  * with --format=json where it has it. A failed tool is reported with its
@@ -72,6 +73,16 @@ void juju_app_sources(size_t *remembered, size_t *learnt, char **memo);
 
 /* is-leader. */
 int juju_is_leader(int *leader);
+/* goal-state --format=json, counted as ops' Application.planned_units():
+ * the units of the application (Juju lists only the unit's own; dead ones
+ * not at all) whose status is not "dying". Any unit may ask (no
+ * leadership); not cached: one call each time. */
+int juju_planned_units(size_t *n);
+/* The count of juju_planned_units() from what goal-state printed (v):
+ * -1 with error() when v is not an object, its "units" (missing: none,
+ * as ops' .get("units", {})) not an object, or a unit entry not an
+ * object with a string "status" (where ops would raise). */
+int juju_planned_units_from_json(const struct json *v, size_t *n);
 /* relation-ids ENDPOINT: ids in the order the tool printed them. During
  * X-relation-broken the broken relation (JUJU_RELATION_ID) is left out
  * even when the tool lists it (Juju < 3.4). */

@@ -303,6 +303,53 @@ int juju_is_leader(int *leader)
 	return 0;
 }
 
+int juju_planned_units_from_json(const struct json *v, size_t *n)
+{
+	const struct json *units;
+
+	*n = 0;
+	if (v->type != JSON_OBJECT)
+		return error("goal-state printed %s, not an object", json_type_name(v->type));
+	/* ops: app_state.get("units", {}) */
+	units = json_get(v, "units");
+	if (!units)
+		return 0;
+	if (units->type != JSON_OBJECT)
+		return error("goal-state printed \"units\" as %s, not an object",
+			     json_type_name(units->type));
+	for (size_t i = 0; i < units->u.obj.n; i++) {
+		const struct json_member *m = &units->u.obj.m[i];
+		const struct json *st = m->value->type == JSON_OBJECT ? json_get(m->value, "status") : NULL;
+
+		if (!st || st->type != JSON_STRING) {
+			struct strbuf sb = STRBUF_INIT;
+			int r;
+
+			strbuf_add_quoted(&sb, m->key);
+			r = error("goal-state printed unit %s without a status string", sb.buf);
+			strbuf_release(&sb);
+			return r;
+		}
+		if (strcmp(st->u.s, "dying"))
+			(*n)++;
+	}
+	return 0;
+}
+
+int juju_planned_units(size_t *n)
+{
+	const char *argv[] = { "goal-state", "--format=json", NULL };
+	struct json *v;
+	int ret;
+
+	*n = 0;
+	if (tool(argv, NULL, 0, &v) < 0)
+		return -1;
+	ret = juju_planned_units_from_json(v, n);
+	json_free(v);
+	return ret;
+}
+
 int juju_relation_ids(const char *endpoint, const struct strlist **ids)
 {
 	const char *argv[] = { "relation-ids", "--format=json", "--", endpoint, NULL };

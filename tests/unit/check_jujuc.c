@@ -411,6 +411,81 @@ static void wrong_shape(const char *tool, const char *stdout_text, const char *w
 	strbuf_release(&err);
 }
 
+/* planned units from goal-state's JSON, counted as ops does (status not
+ * "dying"); shapes ops would raise on are errors. */
+static int planned(const char *text, size_t *n, struct strbuf *err)
+{
+	struct strbuf perr = STRBUF_INIT;
+	struct json *v = json_parse(text, strlen(text), &perr);
+	int ret;
+
+	ck_assert_msg(v != NULL, "%s", perr.buf);
+	strbuf_release(&perr);
+	log_capture_errors(err);
+	ret = juju_planned_units_from_json(v, n);
+	log_capture_errors(NULL);
+	json_free(v);
+	return ret;
+}
+
+START_TEST(planned_units_parsing)
+{
+	struct strbuf err = STRBUF_INIT;
+	size_t n = 99;
+
+	ck_assert_int_eq(planned("{\"units\":{\"b/0\":{\"status\":\"active\",\"since\":\"2025-01-01 10:00:00Z\"},"
+				 "\"b/1\":{\"status\":\"dying\",\"since\":\"x\"},\"b/2\":{\"status\":\"unknown\"}},"
+				 "\"relations\":{\"service-mesh\":{\"c\":{\"status\":\"joined\"}}}}", &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(planned("{\"units\":{\"b/0\":{\"status\":\"dying\"},\"b/1\":{\"status\":\"dying\"}},\"relations\":{}}",
+				 &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(planned("{\"units\":{},\"relations\":{}}", &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	/* no units key: none (ops' .get("units", {})) */
+	n = 99;
+	ck_assert_int_eq(planned("{\"relations\":{}}", &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(err.buf, "");
+	/* wrong shapes (ops would raise) */
+	ck_assert_int_eq(planned("{\"units\":null}", &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "goal-state printed \"units\" as null, not an object"));
+	strbuf_reset(&err);
+	ck_assert_int_eq(planned("[]", &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "goal-state printed a list, not an object"));
+	strbuf_reset(&err);
+	ck_assert_int_eq(planned("{\"units\":[\"b/0\"]}", &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "goal-state printed \"units\" as a list, not an object"));
+	strbuf_reset(&err);
+	ck_assert_int_eq(planned("{\"units\":{\"b/0\":{\"since\":\"x\"}}}", &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "goal-state printed unit 'b/0' without a status string"));
+	strbuf_reset(&err);
+	ck_assert_int_eq(planned("{\"units\":{\"b/0\":\"active\"}}", &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "unit 'b/0' without a status string"));
+	strbuf_release(&err);
+}
+END_TEST
+
+/* Through the simulator: one goal-state call each time (not cached). */
+START_TEST(planned_units_from_goal_state)
+{
+	size_t n = 99;
+
+	init(NULL, NULL);
+	ck_assert_int_eq(juju_planned_units(&n), 0);
+	ck_assert_uint_eq(n, 1);
+	SIM("add-relation", "peers", "consumer", "--role", "peer", "--units", "2");
+	SIM("remove-unit", "consumer/2");
+	ck_assert_int_eq(juju_planned_units(&n), 0);
+	ck_assert_uint_eq(n, 2);
+	SIM("remove-application");
+	ck_assert_int_eq(juju_planned_units(&n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(calls("goal-state"), 3);
+	ck_assert_int_eq(calls(NULL), 3);
+}
+END_TEST
+
 /* Tool output of the wrong shape gives an error naming the tool and what it
  * printed. Regression: jujuc.c used to build these messages after freeing
  * the parsed output (a use-after-free). */
@@ -729,6 +804,8 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, prefetch_failure_names_the_tool_and_caches_nothing);
 	tcase_add_test(tc, remote_apps_remembered_across_hooks);
 	tcase_add_test(tc, remembered_apps_ignored_when_damaged_or_foreign_or_off);
+	tcase_add_test(tc, planned_units_parsing);
+	tcase_add_test(tc, planned_units_from_goal_state);
 	/* Tool output of the wrong shape: a clear error naming the tool, no crash
 	 * (these once read a freed tree while building the message). */
 	tcase_add_test(tc, wrong_shape_is_leader_wrong_shape);
