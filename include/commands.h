@@ -27,6 +27,7 @@ enum action {
 	ACT_UNLABEL = 1 << 3,         /* consumer auto-join: remove labels, delete ConfigMap (leader) */
 	ACT_PROVIDER_PUBLISH = 1 << 4, /* provider: publish labels and mesh_type (leader) */
 	ACT_PROVIDER_APPLY = 1 << 5,  /* provider: apply AuthorizationPolicies (leader, manage-policies) */
+	ACT_PROVIDER_REMOVE = 1 << 6, /* provider: last unit removed, delete owned policies (any unit, manage-policies) */
 };
 
 /* Output formats a data-printing subcommand may take (--format, with

@@ -36,6 +36,14 @@ int provider_publish(struct cmd_ctx *ctx);
  * the charm directory, and then make no kubectl call. 0 / -1. */
 int provider_apply_action(struct cmd_ctx *ctx);
 
+/* ACT_PROVIDER_REMOVE (the remove hook, on any unit: during removal of
+ * the application Juju may have no leader), with manage-policies only:
+ * one goal-state call; when no unit is planned any more (ops'
+ * planned_units() == 0, the beacon's remove handler) delete every policy
+ * the provider owns, else (a scale-down) nothing and no kubectl call. A
+ * failed kubectl call fails the hook; Juju retries remove. 0 / -1. */
+int provider_remove_action(struct cmd_ctx *ctx);
+
 /* mesh_info(): the MeshPolicy list from every mesh relation's remote app
  * databag, in relation order then list order, appended to out (owned by
  * the caller). Missing `policies` counts as []. Without strict, a bad

@@ -62,6 +62,7 @@ static const struct entry table[] = {
 	{ .kind = HOOK, .name = "upgrade-charm", .role = ROLE_NONE, .actions = ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY, .help = "publish everything, repair labels" },
 	{ .kind = HOOK, .name = "leader-elected", .role = ROLE_NONE, .actions = ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH, .help = "publish everything, repair labels" },
 	{ .kind = HOOK, .name = "config-changed", .role = ROLE_NONE, .actions = ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY, .help = "provider: publish labels and mesh type" },
+	{ .kind = HOOK, .name = "remove", .role = ROLE_NONE, .actions = ACT_PROVIDER_REMOVE, .help = "provider: delete its policies when the last unit goes (any unit)" },
 	{ .kind = HOOK, .name = "relation-created", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_PUBLISH, .help = "provider: publish labels and mesh type" },
 	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_APPLY, .help = "provider: apply authorization policies" },
 	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_APPLY, .help = "provider: apply authorization policies" },
@@ -221,7 +222,11 @@ static const struct {
 	{ ACT_UNLABEL, act_unlabel },
 	{ ACT_PROVIDER_PUBLISH, provider_publish },
 	{ ACT_PROVIDER_APPLY, provider_apply_action },
+	{ ACT_PROVIDER_REMOVE, provider_remove_action },
 };
+
+/* Actions any unit carries out; every other one is the leader's. */
+#define ANY_UNIT_ACTIONS ACT_PROVIDER_REMOVE
 
 static unsigned implemented_actions(void)
 {
@@ -272,6 +277,9 @@ static unsigned enabled_actions(const struct mesh_config *cfg)
 		/* apply also runs with manage-policies false: it then deletes
 		 * the policies applied before, once (provider.c) */
 		mask |= ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY;
+		/* without manage-policies there is nothing to delete on remove */
+		if (cfg->provider->manage_policies)
+			mask |= ACT_PROVIDER_REMOVE;
 	}
 	return mask & implemented_actions();
 }
@@ -439,11 +447,14 @@ static int run_hook(struct cmd_ctx *ctx, const char *hook)
 		return EXIT_OK;
 	if (juju_check_hook_relation(hook) < 0)
 		return EXIT_FAIL;
-	/* every action writes Juju or Kubernetes state: leader only */
-	if (juju_is_leader(&leader) < 0)
-		return EXIT_FAIL;
-	if (!leader)
-		return EXIT_OK;   /* quietly: a log line would cost a juju-log call on every unit */
+	/* the actions write Juju or Kubernetes state: the leader's, but for
+	 * remove's (removing the application may leave no leader) */
+	if (acts & ~ANY_UNIT_ACTIONS) {
+		if (juju_is_leader(&leader) < 0)
+			return EXIT_FAIL;
+		if (!leader)
+			acts &= ANY_UNIT_ACTIONS;   /* quietly: a log line would cost a juju-log call on every unit */
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(action_fns); i++)
 		if ((acts & action_fns[i].bit) && action_fns[i].fn(ctx) < 0)
 			return EXIT_FAIL;

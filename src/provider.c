@@ -505,6 +505,19 @@ static int prune(const struct json *live, const struct named *wix, size_t nw, co
 	return 0;
 }
 
+/* Delete every policy the provider app e->app owns (list_owned, then
+ * prune against an empty set), counted in *deleted. 0 / -1. */
+static int delete_all_owned(const struct juju_env *e, const char *why, size_t *deleted)
+{
+	struct json *live = NULL;
+	int ret = 0;
+
+	if (list_owned(e->app, e->model, &live) < 0 || prune(live, NULL, 0, why, deleted) < 0)
+		ret = -1;
+	json_free(live);
+	return ret;
+}
+
 /* The record that policies were cleaned up after manage-policies was
  * turned off: while it exists, hooks make no kubectl call at all. */
 #define UNMANAGED_RECORD ".svcmesh-hook-policies-unmanaged"
@@ -594,7 +607,6 @@ static int cleanup_unmanaged(void)
 {
 	const struct juju_env *e;
 	struct strbuf path = STRBUF_INIT;
-	struct json *live = NULL;
 	size_t deleted = 0;
 	int ret = -1;
 	FILE *f;
@@ -606,8 +618,7 @@ static int cleanup_unmanaged(void)
 		strbuf_release(&path);
 		return 0;
 	}
-	if (list_owned(e->app, e->model, &live) < 0 ||
-	    prune(live, NULL, 0, "manage-policies is false", &deleted) < 0)
+	if (delete_all_owned(e, "manage-policies is false", &deleted) < 0)
 		goto out;
 	if (deleted)
 		log_info("manage-policies is false: deleted %zu AuthorizationPolicies", deleted);
@@ -620,7 +631,6 @@ static int cleanup_unmanaged(void)
 	}
 	ret = 0;
 out:
-	json_free(live);
 	strbuf_release(&path);
 	return ret;
 }
@@ -634,6 +644,26 @@ int provider_apply_action(struct cmd_ctx *ctx)
 	if (!ctx->cfg.provider->manage_policies)
 		return cleanup_unmanaged();
 	return enforce(ctx->cfg.provider, &n);
+}
+
+int provider_remove_action(struct cmd_ctx *ctx)
+{
+	const struct juju_env *e;
+	size_t planned, deleted = 0;
+
+	if (!ctx->cfg.provider || !ctx->cfg.provider->manage_policies)
+		return 0;
+	if (need_identity(&e) < 0 || juju_planned_units(&planned) < 0)
+		return -1;
+	if (planned > 0) {
+		log_debug("remove: %s still has %zu planned units: its AuthorizationPolicies stay",
+			  e->app, planned);
+		return 0;
+	}
+	if (delete_all_owned(e, "the application is going away (no planned units)", &deleted) < 0)
+		return -1;
+	log_info("remove: the last unit of %s: deleted %zu AuthorizationPolicies", e->app, deleted);
+	return 0;
 }
 
 /* ---- subcommands ---- */

@@ -39,6 +39,7 @@ START_TEST(consumer_hooks)
 	ck_assert_uint_eq(hook_actions(&cfg, "data-relation-changed"), 0);
 	ck_assert_uint_eq(hook_actions(&cfg, "install"), 0);
 	ck_assert_uint_eq(hook_actions(&cfg, "config-changed"), 0);
+	ck_assert_uint_eq(hook_actions(&cfg, "remove"), 0);
 	ck_assert_uint_eq(hook_actions(&cfg, "other-relation-created"), 0);
 	ck_assert_uint_eq(hook_actions(&cfg, "relation-created"), 0);
 	ck_assert_uint_eq(hook_actions(&cfg, "-relation-created"), 0);
@@ -94,6 +95,38 @@ START_TEST(hook_names_from_table)
 }
 END_TEST
 
+/* remove is the provider's, and only with manage-policies (else there is
+ * nothing of its own to delete); it comes after the ROLE_NONE hooks. */
+START_TEST(provider_remove_only_with_manage_policies)
+{
+	static const char *const want[] = {
+		"upgrade-charm", "leader-elected", "config-changed", "remove",
+		"service-mesh-relation-created", "service-mesh-relation-changed",
+		"service-mesh-relation-broken",
+	};
+	struct mesh_config cfg;
+	struct strlist names = STRLIST_INIT;
+
+	load("provider:\n  mesh-type: istio\n  labels: {a: b}\n  manage-policies: true\n", &cfg);
+	ck_assert_uint_eq(hook_actions(&cfg, "remove"), ACT_PROVIDER_REMOVE);
+	ck_assert_uint_eq(hook_actions(&cfg, "stop"), 0);
+	hook_names(&cfg, &names);
+	ck_assert_uint_eq(names.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < names.n; i++)
+		ck_assert_str_eq(names.items[i], want[i]);
+	strlist_release(&names);
+	config_release(&cfg);
+
+	load("provider:\n  mesh-type: istio\n  labels: {a: b}\n", &cfg);
+	ck_assert_uint_eq(hook_actions(&cfg, "remove"), 0);
+	hook_names(&cfg, &names);
+	ck_assert(!strlist_has(&names, "remove"));
+	ck_assert(strlist_has(&names, "config-changed"));
+	strlist_release(&names);
+	config_release(&cfg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("commands");
@@ -105,6 +138,7 @@ int main(void)
 	tcase_add_test(tc, auto_join_off_drops_label_actions);
 	tcase_add_test(tc, renamed_endpoints_follow_config);
 	tcase_add_test(tc, hook_names_from_table);
+	tcase_add_test(tc, provider_remove_only_with_manage_policies);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
