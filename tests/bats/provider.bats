@@ -35,7 +35,7 @@ setup() {
     mkdir -p "$CHARM/hooks"
     cp "$BIN" "$CHARM/svcmesh-hook"
     for h in service-mesh-relation-created service-mesh-relation-changed service-mesh-relation-broken \
-             config-changed leader-elected upgrade-charm install; do
+             config-changed leader-elected upgrade-charm install remove; do
         ln -s ../svcmesh-hook "$CHARM/hooks/$h"
     done
     provider_config true
@@ -637,6 +637,105 @@ ap_names() {
 @test "apply: a kubectl failure fails the hook (Juju retries it)" {
     add_consumer web "[$APP_POL]"
     run "$J" run "$S" service-mesh-relation-changed --relation 0 --env SVCMESH_KUBECTL=/bin/false
+    assert_failure 1
+}
+
+# ------------------------------------------------------------------ remove
+
+# apply two consumers' policies and add one object someone else owns
+applied_with_foreign() {
+    kube
+    add_consumer web "[$APP_POL]"
+    add_consumer db "[$UNIT_POL]"
+    "$J" run "$S" service-mesh-relation-changed --relation 0
+    kubectl apply -f - >/dev/null <<-'EOF'
+	{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+	 "metadata": {"name": "not-ours", "namespace": "consumer-model",
+	  "labels": {"app.kubernetes.io/instance": "consumer-model-other", "kubernetes-resource-handler-scope": "istio-authorization-policy"}},
+	 "spec": {}}
+	EOF
+    [ "$(ap_names | wc -l)" -eq 3 ]
+}
+
+# the hook-tool calls, juju-log left out
+calls_but_log() {
+    "$J" calls "$S" | grep -v '^\["juju-log"' || true
+}
+
+@test "remove: the last unit's remove deletes every owned policy, on any unit; others' objects stay" {
+    applied_with_foreign
+    # removing the application: every unit dying, and this one not the leader
+    "$J" add-relation "$S" peers beacon --role peer --units 1 >/dev/null
+    "$J" remove-application "$S"
+    "$J" set-leader "$S" false
+    "$J" calls "$S" --reset
+    kubesimctl clear-requests
+    run "$J" run "$S" remove
+    assert_success
+    run ap_names
+    assert_output "consumer-model/not-ours"
+    run kubesimctl requests --writes --method DELETE --count
+    assert_output 2
+    # one goal-state call (and the log), no is-leader, no relation data read
+    run calls_but_log
+    assert_output '["goal-state", "--format=json"]'
+    run "$J" log "$S"
+    assert_output --partial "remove: the last unit of beacon: deleted 2 AuthorizationPolicies"
+    assert_output --regexp "INFO .*deleted AuthorizationPolicy consumer-model/beacon-consumer-model-policy-client-consumer-model-web-[0-9a-f]{8}: the application is going away"
+}
+
+@test "remove: a scale-down (other units stay) deletes nothing and makes no kubectl call" {
+    applied_with_foreign
+    "$J" add-relation "$S" peers beacon --role peer --units 2 >/dev/null
+    kubesimctl clear-requests
+    "$J" calls "$S" --reset
+    run "$J" run "$S" remove --env SVCMESH_KUBECTL=/bin/false
+    assert_success
+    run kubesimctl requests --count
+    assert_output 0
+    [ "$(ap_names | wc -l)" -eq 3 ]
+    run calls_but_log
+    assert_output '["goal-state", "--format=json"]'
+}
+
+@test "remove: with manage-policies false, or in a consumer-only charm, it makes no hook-tool or kubectl call" {
+    provider_config false
+    "$J" remove-application "$S"
+    run "$J" run "$S" remove --env SVCMESH_KUBECTL=/bin/false
+    assert_success
+    run "$J" calls "$S" --count
+    assert_output 0
+    printf 'consumer:\n  policies: []\n' > "$CHARM/service-mesh.yaml"
+    "$J" init "$S" --app web --model consumer-model --charm-dir "$CHARM"
+    run "$J" run "$S" remove --env SVCMESH_KUBECTL=/bin/false
+    assert_success
+    run "$J" calls "$S" --count
+    assert_output 0
+    run "$BIN" --config "$CHARM/service-mesh.yaml" list-hooks
+    refute_line remove
+    provider_config true
+    run "$BIN" --config "$CHARM/service-mesh.yaml" list-hooks
+    assert_line remove
+}
+
+@test "remove: a kubectl failure fails the hook; the retried remove deletes the rest" {
+    applied_with_foreign
+    "$J" remove-application "$S"
+    kubesimctl fault --method DELETE --path authorizationpolicies --status 500 --message boom >/dev/null
+    run "$J" run "$S" remove
+    assert_failure 1
+    [ "$(ap_names | wc -l)" -eq 3 ]
+    run "$J" log "$S"
+    assert_output --partial "ERROR"
+    # still dying, Juju runs remove again
+    run "$J" run "$S" remove
+    assert_success
+    run ap_names
+    assert_output "consumer-model/not-ours"
+    # a kubectl that cannot run at all fails it too
+    "$J" init "$S" --app beacon --model consumer-model --charm-dir "$CHARM"
+    "$J" remove-application "$S"
+    run "$J" run "$S" remove --env SVCMESH_KUBECTL=/bin/false
     assert_failure 1
 }
 
