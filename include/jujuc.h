@@ -56,6 +56,11 @@ int juju_hook_name_valid(const char *name);
 int juju_check_hook_relation(const char *hook);
 /* 1 when running with a hook context (JUJU_CONTEXT_ID set). */
 int juju_in_context(void);
+/* juju_env() when JUJU_CONTEXT_ID, JUJU_UNIT_NAME and JUJU_MODEL_NAME are
+ * all set (in a hook or juju exec); else NULL after error() saying that
+ * WHAT (a command or hook name) needs them. The one check for them:
+ * subcommands that need it are refused before they start (exit 2). */
+const struct juju_env *juju_context(const char *what);
 /* Forget cached answers and the environment read (tests); stats and the
  * log queue are left alone. */
 void juju_reset(void);

@@ -36,6 +36,7 @@ struct entry {
 	const char *options;   /* SUBCOMMAND: its own options, "  --x  what it does\n" each */
 	const char *example;   /* SUBCOMMAND: one example command line */
 	int published;         /* SUBCOMMAND: its JSON is relation data, byte for byte */
+	int context;           /* SUBCOMMAND: needs a Juju context (juju_context()), else exit 2 */
 };
 
 static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv);
@@ -69,50 +70,51 @@ static const struct entry table[] = {
 
 	/* subcommands */
 #define SUB .kind = SUBCOMMAND, .role = ROLE_NONE
+#define CTX .context = 1   /* in a hook or juju exec only */
 	{ SUB, .name = "dispatch", .fn = cmd_dispatch, .args = "",
 	  .help = "handle the hook named by JUJU_DISPATCH_PATH (the default)",
 	  .example = "JUJU_DISPATCH_PATH=hooks/upgrade-charm svcmesh-hook dispatch" },
-	{ SUB, .published = 1, .name = "policies", .fn = cmd_policies, .args = "[--format json|yaml]",
+	{ SUB, CTX, .published = 1, .name = "policies", .fn = cmd_policies, .args = "[--format json|yaml]",
 	  .help = "print the policies JSON it would publish (writes nothing)",
 	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
 	  .example = "juju exec --unit app/0 -- ./svcmesh-hook policies --format yaml" },
-	{ SUB, .name = "update", .fn = cmd_update, .args = "",
+	{ SUB, CTX, .name = "update", .fn = cmd_update, .args = "",
 	  .help = "publish policies and cmr_data now (leader)",
 	  .example = "juju exec --unit app/0 -- ./svcmesh-hook update" },
-	{ SUB, .published = 1, .name = "labels", .fn = cmd_labels, .args = "[--format json|yaml]",
+	{ SUB, CTX, .published = 1, .name = "labels", .fn = cmd_labels, .args = "[--format json|yaml]",
 	  .help = "print the labels the mesh provider sent, as JSON",
 	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
 	  .example = "juju exec --unit app/0 -- ./svcmesh-hook labels" },
-	{ SUB, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
+	{ SUB, CTX, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
 	  .help = "print the mesh type the provider sent (null if none)",
 	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
 	  .example = "juju exec --unit app/0 -- ./svcmesh-hook mesh-type --format json" },
-	{ SUB, .name = "enabled", .fn = cmd_enabled, .args = "[--format text|json|yaml]",
+	{ SUB, CTX, .name = "enabled", .fn = cmd_enabled, .args = "[--format text|json|yaml]",
 	  .help = "print true if the charm has a mesh relation, else false",
 	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
 	  .example = "juju exec --unit app/0 -- ./svcmesh-hook enabled" },
-	{ SUB, .name = "reconcile-labels", .fn = cmd_reconcile_labels, .args = "",
+	{ SUB, CTX, .name = "reconcile-labels", .fn = cmd_reconcile_labels, .args = "",
 	  .help = "put the provider's mesh labels on the StatefulSet and Service now (leader)",
 	  .example = "juju exec --unit app/0 -- ./svcmesh-hook reconcile-labels" },
-	{ SUB, .name = "plan-labels", .fn = cmd_plan_labels, .args = "",
+	{ SUB, CTX, .name = "plan-labels", .fn = cmd_plan_labels, .args = "",
 	  .help = "print what reconcile-labels would change (changes nothing)",
 	  .example = "juju exec --unit app/0 -- ./svcmesh-hook plan-labels" },
-	{ SUB, .published = 1, .name = "mesh-info", .fn = provider_cmd_mesh_info, .args = "[--format json|yaml] [--strict]",
+	{ SUB, CTX, .published = 1, .name = "mesh-info", .fn = provider_cmd_mesh_info, .args = "[--format json|yaml] [--strict]",
 	  .help = "provider: print the MeshPolicy list the consumers sent, as JSON",
 	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
 	  .options = "  --strict         exit 1 when a consumer sent an invalid entry (default: skip it\n"
 		     "                   with a warning)\n",
 	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook mesh-info --strict" },
-	{ SUB, .name = "render", .fn = provider_cmd_render, .args = "[--format yaml|json] [--strict]",
+	{ SUB, CTX, .name = "render", .fn = provider_cmd_render, .args = "[--format yaml|json] [--strict]",
 	  .help = "provider: print the Istio AuthorizationPolicies for the consumers' policies",
 	  .formats = FMT_JSON | FMT_YAML, .def = FMT_YAML,
 	  .options = "  --strict         exit 1 when a policy is invalid or cannot be enforced (default:\n"
 		     "                   leave it out with a warning)\n",
 	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook render --format json" },
-	{ SUB, .name = "apply", .fn = provider_cmd_apply, .args = "",
+	{ SUB, CTX, .name = "apply", .fn = provider_cmd_apply, .args = "",
 	  .help = "provider: apply the AuthorizationPolicies now and delete stale ones (leader)",
 	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook apply" },
-	{ SUB, .name = "status", .fn = status_cmd, .args = "[--format text|json|yaml]",
+	{ SUB, CTX, .name = "status", .fn = status_cmd, .args = "[--format text|json|yaml]",
 	  .help = "show what svcmesh-hook sees and did (inside juju exec)",
 	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
 	  .example = "juju exec --unit app/0 -- ./svcmesh-hook status" },
@@ -136,6 +138,7 @@ static const struct entry table[] = {
 	  .example = "svcmesh-hook help status" },
 	{ SUB, .name = "version", .fn = cmd_version, .args = "", .help = "print the version",
 	  .example = "svcmesh-hook --version" },
+#undef CTX
 #undef SUB
 };
 
@@ -180,13 +183,13 @@ static int wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strb
 /* Reconcile labels to what the provider sent (remove_all: to nothing). */
 static int sync_labels(struct cmd_ctx *ctx, int remove_all)
 {
-	const struct juju_env *e = juju_env();
+	const struct juju_env *e = juju_context("label reconciliation");
 	struct kvlist labels = KVLIST_INIT;
 	struct strbuf why = STRBUF_INIT;
 	int ret = 0;
 
-	if (!e->app || !e->model)
-		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
+	if (!e)
+		return -1;
 	if (!remove_all && (ret = wanted_labels(ctx, &labels, &why)) != WANT_LABELS) {
 		if (ret == WANT_UNREADABLE)
 			log_warning("%s", why.buf);
@@ -445,6 +448,8 @@ static int run_hook(struct cmd_ctx *ctx, const char *hook)
 	acts = hook_actions(&ctx->cfg, hook);
 	if (!acts)
 		return EXIT_OK;
+	if (!juju_context(hook))
+		return EXIT_USAGE;
 	if (juju_check_hook_relation(hook) < 0)
 		return EXIT_FAIL;
 	/* the actions write Juju or Kubernetes state: the leader's, but for
@@ -738,10 +743,6 @@ static int labels_cmd(struct cmd_ctx *ctx, int apply)
 	int w, rc = EXIT_FAIL;
 
 	memset(&plan, 0, sizeof(plan));
-	if (!e->app || !e->model) {
-		error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
-		return EXIT_USAGE;
-	}
 	if ((w = wanted_labels(ctx, &labels, &why)) < 0)
 		goto out;
 	if (w != WANT_LABELS) {
@@ -1037,7 +1038,7 @@ int commands_main(int argc, const char **argv, const char *hook_from_argv0)
 	} else if ((e = find_subcommand(rest[0])) != NULL) {
 		int n = nrest - 1;
 		if ((rc = take_format(e, &ctx, &n, rest + 1)) == 0)
-			rc = e->fn(&ctx, n, rest + 1);
+			rc = e->context && !juju_context(e->name) ? EXIT_USAGE : e->fn(&ctx, n, rest + 1);
 	} else {
 		error("unknown %s: %s (see svcmesh-hook --help)", rest[0][0] == '-' ? "option" : "command", rest[0]);
 		rc = EXIT_USAGE;

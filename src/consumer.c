@@ -115,12 +115,12 @@ static int gather(const struct cfg_consumer *c, struct gathered *g)
 
 int consumer_compute(const struct cfg_consumer *c, struct policy_list *out)
 {
-	const struct juju_env *e = juju_env();
+	const struct juju_env *e = juju_context("computing policies");
 	struct gathered g;
 	int ret = -1;
 
-	if (!e->app || !e->model)
-		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
+	if (!e)
+		return -1;
 	for (size_t i = 0; i < c->npolicies; i++)
 		if (c->policies[i].kind == POLICY_DEPRECATED)
 			log_warning("the policy for '%s' (line %d) uses type 'policy', which is deprecated: use 'app'",
@@ -183,13 +183,13 @@ int consumer_publish(const struct cfg_consumer *c, int *changed)
 
 int consumer_send_cmr_data(const struct cfg_consumer *c, const char *relid)
 {
-	const struct juju_env *e = juju_env();
+	const struct juju_env *e = juju_context("sending cmr_data");
 	struct strbuf text = STRBUF_INIT;
 	struct kvlist kv = KVLIST_INIT;
 	int ret = 0;
 
-	if (!e->app || !e->model)
-		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
+	if (!e)
+		return -1;
 	cmr_data_emit(&text, e->app, e->model);
 	kvlist_set(&kv, "cmr_data", text.buf);
 	if (relid) {

@@ -147,6 +147,17 @@ int juju_in_context(void)
 	return juju_env()->context_id != NULL;
 }
 
+const struct juju_env *juju_context(const char *what)
+{
+	const struct juju_env *e = juju_env();
+
+	if (e->context_id && e->unit && e->app && e->model)
+		return e;
+	error("%s needs a Juju context: run it in a hook or with juju exec (JUJU_CONTEXT_ID, "
+	      "JUJU_UNIT_NAME and JUJU_MODEL_NAME must all be set)", what);
+	return NULL;
+}
+
 void juju_reset(void)
 {
 	size_t i;

@@ -22,10 +22,7 @@
 
 static int need_identity(const struct juju_env **e)
 {
-	*e = juju_env();
-	if (!(*e)->app || !(*e)->model)
-		return error("JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set (run inside a hook or juju exec)");
-	return 0;
+	return (*e = juju_context("the provider")) ? 0 : -1;
 }
 
 /* The provider's labels for this deployment: placeholders expanded

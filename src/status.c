@@ -569,10 +569,6 @@ int status_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
 		      argv[0]);
 		return EXIT_USAGE;
 	}
-	if (!juju_in_context() || !juju_env()->unit || !juju_env()->model) {
-		error("status needs a Juju hook context: run it with juju exec (JUJU_CONTEXT_ID, JUJU_UNIT_NAME and JUJU_MODEL_NAME must be set)");
-		return EXIT_USAGE;
-	}
 	if (cmd_load_config(ctx) < 0)
 		return EXIT_USAGE;
 	if (status_collect(&ctx->cfg, &facts, &text) < 0) {

@@ -214,6 +214,31 @@ bags() {
 	assert_equal "$(bags 0 1 2 3)" "$(printf '%s {}\n' 0 1 2 3)"
 }
 
+@test "outside a Juju context every command that reads the model, and a hook, exit 2 with one message and no tool call" {
+	model
+	reset_calls
+	local c out=(env -i PATH="$PATH" "$HOOKBIN" --config "$CHARM/service-mesh.yaml")
+	for c in policies update labels mesh-type enabled reconcile-labels plan-labels mesh-info render apply status; do
+		run --separate-stderr "${out[@]}" "$c"
+		assert_failure 2
+		assert_output ""
+		assert_equal "$stderr" "svcmesh-hook: error: $c needs a Juju context: run it in a hook or with juju exec (JUJU_CONTEXT_ID, JUJU_UNIT_NAME and JUJU_MODEL_NAME must all be set)"
+	done
+	# one of the three missing is enough
+	run --separate-stderr env -i PATH="$PATH" JUJU_CONTEXT_ID=x JUJU_UNIT_NAME=consumer/0 "$HOOKBIN" --config "$CHARM/service-mesh.yaml" policies
+	assert_failure 2
+	[[ "$stderr" == *"policies needs a Juju context"* ]]
+	# a hook run by hand outside Juju
+	run --separate-stderr env -i PATH="$PATH" JUJU_CHARM_DIR="$CHARM" "$CHARM/hooks/upgrade-charm"
+	assert_failure 2
+	[[ "$stderr" == *"upgrade-charm needs a Juju context"* ]]
+	assert_equal "$(tool_count)" "0"
+	# the commands that only read the charm work anywhere
+	run --separate-stderr "${out[@]}" list-hooks
+	assert_success
+	assert_line upgrade-charm
+}
+
 @test "subcommands with a broken service-mesh.yaml exit 2 naming FILE:LINE:COL" {
 	printf 'consumer:\n  policies:\n    - relation: data\n      type: nope\n' | write_config
 	for c in policies update labels mesh-type enabled list-hooks; do

@@ -542,6 +542,37 @@ START_TEST(juju_log_only_in_context)
 }
 END_TEST
 
+/* juju_context(): all three of JUJU_CONTEXT_ID, JUJU_UNIT_NAME and
+ * JUJU_MODEL_NAME, else NULL and one error naming what needs them. */
+START_TEST(context_needs_all_three)
+{
+	static const char *const vars[] = { "JUJU_CONTEXT_ID", "JUJU_UNIT_NAME", "JUJU_MODEL_NAME" };
+	struct strbuf err = STRBUF_INIT;
+
+	init(NULL, NULL);
+	juju_reset();
+	ck_assert_ptr_eq(juju_context("policies"), juju_env());
+	for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
+		char *saved = xstrdup(getenv(vars[i]));
+
+		unsetenv(vars[i]);
+		juju_reset();
+		strbuf_reset(&err);
+		log_capture_errors(&err);
+		ck_assert_ptr_null(juju_context("policies"));
+		log_capture_errors(NULL);
+		ck_assert_msg(strstr(err.buf, "policies needs a Juju context: run it in a hook or with juju exec"),
+			      "without %s: %s", vars[i], err.buf);
+		ck_assert_ptr_nonnull(strstr(err.buf, vars[i]));
+		setenv(vars[i], saved, 1);
+		free(saved);
+	}
+	ck_assert_int_eq(calls(NULL), 0);
+	juju_reset();
+	strbuf_release(&err);
+}
+END_TEST
+
 START_TEST(env_parsed)
 {
 	const struct juju_env *e;
@@ -798,6 +829,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, failing_tool_returns_error_and_is_not_cached);
 	tcase_add_test(tc, non_json_output_is_an_error);
 	tcase_add_test(tc, juju_log_only_in_context);
+	tcase_add_test(tc, context_needs_all_three);
 	tcase_add_test(tc, env_parsed);
 	tcase_add_test(tc, prefetch_apps_asks_together_then_answers_from_cache);
 	tcase_add_test(tc, prefetch_remote_bags_and_forget);
