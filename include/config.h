@@ -28,6 +28,7 @@
  *     kubectl: PATH               non-empty string; with a '/' and relative:
  *                                 relative to the directory of the file
  *     verbose: BOOL
+ *     remember-apps: BOOL         keep remote applications in .svcmesh-hook-apps
  *
  * Ownership: config_load()/config_parse() fill a caller-provided struct;
  * config_release() frees everything in it. Strings are owned by the config.
@@ -98,6 +99,7 @@ struct cfg_settings {
 	int jobs;
 	char *kubectl;
 	int verbose;
+	int remember_apps;
 };
 
 struct mesh_config {

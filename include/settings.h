@@ -9,6 +9,7 @@
  *   settings.jobs                 SVCMESH_JOBS              8      (1..64)
  *   settings.kubectl              SVCMESH_KUBECTL           lookup, see kube.h
  *   settings.verbose              SVCMESH_VERBOSE           false  (0/1, true/false)
+ *   settings.remember-apps        SVCMESH_REMEMBER          true   (0/1, true/false)
  *
  * A variable that is set but not valid (empty counts as unset) is not used:
  * one warning naming the variable and its value is logged ("warning:" on
@@ -37,6 +38,8 @@ int settings_jobs(void);
  * names where it came from ("SVCMESH_KUBECTL" or "settings.kubectl"). */
 const char *settings_kubectl(const char **from);
 int settings_verbose(void);
+/* Keep relations' remote applications across hooks (jujuc.c's memo). */
+int settings_remember_apps(void);
 
 /* Parsing of one value, shared with config.c. Seconds: a decimal number
  * (no inf/nan/hex), 0 < s <= 86400, to milliseconds (at least 1). Jobs: a

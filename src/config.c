@@ -719,12 +719,18 @@ static void set_verbose(struct ctx *c, const struct ynode *v, void *obj)
 	want_bool(c, v, &((struct cfg_settings *)obj)->verbose);
 }
 
+static void set_remember_apps(struct ctx *c, const struct ynode *v, void *obj)
+{
+	want_bool(c, v, &((struct cfg_settings *)obj)->remember_apps);
+}
+
 static const struct field settings_fields[] = {
 	{ "hook-tool-timeout", set_tool_timeout, 0 },
 	{ "kubectl-timeout", set_kubectl_timeout, 0 },
 	{ "jobs", set_jobs, 0 },
 	{ "kubectl", set_kubectl, 0 },
 	{ "verbose", set_verbose, 0 },
+	{ "remember-apps", set_remember_apps, 0 },
 };
 
 static void top_settings(struct ctx *c, const struct ynode *v, void *obj)
@@ -818,13 +824,20 @@ static int finish(const char *name, struct ynode *root, int loaded,
 	return 0;
 }
 
+/* An empty config: every setting unset (see struct cfg_settings). */
+static void config_clear(struct mesh_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->settings.verbose = -1;
+	cfg->settings.remember_apps = -1;
+}
+
 int config_load(const char *path, struct mesh_config *cfg, struct strbuf *err)
 {
 	struct ynode *root = NULL;
 	int r;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->settings.verbose = -1;
+	config_clear(cfg);
 	r = yaml_load_file(path, &root, err);
 	return finish(path, root, r, cfg, err);
 }
@@ -835,8 +848,7 @@ int config_parse(const char *name, const char *buf, size_t len,
 	struct ynode *root = NULL;
 	int r;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->settings.verbose = -1;
+	config_clear(cfg);
 	r = yaml_load_buffer(name, buf, len, &root, err);
 	return finish(name, root, r, cfg, err);
 }
@@ -906,6 +918,5 @@ void config_release(struct mesh_config *cfg)
 		free(prov);
 	}
 	free(cfg->settings.kubectl);
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->settings.verbose = -1;
+	config_clear(cfg);
 }

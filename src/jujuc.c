@@ -9,6 +9,7 @@
 #include "jujuc.h"
 #include "log.h"
 #include "run.h"
+#include "settings.h"
 #include "stats.h"
 #include "strbuf.h"
 #include "util.h"
@@ -424,7 +425,8 @@ static const char *cache_app(const char *relid, const char *app)
  * directory (beside the ops framework's .unit-state.db) and later hooks
  * ask only about relations they have not met. The file is a cache: when
  * it is missing, unreadable or written for another unit or model it is
- * ignored, and SVCMESH_REMEMBER=0 turns it off.
+ * ignored, and settings.remember-apps: false (SVCMESH_REMEMBER=0) turns
+ * it off.
  */
 #define MEMO_FILE ".svcmesh-hook-apps"
 #define MEMO_MAX_BYTES (4u * 1024 * 1024)
@@ -432,10 +434,9 @@ static const char *cache_app(const char *relid, const char *app)
 static char *memo_path(void)
 {
 	const struct juju_env *e = juju_env();
-	const char *off = getenv("SVCMESH_REMEMBER");
 	struct strbuf sb = STRBUF_INIT;
 
-	if ((off && !strcmp(off, "0")) || !e->charm_dir || !e->unit || !juju_in_context())
+	if (!settings_remember_apps() || !e->charm_dir || !e->unit || !juju_in_context())
 		return NULL;
 	strbuf_addf(&sb, "%s/%s", e->charm_dir, MEMO_FILE);
 	return strbuf_detach(&sb, NULL);

@@ -72,10 +72,11 @@ int settings_parse_bool(const char *s, int *v)
 /* One value: from the variable, else the config, else the default. */
 static struct {
 	int env_read;
-	int env_tool_ms, env_kubectl_ms, env_jobs, env_verbose;  /* 0 / -1: unset */
+	int env_tool_ms, env_kubectl_ms, env_jobs;   /* 0: unset */
+	int env_verbose, env_remember;                /* -1: unset */
 	char *env_kubectl;
 	struct cfg_settings cfg;   /* copy; kubectl owned */
-} st = { 0, 0, 0, 0, -1, NULL, { 0, 0, 0, NULL, -1 } };
+} st = { 0, 0, 0, 0, -1, -1, NULL, { 0, 0, 0, NULL, -1, -1 } };
 
 static void warn_env(const char *name, const char *value, const char *want, const char *instead)
 {
@@ -118,6 +119,10 @@ static void read_env(void)
 		st.env_jobs = 0;
 		warn_env("SVCMESH_JOBS", v, "a whole number from 1 to 64", "settings.jobs or 8");
 	}
+	if ((v = env_value("SVCMESH_REMEMBER")) && settings_parse_bool(v, &st.env_remember) < 0) {
+		st.env_remember = -1;
+		warn_env("SVCMESH_REMEMBER", v, "0, 1, true or false", "settings.remember-apps or true");
+	}
 	if ((v = env_value("SVCMESH_KUBECTL")))
 		st.env_kubectl = xstrdup(v);
 }
@@ -126,7 +131,7 @@ void settings_use_config(const struct cfg_settings *cfg)
 {
 	free(st.cfg.kubectl);
 	memset(&st.cfg, 0, sizeof(st.cfg));
-	st.cfg.verbose = -1;
+	st.cfg.verbose = st.cfg.remember_apps = -1;
 	if (cfg) {
 		st.cfg = *cfg;
 		st.cfg.kubectl = cfg->kubectl ? xstrdup(cfg->kubectl) : NULL;
@@ -141,7 +146,7 @@ void settings_reset(void)
 	st.env_kubectl = NULL;
 	st.env_read = 0;
 	st.env_tool_ms = st.env_kubectl_ms = st.env_jobs = 0;
-	st.env_verbose = -1;
+	st.env_verbose = st.env_remember = -1;
 }
 
 int settings_tool_timeout_ms(void)
@@ -179,6 +184,14 @@ const char *settings_kubectl(const char **from)
 	}
 	*from = "settings.kubectl";
 	return st.cfg.kubectl;
+}
+
+int settings_remember_apps(void)
+{
+	read_env();
+	if (st.env_remember >= 0)
+		return st.env_remember;
+	return st.cfg.remember_apps != 0;
 }
 
 int settings_verbose(void)

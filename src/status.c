@@ -20,6 +20,7 @@
 #include "log.h"
 #include "policy.h"
 #include "provider.h"
+#include "settings.h"
 #include "status.h"
 #include "strbuf.h"
 #include "util.h"
@@ -518,10 +519,12 @@ static void remote_apps(struct json *root, struct strbuf *t)
 	json_set(o, "memo", json_string_or_null(memo));
 	json_set(root, "remote_apps", o);
 	if (memo)
-		line(t, 0, "remote apps: %zu remembered in %s, %zu asked now (SVCMESH_REMEMBER=0 asks for all)",
+		line(t, 0, "remote apps: %zu remembered in %s, %zu asked now (settings.remember-apps: false asks for all)",
 		     remembered, memo, learnt);
 	else
-		line(t, 0, "remote apps: %zu asked now (none remembered: SVCMESH_REMEMBER=0 or no charm directory)", learnt);
+		line(t, 0, "remote apps: %zu asked now (none remembered: %s)", learnt,
+		     settings_remember_apps() ? "no charm directory"
+					      : "settings.remember-apps is false or SVCMESH_REMEMBER=0");
 	free(memo);
 }
 

@@ -23,11 +23,16 @@ setup() {
 	export JUJUSIM_ENV=juju
 }
 
-# jujusim run, in Juju's environment; the two SVCMESH_* a hook here gets have
-# no settings key and are passed explicitly: SVCMESH_STATS (a measurement: it
-# changes nothing the hook does) and SVCMESH_REMEMBER when a test sets it.
+# jujusim run, in Juju's environment; the one SVCMESH_* a hook here gets is
+# passed explicitly: SVCMESH_STATS, a measurement that changes nothing the
+# hook does (it has no settings key on purpose: it is not for charms).
 hook() {
-	"$J" run "$S" "$@" --env "SVCMESH_STATS=$SVCMESH_STATS" ${SVCMESH_REMEMBER:+--env "SVCMESH_REMEMBER=$SVCMESH_REMEMBER"}
+	"$J" run "$S" "$@" --env "SVCMESH_STATS=$SVCMESH_STATS"
+}
+
+# The charm's own settings.remember-apps: false (what a charm author sets).
+forget_apps() {
+	printf 'settings:\n  remember-apps: false\n' >> "$CHARM/service-mesh.yaml"
 }
 
 teardown() {
@@ -129,9 +134,9 @@ print(sum(1 for x in e if x["context"] == e[-1]["context"]))' "$S.log"
 	[ "$output" -le 4 ]
 }
 
-@test "the same hook again, SVCMESH_REMEMBER=0: the same reads and no relation-set" {
+@test "the same hook again, settings.remember-apps: false: the same reads and no relation-set" {
 	model
-	export SVCMESH_REMEMBER=0
+	forget_apps
 	run_hook data-relation-created --relation 2
 	reset_calls
 	run_hook data-relation-created --relation 2
@@ -261,7 +266,7 @@ print(sum(1 for x in e if x["context"] == e[-1]["context"]))' "$S.log"
 }
 
 @test "calls grow by exactly one relation-list per added relation (1 + 4 + (N-1) + 1 reads for N data relations)" {
-	export SVCMESH_REMEMBER=0
+	forget_apps
 	add_rel service-mesh beacon
 	for i in $(seq 1 12); do add_rel data "app$i"; done
 	run_hook data-relation-created --relation 12

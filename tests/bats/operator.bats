@@ -317,14 +317,23 @@ consumer_state() {
     run "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     # service-mesh:0, data:1, provide-cmr-mesh:2: all asked the first time
-    assert_line "remote apps: 0 remembered in $CHARM/.svcmesh-hook-apps, 3 asked now (SVCMESH_REMEMBER=0 asks for all)"
+    assert_line "remote apps: 0 remembered in $CHARM/.svcmesh-hook-apps, 3 asked now (settings.remember-apps: false asks for all)"
     run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status -o json
     assert_success
     run python3 -c 'import json, sys; print(json.loads(sys.argv[1])["remote_apps"])' "$output"
     assert_output "{'remembered': 3, 'asked': 0, 'memo': '$CHARM/.svcmesh-hook-apps'}"
     run --separate-stderr "$J" exec "$S" "${XENV[@]}" --env SVCMESH_REMEMBER=0 -- "$CHARM/svcmesh-hook" status
     assert_success
-    assert_line "remote apps: 3 asked now (none remembered: SVCMESH_REMEMBER=0 or no charm directory)"
+    assert_line "remote apps: 3 asked now (none remembered: settings.remember-apps is false or SVCMESH_REMEMBER=0)"
+    # the charm's own setting, and a value that is not a boolean: a warning, never silently the default
+    printf 'settings:\n  remember-apps: false\n' >> "$CHARM/service-mesh.yaml"
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
+    assert_success
+    assert_line "remote apps: 3 asked now (none remembered: settings.remember-apps is false or SVCMESH_REMEMBER=0)"
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" --env SVCMESH_REMEMBER=no -- "$CHARM/svcmesh-hook" status
+    assert_success
+    [[ "$stderr" == *"svcmesh-hook: warning: SVCMESH_REMEMBER='no' is not 0, 1, true or false; ignoring it and using settings.remember-apps or true"* ]]
+    assert_line "remote apps: 3 asked now (none remembered: settings.remember-apps is false or SVCMESH_REMEMBER=0)"
 }
 
 @test "status (non-leader): published is unknown, no permission error, exit 0" {

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "jujuc.h"
+#include "settings.h"
 #include "kvlist.h"
 #include "log.h"
 #include "strbuf.h"
@@ -782,11 +784,25 @@ START_TEST(remembered_apps_ignored_when_damaged_or_foreign_or_off)
 	/* SVCMESH_REMEMBER=0: neither read nor written */
 	unlink(path.buf);
 	setenv("SVCMESH_REMEMBER", "0", 1);
+	settings_reset();
 	memo_hook(&ids);
 	memo_hook(&ids);
 	ck_assert_int_eq(calls("relation-list"), 4);
 	ck_assert_int_eq(access(path.buf, F_OK), -1);
 	unsetenv("SVCMESH_REMEMBER");
+
+	/* the charm's settings.remember-apps: false, the same */
+	settings_reset();
+	{
+		struct cfg_settings off = { 0, 0, 0, NULL, -1, 0 };
+
+		settings_use_config(&off);
+	}
+	memo_hook(&ids);
+	memo_hook(&ids);
+	ck_assert_int_eq(calls("relation-list"), 6);
+	ck_assert_int_eq(access(path.buf, F_OK), -1);
+	settings_reset();
 	unsetenv("JUJU_CHARM_DIR");
 	unsetenv("JUJU_MODEL_UUID");
 	strbuf_release(&path);

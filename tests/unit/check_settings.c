@@ -81,7 +81,7 @@ static char *stderr_of(void (*fn)(void))
 	return buf;
 }
 
-static int got_tool, got_kubectl, got_jobs;
+static int got_tool, got_kubectl, got_jobs, got_remember;
 
 static void read_all(void)
 {
@@ -89,6 +89,7 @@ static void read_all(void)
 	got_tool = settings_tool_timeout_ms();
 	got_kubectl = settings_kubectl_timeout_ms();
 	got_jobs = settings_jobs();
+	got_remember = settings_remember_apps();
 }
 
 START_TEST(bad_variables_warn_and_are_ignored)
@@ -114,6 +115,17 @@ START_TEST(bad_variables_warn_and_are_ignored)
 	unsetenv("SVCMESH_TIMEOUT");
 	unsetenv("SVCMESH_KUBECTL_TIMEOUT");
 	unsetenv("SVCMESH_JOBS");
+	/* the boolean one: not 0/1/true/false is a warning, never "off" */
+	static const char *const bools[] = { "no", "off", "2", "nan", "garbage" };
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		setenv("SVCMESH_REMEMBER", bools[i], 1);
+		err = stderr_of(read_all);
+		ck_assert_int_eq(got_remember, 1);
+		ck_assert_msg(strstr(err, "svcmesh-hook: warning: SVCMESH_REMEMBER='") != NULL, "%s", err);
+		ck_assert_msg(strstr(err, bools[i]) != NULL, "%s", err);
+		free(err);
+	}
+	unsetenv("SVCMESH_REMEMBER");
 	err = stderr_of(read_all);
 	ck_assert_str_eq(err, "");
 	free(err);
@@ -134,7 +146,7 @@ START_TEST(config_values_then_variables_win)
 	const char *from;
 
 	parse("settings:\n  hook-tool-timeout: 5\n  kubectl-timeout: 7.5\n  jobs: 2\n"
-	      "  kubectl: bin/kubectl-1.31\n  verbose: true\n", &cfg, &err);
+	      "  kubectl: bin/kubectl-1.31\n  verbose: true\n  remember-apps: false\n", &cfg, &err);
 	ck_assert_int_eq(cfg.settings.hook_tool_timeout_ms, 5000);
 	ck_assert_str_eq(cfg.settings.kubectl, "charm/bin/kubectl-1.31");
 	settings_reset();
@@ -146,12 +158,14 @@ START_TEST(config_values_then_variables_win)
 	ck_assert_str_eq(settings_kubectl(&from), "charm/bin/kubectl-1.31");
 	ck_assert_str_eq(from, "settings.kubectl");
 	ck_assert_int_eq(settings_verbose(), 1);
+	ck_assert_int_eq(settings_remember_apps(), 0);
 
 	/* variables override; the kubectl timeout defaults to the hook-tool one */
 	setenv("SVCMESH_TIMEOUT", "3", 1);
 	setenv("SVCMESH_KUBECTL", "/opt/kubectl", 1);
 	setenv("SVCMESH_VERBOSE", "0", 1);
-	parse("settings:\n  hook-tool-timeout: 5\n  kubectl: kubectl-1.31\n", &cfg, &err);
+	setenv("SVCMESH_REMEMBER", "true", 1);
+	parse("settings:\n  hook-tool-timeout: 5\n  kubectl: kubectl-1.31\n  remember-apps: false\n", &cfg, &err);
 	ck_assert_str_eq(cfg.settings.kubectl, "kubectl-1.31");   /* bare name: PATH */
 	settings_reset();
 	settings_use_config(&cfg.settings);
@@ -160,7 +174,9 @@ START_TEST(config_values_then_variables_win)
 	ck_assert_str_eq(settings_kubectl(&from), "/opt/kubectl");
 	ck_assert_str_eq(from, "SVCMESH_KUBECTL");
 	ck_assert_int_eq(settings_verbose(), 0);
+	ck_assert_int_eq(settings_remember_apps(), 1);
 	config_release(&cfg);
+	unsetenv("SVCMESH_REMEMBER");
 	unsetenv("SVCMESH_TIMEOUT");
 	unsetenv("SVCMESH_KUBECTL");
 	unsetenv("SVCMESH_VERBOSE");
@@ -174,6 +190,7 @@ START_TEST(config_values_then_variables_win)
 	ck_assert_int_eq(settings_jobs(), RUN_DEFAULT_JOBS);
 	ck_assert_ptr_null(settings_kubectl(&from));
 	ck_assert_int_eq(settings_verbose(), 0);
+	ck_assert_int_eq(settings_remember_apps(), 1);
 	config_release(&cfg);
 	settings_reset();
 	strbuf_release(&err);
@@ -202,7 +219,7 @@ START_TEST(config_errors_name_file_line_col)
 		"service-mesh.yaml:5:12: settings.kubectl: expected the path of a kubectl binary, got ''\n"
 		"service-mesh.yaml:6:12: settings.verbose: expected a boolean (true or false), got a string 'maybe'\n"
 		"service-mesh.yaml:7:3: settings: unknown key 'timeout' in settings (expected hook-tool-timeout, "
-		"kubectl-timeout, jobs, kubectl, verbose)\n");
+		"kubectl-timeout, jobs, kubectl, verbose, remember-apps)\n");
 	strbuf_release(&err);
 }
 END_TEST
