@@ -106,8 +106,10 @@ valgrind: $(UNIT_BIN)
 		if [ $$rc -ne 0 ]; then echo "valgrind: $$t failed (exit $$rc), see $$t.valgrind.log"; exit 1; fi; \
 	done
 
+# BATS_TESTS: the bats files (default: all of tests/bats)
+BATS_TESTS ?= tests/bats
 bats: $(BIN)
-	SVCMESH_BIN=$(abspath $(BIN)) bats --print-output-on-failure tests/bats
+	SVCMESH_BIN=$(abspath $(BIN)) bats --print-output-on-failure $(BATS_TESTS)
 
 check: unit bats $(FLOOR_BIN)
 
