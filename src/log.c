@@ -116,6 +116,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 /* One juju-log argument must stay below the kernel's per-argument limit. */
 #define LOG_MAX_MESSAGE (100 * 1024)
+/* juju-log records of levels below ERROR per flush: each record is one
+ * juju-log process, and a hostile peer's 10^5 bad entries must not cost
+ * 10^5 of them (nor flood debug-log). ERROR records are always sent. */
+#define LOG_MAX_RECORDS 100
 
 /* Juju puts "<endpoint>:<id>: " in front of every juju-log record of a
  * relation hook (worker/uniter/runner/jujuc/juju-log.go): a message about
@@ -140,6 +144,8 @@ void log_flush(void)
 	size_t n = nlines, i;
 	int failed = failing();
 
+	size_t sent = 0, left_out = 0;
+
 	lines = NULL;
 	nlines = alloc_lines = 0;
 	nerrors = 0;
@@ -152,6 +158,11 @@ void log_flush(void)
 
 		if (!q[i].shown && q[i].level == LOG_ERROR && (verbose || person_reads_stderr() || failed))
 			print_line(level, q[i].text);
+		if (q[i].level != LOG_ERROR && sent++ >= LOG_MAX_RECORDS) {
+			left_out++;
+			free(q[i].text);
+			continue;
+		}
 		strbuf_addstr(&msg, without_hook_relation(q[i].text));
 		if (msg.len > LOG_MAX_MESSAGE) {
 			strbuf_setlen(&msg, LOG_MAX_MESSAGE);
@@ -162,4 +173,11 @@ void log_flush(void)
 		free(q[i].text);
 	}
 	free(q);
+	if (left_out) {
+		char text[200];
+
+		snprintf(text, sizeof(text), "%zu more log records left out (at most %d per run); run the "
+			 "command by hand with --verbose to see them all", left_out, LOG_MAX_RECORDS);
+		juju_log("WARNING", text);
+	}
 }

@@ -394,6 +394,23 @@ START_TEST(long_message_truncated)
 }
 END_TEST
 
+/* A flood (a hostile peer's bad entries) costs at most 100 juju-log
+ * records below ERROR, plus one saying how many were left out; ERROR
+ * records are all sent. */
+START_TEST(flood_capped)
+{
+	for (int i = 0; i < 130; i++)
+		log_warning("bad entry %d", i);
+	log_error("the hook fails");
+	log_set_outcome(1);
+	log_flush();
+	ASSERT_LOG(102, { 0, "WARNING", "bad entry 0" }, { 99, "WARNING", "bad entry 99" },
+		   { 100, "ERROR", "the hook fails" },
+		   { 101, "WARNING", "30 more log records left out (at most 100 per run); run "
+				     "the command by hand with --verbose to see them all" });
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("log");
@@ -413,6 +430,7 @@ int main(void)
 	tcase_add_test(tc, outside_a_context_nothing_is_sent);
 	tcase_add_test(tc, failing_juju_log_is_not_fatal);
 	tcase_add_test(tc, long_message_truncated);
+	tcase_add_test(tc, flood_capped);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
