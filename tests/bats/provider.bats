@@ -3,14 +3,24 @@
 # mesh-info, rendering Istio AuthorizationPolicies and enforcing them, over
 # the Juju hook-tool simulator (tests/jujusim) and the Kubernetes test
 # server (tests/kubesim) with the real kubectl.
+# Every hook and hand-run command runs in Juju's environment (JUJUSIM_ENV=juju:
+# no HOME, KUBECONFIG or SVCMESH_*, no kubectl on PATH). Tests that enforce
+# (kube) run kubesim as a pod sees it (juju_model: HTTPS, the beacon's
+# service-account token with the README's RBAC rules) and ship the real
+# kubectl as the charm's bin/kubectl; "no kubectl call" is a bin/kubectl that
+# records and fails (deny_kubectl), each kubectl of the version matrix is
+# shipped in turn. The tests' own kubectl and kubesimctl calls use the
+# all-rights kubeconfig; the kubesim webhook test runs no hook and uses the
+# plain server.
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+load '../kubesim/kubesim.bash'
+load helpers   # bare_charm, juju_model, ship_kubectl
 
 bats_require_minimum_version 1.5.0
 
 REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-J="$REPO/tests/jujusim/jujusim"
 GOLDEN="$REPO/tests/golden"
 
 LABELS_TEXT='{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "beacon-waypoint"}'
@@ -30,16 +40,15 @@ L7_UNIT_POL="$(pol consumer-model client db unit '[{"hosts": null, "ports": [543
 setup() {
     BIN="${SVCMESH_BIN:-$REPO/build/svcmesh-hook}"
     [[ "$BIN" = /* ]] || BIN="$REPO/$BIN"
-    S="$BATS_TEST_TMPDIR/state.json"
-    CHARM="$BATS_TEST_TMPDIR/charm"
-    mkdir -p "$CHARM/hooks"
-    cp "$BIN" "$CHARM/svcmesh-hook"
-    for h in service-mesh-relation-created service-mesh-relation-changed service-mesh-relation-broken \
-             config-changed leader-elected upgrade-charm install remove; do
-        ln -s ../svcmesh-hook "$CHARM/hooks/$h"
-    done
+    SVCMESH_BIN="$BIN"
+    bare_charm service-mesh-relation-created service-mesh-relation-changed service-mesh-relation-broken \
+        config-changed leader-elected upgrade-charm install remove
     provider_config true
     "$J" init "$S" --app beacon --model consumer-model --leader --charm-dir "$CHARM"
+    # hooks run in Juju's environment; without kube there is no cluster and
+    # no kubectl at all: a hook that called it would fail
+    export JUJUSIM_ENV=juju
+    DENIED="$BATS_TEST_TMPDIR/kubectl.denied"
     KUBE=
 }
 
@@ -49,6 +58,7 @@ teardown() {
     fi
 }
 
+# (this file's own provider config: the beacon's two labels; MANAGE required)
 provider_config() {
     cat > "$CHARM/service-mesh.yaml" <<-EOF
 	provider:
@@ -58,14 +68,33 @@ provider_config() {
 	EOF
 }
 
-# Start the Kubernetes test server (only the tests that enforce need it).
+# Start the Kubernetes test server as the beacon's pod sees it, with the real
+# kubectl shipped as the charm's bin/kubectl (only the tests that enforce need it).
 kube() {
-    # shellcheck source=../kubesim/kubesim.bash
-    source "$REPO/tests/kubesim/kubesim.bash"
-    kubesim_start
+    command -v kubectl >/dev/null || skip "kubectl is not installed"
+    juju_model beacon consumer-model
     KUBE=1
+    ship_kubectl
     kubesim_seed_charm web consumer-model
     kubesim_seed_charm db consumer-model
+}
+
+# deny_kubectl: from now on the charm's bin/kubectl records its arguments in
+# $DENIED and fails, so a hook that runs kubectl at all fails and leaves the
+# record (ship_kubectl puts the real one back)
+deny_kubectl() {
+    mkdir -p "$CHARM/bin"
+    rm -f "$CHARM/bin/kubectl"   # a symlink to the real kubectl: never write through it
+    printf '#!/bin/sh\necho "$*" >> "%s"\necho "error: no kubectl call expected" >&2\nexit 1\n' "$DENIED" > "$CHARM/bin/kubectl"
+    chmod 755 "$CHARM/bin/kubectl"
+}
+
+# no_kubectl_called: deny_kubectl's kubectl never ran
+no_kubectl_called() {
+    if [[ -e "$DENIED" ]]; then
+        echo "kubectl was called: $(cat "$DENIED")" >&2
+        return 1
+    fi
 }
 
 # add_consumer APP [POLICIES]: a mesh relation; prints nothing, sets REL
@@ -140,6 +169,8 @@ relation_sets() {
     touch "$CHARM/.svcmesh-hook-policies-unmanaged"
     add_consumer web
     "$J" set-data "$S" 0 --local-app "labels=$LABELS_TEXT" 'mesh_type="linkerd"' other=keep
+    # SVCMESH_STATS is a measurement with no settings key (it changes nothing
+    # the hook does): passed explicitly, as budget.bats does
     run "$J" run "$S" config-changed --env "SVCMESH_STATS=$BATS_TEST_TMPDIR/stats"
     assert_success
     run relation_sets
@@ -378,6 +409,9 @@ ap_names() {
     add_consumer db "[$UNIT_POL]"
     run "$J" run "$S" service-mesh-relation-changed --relation 1
     assert_success
+    # every request so far was the hook's, with the beacon's service-account token
+    run kubesim_users
+    assert_output "system:serviceaccount:consumer-model:beacon"
     run ap_names
     assert_output "$(sm render -o json | python3 -c 'import json,sys; print("\n".join(sorted(i["metadata"]["namespace"]+"/"+i["metadata"]["name"] for i in json.load(sys.stdin)["items"])))')"
     assert_line --index 0 --regexp '^consumer-model/beacon-consumer-model-policy-'
@@ -465,7 +499,10 @@ ap_names() {
 }
 
 @test "kubesim refuses AuthorizationPolicies as Istio's webhook does (code 400, its message)" {
-    kube
+    # no hook here, only the test's own kubectl: the plain server will do
+    kubesim_start
+    KUBE=1
+    kubesim_seed_charm web consumer-model
     ap() {
         printf '{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": "%s", "namespace": "consumer-model"}, "spec": %s}' "$1" "$2"
     }
@@ -583,11 +620,14 @@ ap_names() {
     run "$J" log "$S"
     assert_output --partial "manage-policies is false: deleted 2 AuthorizationPolicies"
     # from now on: no kubectl at all, in any hook
+    deny_kubectl
     for hook in config-changed upgrade-charm service-mesh-relation-changed; do
-        run "$J" run "$S" "$hook" --relation 0 --env SVCMESH_KUBECTL=/bin/false
+        run "$J" run "$S" "$hook" --relation 0
         assert_success
     done
+    no_kubectl_called
     # switched on again: applied, the record forgotten; off again: deleted again
+    ship_kubectl
     provider_config true
     run "$J" run "$S" config-changed
     assert_success
@@ -611,10 +651,12 @@ ap_names() {
     assert_output 1
     run kubesim_writes
     assert_output 0
-    run "$J" run "$S" service-mesh-relation-changed --relation 0 --env SVCMESH_KUBECTL=/bin/false
+    deny_kubectl
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
     assert_success
-    run "$J" run "$S" config-changed --env SVCMESH_KUBECTL=/bin/false
+    run "$J" run "$S" config-changed
     assert_success
+    no_kubectl_called
 }
 
 @test "apply: when the last consumer's relation is broken, every owned policy goes" {
@@ -636,8 +678,11 @@ ap_names() {
 
 @test "apply: a kubectl failure fails the hook (Juju retries it)" {
     add_consumer web "[$APP_POL]"
-    run "$J" run "$S" service-mesh-relation-changed --relation 0 --env SVCMESH_KUBECTL=/bin/false
+    deny_kubectl
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
     assert_failure 1
+    # it was the shipped kubectl that failed, not a missing one
+    [ -s "$DENIED" ]
 }
 
 # ------------------------------------------------------------------ remove
@@ -689,8 +734,10 @@ calls_but_log() {
     "$J" add-relation "$S" peers beacon --role peer --units 2 >/dev/null
     kubesimctl clear-requests
     "$J" calls "$S" --reset
-    run "$J" run "$S" remove --env SVCMESH_KUBECTL=/bin/false
+    deny_kubectl
+    run "$J" run "$S" remove
     assert_success
+    no_kubectl_called
     run kubesimctl requests --count
     assert_output 0
     [ "$(ap_names | wc -l)" -eq 3 ]
@@ -701,16 +748,18 @@ calls_but_log() {
 @test "remove: with manage-policies false, or in a consumer-only charm, it makes no hook-tool or kubectl call" {
     provider_config false
     "$J" remove-application "$S"
-    run "$J" run "$S" remove --env SVCMESH_KUBECTL=/bin/false
+    deny_kubectl
+    run "$J" run "$S" remove
     assert_success
     run "$J" calls "$S" --count
     assert_output 0
     printf 'consumer:\n  policies: []\n' > "$CHARM/service-mesh.yaml"
     "$J" init "$S" --app web --model consumer-model --charm-dir "$CHARM"
-    run "$J" run "$S" remove --env SVCMESH_KUBECTL=/bin/false
+    run "$J" run "$S" remove
     assert_success
     run "$J" calls "$S" --count
     assert_output 0
+    no_kubectl_called
     run "$BIN" --config "$CHARM/service-mesh.yaml" list-hooks
     refute_line remove
     provider_config true
@@ -735,8 +784,10 @@ calls_but_log() {
     # a kubectl that cannot run at all fails it too
     "$J" init "$S" --app beacon --model consumer-model --charm-dir "$CHARM"
     "$J" remove-application "$S"
-    run "$J" run "$S" remove --env SVCMESH_KUBECTL=/bin/false
+    deny_kubectl
+    run "$J" run "$S" remove
     assert_failure 1
+    [ -s "$DENIED" ]
 }
 
 # ------------------------------------------------------------------ beacon
@@ -854,22 +905,24 @@ need_pydantic() {
     [ "${#versions[@]}" -gt 0 ] || skip "no versioned kubectl binaries here (tests/kubesim/get-kubectls)"
     for k in "${versions[@]}"; do
         kubesimctl reset >/dev/null 2>&1 || true
+        kubesim_seed_charm beacon consumer-model
         kubesim_seed_charm web consumer-model
         kubesim_seed_charm db consumer-model
         "$J" init "$S" --app beacon --model consumer-model --leader --charm-dir "$CHARM" >/dev/null
         add_consumer web "[$APP_POL]"
         add_consumer db "[$UNIT_POL]"
-        run "$J" run "$S" service-mesh-relation-changed --relation 1 --env "SVCMESH_KUBECTL=$k"
+        ship_kubectl "$k"
+        run "$J" run "$S" service-mesh-relation-changed --relation 1
         assert_success
         run ap_names
         [ "${#lines[@]}" -eq 2 ]
         kubesimctl clear-requests
-        run "$J" run "$S" config-changed --env "SVCMESH_KUBECTL=$k"
+        run "$J" run "$S" config-changed
         assert_success
         run kubesim_writes
         assert_output 0
         "$J" set-data "$S" 1 --remote-app "policies=[]"
-        run "$J" run "$S" service-mesh-relation-changed --relation 1 --env "SVCMESH_KUBECTL=$k"
+        run "$J" run "$S" service-mesh-relation-changed --relation 1
         assert_success
         run ap_names
         [ "${#lines[@]}" -eq 1 ]
