@@ -118,8 +118,23 @@ void log_msg(enum log_level level, const char *fmt, ...)
 #define LOG_MAX_MESSAGE (100 * 1024)
 /* juju-log records of levels below ERROR per flush: each record is one
  * juju-log process, and a hostile peer's 10^5 bad entries must not cost
- * 10^5 of them (nor flood debug-log). ERROR records are always sent. */
+ * 10^5 of them (nor flood debug-log). ERROR records are always sent; the
+ * budget goes to WARNING first, then INFO, then DEBUG, each in order. */
 #define LOG_MAX_RECORDS 100
+
+/* How many records of each level below ERROR the budget lets through. */
+static void log_allowance(const struct log_line *q, size_t n, size_t allow[LOG_ERROR])
+{
+	size_t count[LOG_ERROR] = { 0 }, left = LOG_MAX_RECORDS;
+
+	for (size_t i = 0; i < n; i++)
+		if (q[i].level < LOG_ERROR)
+			count[q[i].level]++;
+	for (int level = LOG_WARNING; level >= LOG_DEBUG; level--) {
+		allow[level] = count[level] < left ? count[level] : left;
+		left -= allow[level];
+	}
+}
 
 /* Juju puts "<endpoint>:<id>: " in front of every juju-log record of a
  * relation hook (worker/uniter/runner/jujuc/juju-log.go): a message about
@@ -141,11 +156,10 @@ void log_flush(void)
 {
 	/* Take the queue first: a failing juju-log may log again. */
 	struct log_line *q = lines;
-	size_t n = nlines, i;
+	size_t n = nlines, i, allow[LOG_ERROR], left_out = 0;
 	int failed = failing();
 
-	size_t sent = 0, left_out = 0;
-
+	log_allowance(q, n, allow);
 	lines = NULL;
 	nlines = alloc_lines = 0;
 	nerrors = 0;
@@ -158,10 +172,13 @@ void log_flush(void)
 
 		if (!q[i].shown && q[i].level == LOG_ERROR && (verbose || person_reads_stderr() || failed))
 			print_line(level, q[i].text);
-		if (q[i].level != LOG_ERROR && sent++ >= LOG_MAX_RECORDS) {
-			left_out++;
-			free(q[i].text);
-			continue;
+		if (q[i].level < LOG_ERROR) {
+			if (!allow[q[i].level]) {   /* over the budget */
+				left_out++;
+				free(q[i].text);
+				continue;
+			}
+			allow[q[i].level]--;
 		}
 		strbuf_addstr(&msg, without_hook_relation(q[i].text));
 		if (msg.len > LOG_MAX_MESSAGE) {
@@ -176,8 +193,8 @@ void log_flush(void)
 	if (left_out) {
 		char text[200];
 
-		snprintf(text, sizeof(text), "%zu more log records left out (at most %d per run); run the "
-			 "command by hand with --verbose to see them all", left_out, LOG_MAX_RECORDS);
+		snprintf(text, sizeof(text), "%zu more log records left out (at most %d per run, warnings "
+			 "first); run the command by hand with --verbose to see them all", left_out, LOG_MAX_RECORDS);
 		juju_log("WARNING", text);
 	}
 }

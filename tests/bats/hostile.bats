@@ -210,6 +210,26 @@ sources() {
 	assert_failure
 }
 
+@test "provider: 300 bad policies cost at most 101 juju-log records; a person still sees every warning" {
+	provider_two_consumers
+	python3 -c 'import json,sys
+good = {"source_namespace": "m", "source_app_name": "a", "target_namespace": "m", "target_app_name": "app-one", "target_type": "app", "endpoints": []}
+bad = [dict(good, source_app_name="s%d" % i, endpoints=[{"ports": [0]}]) for i in range(300)]
+json.dump({"policies": json.dumps(bad + [good])}, open(sys.argv[1], "w"))' "$BATS_TEST_TMPDIR/flood.json"
+	"$J" set-data "$S" "$R1" --remote-app --file "$BATS_TEST_TMPDIR/flood.json"
+	run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-info
+	assert_success
+	run python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$output"
+	assert_output 1
+	[ "$(grep -c "skipping policies\[" <<<"$stderr")" -eq 300 ]
+	run "$J" calls "$S" --tool juju-log --count
+	assert_output 101
+	run "$J" log "$S"
+	[ "$(grep -c "skipping policies\[" <<<"$output")" -eq 100 ]
+	# the 200 warnings over the budget and the two INFO/DEBUG records after them
+	assert_line "WARNING 202 more log records left out (at most 100 per run, warnings first); run the command by hand with --verbose to see them all"
+}
+
 @test "provider: a policy with a 10 MB source_app_name is skipped, not rendered into an object Kubernetes refuses" {
 	provider_two_consumers
 	python3 -c 'import json,sys

@@ -396,18 +396,22 @@ END_TEST
 
 /* A flood (a hostile peer's bad entries) costs at most 100 juju-log
  * records below ERROR, plus one saying how many were left out; ERROR
- * records are all sent. */
+ * records are all sent, and the budget goes to warnings first, then info,
+ * then debug, each kept in order. */
 START_TEST(flood_capped)
 {
-	for (int i = 0; i < 130; i++)
+	for (int i = 0; i < 90; i++)
+		log_debug("detail %d", i);
+	for (int i = 0; i < 30; i++)
 		log_warning("bad entry %d", i);
 	log_error("the hook fails");
 	log_set_outcome(1);
 	log_flush();
-	ASSERT_LOG(102, { 0, "WARNING", "bad entry 0" }, { 99, "WARNING", "bad entry 99" },
+	ASSERT_LOG(102, { 0, "DEBUG", "detail 0" }, { 69, "DEBUG", "detail 69" },
+		   { 70, "WARNING", "bad entry 0" }, { 99, "WARNING", "bad entry 29" },
 		   { 100, "ERROR", "the hook fails" },
-		   { 101, "WARNING", "30 more log records left out (at most 100 per run); run "
-				     "the command by hand with --verbose to see them all" });
+		   { 101, "WARNING", "20 more log records left out (at most 100 per run, warnings first); "
+				     "run the command by hand with --verbose to see them all" });
 }
 END_TEST
 
