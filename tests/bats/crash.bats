@@ -13,6 +13,11 @@
 #     server error (kubesim fault) at each kind of write.
 # The provider's labels/mesh_type publish is covered like the consumer's
 # relation data; its AuthorizationPolicy apply and prune in crash_policies.bats.
+# Every hook runs in Juju's environment (JUJUSIM_ENV=juju: no HOME,
+# KUBECONFIG or SVCMESH_*, no kubectl on PATH). For the labels, the fault
+# wrapper is the charm's bin/kubectl, armed through its fault file
+# (kubectl_fault), and reaches kubesim in-cluster over HTTPS with the
+# service-account token (juju_model).
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
@@ -26,6 +31,8 @@ setup() {
 	bare_charm service-mesh-relation-created service-mesh-relation-changed service-mesh-relation-broken \
 		require-cmr-mesh-relation-created provide-cmr-mesh-relation-changed data-relation-created \
 		data-relation-broken leader-elected upgrade-charm
+	# hooks run in Juju's environment: no HOME, KUBECONFIG or SVCMESH_* from here
+	export JUJUSIM_ENV=juju
 }
 
 teardown() {
@@ -181,7 +188,8 @@ labels_setup() {
 	YAML
 	WRAP="$BATS_TEST_TMPDIR/kubectl-faulty"
 	faulty_kubectl "$WRAP"
-	kubesim_start
+	ship_kubectl "$WRAP"
+	juju_model "$APP" "$NS"
 }
 
 # Labels on the pod template and the Service, their annotations, and the
@@ -268,8 +276,9 @@ for line in sys.stdin:
 					--message "injected server error" --times 1 >/dev/null
 				run "$J" run "$S" "$hook" --relation 1
 			else
-				run "$J" run "$S" "$hook" --relation 1 --env SVCMESH_KUBECTL="$WRAP" \
-					--env FAIL_AT=$n --env FAIL_MODE=$mode --env FAIL_COUNTER="$BATS_TEST_TMPDIR/counter.$mode.$n"
+				kubectl_fault "$WRAP" "$n" "$mode" "$BATS_TEST_TMPDIR/counter.$mode.$n"
+				run "$J" run "$S" "$hook" --relation 1
+				kubectl_fault "$WRAP"
 			fi
 			[[ "$status" -eq 1 ]] || { echo "$sc $mode $n: exit $status, expected 1: $output" >&2; return 1; }
 			[[ "$output" == *injected* ]] || { echo "$sc $mode $n: no message: $output" >&2; return 1; }

@@ -2,35 +2,39 @@
 # Auto-join label reconciliation, end to end: the built binary, run as the
 # charm's hooks in the Juju simulator, drives the REAL kubectl against the
 # kubesim Kubernetes API test server on 127.0.0.1.
+# Hooks (and `juju exec` commands) run in Juju's environment (juju_model): no
+# HOME, KUBECONFIG or SVCMESH_*, no kubectl on PATH; kubectl is the charm's
+# bin/kubectl, in-cluster over HTTPS with the service-account token and the
+# README's RBAC rules. What a test tunes reaches the hook as a charm could
+# give it: settings.kubectl-timeout in service-mesh.yaml, another kubectl
+# shipped as bin/kubectl; kubectl invocations are counted by the shipped
+# bin/kubectl itself (no SVCMESH_STATS).
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load '../kubesim/kubesim.bash'
+load helpers   # J, S, CHARM, bare_charm, juju_model, ship_kubectl
 
-BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"
-JUJUSIM="$BATS_TEST_DIRNAME/../jujusim/jujusim"
 NS=lbl-model
 APP=lbl
 
 setup() {
 	command -v kubectl >/dev/null || skip "kubectl is not installed"
-	kubesim_start
-	kubesim_seed_charm "$APP" "$NS"
-	CHARM="$BATS_TEST_TMPDIR/charm"
-	mkdir -p "$CHARM/hooks"
-	cp "$BIN" "$CHARM/svcmesh-hook"
+	bare_charm service-mesh-relation-changed service-mesh-relation-broken leader-elected upgrade-charm
 	cat > "$CHARM/service-mesh.yaml" <<-'YAML'
 	consumer:
 	  policies:
 	    - {relation: data, endpoints: [{ports: [8080]}]}
 	YAML
-	for h in service-mesh-relation-changed service-mesh-relation-broken leader-elected upgrade-charm; do
-		ln -s ../svcmesh-hook "$CHARM/hooks/$h"
-	done
-	STATE="$BATS_TEST_TMPDIR/state.json"
-	"$JUJUSIM" init "$STATE" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
-	MESH=$("$JUJUSIM" add-relation "$STATE" service-mesh beacon)
-	export SVCMESH_STATS="$BATS_TEST_TMPDIR/stats"
+	"$J" init "$S" --app "$APP" --model "$NS" --leader --charm-dir "$CHARM" >/dev/null
+	MESH=$("$J" add-relation "$S" service-mesh beacon)
+	juju_model "$APP" "$NS"
+	# the charm's bin/kubectl: one line per invocation in $KCALLS, then the
+	# real kubectl (by absolute path: Juju's hook PATH has none)
+	KCALLS="$BATS_TEST_TMPDIR/kubectl.calls"
+	printf '#!/bin/sh\necho >> "%s"\nexec "%s" "$@"\n' "$KCALLS" "$(command -v kubectl)" > "$BATS_TEST_TMPDIR/kubectl-counted"
+	chmod 755 "$BATS_TEST_TMPDIR/kubectl-counted"
+	ship_kubectl "$BATS_TEST_TMPDIR/kubectl-counted"
 }
 
 teardown() {
@@ -38,11 +42,13 @@ teardown() {
 }
 
 provider_sends() {
-	"$JUJUSIM" set-data "$STATE" "$MESH" --remote-app "labels=$1" 'mesh_type="istio"'
+	"$J" set-data "$S" "$MESH" --remote-app "labels=$1" 'mesh_type="istio"'
 }
 
+# run HOOK on the mesh relation; kubectl_calls counts its kubectl invocations
 hook() {
-	"$JUJUSIM" run "$STATE" "$1" --relation "$MESH"
+	: > "$KCALLS"
+	"$J" run "$S" "$1" --relation "$MESH"
 }
 
 tmpl_labels() {
@@ -66,8 +72,14 @@ generation() {
 	kubesimctl get statefulset "$NS" "$APP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["generation"])'
 }
 
-last_stat() {
-	tail -n 1 "$SVCMESH_STATS" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+# the distinct client programs/versions of the requests so far, one a line
+kubesim_agents() {
+	kubesimctl requests | jq -r '.user_agent | sub("\\.[0-9]+ .*"; "")' | sort -u
+}
+
+# kubectl invocations of the last hook run
+kubectl_calls() {
+	wc -l < "$KCALLS"
 }
 
 AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
@@ -83,9 +95,10 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	run record
 	assert_output "$AMBIENT"
 	# get + record + StatefulSet + Service
-	run last_stat kubectl_calls
+	run kubectl_calls
 	assert_output 4
-	run last_stat kube_writes
+	# the first run since setup: all the API writes there are
+	run kubesim_writes
 	assert_output 3
 }
 
@@ -98,7 +111,7 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	assert_success
 	run kubesim_writes
 	assert_output 0
-	run last_stat kubectl_calls
+	run kubectl_calls
 	assert_output 1
 	run generation
 	assert_output "$gen"
@@ -119,7 +132,7 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "wp2"}'
 	run record
 	assert_output '{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "wp2"}'
-	run last_stat kubectl_calls
+	run kubectl_calls
 	assert_output 4
 }
 
@@ -135,7 +148,7 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	refute_output --partial use-waypoint
 	run record
 	assert_output "$AMBIENT"
-	run last_stat kubectl_calls
+	run kubectl_calls
 	assert_output 4
 }
 
@@ -153,8 +166,8 @@ AMBIENT='{"istio.io/dataplane-mode": "ambient"}'
 	run kubesimctl get configmap "$NS" "juju-service-mesh-$APP-labels"
 	assert_failure
 	# already gone is fine: a retried broken hook succeeds
-	"$JUJUSIM" add-relation "$STATE" service-mesh beacon --id 7 >/dev/null
-	run "$JUJUSIM" run "$STATE" service-mesh-relation-broken --relation 7
+	"$J" add-relation "$S" service-mesh beacon --id 7 >/dev/null
+	run "$J" run "$S" service-mesh-relation-broken --relation 7
 	assert_success
 }
 
@@ -197,14 +210,14 @@ ours_then_theirs() {
 	# never recorded as ours, so never removed
 	run record
 	assert_output "$AMBIENT"
-	run "$JUJUSIM" log "$STATE"
+	run "$J" log "$S"
 	assert_output --partial "WARNING service-mesh:0: leaving label team=blue on StatefulSet lbl (pod template) alone: svcmesh-hook did not set it"
 	assert_output --partial "leaving label team=blue on Service lbl alone"
-	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" plan-labels
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" plan-labels
 	assert_output --partial "foreign label team=blue on StatefulSet lbl (pod template): left alone (svcmesh-hook did not set it)"
-	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" status
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status
 	assert_output --partial "foreign (left alone): team=blue on Service lbl"
-	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" status --output json
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" status --output json
 	assert_output --partial '"foreign": ["team=blue on StatefulSet lbl (pod template)", "team=blue on Service lbl"]'
 	# the drop leaves it too
 	provider_sends "$AMBIENT"
@@ -230,7 +243,7 @@ ours_then_theirs() {
 	refute_output --partial green
 	run svc_labels
 	refute_output --partial green
-	run "$JUJUSIM" log "$STATE"
+	run "$J" log "$S"
 	assert_output --partial "leaving label team=blue on StatefulSet lbl (pod template) alone"
 }
 
@@ -251,7 +264,7 @@ ours_then_theirs() {
 	provider_sends '{"app.kubernetes.io/name": "evil", "controller-revision-hash": "x", "istio.io/dataplane-mode": "ambient"}'
 	run hook service-mesh-relation-changed
 	assert_success
-	run "$JUJUSIM" log "$STATE"
+	run "$J" log "$S"
 	assert_line --regexp '^WARNING .*refusing mesh label app\.kubernetes\.io/name: it is a reserved key$'
 	refute_output --partial "ERROR"
 	assert_output --partial "controller-revision-hash"
@@ -265,18 +278,18 @@ ours_then_theirs() {
 	assert_success
 	run tmpl_labels
 	assert_output '{"app.kubernetes.io/name": "lbl", "good": "yes"}'
-	run "$JUJUSIM" log "$STATE"
+	run "$J" log "$S"
 	assert_output --partial "skipping label 'bad key!'"
 }
 
 @test "non-leader makes no Kubernetes call at all" {
-	"$JUJUSIM" set-leader "$STATE" false
+	"$J" set-leader "$S" false
 	provider_sends "$AMBIENT"
 	run hook service-mesh-relation-changed
 	assert_success
 	run kubesimctl requests --count
 	assert_output 0
-	run last_stat kubectl_calls
+	run kubectl_calls
 	assert_output 0
 }
 
@@ -418,9 +431,10 @@ ours_then_theirs() {
 
 @test "a hung API server: kubectl is killed at the deadline and the hook fails naming it" {
 	provider_sends "$AMBIENT"
+	printf 'settings:\n  kubectl-timeout: 2\n' >> "$CHARM/service-mesh.yaml"
 	kubesimctl fault --method GET --path statefulsets --delay 30 --status 200 --times 1 >/dev/null
 	start=$SECONDS
-	run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env SVCMESH_KUBECTL_TIMEOUT=2
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
 	assert_failure 1
 	assert_output --partial "kubectl"
 	[ $((SECONDS - start)) -lt 15 ]
@@ -428,16 +442,16 @@ ours_then_theirs() {
 
 @test "plan-labels prints the change and writes nothing; reconcile-labels does it" {
 	provider_sends "$AMBIENT"
-	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" plan-labels
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" plan-labels
 	assert_success
 	assert_line 'StatefulSet lbl (pod template): set istio.io/dataplane-mode=ambient; annotation svcmesh-hook/labels={"istio.io/dataplane-mode": "ambient"}'
 	assert_line 'Service lbl: set istio.io/dataplane-mode=ambient; annotation svcmesh-hook/labels={"istio.io/dataplane-mode": "ambient"}'
 	assert_line 'ConfigMap juju-service-mesh-lbl-labels: create with data.labels={"istio.io/dataplane-mode": "ambient"}'
 	run kubesim_writes
 	assert_output 0
-	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" reconcile-labels
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" reconcile-labels
 	assert_success
-	run "$JUJUSIM" exec "$STATE" -- "$CHARM/svcmesh-hook" plan-labels
+	run "$J" exec "$S" -- "$CHARM/svcmesh-hook" plan-labels
 	assert_line "StatefulSet lbl (pod template): no change"
 	assert_line "ConfigMap juju-service-mesh-lbl-labels: no change"
 }
@@ -446,27 +460,31 @@ ours_then_theirs() {
 	found=0
 	for k in $(kubectl_versions); do
 		found=$((found + 1))
+		ship_kubectl "$k"
 		kubesimctl reset >/dev/null 2>&1 || true
 		kubesim_seed_charm "$APP" "$NS"
-		"$JUJUSIM" add-relation "$STATE" service-mesh beacon --id 100 >/dev/null 2>&1 || true
+		"$J" add-relation "$S" service-mesh beacon --id 100 >/dev/null 2>&1 || true
 		provider_sends '{"istio.io/dataplane-mode": "ambient", "x": "1"}'
-		run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env "SVCMESH_KUBECTL=$k"
+		run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
 		assert_success
 		run tmpl_labels
 		assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient", "x": "1"}'
+		# every request came from this version (the charm's bin/kubectl)
+		run kubesim_agents
+		assert_output "kubectl/v${k##*kubectl.}"
 		kubesimctl clear-requests
-		run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env "SVCMESH_KUBECTL=$k"
+		run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
 		assert_success
 		run kubesim_writes
 		assert_output 0
 		provider_sends "$AMBIENT"
-		run "$JUJUSIM" run "$STATE" service-mesh-relation-changed --relation "$MESH" --env "SVCMESH_KUBECTL=$k"
+		run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
 		assert_success
 		run svc_labels
 		refute_output --partial '"x"'
 		run record
 		assert_output "$AMBIENT"
-		run "$JUJUSIM" run "$STATE" service-mesh-relation-broken --relation 100 --env "SVCMESH_KUBECTL=$k"
+		run "$J" run "$S" service-mesh-relation-broken --relation 100
 		assert_success
 		run tmpl_labels
 		assert_output '{"app.kubernetes.io/name": "lbl"}'
