@@ -20,11 +20,6 @@
 
 /* ---- publish ---- */
 
-static int need_identity(const struct juju_env **e)
-{
-	return (*e = juju_context("the provider")) ? 0 : -1;
-}
-
 /* The provider's labels for this deployment: placeholders expanded
  * (istio.h istio_expand_label()), each result checked as a label; one
  * that is not valid here is left out with a WARNING. */
@@ -59,7 +54,7 @@ int provider_publish(struct cmd_ctx *ctx)
 
 	if (!p)
 		return 0;
-	if (need_identity(&e) < 0 || juju_relation_ids(p->mesh_relation, &ids) < 0)
+	if (!(e = juju_context("the provider")) || juju_relation_ids(p->mesh_relation, &ids) < 0)
 		return -1;
 	if (!ids->n) {
 		log_debug("no %s relation: no labels to publish", p->mesh_relation);
@@ -331,7 +326,7 @@ static int render_all(const struct policy_list *pl, const struct strlist *origin
 
 	*items = NULL;
 	*refused = 0;
-	if (need_identity(&e) < 0)
+	if (!(e = juju_context("the provider")))
 		return -1;
 	all = json_array();
 	for (size_t i = 0; i < pl->n; i++) {
@@ -549,7 +544,7 @@ static int enforce(const struct cfg_provider *p, struct apply_counts *n)
 	int ret = -1;
 
 	memset(n, 0, sizeof(*n));
-	if (need_identity(&e) < 0 || gather(p, 0, &pl, &origins, &senders, NULL) < 0 ||
+	if (!(e = juju_context("the provider")) || gather(p, 0, &pl, &origins, &senders, NULL) < 0 ||
 	    render_all(&pl, &origins, &senders, &want, &n->refused, 0) < 0)
 		goto out;
 	if (list_owned(e->app, e->model, &live) < 0)
@@ -608,7 +603,7 @@ static int cleanup_unmanaged(void)
 	int ret = -1;
 	FILE *f;
 
-	if (need_identity(&e) < 0)
+	if (!(e = juju_context("the provider")))
 		return -1;
 	if (unmanaged_path(&path) == 0 && access(path.buf, F_OK) == 0) {
 		log_debug("manage-policies is false and owned AuthorizationPolicies were already removed");
@@ -650,7 +645,7 @@ int provider_remove_action(struct cmd_ctx *ctx)
 
 	if (!ctx->cfg.provider || !ctx->cfg.provider->manage_policies)
 		return 0;
-	if (need_identity(&e) < 0 || juju_planned_units(&planned) < 0)
+	if (!(e = juju_context("the provider")) || juju_planned_units(&planned) < 0)
 		return -1;
 	if (planned > 0) {
 		log_debug("remove: %s still has %zu planned units: its AuthorizationPolicies stay",

@@ -450,20 +450,18 @@ START_TEST(planned_units_parsing)
 	ck_assert_uint_eq(n, 0);
 	ck_assert_str_eq(err.buf, "");
 	/* wrong shapes (ops would raise) */
-	ck_assert_int_eq(planned("{\"units\":null}", &n, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.buf, "goal-state printed \"units\" as null, not an object"));
-	strbuf_reset(&err);
-	ck_assert_int_eq(planned("[]", &n, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.buf, "goal-state printed a list, not an object"));
-	strbuf_reset(&err);
-	ck_assert_int_eq(planned("{\"units\":[\"b/0\"]}", &n, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.buf, "goal-state printed \"units\" as a list, not an object"));
-	strbuf_reset(&err);
-	ck_assert_int_eq(planned("{\"units\":{\"b/0\":{\"since\":\"x\"}}}", &n, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.buf, "goal-state printed unit 'b/0' without a status string"));
-	strbuf_reset(&err);
-	ck_assert_int_eq(planned("{\"units\":{\"b/0\":\"active\"}}", &n, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.buf, "unit 'b/0' without a status string"));
+	static const struct { const char *json, *msg; } bad[] = {
+		{ "{\"units\":null}", "goal-state printed \"units\" as null, not an object" },
+		{ "[]", "goal-state printed a list, not an object" },
+		{ "{\"units\":[\"b/0\"]}", "goal-state printed \"units\" as a list, not an object" },
+		{ "{\"units\":{\"b/0\":{\"since\":\"x\"}}}", "goal-state printed unit 'b/0' without a status string" },
+		{ "{\"units\":{\"b/0\":\"active\"}}", "unit 'b/0' without a status string" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		strbuf_reset(&err);
+		ck_assert_int_eq(planned(bad[i].json, &n, &err), -1);
+		ck_assert_msg(strstr(err.buf, bad[i].msg), "%s: %s", bad[i].json, err.buf);
+	}
 	strbuf_release(&err);
 }
 END_TEST
