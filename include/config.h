@@ -52,6 +52,14 @@ struct opt_intlist {
 	size_t n, alloc;
 };
 
+/* What a MeshPolicy may carry, so that one oversized entry is skipped
+ * instead of being rendered into objects Kubernetes refuses: hosts and
+ * paths get room for real-world values (bytes), lists a generous count.
+ * policy.c refuses more in relation data; config.c in service-mesh.yaml, so
+ * that a charm never publishes what its peers would refuse. */
+#define MESH_MAX_VALUE 1024
+#define MESH_MAX_ITEMS 1024
+
 /* One allowed endpoint of an app policy (also used in MeshPolicy). */
 struct mesh_endpoint {
 	struct opt_strlist hosts;

@@ -264,11 +264,20 @@ static void read_strlist(struct ctx *c, const struct ynode *n, struct opt_strlis
 	if (want_list(c, n) < 0)
 		return;
 	dst->present = 1;
+	if (n->n > MESH_MAX_ITEMS) {
+		problem(c, n, "more than %d entries (a mesh provider refuses the policy)", MESH_MAX_ITEMS);
+		return;
+	}
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *item = n->items[i];
 		size_t old = push_index(c, i);
 		const char *s = want_string(c, item);
 
+		if (s && strlen(s) > MESH_MAX_VALUE) {
+			problem(c, item, "longer than %d bytes (a mesh provider refuses the policy)",
+				MESH_MAX_VALUE);
+			s = NULL;
+		}
 		if (s && methods) {
 			size_t m;
 
@@ -309,6 +318,10 @@ static void read_ports(struct ctx *c, const struct ynode *n, struct opt_intlist 
 	if (want_list(c, n) < 0)
 		return;
 	dst->present = 1;
+	if (n->n > MESH_MAX_ITEMS) {
+		problem(c, n, "more than %d entries (a mesh provider refuses the policy)", MESH_MAX_ITEMS);
+		return;
+	}
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *item = n->items[i];
 		size_t old = push_index(c, i);
@@ -412,6 +425,10 @@ static void pol_endpoints(struct ctx *c, const struct ynode *v, void *obj)
 
 	if (want_list(c, v) < 0)
 		return;
+	if (v->n > MESH_MAX_ITEMS) {
+		problem(c, v, "more than %d entries (a mesh provider refuses the policy)", MESH_MAX_ITEMS);
+		return;
+	}
 	if (v->n)
 		p->endpoints = xcalloc(v->n, sizeof(*p->endpoints));
 	p->nendpoints = v->n;

@@ -188,13 +188,11 @@ void policy_list_emit(struct strbuf *out, const struct policy_list *l)
 
 /* ---- reading untrusted policies ---- */
 
-/* Limits on what one consumer may send, so that one oversized entry is
- * skipped instead of being rendered into objects Kubernetes refuses:
- * names are Kubernetes names (253 at most), hosts and paths get room for
- * real-world values, lists a generous count. */
+/* Limits on what one consumer may send: names are Kubernetes names (253 at
+ * most); values and lists as config.h's MESH_MAX_*. */
 #define POLICY_MAX_NAME 253
-#define POLICY_MAX_VALUE 1024
-#define POLICY_MAX_ITEMS 1024
+#define POLICY_MAX_VALUE MESH_MAX_VALUE
+#define POLICY_MAX_ITEMS MESH_MAX_ITEMS
 
 static int PRINTF_LIKE(2, 3) why_add(struct strbuf *why, const char *fmt, ...)
 {

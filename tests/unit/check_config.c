@@ -714,6 +714,49 @@ START_TEST(test_error_flood_is_capped)
 }
 END_TEST
 
+/* What the wire refuses (policy.c: a value over MESH_MAX_VALUE bytes, a list
+ * over MESH_MAX_ITEMS entries), the config refuses too, with its place: a
+ * charm never publishes a policy its provider skips (found by fuzz_config). */
+START_TEST(test_wire_limits)
+{
+	struct strbuf yaml = STRBUF_INIT, want = STRBUF_INIT;
+	char h60[61];
+
+	memset(h60, 'h', 60);   /* the message quotes the first 60 bytes */
+	h60[60] = '\0';
+	strbuf_addstr(&yaml, "consumer:\n  policies:\n  - relation: d\n    endpoints:\n"
+		      "    - hosts: [ok, ");
+	for (int i = 0; i < MESH_MAX_VALUE + 1; i++)
+		strbuf_addch(&yaml, 'h');
+	strbuf_addstr(&yaml, "]\n      paths: [");
+	for (int i = 0; i < MESH_MAX_ITEMS + 1; i++)
+		strbuf_addstr(&yaml, i ? ", /" : "/");
+	strbuf_addstr(&yaml, "]\n");
+	strbuf_addf(&want, F "5:19: consumer.policies[0].endpoints[0].hosts[1]: longer than %d bytes "
+		    "(a mesh provider refuses the policy) (value '%s...')\n", MESH_MAX_VALUE, h60);
+	strbuf_addf(&want, F "6:14: consumer.policies[0].endpoints[0].paths: more than %d entries "
+		    "(a mesh provider refuses the policy)\n", MESH_MAX_ITEMS);
+	parse_err(yaml.buf, want.buf);
+	/* exactly at the limits: accepted */
+	strbuf_reset(&yaml);
+	strbuf_addstr(&yaml, "consumer:\n  policies:\n  - relation: d\n    endpoints:\n"
+		      "    - hosts: [");
+	for (int i = 0; i < MESH_MAX_VALUE; i++)
+		strbuf_addch(&yaml, 'h');
+	strbuf_addstr(&yaml, "]\n");
+	{
+		struct mesh_config cfg;
+
+		parse_ok(yaml.buf, &cfg);
+		ck_assert_uint_eq(strlen(cfg.consumer->policies[0].endpoints[0].hosts.l.items[0]),
+				  MESH_MAX_VALUE);
+		config_release(&cfg);
+	}
+	strbuf_release(&yaml);
+	strbuf_release(&want);
+}
+END_TEST
+
 /* --- helpers shared with the policy module --- */
 
 START_TEST(test_http_methods_table)
@@ -778,6 +821,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_many_errors_reported_together);
 	tcase_add_loop_test(tc, test_istio_refusals, 0, (int)(sizeof(istio_bad) / sizeof(istio_bad[0])));
 	tcase_add_test(tc, test_error_flood_is_capped);
+	tcase_add_test(tc, test_wire_limits);
 	tcase_add_test(tc, test_long_and_multiline_values_are_quoted_short);
 	suite_add_tcase(s, tc);
 
