@@ -1,14 +1,17 @@
 #!/usr/bin/env bats
 # Tests of the Juju hook-tool simulator (tests/jujusim).
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 
 bats_require_minimum_version 1.5.0
 
 setup() {
     SIM_DIR="$(cd "$BATS_TEST_DIRNAME/../jujusim" && pwd)"
     J="$SIM_DIR/jujusim"
+    # the hook-tool clients (make jujusim); the agent lives as long as this test
+    TOOLS="${JUJUSIM_TOOLS_DIR:-$SIM_DIR/../../build/jujusim/bin}"
+    TOOLS="$(cd "$TOOLS" && pwd)"
+    export JUJUSIM_OWNER_PID=$$
     S="$BATS_TEST_TMPDIR/state.json"
     CHARM="$BATS_TEST_TMPDIR/charm"
     mkdir -p "$CHARM/hooks"
@@ -19,7 +22,7 @@ setup() {
 # relation hook).  relation-set writes stay pending under that context.
 tool() {
     env -u JUJU_RELATION_ID -u JUJU_REMOTE_UNIT -u JUJU_REMOTE_APP \
-        JUJUSIM_STATE="$S" JUJU_CONTEXT_ID=bats-ctx PATH="$SIM_DIR/bin:$PATH" "$@"
+        JUJUSIM_STATE="$S" JUJU_CONTEXT_ID=bats-ctx PATH="$TOOLS:$PATH" "$@"
 }
 
 # tool_fails CODE STDERR TOOL ARGS...: the tool exits CODE printing exactly STDERR
@@ -80,7 +83,7 @@ env_hook() {
 # ------------------------------------------------------------------ common rules
 
 @test "tools: JUJU_CONTEXT_ID unset -> ERROR JUJU_CONTEXT_ID not set, exit 1, stdout empty" {
-    run --separate-stderr env -u JUJU_CONTEXT_ID JUJUSIM_STATE="$S" "$SIM_DIR/bin/is-leader" --format=json
+    run --separate-stderr env -u JUJU_CONTEXT_ID JUJUSIM_STATE="$S" "$TOOLS/is-leader" --format=json
     assert_failure 1
     assert_output ""
     [ "$stderr" = "ERROR JUJU_CONTEXT_ID not set" ]
@@ -430,7 +433,7 @@ EOF
     assert_line "JUJU_VERSION=3.6.0"
     assert_line --regexp '^JUJU_AGENT_SOCKET_ADDRESS=.+'
     assert_line "JUJU_AGENT_SOCKET_NETWORK=unix"
-    assert_line "PATH=$SIM_DIR/bin:/usr/local/bin:/usr/bin:/bin"
+    assert_line "PATH=$TOOLS:/usr/local/bin:/usr/bin:/bin"
     assert_line "JUJUSIM_STATE=$S"
     assert_line "JUJU_RELATION=svc"
     assert_line "JUJU_RELATION_ID=svc:7"
@@ -478,7 +481,7 @@ EOF
     assert_line "CWD=$CHARM"
     assert_line "X=1"
     assert_line --regexp '^JUJU_CONTEXT_ID=.+'
-    assert_line "PATH=$SIM_DIR/bin:/usr/local/bin:/usr/bin:/bin"
+    assert_line "PATH=$TOOLS:/usr/local/bin:/usr/bin:/bin"
     refute_line --partial "JUJU_DISPATCH_PATH"
     refute_line --partial "JUJU_RELATION"
     refute_line --partial "JUJU_REMOTE"
@@ -609,7 +612,7 @@ EOF
     tool relation-ids svc --format=json >/dev/null
     tool is-leader --format=json >/dev/null
     run tool relation-list -r 99
-    env -u JUJU_CONTEXT_ID JUJUSIM_STATE="$S" "$SIM_DIR/bin/is-leader" || true
+    env -u JUJU_CONTEXT_ID JUJUSIM_STATE="$S" "$TOOLS/is-leader" || true
     run "$J" calls "$S"
     assert_output "$(printf '%s\n' '["relation-ids", "svc", "--format=json"]' '["is-leader", "--format=json"]' '["relation-list", "-r", "99"]' '["is-leader"]')"
     run "$J" calls "$S" --tool is-leader --count
@@ -689,7 +692,7 @@ goal_json() {
     grep -q '^{"units":{"consumer/0":' "$BATS_TEST_TMPDIR/gs.json"
     tool_fails 2 'ERROR invalid value "smart" for option --format: unknown format "smart"' goal-state --format=smart
     tool_fails 2 'ERROR unrecognized args: ["extra"]' goal-state extra
-    run --separate-stderr env -u JUJU_CONTEXT_ID JUJUSIM_STATE="$S" "$SIM_DIR/bin/goal-state" --format=json
+    run --separate-stderr env -u JUJU_CONTEXT_ID JUJUSIM_STATE="$S" "$TOOLS/goal-state" --format=json
     assert_failure 1
     [ "$stderr" = 'ERROR JUJU_CONTEXT_ID not set' ]
 }

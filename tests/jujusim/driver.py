@@ -1,20 +1,22 @@
 #!/usr/bin/python3
 """jujusim: driver of the Juju hook-tool simulator.
 
-Creates and edits the JSON state the hook tools (tests/jujusim/jujuc) read, and
-runs hooks or commands in a Juju-like hook context.  See README.md.
+Creates and edits the JSON state that the simulated unit agent (agent.py) serves
+to the hook-tool clients (jujuc.c), starts that agent, and runs hooks or
+commands in a Juju-like hook context.  See README.md.
 """
 import argparse
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.realpath(__file__))
-TOOLS_BIN = os.path.join(HERE, "bin")
+AGENT = os.path.join(HERE, "agent.py")
+# the hook-tool clients, built by make ($(BUILD)/jujusim/bin)
+TOOLS_BIN = os.environ.get("JUJUSIM_TOOLS_DIR") or os.path.join(HERE, "..", "..", "build",
+                                                              "jujusim", "bin")
+TOOLS_BIN = os.path.abspath(TOOLS_BIN)
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 PASS_ENV = ("KUBECONFIG", "HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
             "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")
@@ -189,6 +191,7 @@ def cmd_init(a):
                 os.unlink(a.state + ext)
             except FileNotFoundError:
                 pass
+    ensure_agent(os.path.abspath(a.state))
     return 0
 
 
@@ -464,6 +467,51 @@ def cmd_status(a):
 
 # ---------------------------------------------------------------- run / exec
 
+def agent_socket(state_path):
+    return os.path.abspath(state_path) + ".sock"
+
+
+def ensure_agent(state_path):
+    """Start the unit agent of this state unless one answers on its socket.
+
+    The socket is bound here and handed to the agent, so a client may connect
+    at once (the request waits in the backlog until the agent accepts). The
+    agent ends with its owner: $JUJUSIM_OWNER_PID (a test sets its own pid),
+    else the process that ran this driver."""
+    import subprocess
+    import socket
+    path = agent_socket(state_path)
+    if len(path.encode()) >= 108:
+        raise DriverError("state path too long for the agent's unix socket: %s" % path, 2)
+    if not os.path.isfile(os.path.join(TOOLS_BIN, "is-leader")):
+        raise DriverError("hook tools not built: no %s (run make jujusim)"
+                          % os.path.join(TOOLS_BIN, "is-leader"), 2)
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+        return
+    except OSError:
+        pass
+    finally:
+        probe.close()
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        ls.bind(path)
+        ls.listen(128)
+        owner = os.environ.get("JUJUSIM_OWNER_PID") or str(os.getppid())
+        with open(state_path + ".agent.log", "ab") as log:
+            subprocess.Popen([sys.executable, "-I", AGENT, state_path, "--fd", str(ls.fileno()),
+                              "--owner", owner],
+                             pass_fds=(ls.fileno(),), stdin=subprocess.DEVNULL,
+                             stdout=log, stderr=log, start_new_session=True, cwd="/")
+    finally:
+        ls.close()
+
+
 def new_context_id(unit, what):
     return "%s-%s-%d" % (unit, what, int.from_bytes(os.urandom(8), "big") >> 1)
 
@@ -472,6 +520,7 @@ def no_kubectl_path(state_path):
     """JUJU_BASE_PATH with every directory that holds a kubectl replaced by a shadow
     directory (STATE.basebin/N) of symlinks to all its other entries: the charm-base
     image has no kubectl, the test machine has one in /usr/bin."""
+    import subprocess
     out, seen = [], {}
     for i, d in enumerate(JUJU_BASE_PATH.split(":")):
         real = os.path.realpath(d)
@@ -527,8 +576,7 @@ def base_env(state, state_path, context_id, extra_path, env_args, juju_env=False
         "CHARM_DIR": charm_dir,
         "JUJU_CONTEXT_ID": context_id,
         "JUJU_VERSION": state.get("juju_version", "3.6.0"),
-        "JUJU_AGENT_SOCKET_ADDRESS": "@/var/lib/juju/agents/unit-%s/agent.socket"
-                                     % unit.replace("/", "-"),
+        "JUJU_AGENT_SOCKET_ADDRESS": agent_socket(state_path),
         "JUJU_AGENT_SOCKET_NETWORK": "unix",
         "PATH": ":".join(path),
         "JUJUSIM_STATE": state_path,
@@ -574,6 +622,7 @@ def finish_context(state_path, context_id, success):
 
 def kill_hung_tools(state_path, context_id):
     """SIGKILL the tools of this context that hang because of a fault."""
+    import signal
     path = state_path + ".hangs"
     try:
         with open(path, encoding="utf-8") as f:
@@ -594,6 +643,26 @@ def kill_hung_tools(state_path, context_id):
             pass
 
 
+# Inside the new mount namespace (sh, not a second Python: this runs for every
+# hook in Juju's environment): make SA_MOUNT's directory on a tmpfs over its
+# nearest existing parent (/run) when it does not exist, visible only in this
+# namespace, bind-mount the service account there read-only, then exec argv.
+IN_POD_SH = r"""
+set -e
+sa=$1; shift
+t=$(realpath -m "$SA_MOUNT")
+if [ ! -d "$t" ]; then
+	p=$(dirname "$t")
+	while [ ! -d "$p" ]; do p=$(dirname "$p"); done
+	mount -t tmpfs -o mode=755 jujusim-pod "$p"
+	mkdir -p "$t"
+fi
+mount --bind -o ro "$sa" "$t"
+mount -o remount,bind,ro "$t" 2>/dev/null || true
+exec "$@"
+"""
+
+
 def pod_argv(argv, sa_dir):
     """argv run in a private mount namespace where sa_dir is mounted at SA_MOUNT, where
     a pod's service account token, CA and namespace are (kubectl's in-cluster config)."""
@@ -604,34 +673,14 @@ def pod_argv(argv, sa_dir):
     if os.geteuid() != 0:
         raise DriverError("--serviceaccount needs root (a private mount namespace)", 2)
     return ["unshare", "--mount", "--propagation", "private", "--",
-            sys.executable, os.path.realpath(__file__), "_in-pod", os.path.abspath(sa_dir),
-            "--"] + argv
-
-
-def cmd_in_pod(a):
-    """(internal, inside the namespace) mount the service account dir, then exec."""
-    target = os.path.realpath(SA_MOUNT)   # /var/run is often a symlink to /run
-    if not os.path.isdir(target):
-        # make the mount point on a tmpfs over its nearest existing parent (/run),
-        # visible only in this namespace: nothing changes on the machine
-        parent = os.path.dirname(target)
-        while not os.path.isdir(parent):
-            parent = os.path.dirname(parent)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "jujusim-pod", parent],
-                       check=True)
-        os.makedirs(target)
-    subprocess.run(["mount", "--bind", "-o", "ro", a.sa_dir, target], check=True)
-    subprocess.run(["mount", "-o", "remount,bind,ro", target], check=False)
-    cmd = list(a.cmd)
-    try:
-        os.execvpe(cmd[0], cmd, os.environ)
-    except OSError as e:
-        sys.stderr.write("jujusim: cannot run %s: %s\n" % (cmd[0], e))
-        return 127 if isinstance(e, FileNotFoundError) else 126
+            "/bin/sh", "-c", IN_POD_SH.replace("$SA_MOUNT", SA_MOUNT), "jujusim-pod",
+            os.path.abspath(sa_dir)] + argv
 
 
 def run_child(argv, env, cwd, timeout, what, sa_dir=None):
     """Run argv in its own process group; returns Juju-like exit code."""
+    import signal
+    import subprocess
     sys.stdout.flush()
     sys.stderr.flush()
     if sa_dir:
@@ -699,6 +748,7 @@ def cmd_run(a):
     state = load_state(state_path)
     charm_dir = check_charm_dir(state)
     rel, kind = pick_relation(state, hook, a.relation)
+    ensure_agent(state_path)
     context_id = new_context_id(state["unit"], hook)
     juju = juju_env_wanted(a)
     env = base_env(state, state_path, context_id, a.path, [], juju)
@@ -766,12 +816,14 @@ def service_account(a, juju):
 
 
 def cmd_exec(a):
+    import shutil
     state_path = os.path.abspath(a.state)
     cmd = list(a.cmd)
     if not cmd:
         raise DriverError("exec needs a command after --", 2)
     state = load_state(state_path)
     charm_dir = check_charm_dir(state)
+    ensure_agent(state_path)
     context_id = new_context_id(state["unit"], "run-commands")
     juju = juju_env_wanted(a)
     env = base_env(state, state_path, context_id, a.path, a.env, juju)
@@ -915,10 +967,6 @@ def build_parser():
 
 
 def main(argv):
-    if argv[:1] == ["_in-pod"] and len(argv) >= 4 and argv[2] == "--":
-        class A:
-            sa_dir, cmd = argv[1], argv[3:]
-        return cmd_in_pod(A)
     parser = build_parser()
     cmd = None
     if argv and argv[0] == "exec" and "--" in argv:

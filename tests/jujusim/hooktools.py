@@ -1,12 +1,18 @@
-#!/usr/bin/python3
-"""jujusim hook tools: one script, dispatched on basename(argv[0]).
+"""jujusim hook tools: what each Juju hook tool does, run inside the agent.
 
-Simulates the Juju 3.x hook tools (relation-ids, relation-list, relation-get,
-relation-set, is-leader, juju-log, status-set, config-get, goal-state) against a JSON state
-file named by $JUJUSIM_STATE.  See README.md next to this file.
+The simulated unit agent (agent.py) imports this module once and calls
+run_tool() for each request that a hook-tool client (jujuc.c, symlinked as
+relation-get, is-leader, ...) sends it, one request at a time, as Juju's
+agent runs one hook-tool command at a time. The tools are relation-ids,
+relation-list, relation-get, relation-set, is-leader, juju-log, status-set,
+config-get and goal-state, against the JSON state file of the agent. See
+README.md next to this file.
 
-Kept fast on purpose: only os, sys and json (which pulls in re) are imported at
-start; yaml is imported only for YAML input/output.
+While a request runs, ENV is the client's environment (the hook context
+variables it forwards), sys.stdout/sys.stderr are the reply's buffers and
+sys.stdin is the stdin the client sent (reading it when none was sent asks
+the client for it, as Juju's agent does); the working directory is the
+client's.
 """
 import json
 import os
@@ -21,6 +27,8 @@ LOG_LEVELS = {"TRACE": "TRACE", "DEBUG": "DEBUG", "INFO": "INFO",
               "WARN": "WARNING", "WARNING": "WARNING", "ERROR": "ERROR",
               "CRITICAL": "CRITICAL"}
 HANG_MAX_DEFAULT = 3600.0
+ENV = {}          # the calling client's environment (set per request)
+TOOL = ""         # the tool of the request being run
 
 
 class Fail(Exception):
@@ -273,7 +281,7 @@ class Ctx:
         self.state_path = state_path
         self.state = state
         self.context_id = context_id
-        env = os.environ
+        env = ENV
         self.hook_relation = None
         rid = env.get("JUJU_RELATION_ID", "")
         if rid:
@@ -346,7 +354,7 @@ def fake_id(rel):
 def cmd_relation_ids(ctx, args):
     opts = {}
     pos = parse_flags(args, output_flags(), opts)
-    name = os.environ.get("JUJU_RELATION", "")
+    name = ENV.get("JUJU_RELATION", "")
     if ctx.hook_relation is not None:
         rel = ctx.relation(ctx.hook_relation)
         if rel is not None:
@@ -736,9 +744,6 @@ HANDLERS = {
     "goal-state": cmd_goal_state,
 }
 
-TOOL = os.path.basename(sys.argv[0])
-
-
 def print_help():
     sys.stdout.write("Usage: %s [options] ...\n(jujusim simulation of the Juju hook tool; "
                      "see tests/jujusim/README.md)\n" % TOOL)
@@ -782,15 +787,7 @@ def apply_faults(state_path, state, tool, args, context_id):
             fresh["faults"] = kept
             write_atomic(state_path, json.dumps(fresh, indent=1, sort_keys=True))
     if hit.get("hang"):
-        import time
-        fd = os.open(state_path + ".hangs", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.write(fd, ("%s %d\n" % (context_id, os.getpid())).encode())
-        os.close(fd)
-        limit = float(os.environ.get("JUJUSIM_HANG_MAX", HANG_MAX_DEFAULT))
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-        os._exit(124)
+        raise Hang(float(ENV.get("JUJUSIM_HANG_MAX", HANG_MAX_DEFAULT)))
     out = hit.get("stdout") or ""
     if out:
         sys.stdout.write(out)
@@ -806,38 +803,89 @@ def apply_faults(state_path, state, tool, args, context_id):
 
 # ---------------------------------------------------------------- main
 
-def main():
-    args = sys.argv[1:]
-    state_path = os.environ.get("JUJUSIM_STATE", "")
-    if state_path:
-        line = json.dumps([TOOL] + args) + "\n"
-        fd = os.open(state_path + ".calls", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line.encode("utf-8", "surrogateescape"))
-        finally:
-            os.close(fd)
+class Hang(Exception):
+    """A fault makes the tool hang: the client sleeps `limit` seconds, then exits 124."""
+
+    def __init__(self, limit):
+        Exception.__init__(self, "hang")
+        self.limit = limit
+
+
+class NeedStdin(Exception):
+    """The tool read stdin and the client sent none: it sends it and asks again."""
+
+
+class _NoStdin:
+    def read(self, *a):
+        raise NeedStdin()
+
+    readline = read
+
+
+STATE_CACHE = {}   # path -> ((st_ino, st_mtime_ns, st_size), state)
+
+
+def cached_state(path):
+    """The state as the driver last wrote it: parsed again only when the file
+    changed (every writer replaces it by rename). Tools read it, never change
+    the object: a writer reloads the file under the lock."""
+    st = os.stat(path)
+    key = (st.st_ino, st.st_mtime_ns, st.st_size)
+    hit = STATE_CACHE.get(path)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    with open(path, encoding="utf-8") as f:
+        state = json.load(f)
+    STATE_CACHE[path] = (key, state)
+    return state
+
+
+def log_call(state_path, tool, args):
+    line = json.dumps([tool] + args) + "\n"
+    fd = os.open(state_path + ".calls", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        context_id = os.environ.get("JUJU_CONTEXT_ID", "")
-        if not context_id:
-            raise Fail("JUJU_CONTEXT_ID not set")
-        if not state_path:
-            raise Fail("JUJUSIM_STATE not set")
-        handler = HANDLERS.get(TOOL)
-        if handler is None:
-            raise Fail("unknown command: %s" % TOOL)
+        os.write(fd, line.encode("utf-8", "surrogateescape"))
+    finally:
+        os.close(fd)
+
+
+def run_tool(state_path, tool, args, env, stdin):
+    """Run one hook-tool command. stdin: the client's stdin as str, or None
+    when it sent none. Returns (exit code, stdout, stderr); raises Hang, or
+    NeedStdin before anything was logged or changed."""
+    global ENV, TOOL
+    import io
+    ENV, TOOL = env, tool
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdout, sys.stderr, sys.stdin
+    sys.stdout, sys.stderr = out, err
+    sys.stdin = io.StringIO(stdin) if stdin is not None else _NoStdin()
+    code = 0
+    try:
         try:
-            with open(state_path, encoding="utf-8") as f:
-                state = json.load(f)
-        except (OSError, ValueError) as e:
-            raise Fail("jujusim: cannot read state %s: %s" % (state_path, e))
-        apply_faults(state_path, state, TOOL, args, context_id)
-        handler(Ctx(state_path, state, context_id), args)
-        sys.stdout.flush()
-    except Fail as e:
-        sys.stderr.write("ERROR %s\n" % e.msg)
-        return e.code
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+            context_id = env.get("JUJU_CONTEXT_ID", "")
+            if not context_id:
+                raise Fail("JUJU_CONTEXT_ID not set")
+            handler = HANDLERS.get(tool)
+            if handler is None:
+                raise Fail("unknown command: %s" % tool)
+            try:
+                state = cached_state(state_path)
+            except (OSError, ValueError) as e:
+                raise Fail("jujusim: cannot read state %s: %s" % (state_path, e))
+            apply_faults(state_path, state, tool, args, context_id)
+            handler(Ctx(state_path, state, context_id), args)
+        except Fail as e:
+            err.write("ERROR %s\n" % e.msg)
+            code = e.code
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except NeedStdin:
+            raise
+        except Hang:
+            log_call(state_path, tool, args)
+            raise
+        log_call(state_path, tool, args)
+    finally:
+        sys.stdout, sys.stderr, sys.stdin = saved
+    return code, out.getvalue(), err.getvalue()

@@ -178,7 +178,10 @@ TESTENV_UNUSED static void sim_setup(const char *suite, const char *unit, const 
 	strbuf_reset(&sim);
 	strbuf_addf(&state, "%s/state.json", tmpdir);
 	strbuf_addf(&sim, "%s/tests/jujusim/jujusim", srcdir);
-	strbuf_addf(&path, "%s/tests/jujusim/bin:%s", srcdir, orig_path);
+	if (getenv("JUJUSIM_TOOLS_DIR"))
+		strbuf_addf(&path, "%s:%s", getenv("JUJUSIM_TOOLS_DIR"), orig_path);
+	else
+		strbuf_addf(&path, "%s/build/jujusim/bin:%s", srcdir, orig_path);
 	strbuf_addf(&context, "check-%s", suite);
 	setenv("PATH", path.buf, 1);
 	setenv("JUJUSIM_STATE", state.buf, 1);
