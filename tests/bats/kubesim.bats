@@ -4,8 +4,7 @@
 # /usr/lib/google-cloud-sdk/bin (kubectl.1.27 ... kubectl.1.33).
 
 bats_require_minimum_version 1.5.0
-bats_load_library bats-support
-bats_load_library bats-assert
+load assertions
 load "${BATS_TEST_DIRNAME}/../kubesim/kubesim.bash"
 
 mapfile -t KUBECTLS < <(kubectl_versions)
@@ -17,7 +16,13 @@ setup_file() {
 setup() {
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME"
-	kubesim_start "$BATS_TEST_TMPDIR/sim"
+	# the file's server, reset for each test; the test of the server's own
+	# listening and stopping gets one of its own
+	if [[ "$BATS_TEST_DESCRIPTION" == "the server listens on 127.0.0.1 only"* ]]; then
+		KUBESIM_FRESH=1 kubesim_start
+	else
+		kubesim_start
+	fi
 }
 
 teardown() {
@@ -32,8 +37,7 @@ kc() {
 # fresh state for one kubectl version: namespace "model", StatefulSet/Service/SA "app"
 fresh() {
 	echo "### ${K##*/}"
-	kubesimctl reset
-	kubesim_seed_charm app model
+	KUBESIM_SEED_RESET=1 kubesim_seed_charm app model   # (reset, then seed: one process)
 }
 
 # jfield PATH < JSON: print a field; PATH like .metadata.generation, .items.0.kind,
@@ -56,7 +60,7 @@ print(o if isinstance(o, str) else json.dumps(o, sort_keys=True))' "$1"
 }
 
 stored() { # stored KIND NS NAME PATH
-	kubesimctl get "$1" "$2" "$3" | jfield "$4"
+	kubesimctl get "$1" "$2" "$3" --field "$4"   # (jfield's rules, one process)
 }
 
 @test "every installed kubectl version is exercised" {

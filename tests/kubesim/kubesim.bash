@@ -4,10 +4,15 @@
 #   setup()    { kubesim_start; kubesim_seed_charm myapp mymodel; }
 #   teardown() { kubesim_stop; }
 #
-# kubesim_start [STATE_DIR]   starts a server (default STATE_DIR: $BATS_TEST_TMPDIR/kubesim,
-#                             or a mktemp dir outside bats) and exports
-#                             KUBESIM_STATE_DIR, KUBESIM_URL, KUBESIM_PORT, KUBECONFIG and
-#                             KUBECACHEDIR (kubectl's discovery cache, kept in STATE_DIR)
+# kubesim_start [STATE_DIR]   starts a server (default STATE_DIR: a mktemp dir outside
+#                             bats) and exports KUBESIM_STATE_DIR, KUBESIM_URL, KUBESIM_PORT,
+#                             KUBECONFIG and KUBECACHEDIR (kubectl's discovery cache, kept in
+#                             STATE_DIR). In a bats test without STATE_DIR: the file's server
+#                             ($BATS_FILE_TMPDIR/kubesim[-tls], started by the file's first
+#                             test, ended with the file), reset for this test: no objects,
+#                             requests, faults, or tokens but the admin's; KUBECACHEDIR is
+#                             the test's own. KUBESIM_FRESH=1: a server of the test's own
+#                             ($BATS_TEST_TMPDIR/kubesim)
 # kubesim_start_pod APP NS [RULES]
 #                             like kubesim_start, but HTTPS with a CA made now and bearer
 #                             tokens checked (401/403); a token for the service account
@@ -17,14 +22,16 @@
 #                             KUBERNETES_SERVICE_HOST/PORT and JUJUSIM_SERVICEACCOUNT (which
 #                             jujusim --juju-env mounts at /var/run/secrets/...); KUBECONFIG
 #                             (for the test's own kubectl calls) has an all-rights token
-# kubesim_stop                stops it (safe to call twice or when start failed)
-# kubesim_seed_charm APP NS   namespace NS, StatefulSet APP, Service APP, ServiceAccount APP
+# kubesim_stop                stops it (safe to call twice or when start failed); the
+#                             file's server is left to the next test
+# kubesim_seed_charm APP NS   (KUBESIM_SEED_RESET=1: reset the server first) namespace NS, StatefulSet APP, Service APP, ServiceAccount APP
 #                             as Juju creates them for a Kubernetes charm
 # kubesimctl ARGS...          the CLI (seed, get, requests, fault, ...) for this server
 # kubesim_writes              number of POST/PUT/PATCH/DELETE requests so far
 # kubesim_users               distinct token owners of the requests so far (--auth servers)
 
-KUBESIM_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+KUBESIM_HOME="${BASH_SOURCE[0]%/*}"   # (no dirname process: this runs in every test)
+[[ "$KUBESIM_HOME" == /* ]] || KUBESIM_HOME="$PWD/$KUBESIM_HOME"
 
 # kubectl_versions: every versioned kubectl to test with, one path a line:
 # $KUBECTL_DIR (default build/kubectl, filled by tests/kubesim/get-kubectls)
@@ -47,6 +54,11 @@ kubesimctl() {
 
 kubesim_start() {
 	local dir="${1:-}" auth="${KUBESIM_AUTH:+--auth}"
+	if [[ -z "$dir" && -n "${BATS_FILE_TMPDIR:-}" && -n "${BATS_TEST_TMPDIR:-}" &&
+		-z "${KUBESIM_FRESH:-}" ]]; then
+		kubesim_file_server "$BATS_FILE_TMPDIR/kubesim${auth:+-tls}" $auth
+		return
+	fi
 	if [[ -z "$dir" ]]; then
 		if [[ -n "${BATS_TEST_TMPDIR:-}" ]]; then
 			dir="$BATS_TEST_TMPDIR/kubesim"
@@ -55,11 +67,33 @@ kubesim_start() {
 		fi
 	fi
 	KUBESIM_URL="$("$KUBESIM_HOME/kubesimctl" start --state-dir "$dir" $auth)" || return 1
+	KUBESIM_SHARED=
 	KUBESIM_STATE_DIR="$dir"
 	KUBESIM_PORT="${KUBESIM_URL##*:}"
 	KUBECONFIG="$dir/kubeconfig"
 	KUBECACHEDIR="$dir/kube-cache"
 	export KUBESIM_STATE_DIR KUBESIM_URL KUBESIM_PORT KUBECONFIG KUBECACHEDIR
+}
+
+# kubesim_file_server DIR [--auth]: the server of this bats file in DIR, reset for
+# the test now running, or started (it ends with the file: its owner is the
+# file's bats process, the parent of every test's process)
+kubesim_file_server() {
+	local dir="$1" auth="${2:-}" url=""
+	if [[ -f "$dir/port" ]] && "$KUBESIM_HOME/kubesimctl" --state-dir "$dir" reset --tokens 2>/dev/null; then
+		url="$(cat "$dir/url")"
+	else
+		"$KUBESIM_HOME/kubesimctl" stop --state-dir "$dir"
+		url="$("$KUBESIM_HOME/kubesimctl" start --state-dir "$dir" --owner "$PPID" $auth)" || return 1
+		printf '%s\n' "$url" > "$dir/url"
+	fi
+	KUBESIM_URL="$url"
+	KUBESIM_STATE_DIR="$dir"
+	KUBESIM_PORT="${KUBESIM_URL##*:}"
+	KUBECONFIG="$dir/kubeconfig"
+	KUBECACHEDIR="$BATS_TEST_TMPDIR/kube-cache"
+	KUBESIM_SHARED=1
+	export KUBESIM_STATE_DIR KUBESIM_URL KUBESIM_PORT KUBECONFIG KUBECACHEDIR KUBESIM_SHARED
 }
 
 kubesim_start_pod() {
@@ -88,6 +122,7 @@ kubesim_sa_token() {
 
 kubesim_stop() {
 	[[ -n "${KUBESIM_STATE_DIR:-}" ]] || return 0
+	[[ -z "${KUBESIM_SHARED:-}" ]] || return 0   # the file's server: reset by the next test
 	"$KUBESIM_HOME/kubesimctl" stop --state-dir "$KUBESIM_STATE_DIR"
 }
 
@@ -106,7 +141,7 @@ kubesim_seed_charm() {
 		echo "usage: kubesim_seed_charm APP NAMESPACE" >&2
 		return 2
 	fi
-	kubesimctl seed >/dev/null <<-EOF
+	kubesimctl seed ${KUBESIM_SEED_RESET:+--reset} >/dev/null <<-EOF
 	{"apiVersion": "v1", "kind": "List", "items": [
 	 {"apiVersion": "v1", "kind": "Namespace",
 	  "metadata": {"name": "$ns",

@@ -1720,6 +1720,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, {"ok": True, "port": self.server.server_address[1]})
         elif what == "reset" and m == "POST":
             STORE.reset()
+            if AUTH is not None:
+                AUTH.mtime = None     # read the tokens file again (reset rewrites it)
             self._send(200, {"ok": True})
         elif what == "objects" and m == "POST":
             obj = load()
@@ -2182,6 +2184,8 @@ def main(argv=None):
     ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, chain)")
     ap.add_argument("--tls-key", help="the certificate's private key (PEM)")
     ap.add_argument("--tokens", help="JSON file of bearer tokens and their rules (see Auth)")
+    ap.add_argument("--owner", type=int, default=0,
+                    help="stop when the process with this pid ends (a bats file's server)")
     args = ap.parse_args(argv)
     global AUTH
     if args.tokens:
@@ -2210,6 +2214,17 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.owner > 0:
+        try:
+            pidfd = os.pidfd_open(args.owner)
+        except OSError:
+            return 0                      # the owner is gone already
+
+        def watch():
+            import select
+            select.select([pidfd], [], [])
+            httpd.shutdown()
+        threading.Thread(target=watch, daemon=True).start()
     sys.stderr.write("kubesim: listening on %s://%s:%d\n" % (scheme, LISTEN_HOST, port))
     sys.stderr.flush()
     try:
