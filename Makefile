@@ -71,8 +71,25 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 
-.PHONY: all check unit valgrind bats demo bench fuzz fuzz-build install uninstall clean charm-tree
+.PHONY: all check unit valgrind bats demo bench fuzz fuzz-build install uninstall clean charm-tree jujusim
 all: $(BIN)
+
+# The Juju simulator's hook-tool client (tests/jujusim/jujuc.c), linked as
+# every hook tool in $(BUILD)/jujusim/bin: the tools the tests, the demo and
+# the benchmarks put on a hook's PATH. The driver finds them there (or in
+# $$JUJUSIM_TOOLS_DIR).
+JUJUSIM_TOOLS := relation-ids relation-list relation-get relation-set is-leader juju-log \
+	status-set config-get goal-state
+JUJUC := $(BUILD)/jujusim/jujuc
+JUJUC_LINKS := $(JUJUSIM_TOOLS:%=$(BUILD)/jujusim/bin/%)
+export JUJUSIM_TOOLS_DIR := $(abspath $(BUILD)/jujusim/bin)
+$(JUJUC): tests/jujusim/jujuc.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) -O2 -o $@ $<
+$(JUJUC_LINKS): $(JUJUC)
+	@mkdir -p $(@D)
+	@ln -sf ../jujuc $@
+jujusim: $(JUJUC_LINKS)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -92,13 +109,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags check) -Itests/unit -MMD -MP -o $@ $< $(LIBA) \
 		$(ALL_LDFLAGS) $$($(PKG_CONFIG) --libs check) $(LIBS)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) jujusim
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SRCDIR=$(CURDIR) $$t; done
 
 # The unit tests under valgrind (no fork, so leaks are seen): zero errors
 # and zero leaks or it fails. (valgrind does not know pidfd_open and says
 # so; run.c then falls back to its sleep loop.)
-valgrind: $(UNIT_BIN)
+valgrind: $(UNIT_BIN) jujusim
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; rc=0; \
 		SRCDIR=$(CURDIR) CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
 			--error-exitcode=99 $$t > $$t.valgrind.log 2>&1 || rc=$$?; \
@@ -107,19 +124,19 @@ valgrind: $(UNIT_BIN)
 	done
 
 # BATS_TESTS: the bats files (default: all of tests/bats). BATS_JOBS: files
-# run at once (the tests of one file always run in order, one at a time);
-# needs GNU parallel, else 1. Most of a hook test's time is process start-up
-# and waiting, not CPU, so 2 CPUs take 3 files at once.
+# run at once (default: one per CPU; the tests of one file run in order, one
+# at a time: a file shares one kubesim between its tests); needs GNU
+# parallel, else 1.
 BATS_TESTS ?= tests/bats
-BATS_JOBS ?= 3
-bats: $(BIN)
+BATS_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+bats: $(BIN) jujusim
 	SVCMESH_BIN=$(abspath $(BIN)) bats --print-output-on-failure \
 		$$(command -v parallel >/dev/null && [ "$(BATS_JOBS)" -gt 1 ] && \
 		   echo --jobs $(BATS_JOBS) --no-parallelize-within-files) $(BATS_TESTS)
 
 check: unit bats $(FLOOR_BIN)
 
-demo: $(BIN)
+demo: $(BIN) jujusim
 	@SVCMESH_BIN=$(abspath $(BIN)) tests/demo/run-demo
 
 # The packed charm's tree, from charm-skeleton/charmcraft.yaml's parts run here
@@ -139,16 +156,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard include/*.h)
 
 fuzz-build: $(FUZZ_BIN)
 
-# Each harness runs FUZZ_SECONDS on its committed seeds (tests/fuzz/corpus/NAME);
-# new inputs go to build/fuzz/corpus-NAME, crashes to build/fuzz/.
+# Each harness runs FUZZ_SECONDS on its committed seeds (tests/fuzz/corpus/NAME),
+# FUZZ_JOBS harnesses at a time (default: one per CPU); new inputs go to
+# build/fuzz/corpus-NAME, crashes to build/fuzz/. tests/fuzz/run-one does one.
+FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 fuzz: $(FUZZ_BIN)
-	@set -e; for f in $(FUZZ_BIN); do n=$${f##*/}; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
-		echo "== $$n ($(FUZZ_SECONDS) s)"; rc=0; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$n- \
-			$(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n > $(BUILD)/fuzz/$$n.log 2>&1 || rc=$$?; \
-		grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" $(BUILD)/fuzz/$$n.log || true; \
-		if [ $$rc -ne 0 ]; then echo "$$n: fuzzer found a problem (exit $$rc), see $(BUILD)/fuzz/$$n.log"; exit 1; fi; \
-	done
+	@printf '%s\n' $(FUZZ_BIN) | xargs -P $(FUZZ_JOBS) -I{} sh tests/fuzz/run-one {} $(FUZZ_SECONDS) $(BUILD)/fuzz
 
 # The platform floor under every hook-tool call: what the parent pays to
 # start and reap one child (the benchmark prints it beside the targets).
@@ -159,7 +172,7 @@ $(FLOOR_BIN): tests/bench/spawn-floor.c $(FLOOR_SRC) $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/spawn-floor.c $(FLOOR_SRC) $(ALL_LDFLAGS)
 
-bench: $(BIN) $(FLOOR_BIN)
+bench: $(BIN) $(FLOOR_BIN) jujusim
 	@SVCMESH_BIN=$(abspath $(BIN)) SPAWN_FLOOR=$(abspath $(FLOOR_BIN)) tests/bench/run-bench
 
 install: $(BIN)

@@ -11,8 +11,7 @@
 # 1 relation-get of its own published data; 1 relation-set, only when
 # something changed; no call repeated within a hook.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load helpers
 load '../kubesim/kubesim.bash'
 

@@ -5,8 +5,7 @@
 # with a checked service-account token) and checks that every file the hooks need
 # is in it.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load '../kubesim/kubesim.bash'
 load helpers
 

@@ -4,8 +4,7 @@
 #
 #   bats tests/bats/consumer.bats     (SVCMESH_BIN=... to test another binary)
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load helpers
 
 bats_require_minimum_version 1.5.0

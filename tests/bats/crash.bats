@@ -19,8 +19,7 @@
 # (kubectl_fault), and reaches kubesim in-cluster over HTTPS with the
 # service-account token (juju_model).
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load '../kubesim/kubesim.bash'
 load helpers   # J (jujusim), SVCMESH_BIN, bare_charm
 

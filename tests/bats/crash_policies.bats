@@ -9,8 +9,7 @@
 # charm's bin/kubectl, reaching kubesim in-cluster over HTTPS with the
 # provider's service-account token.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load '../kubesim/kubesim.bash'
 load helpers   # J, bare_charm
 

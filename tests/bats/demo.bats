@@ -2,8 +2,7 @@
 # The README's first command runs tests/demo/run-demo: it must keep working
 # and end in the state it describes.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 
 @test "the demo runs the skeleton and a provider through a whole life" {
 	export SVCMESH_BIN="${SVCMESH_BIN:-$BATS_TEST_DIRNAME/../../build/svcmesh-hook}"

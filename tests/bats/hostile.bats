@@ -7,8 +7,7 @@
 # (JUJUSIM_ENV=juju); with labels, kubectl is the charm's bin/kubectl and
 # reaches kubesim in-cluster over HTTPS with the service-account token.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load '../kubesim/kubesim.bash'
 load helpers   # J (jujusim), SVCMESH_BIN, bare_charm
 bats_require_minimum_version 1.5.0

@@ -7,8 +7,7 @@
 # /var/run/secrets/kubernetes.io/serviceaccount (mounted in a private mount
 # namespace). The token gets exactly the RBAC rules README.md lists.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load '../kubesim/kubesim.bash'
 load helpers
 

@@ -10,8 +10,7 @@
 # shipped as bin/kubectl; kubectl invocations are counted by the shipped
 # bin/kubectl itself (no SVCMESH_STATS).
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load '../kubesim/kubesim.bash'
 load helpers   # J, S, CHARM, bare_charm, juju_model, ship_kubectl
 

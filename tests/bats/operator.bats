@@ -7,8 +7,7 @@
 # kubesim, kubectl is the charm's bin/kubectl, in-cluster over HTTPS with
 # the service-account token (juju_model).
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load helpers   # juju_model, ship_kubectl
 
 bats_require_minimum_version 1.5.0

@@ -13,8 +13,7 @@
 # all-rights kubeconfig; the kubesim webhook test runs no hook and uses the
 # plain server.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load '../kubesim/kubesim.bash'
 load helpers   # bare_charm, juju_model, ship_kubectl
 

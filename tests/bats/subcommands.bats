@@ -6,8 +6,7 @@
 #
 #   bats tests/bats/subcommands.bats
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load helpers
 
 bats_require_minimum_version 1.5.0

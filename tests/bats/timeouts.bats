@@ -5,12 +5,11 @@
 # message naming the program, so that Juju retries it. Times are asserted
 # only as an upper bound (< 15 s), not as a benchmark.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load assertions
 load '../kubesim/kubesim.bash'
 load helpers   # J (jujusim), SVCMESH_BIN, bare_charm
 
-TOOLS="$BATS_TEST_DIRNAME/../jujusim/bin"
+TOOLS="${JUJUSIM_TOOLS_DIR:-$REPO_ROOT/build/jujusim/bin}"
 NS=slow-model
 APP=slow
 
