@@ -32,14 +32,14 @@ snapshot() {
 	local state=$1 id
 	for id in $(relation_ids "$state"); do
 		"$JUJUSIM" get-data "$state" "$id" --local-app 2>/dev/null |
-			python3 -c 'import json, sys
+			/usr/bin/python3 -c 'import json, sys
 for k, v in sorted(json.load(sys.stdin).items()): print(sys.argv[1], k + "=" + v)' "$id" || true
 	done
 }
 
 # The relation ids of a state (endpoint:id), from the hook tools themselves.
 relation_ids() {
-	python3 - "$1" <<-'PY'
+	/usr/bin/python3 - "$1" <<-'PY'
 	import json, sys
 	for r in json.load(open(sys.argv[1])).get("relations", []):
 	    if not r.get("broken"):
@@ -49,7 +49,7 @@ relation_ids() {
 
 # stdin: the snapshot after a hook; $1: the one before. Prints what changed.
 published() {
-	python3 -c 'import sys
+	/usr/bin/python3 -c 'import sys
 old = set(open(sys.argv[1]).read().splitlines())
 for line in sys.stdin.read().splitlines():
     if line not in old:
@@ -61,7 +61,7 @@ for line in sys.stdin.read().splitlines():
 carry() {
 	local bag
 	bag=$("$JUJUSIM" get-data "$1" "$2" --local-app)
-	python3 - "$bag" "$3" "$4" "$JUJUSIM" <<-'PY'
+	/usr/bin/python3 - "$bag" "$3" "$4" "$JUJUSIM" <<-'PY'
 	import json, subprocess, sys
 	bag = json.loads(sys.argv[1])
 	args = [f"{k}={v}" for k, v in bag.items()]

@@ -518,8 +518,10 @@ def new_context_id(unit, what):
 
 def no_kubectl_path(state_path):
     """JUJU_BASE_PATH with every directory that holds a kubectl replaced by a shadow
-    directory (STATE.basebin/N) of symlinks to all its other entries: the charm-base
-    image has no kubectl, the test machine has one in /usr/bin."""
+    directory of symlinks to all its other entries: the charm-base image has no
+    kubectl, the test machine has one in /usr/bin. The shadows are made once per
+    directory and version of it ($TMPDIR/jujusim-basebin-UID/<directory's inode
+    and mtime>), not per state: /usr/bin has a thousand entries."""
     import subprocess
     out, seen = [], {}
     for i, d in enumerate(JUJU_BASE_PATH.split(":")):
@@ -530,7 +532,11 @@ def no_kubectl_path(state_path):
             out.append(d)
             continue
         if real not in seen:
-            shadow = "%s.basebin/%d" % (state_path, len(seen))
+            st = os.stat(real)
+            shadow = os.path.join(os.environ.get("TMPDIR") or "/tmp",
+                                  "jujusim-basebin-%d" % os.getuid(),
+                                  "%d-%d-%d" % (st.st_dev, st.st_ino, st.st_mtime_ns))
+            os.makedirs(os.path.dirname(shadow), exist_ok=True)
             if not os.path.isdir(shadow):
                 tmp = shadow + ".tmp.%d" % os.getpid()
                 os.makedirs(tmp)
@@ -966,8 +972,14 @@ def build_parser():
     return p
 
 
+PARSER = None
+
+
 def main(argv):
-    parser = build_parser()
+    global PARSER
+    if PARSER is None:
+        PARSER = build_parser()   # once: the agent runs many commands
+    parser = PARSER
     cmd = None
     if argv and argv[0] == "exec" and "--" in argv:
         i = argv.index("--")
