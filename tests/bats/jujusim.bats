@@ -722,3 +722,45 @@ exit "${FAIL:-0}"
         assert_output --partial "usage: jujusim $c"
     done
 }
+
+# ------------------------------------------------------------------ the agent
+
+@test "agent: hooks get its socket (STATE.sock, unix); a tool with no address says which variable is missing" {
+    printf '#!/bin/sh\necho "ADDR=$JUJU_AGENT_SOCKET_ADDRESS NET=$JUJU_AGENT_SOCKET_NETWORK"\n' | hook install
+    run "$J" run "$S" install
+    assert_success
+    assert_output "ADDR=$S.sock NET=unix"
+    [ -S "$S.sock" ]
+    # as Juju's jujuc: the context id first, then the socket's address
+    run --separate-stderr env -u JUJUSIM_STATE -u JUJU_AGENT_SOCKET_ADDRESS -u JUJU_CONTEXT_ID "$TOOLS/is-leader"
+    assert_failure 1
+    [ "$stderr" = "ERROR JUJU_CONTEXT_ID not set" ]
+    run --separate-stderr env -u JUJUSIM_STATE -u JUJU_AGENT_SOCKET_ADDRESS JUJU_CONTEXT_ID=x "$TOOLS/is-leader"
+    assert_failure 1
+    [ "$stderr" = "ERROR JUJU_AGENT_SOCKET_ADDRESS not set" ]
+    run --separate-stderr env -u JUJUSIM_STATE JUJU_AGENT_SOCKET_ADDRESS="$S.sock" JUJU_AGENT_SOCKET_NETWORK=tcp \
+        JUJU_CONTEXT_ID=x "$TOOLS/is-leader"
+    assert_failure 1
+    [ "$stderr" = "ERROR jujusim: only unix agent sockets are simulated, not tcp" ]
+    run --separate-stderr env -u JUJUSIM_STATE JUJU_AGENT_SOCKET_ADDRESS="$S.sock" JUJU_AGENT_SOCKET_NETWORK=unix \
+        JUJU_CONTEXT_ID=x "$TOOLS/is-leader"
+    assert_success
+    assert_output "True"
+}
+
+@test "agent: a driver command answers as driver.py does (output, stderr, exit code)" {
+    "$J" add-relation "$S" svc beacon >/dev/null
+    "$J" set-data "$S" 0 --remote-app a=1 b=2
+    py() { /usr/bin/python3 "$SIM_DIR/driver.py" "$@"; }
+    for cmd in "get-data $S 0 --remote-app" "get-key $S 0 --remote-app a" "get-key $S 0 --remote-app zz" \
+               "calls $S --count" "status $S" "add-relation $S" "bogus $S" "set-leader $S maybe"; do
+        # shellcheck disable=SC2086
+        run --separate-stderr "$J" $cmd
+        local rc=$status out=$output err=$stderr
+        # shellcheck disable=SC2086
+        run --separate-stderr py $cmd
+        [ "$status" = "$rc" ] || { echo "$cmd: exit $rc from the agent, $status from driver.py"; return 1; }
+        [ "$output" = "$out" ] || { echo "$cmd: output differs: '$out' vs '$output'"; return 1; }
+        [ "$stderr" = "$err" ] || { echo "$cmd: stderr differs: '$err' vs '$stderr'"; return 1; }
+    done
+}

@@ -500,3 +500,31 @@ stored() { # stored KIND NS NAME PATH
 	refute_output --partial "127.0.0.1:$KUBESIM_PORT "
 	[ ! -e "$KUBESIM_STATE_DIR/pid" ]
 }
+
+@test "reset --tokens (a file's server, between tests): no objects, requests, faults, tokens or service account left" {
+	KUBESIM_AUTH=1 kubesim_start
+	[[ "$KUBESIM_STATE_DIR" == "$BATS_FILE_TMPDIR/kubesim-tls" ]]
+	kubesim_seed_charm app model
+	kubesimctl fault --status 500 --path configmaps >/dev/null
+	token=$(kubesimctl token --user system:serviceaccount:model:app --rules all --serviceaccount model)
+	run curl -sS --cacert "$KUBESIM_STATE_DIR/ca.crt" -H "Authorization: Bearer $token" \
+		"https://127.0.0.1:$KUBESIM_PORT/api/v1/namespaces/model/serviceaccounts/app"
+	assert_output --partial '"name":"app"'
+	kubesimctl reset --tokens
+	run kubesimctl list statefulsets
+	assert_output --partial '"items": []'
+	run kubesimctl requests --count
+	assert_output 0
+	run kubesimctl faults
+	assert_output "[]"
+	[ ! -e "$KUBESIM_STATE_DIR/serviceaccount" ]
+	run jq -r '[.[].user] | unique | join(",")' "$KUBESIM_STATE_DIR/tokens.json"
+	assert_output kubesim-admin
+	run curl -sS --cacert "$KUBESIM_STATE_DIR/ca.crt" -H "Authorization: Bearer $token" \
+		"https://127.0.0.1:$KUBESIM_PORT/api/v1/namespaces"
+	assert_output --partial '"code":401'
+	# the kubeconfig's admin token still works
+	run "${KUBECTLS[-1]}" --cache-dir "$BATS_TEST_TMPDIR/c" get namespaces -o name
+	assert_success
+	assert_output --partial namespace/default
+}
