@@ -41,27 +41,8 @@ class DriverError(Exception):
 
 # ---------------------------------------------------------------- state I/O
 
-class Lock:
-    def __init__(self, state_path):
-        self.path = state_path + ".lock"
-        self.fd = -1
-
-    def __enter__(self):
-        import fcntl
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
-        return False
-
-
-def write_atomic(path, text):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+sys.path.insert(0, HERE)
+from hooktools import Lock, load_json, write_atomic  # noqa: E402  (one copy, with the tools)
 
 
 def load_state(path):
@@ -76,14 +57,6 @@ def load_state(path):
 
 def save_state(path, state):
     write_atomic(path, json.dumps(state, indent=1, sort_keys=True))
-
-
-def load_json(path, default):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return default
 
 
 def modify_state(path, fn):
