@@ -7,14 +7,19 @@ Started by the driver (`jujusim init`, and `run`/`exec` when none answers),
 which binds the listening unix socket (STATE.sock, the JUJU_AGENT_SOCKET_ADDRESS
 of the hooks it runs) and hands it over as fd N. Like Juju's unit agent it is
 one long-lived process that runs one hook-tool request at a time, in the
-order they arrive; the tools' work is hooktools.run_tool(). It ends when the
-owner process ends (the test that started it), when the state file or the
-socket is gone, or after SECONDS (default 600) without a request.
+order they arrive; the tools' work is hooktools.run_tool(). It also serves
+the driver's commands (command name "jujusim": driver.py's main() run here)
+and its `run`/`exec` (command name "jujusim-fork", with the caller's whole
+environment and its stdin, stdout and stderr as SCM_RIGHTS fds: run in a
+fork, which answers when the hook is done). It ends when the owner process
+ends (the test that started it), when the state file or the socket is gone,
+or after SECONDS (default 600) without a request.
 
 Wire format (both ends in this directory; not Juju's gob, see README.md):
 request  "JSIM" u32 nfields, then nfields times (u32 length, bytes):
          context id, working directory, command name, stdin set ("0"/"1"),
          stdin, number of environment entries E, E entries "NAME=value", args
+         (a hook tool sends the hook-context variables jujuc.c forwards)
 reply    u32 exit code, u32 flags (1: send stdin and ask again, 2: hang),
          u32 hang milliseconds, u32 length + stdout, u32 length + stderr
 All integers are unsigned 32-bit big-endian.
