@@ -382,17 +382,24 @@ def cmd_clear_faults(a):
     return 0
 
 
-def cmd_calls(a):
-    path = a.state + ".calls"
-    if a.reset:
+def helper_lines(path, reset):
+    """The lines of a JSON-lines helper file (STATE.calls, STATE.log), or
+    none after emptying it when reset; a missing file has none."""
+    if reset:
         with open(path, "w"):
             pass
-        return 0
+        return []
     try:
         with open(path, encoding="utf-8") as f:
-            lines = f.readlines()
+            return f.readlines()
     except FileNotFoundError:
-        lines = []
+        return []
+
+
+def cmd_calls(a):
+    lines = helper_lines(a.state + ".calls", a.reset)
+    if a.reset:
+        return 0
     if a.tool:
         lines = [ln for ln in lines if json.loads(ln)[0] == a.tool]
     if a.count:
@@ -403,21 +410,12 @@ def cmd_calls(a):
 
 
 def cmd_log(a):
-    path = a.state + ".log"
-    if a.reset:
-        with open(path, "w"):
-            pass
-        return 0
-    try:
-        with open(path, encoding="utf-8") as f:
-            for ln in f:
-                e = json.loads(ln)
-                if a.debug_log:
-                    sys.stdout.write(e["line"] + "\n")
-                else:
-                    sys.stdout.write("%s %s\n" % (e["level"], e["message"]))
-    except FileNotFoundError:
-        pass
+    for ln in helper_lines(a.state + ".log", a.reset):
+        e = json.loads(ln)
+        if a.debug_log:
+            sys.stdout.write(e["line"] + "\n")
+        else:
+            sys.stdout.write("%s %s\n" % (e["level"], e["message"]))
     return 0
 
 

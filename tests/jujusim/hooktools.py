@@ -263,7 +263,11 @@ def format_value(value, fmt):
 
 
 def write_output(opts, value):
-    text = format_value(value, opts.get("format") or "smart")
+    write_text(opts, format_value(value, opts.get("format") or "smart"))
+
+
+def write_text(opts, text):
+    """text to -o/--output FILE when given, else to stdout."""
     path = opts.get("output")
     if path:
         with open(path, "w", encoding="utf-8") as f:
@@ -724,12 +728,7 @@ def cmd_goal_state(ctx, args):
             text += " {}\n"
         else:
             text += "\n" + "".join("  %s:%s" % (k, goal_yaml(v, 4)) for k, v in sorted(rels.items()))
-    path = opts.get("output")
-    if path:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_text(opts, text)
 
 
 HANDLERS = {
