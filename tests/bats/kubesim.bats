@@ -40,27 +40,29 @@ fresh() {
 	KUBESIM_SEED_RESET=1 kubesim_seed_charm app model   # (reset, then seed: one process)
 }
 
-# jfield PATH < JSON: print a field; PATH like .metadata.generation, .items.0.kind,
-# .metadata.labels["example.com/key"], .items|length
-jfield() {
+# jfields PATH... < JSON: print fields, one a line (one process for all); PATH
+# like .metadata.generation, .items.0.kind, .metadata.labels["example.com/key"],
+# .items|length; a string as it is, anything else as JSON with sorted keys
+jfields() {
 	/usr/bin/python3 -c '
 import json, re, sys
-o = json.load(sys.stdin)
-path = sys.argv[1]
-n = path.endswith("|length")
-if n:
-    path = path[:-7]
-for m in re.finditer(r"\.([^.\[]+)|\[\"([^\"]+)\"\]", path):
-    if o is None:
-        break
-    k = m.group(1) if m.group(1) is not None else m.group(2)
-    o = o[int(k)] if isinstance(o, list) else o.get(k)
-o = len(o) if n else o
-print(o if isinstance(o, str) else json.dumps(o, sort_keys=True))' "$1"
+doc = json.load(sys.stdin)
+for path in sys.argv[1:]:
+    o = doc
+    n = path.endswith("|length")
+    if n:
+        path = path[:-7]
+    for m in re.finditer(r"\.([^.\[]+)|\[\"([^\"]+)\"\]", path):
+        if o is None:
+            break
+        k = m.group(1) if m.group(1) is not None else m.group(2)
+        o = o[int(k)] if isinstance(o, list) else o.get(k)
+    o = len(o) if n else o
+    print(o if isinstance(o, str) else json.dumps(o, sort_keys=True))' "$@"
 }
 
 stored() { # stored KIND NS NAME PATH
-	kubesimctl get "$1" "$2" "$3" --field "$4"   # (jfield's rules, one process)
+	kubesimctl get "$1" "$2" "$3" --field "$4"   # (jfields' rules, served by kubesim)
 }
 
 @test "every installed kubectl version is exercised" {
@@ -92,11 +94,12 @@ stored() { # stored KIND NS NAME PATH
 		run --separate-stderr kc -n model get statefulset/app service/app configmap/nope \
 			-o json --ignore-not-found
 		assert_success
-		[ "$(jfield .kind <<<"$output")" = List ]
-		[ "$(jfield '.items|length' <<<"$output")" = 2 ]
-		[ "$(jfield .items.0.kind <<<"$output")" = StatefulSet ]
-		[ "$(jfield .items.1.kind <<<"$output")" = Service ]
-		[ "$(jfield .items.1.spec.selector <<<"$output")" = '{"app.kubernetes.io/name": "app"}' ]
+		[ "$(jfields .kind '.items|length' .items.0.kind .items.1.kind .items.1.spec.selector \
+			<<<"$output")" = 'List
+2
+StatefulSet
+Service
+{"app.kubernetes.io/name": "app"}' ]
 
 		run kc -n model get configmap/nope -o json --ignore-not-found
 		assert_success
@@ -128,7 +131,7 @@ stored() { # stored KIND NS NAME PATH
 		run kc -n model patch statefulset app --type=merge \
 			-p '{"spec":{"template":{"metadata":{"labels":{"istio.io/dataplane-mode":null}}}}}'
 		assert_success
-		[ "$(kubesimctl get sts model app | jfield .spec.template.metadata.labels)" = \
+		[ "$(stored sts model app .spec.template.metadata.labels)" = \
 			'{"app.kubernetes.io/name": "app"}' ]
 		[ "$(stored sts model app .metadata.generation)" = 3 ]
 
@@ -150,7 +153,7 @@ stored() { # stored KIND NS NAME PATH
 			  {"op":"add","path":"/spec/template/metadata/labels/tier","value":"front"}]'
 		assert_success
 		assert_output "statefulset.apps/app patched"
-		[ "$(kubesimctl get sts model app | jfield .spec.template.metadata.labels)" = \
+		[ "$(stored sts model app .spec.template.metadata.labels)" = \
 			'{"app.kubernetes.io/name": "app", "example.com/tier": "web", "tier": "front"}' ]
 		[ "$(stored sts model app .metadata.generation)" = 2 ]
 
@@ -167,7 +170,7 @@ stored() { # stored KIND NS NAME PATH
 			  {"op":"remove","path":"/spec/template/metadata/labels/example.com~1tier"},
 			  {"op":"replace","path":"/spec/template/metadata/labels/tier","value":"back"}]'
 		assert_success
-		[ "$(kubesimctl get sts model app | jfield .spec.template.metadata.labels)" = \
+		[ "$(stored sts model app .spec.template.metadata.labels)" = \
 			'{"app.kubernetes.io/name": "app", "tier": "back"}' ]
 		[ "$(stored sts model app .metadata.generation)" = 3 ]
 
@@ -377,9 +380,8 @@ stored() { # stored KIND NS NAME PATH
 		done
 		run --separate-stderr kc get authorizationpolicies.security.istio.io -A -l owner=mesh -o json
 		assert_success
-		[ "$(jfield '.items|length' <<<"$output")" = 2 ]
-		[ "$(jfield .items.0.metadata.name <<<"$output")" = p1 ]
-		[ "$(jfield .items.1.metadata.namespace <<<"$output")" = b ]
+		[ "$(jfields '.items|length' .items.0.metadata.name .items.1.metadata.namespace \
+			<<<"$output")" = $'2\np1\nb' ]
 		run kc get authorizationpolicies.security.istio.io -A -l 'owner=mesh,team!=blue' -o name
 		assert_success
 		assert_output "authorizationpolicy.security.istio.io/p2"

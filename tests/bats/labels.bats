@@ -50,25 +50,29 @@ hook() {
 	"$J" run "$S" "$1" --relation "$MESH"
 }
 
+# (each a field of a stored object, which kubesim prints: kubesimctl get --field)
 tmpl_labels() {
-	kubesimctl get statefulset "$NS" "$APP" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["spec"]["template"]["metadata"].get("labels"), sort_keys=True))'
+	kubesimctl get statefulset "$NS" "$APP" --field .spec.template.metadata.labels
 }
 
 svc_labels() {
-	kubesimctl get service "$NS" "$APP" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["metadata"].get("labels"), sort_keys=True))'
+	kubesimctl get service "$NS" "$APP" --field .metadata.labels
 }
 
 record() {
-	kubesimctl get configmap "$NS" "juju-service-mesh-$APP-labels" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["labels"])'
+	kubesimctl get configmap "$NS" "juju-service-mesh-$APP-labels" --field .data.labels
 }
 
 # An object's own record of our labels (the annotation), or "none".
 mark() { # statefulset|service
-	kubesimctl get "$1" "$NS" "$APP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"].get("annotations", {}).get("svcmesh-hook/labels", "none"))'
+	local v
+	v=$(kubesimctl get "$1" "$NS" "$APP" --field '.metadata.annotations["svcmesh-hook/labels"]')
+	[[ "$v" != null ]] || v=none
+	echo "$v"
 }
 
 generation() {
-	kubesimctl get statefulset "$NS" "$APP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["generation"])'
+	kubesimctl get statefulset "$NS" "$APP" --field .metadata.generation
 }
 
 # the distinct client programs/versions of the requests so far, one a line

@@ -26,7 +26,9 @@
 #                             file's server is left to the next test
 # kubesim_seed_charm APP NS   (KUBESIM_SEED_RESET=1: reset the server first) namespace NS, StatefulSet APP, Service APP, ServiceAccount APP
 #                             as Juju creates them for a Kubernetes charm
-# kubesimctl ARGS...          the CLI (seed, get, requests, fault, ...) for this server
+# kubesimctl ARGS...          the CLI (seed, get, requests, fault, ...) for this server; the
+#                             commonest (get, requests, reset, JSON seed, clear-*) are sent
+#                             by bash itself to the server's control port (kubesim_control)
 # kubesim_writes              number of POST/PUT/PATCH/DELETE requests so far
 # kubesim_users               distinct token owners of the requests so far (--auth servers)
 
@@ -49,7 +51,98 @@ kubectl_versions() {
 }
 
 kubesimctl() {
+	local rc=0
+	kubesim_control "$@" || rc=$?
+	((rc == 99)) || return "$KUBESIM_RC"
 	"$KUBESIM_HOME/kubesimctl" --state-dir "$KUBESIM_STATE_DIR" "$@"
+}
+
+# kubesim_control ARGS...: the kubesimctl commands that tests call most (get,
+# requests, reset, seed of JSON, clear-*), sent by bash itself over /dev/tcp
+# to the server's plain control port (/_sim/ only), with out=cli: the server
+# answers with what kubesimctl would print (cli_text in kubesim.py), so no
+# Python starts. Sets KUBESIM_RC (0, or 1 with the error line on stderr);
+# returns 99 for a command it does not do (the caller runs kubesimctl).
+kubesim_control() {
+	local cmd="${1:-}" q="" method=GET path body="" k v
+	KUBESIM_RC=99
+	[[ -n "${KUBESIM_STATE_DIR:-}" && -r "$KUBESIM_STATE_DIR/control-port" ]] || return 99
+	shift
+	case "$cmd" in
+	get)
+		(($# == 3 || $# == 5)) || return 99
+		path=/_sim/objects
+		kubesim_urlq "$1"; q="kind=$REPLY"
+		kubesim_urlq "$2"; q+="&namespace=$REPLY"
+		kubesim_urlq "$3"; q+="&name=$REPLY"
+		if (($# == 5)); then
+			[[ "$4" == --field ]] || return 99
+			kubesim_urlq "$5"; q+="&field=$REPLY"
+		fi ;;
+	requests)
+		path=/_sim/requests
+		while (($#)); do
+			case "$1" in
+			--writes|--count) q+="&${1#--}=1" ;;
+			--method|--path) (($# >= 2)) || return 99; kubesim_urlq "$2"; q+="&${1#--}=$REPLY"; shift ;;
+			*) return 99 ;;
+			esac
+			shift
+		done ;;
+	reset)
+		method=POST path=/_sim/reset
+		case "$*" in "") ;; --tokens) q="tokens=1" ;; *) return 99 ;; esac ;;
+	clear-requests|clear-faults)
+		(($# == 0)) || return 99
+		method=DELETE path="/_sim/${cmd#clear-}" ;;
+	seed)
+		method=POST path=/_sim/objects
+		case "$*" in "" | - ) ;; --reset | "--reset -") q="reset=1" ;; *) return 99 ;; esac
+		IFS= read -r -d '' body || true
+		if [[ "${body#"${body%%[![:space:]]*}"}" != "{"* ]]; then   # YAML: kubesimctl parses it
+			"$KUBESIM_HOME/kubesimctl" --state-dir "$KUBESIM_STATE_DIR" seed "$@" <<<"$body"
+			KUBESIM_RC=$?
+			return 0
+		fi ;;
+	*) return 99 ;;
+	esac
+	kubesim_http "$method" "$path?out=cli${q:+&${q#&}}" "$body" || { KUBESIM_RC=1; return 0; }
+	if ((KUBESIM_STATUS < 300)); then
+		printf '%s' "$KUBESIM_BODY"
+		KUBESIM_RC=0
+	else
+		printf '%s' "$KUBESIM_BODY" >&2
+		KUBESIM_RC=1
+	fi
+}
+
+# kubesim_http METHOD PATH [BODY]: one HTTP/1.0 request to the control port;
+# sets KUBESIM_STATUS and KUBESIM_BODY (text: the control API's answers hold no NUL)
+kubesim_http() {
+	local LC_ALL=C port fd reply head
+	read -r port < "$KUBESIM_STATE_DIR/control-port" || return 1
+	exec {fd}<>"/dev/tcp/127.0.0.1/$port" || { echo "kubesimctl: no server on control port $port" >&2; return 1; }
+	printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+		"$1" "$2" "${#3}" "$3" >&"$fd"
+	IFS= read -r -d '' -u "$fd" reply || true   # (read ends at EOF: the server closes)
+	exec {fd}<&-
+	head="${reply%%$'\r\n'*}" head="${head#* }"
+	KUBESIM_STATUS="${head%% *}"
+	KUBESIM_BODY="${reply#*$'\r\n\r\n'}"
+	[[ "$KUBESIM_STATUS" =~ ^[0-9]+$ ]] || { echo "kubesimctl: bad answer from the control port" >&2; return 1; }
+}
+
+# kubesim_urlq TEXT: REPLY is TEXT percent-encoded for a query string
+kubesim_urlq() {
+	local LC_ALL=C s="$1" c i
+	REPLY=
+	for ((i = 0; i < ${#s}; i++)); do
+		c="${s:i:1}"
+		case "$c" in
+		[A-Za-z0-9._~-]) REPLY+="$c" ;;
+		*) printf -v c '%%%02X' "'$c"; REPLY+="$c" ;;
+		esac
+	done
 }
 
 kubesim_start() {
@@ -80,7 +173,7 @@ kubesim_start() {
 # file's bats process, the parent of every test's process)
 kubesim_file_server() {
 	local dir="$1" auth="${2:-}" url=""
-	if [[ -f "$dir/port" ]] && "$KUBESIM_HOME/kubesimctl" --state-dir "$dir" reset --tokens 2>/dev/null; then
+	if [[ -f "$dir/port" ]] && KUBESIM_STATE_DIR="$dir" kubesimctl reset --tokens 2>/dev/null; then
 		url="$(cat "$dir/url")"
 	else
 		"$KUBESIM_HOME/kubesimctl" stop --state-dir "$dir"

@@ -1464,6 +1464,41 @@ def jdump(o):
     return json.dumps(o, separators=(",", ":"))
 
 
+def field(obj, path):
+    """One field of obj, as the tests compare it: PATH like .metadata.generation,
+    .items.0.kind, .metadata.labels["example.com/key"], .items|length; a string as
+    it is, anything else as json.dumps with sorted keys."""
+    n = path.endswith("|length")
+    if n:
+        path = path[:-7]
+    for m in re.finditer(r"\.([^.\[]+)|\[\"([^\"]+)\"\]", path):
+        if obj is None:
+            break
+        k = m.group(1) if m.group(1) is not None else m.group(2)
+        obj = obj[int(k)] if isinstance(obj, list) else obj.get(k)
+    obj = len(obj) if n else obj
+    return obj if isinstance(obj, str) else json.dumps(obj, sort_keys=True)
+
+
+def cli_text(code, out, shape="json", path=None):
+    """A control answer as kubesimctl prints it (out=cli): the error line on
+    failure; the field PATH of an object; a count; nothing for an
+    acknowledgement (shape "none" or {"ok": true}); a list one JSON record a
+    line (shape "lines": the request log); else indented JSON, sorted keys."""
+    if code >= 300:
+        msg = out.get("message") if isinstance(out, dict) else out
+        return "kubesimctl: server answered %d: %s\n" % (code, msg)
+    if path is not None:
+        return field(out, path) + "\n"
+    if isinstance(out, dict) and set(out) == {"count"}:
+        return "%d\n" % out["count"]
+    if shape == "none" or out == {"ok": True}:
+        return ""
+    if shape == "lines":
+        return "".join(json.dumps(r, sort_keys=True) + "\n" for r in out)
+    return json.dumps(out, indent=2, sort_keys=True) + "\n"
+
+
 # ---------------------------------------------------------------------------
 # Authentication (bearer tokens) and authorization (RBAC-like rules)
 # ---------------------------------------------------------------------------
@@ -1508,6 +1543,25 @@ class Auth:
                 sys.stderr.write("kubesim: cannot read tokens file %s: %s\n" % (self.path, e))
                 tokens = {}
         self.tokens, self.mtime = tokens if isinstance(tokens, dict) else {}, key
+
+    def reset(self):
+        """Only the kubeconfig's admin token stays (the tokens file is
+        rewritten) and the pod's service account (DIR/serviceaccount, beside
+        the file) is gone: `kubesimctl reset --tokens`."""
+        with self.lock:
+            self.mtime = None
+            self._load()
+            keep = {t: v for t, v in self.tokens.items()
+                    if isinstance(v, dict) and v.get("user") == "kubesim-admin"}
+            tmp = "%s.tmp.%d" % (self.path, os.getpid())
+            with open(tmp, "w") as f:
+                f.write(json.dumps(keep, indent=1, sort_keys=True))
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+            self.mtime = None
+        import shutil
+        shutil.rmtree(os.path.join(os.path.dirname(self.path), "serviceaccount"),
+                      ignore_errors=True)
 
     def authenticate(self, header):
         """The token's entry, or None (401)."""
@@ -1558,6 +1612,11 @@ AUTH = None   # an Auth when started with --tokens
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kubesim/0.1"
+    # TCP_NODELAY, as Go's net/http server sets it: a response goes out in two
+    # writes (headers, body), and without it the second waits for the client's
+    # delayed ACK, 40 ms on every request after the first on a kept-alive
+    # connection (kubectl's discovery, svcmesh-hook's get-then-patch)
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet; the request log is the record
         if os.environ.get("KUBESIM_VERBOSE"):
@@ -1617,6 +1676,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, ApiError(400, "could not read the request body").status())
             return
         query = {k: v[-1] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
+        if self.server.control_only and not (path.startswith("/_sim/") or path == "/_sim"):
+            self._send(404, ApiError(404, "the control port serves /_sim/ only").status())
+            return
         try:
             ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if body and ctype == "application/vnd.kubernetes.protobuf":
@@ -1706,6 +1768,27 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- control API ------------------------------------------------------------
     def _control(self, path, query, body):
+        """The /_sim/ endpoints (README.md). With out=cli the answer is text:
+        what kubesimctl prints for the command (nothing for the ones that
+        only act), or on failure its error line; so a shell can drive the
+        server without starting kubesimctl (kubesim.bash)."""
+        if query.get("out") == "cli":
+            send, what = self._send, (path.strip("/").split("/") + [""])[1]
+            shape = ("lines" if (what, self.command) == ("requests", "GET") else
+                     "none" if (what, self.command) == ("faults", "POST") else "json")
+            self._send = lambda code, out, ctype="application/json": send(
+                code, cli_text(code, out, shape, query.get("field")),
+                "text/plain; charset=utf-8")
+            try:
+                self._control_json(path, query, body)
+            except ApiError as e:
+                self._send(e.code, e.status())
+            finally:
+                del self._send
+            return
+        self._control_json(path, query, body)
+
+    def _control_json(self, path, query, body):
         m = self.command
         parts = path.strip("/").split("/")[1:]
         what = parts[0] if parts else ""
@@ -1719,12 +1802,16 @@ class Handler(BaseHTTPRequestHandler):
         if what == "health":
             self._send(200, {"ok": True, "port": self.server.server_address[1]})
         elif what == "reset" and m == "POST":
-            STORE.reset()
             if AUTH is not None:
-                AUTH.mtime = None     # read the tokens file again (reset rewrites it)
+                if query.get("tokens") == "1":
+                    AUTH.reset()
+                AUTH.mtime = None     # read the tokens file again
+            STORE.reset()
             self._send(200, {"ok": True})
         elif what == "objects" and m == "POST":
             obj = load()
+            if query.get("reset") == "1":
+                STORE.reset()
             self._send(201, STORE.seed(obj))
         elif what == "objects" and m in ("GET", "DELETE"):
             kind = query.get("kind") or query.get("resource")
@@ -2174,12 +2261,24 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+    control_only = False
+
+
+def write_port(path, port):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.rename(tmp, path)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="kubesim: in-memory Kubernetes API for tests")
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free)")
     ap.add_argument("--port-file", help="write the port number here once listening")
+    ap.add_argument("--control-port-file",
+                    help="also serve the control API (/_sim/ only) over plain HTTP on "
+                         "127.0.0.1, on a port written here (before --port-file): a shell "
+                         "drives it through bash's /dev/tcp, also when the API is HTTPS")
     ap.add_argument("--server-version", default="1.31", help="reported by /version")
     ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, chain)")
     ap.add_argument("--tls-key", help="the certificate's private key (PEM)")
@@ -2203,14 +2302,23 @@ def main(argv=None):
                                        do_handshake_on_connect=False)
         scheme = "https"
     port = httpd.server_address[1]
+    servers = [httpd]
+    if args.control_port_file:
+        ctl = Server((LISTEN_HOST, 0), Handler)
+        ctl.control_only = True
+        servers.append(ctl)
+        threading.Thread(target=ctl.serve_forever, kwargs={"poll_interval": 0.2},
+                         daemon=True).start()
+        write_port(args.control_port_file, ctl.server_address[1])
     if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.rename(tmp, args.port_file)
+        write_port(args.port_file, port)
+
+    def shutdown():
+        for srv in servers:
+            srv.shutdown()
 
     def stop(signum, frame):
-        threading.Thread(target=httpd.shutdown, daemon=True).start()
+        threading.Thread(target=shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -2223,7 +2331,7 @@ def main(argv=None):
         def watch():
             import select
             select.select([pidfd], [], [])
-            httpd.shutdown()
+            shutdown()
         threading.Thread(target=watch, daemon=True).start()
     sys.stderr.write("kubesim: listening on %s://%s:%d\n" % (scheme, LISTEN_HOST, port))
     sys.stderr.flush()
