@@ -61,6 +61,12 @@ REPO_ROOT="${BASH_SOURCE[0]%/*}"   # (no dirname process: this runs in every tes
 REPO_ROOT="$(cd "$REPO_ROOT/../.." && pwd)"
 # the simulated unit agents a test starts (one per state) end with the test
 export JUJUSIM_OWNER_PID=$$
+# in a test: one jujusim zygote per bats file (tests/jujusim/jujuc.c), which
+# starts each state's agent as a fork of itself (Python starts once a file,
+# not twice a state); it ends with the file's bats process, the test's parent
+if [[ -n "${BATS_TEST_NAME:-}" && -n "${BATS_FILE_TMPDIR:-}" ]]; then
+	export JUJUSIM_ZYGOTE="$BATS_FILE_TMPDIR/jujusim-zygote.sock" JUJUSIM_ZYGOTE_OWNER=$PPID
+fi
 
 # build/test-bin, first on the tests' PATH:
 # - kubectl, for the tests and for the charms they ship (ship_kubectl, the

@@ -2,6 +2,7 @@
 """jujusim agent: the simulated unit agent that hook-tool clients talk to.
 
     agent.py STATE --fd N [--owner PID] [--idle SECONDS]
+    agent.py --zygote SOCKET --fd N --owner PID [--idle SECONDS]
 
 Started by the driver (`jujusim init`, and `run`/`exec` when none answers),
 which binds the listening unix socket (STATE.sock, the JUJU_AGENT_SOCKET_ADDRESS
@@ -14,6 +15,11 @@ environment and its stdin, stdout and stderr as SCM_RIGHTS fds: run in a
 fork, which answers when the hook is done). It ends when the owner process
 ends (the test that started it), when the state file or the socket is gone,
 or after SECONDS (default 600) without a request.
+
+As a zygote (one per bats file, started by the driver's front, jujuc.c) it
+has no state: it serves only "jujusim-fork", so every driver command of a
+state that has no agent yet (its first `init`) runs in a fork, and that
+state's agent is started as a fork too (spawn_agent): no interpreter start.
 
 Wire format (both ends in this directory; not Juju's gob, see README.md):
 request  "JSIM" u32 nfields, then nfields times (u32 length, bytes):
@@ -127,6 +133,9 @@ def serve_one(conn, state_path, lsock):
         return
     for fd in fds:
         os.close(fd)
+    if state_path is None:
+        reply(conn, 2, 0, 0, "", "jujusim: the zygote runs driver commands only (%s)\n" % tool)
+        return
     try:
         if tool == "jujusim":
             code, out, err = run_driver(args, stdin if stdin_set == "1" else None)
@@ -164,6 +173,8 @@ def fork_driver(conn, args, env, cwd, fds, lsock):
         for fd in fds:
             os.close(fd)
         return
+    global FORK_CONN
+    FORK_CONN = conn
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -189,6 +200,47 @@ def fork_driver(conn, args, env, cwd, fds, lsock):
             os._exit(0)
 
 
+FORK_CONN = None   # in a fork_driver() child: the caller's connection
+
+
+def spawn_agent(state_path, ls, owner, log_path):
+    """The driver's ensure_agent() in a fork of an agent or zygote: the new
+    state's agent is a fork of this process (the driver is loaded already),
+    detached (a new session, the agent log as stdout and stderr), serving
+    the listening socket ls."""
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)            # the middle process exits at once
+        return
+    try:
+        if os.fork():
+            os._exit(0)
+        os.setsid()
+        if FORK_CONN is not None:
+            FORK_CONN.close()
+        null = os.open(os.devnull, os.O_RDONLY)
+        log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(null)
+        os.close(log)
+        os.chdir("/")
+        lsock = socket.socket(fileno=os.dup(ls.fileno()))
+        ls.close()
+        code = serve(state_path, lsock, int(owner), 600.0)
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        code = 1
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code if isinstance(code, int) else 1)
+
+
 def run_driver(args, stdin, stdio=False):
     """A driver command (jujusim CMD STATE ...) that only reads or edits the
     state, run here instead of in a new interpreter: same code (driver.py),
@@ -204,6 +256,7 @@ def run_driver(args, stdin, stdio=False):
         spec = importlib.util.spec_from_loader("jujusim_driver", loader)
         DRIVER = importlib.util.module_from_spec(spec)
         loader.exec_module(DRIVER)
+        DRIVER.SPAWN_AGENT = spawn_agent
     out, err = io.StringIO(), io.StringIO()
     saved = sys.stdout, sys.stderr, sys.stdin
     if not stdio:
@@ -229,26 +282,37 @@ def run_driver(args, stdin, stdio=False):
 def main(argv):
     import argparse
     ap = argparse.ArgumentParser()
-    ap.add_argument("state")
+    ap.add_argument("state", nargs="?")
+    ap.add_argument("--zygote", metavar="SOCKET")
     ap.add_argument("--fd", type=int, required=True)
     ap.add_argument("--owner", type=int, default=0)
     ap.add_argument("--idle", type=float, default=600.0)
     a = ap.parse_args(argv)
-    state_path = os.path.abspath(a.state)
-    sock_path = state_path + ".sock"
+    if (a.state is None) == (a.zygote is None):
+        ap.error("give STATE or --zygote SOCKET")
+    run_driver(["--help"], None)   # load the driver now, not in a test's first command
     lsock = socket.socket(fileno=a.fd)
+    if a.zygote:
+        return serve(None, lsock, a.owner, a.idle, os.path.abspath(a.zygote))
+    return serve(os.path.abspath(a.state), lsock, a.owner, a.idle)
+
+
+def serve(state_path, lsock, owner, idle, sock_path=None):
+    """Serve requests on lsock until the owner ends, the state file or the
+    socket is gone, or idle seconds pass without a request. state_path None:
+    a zygote (driver commands in forks only)."""
+    sock_path = sock_path or state_path + ".sock"
     try:
         sock_id = os.stat(sock_path).st_ino
     except OSError:
         return 0
     pidfd = None
-    if a.owner > 0:
+    if owner > 0:
         try:
-            pidfd = os.pidfd_open(a.owner)
+            pidfd = os.pidfd_open(owner)
         except OSError:
             return 0              # the owner is gone already
     watch = [lsock] + ([pidfd] if pidfd is not None else [])
-    run_driver(["--help"], None)   # load the driver now, not in a test's first command
     last = time.monotonic()
     while True:
         r, _, _ = select.select(watch, [], [], 1.0)
@@ -256,11 +320,12 @@ def main(argv):
             break
         if lsock not in r:
             try:
-                if os.stat(sock_path).st_ino != sock_id or not os.path.exists(state_path):
+                if os.stat(sock_path).st_ino != sock_id or (
+                        state_path is not None and not os.path.exists(state_path)):
                     break
             except OSError:
                 break
-            if time.monotonic() - last > a.idle:
+            if time.monotonic() - last > idle:
                 break
             continue
         conn, _ = lsock.accept()

@@ -442,6 +442,9 @@ def agent_socket(state_path):
     return os.path.abspath(state_path) + ".sock"
 
 
+SPAWN_AGENT = None   # set by agent.py when it runs the driver: starts an agent by forking
+
+
 def ensure_agent(state_path):
     """Start the unit agent of this state unless one answers on its socket.
 
@@ -474,6 +477,9 @@ def ensure_agent(state_path):
         ls.bind(path)
         ls.listen(128)
         owner = os.environ.get("JUJUSIM_OWNER_PID") or str(os.getppid())
+        if SPAWN_AGENT is not None:        # run by an agent or zygote: fork it
+            SPAWN_AGENT(state_path, ls, owner, state_path + ".agent.log")
+            return
         with open(state_path + ".agent.log", "ab") as log:
             subprocess.Popen([sys.executable, "-I", AGENT, state_path, "--fd", str(ls.fileno()),
                               "--owner", owner],

@@ -21,13 +21,14 @@
  * does), it is the front of the simulator's driver: a command that only
  * reads or edits a state goes to that state's agent, which runs it in its
  * own process; run and exec go to a fork of the agent, with this process's
- * environment, directory, stdin, stdout and stderr; init, and any command
- * whose agent does not answer, execs python3 DRIVER.py ARGS.
+ * environment, directory, stdin, stdout and stderr; any command whose agent
+ * does not answer (the first init of a state) execs python3 DRIVER.py ARGS.
  *
  * The wire format is in agent.py's docstring.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -297,18 +298,76 @@ static int print_reply(const struct buf *out, const struct buf *err, uint32_t co
 	return (int)code;
 }
 
+/*
+ * The zygote: with JUJUSIM_ZYGOTE (a socket path) and JUJUSIM_ZYGOTE_OWNER (a
+ * pid) set, as the bats helpers set them for each file, a command whose
+ * state has no agent yet goes to one long-lived agent without a state
+ * (agent.py --zygote), which runs the driver in a fork and starts the
+ * state's agent as a fork too: a bats file starts Python once, not twice
+ * per state. The first front that finds no zygote binds its socket and
+ * starts it; the zygote ends with its owner (the file's bats process).
+ */
+static int zygote_dial(const char *driver)
+{
+	const char *path = getenv("JUJUSIM_ZYGOTE"), *owner = getenv("JUJUSIM_ZYGOTE_OWNER");
+	struct sockaddr_un sa;
+	char *agent = NULL, *log = NULL, fdtext[16];
+	const char *slash = strrchr(driver, '/');
+	int fd, ls;
+	pid_t pid;
+
+	if (!path || !*path || !owner || !*owner || strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	fd = dial_quiet(path, 1);
+	if (fd >= 0)
+		return fd;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	unlink(path);                            /* a zygote that ended: its socket */
+	ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 128) < 0) {
+		if (ls >= 0)
+			close(ls);
+		return dial_quiet(path, 1);      /* another front won the race, or -1 */
+	}
+	if (asprintf(&agent, "%.*sagent.py", slash ? (int)(slash - driver + 1) : 0, driver) < 0 ||
+	    asprintf(&log, "%s.log", path) < 0)
+		die("%s", "out of memory");
+	snprintf(fdtext, sizeof(fdtext), "%d", ls);
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY), out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		setsid();
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		if (out >= 0) {
+			dup2(out, 1);
+			dup2(out, 2);
+		}
+		execl("/usr/bin/python3", "python3", "-I", agent, "--zygote", path, "--fd", fdtext,
+		      "--owner", owner, (char *)NULL);
+		_exit(127);
+	}
+	close(ls);
+	free(agent);
+	free(log);
+	return pid > 0 ? dial_quiet(path, 1) : -1;
+}
+
 /* jujuc --jujusim-driver DRIVER ARGS: see the top of this file. */
 static int driver_front(int argc, char **argv)
 {
 	const char *cmd = argc > 3 ? argv[3] : "";
 	struct buf req = { 0 }, in = { 0 }, out = { 0 }, err = { 0 };
 	uint32_t code = 1, flags = 0, hang_ms = 0;
-	char *dir, *address = NULL;
+	char *dir = NULL, *address = NULL;
 	int stdin_set = 0;
 
 	int forked = !strcmp(cmd, "run") || !strcmp(cmd, "exec");
 
-	if (argc > 4 && cmd[0] != '-' && strcmp(cmd, "init") && argv[4][0] != '-' &&
+	if (argc > 4 && cmd[0] != '-' && argv[4][0] != '-' &&
 	    (dir = getcwd(NULL, 0)) && asprintf(&address, "%s.sock", argv[4]) >= 0) {
 		for (;;) {
 			int fd = dial_quiet(address, 1);
@@ -325,6 +384,13 @@ static int driver_front(int argc, char **argv)
 			read_all(0, &in);
 			stdin_set = 1;
 		}
+	}
+	int zfd = zygote_dial(argv[2]);
+
+	if (zfd >= 0 && (dir || (dir = getcwd(NULL, 0)))) {
+		build_request(&req, argc - 2, argv + 2, "jujusim-fork", "", dir, &in, 0, 2);
+		call_fd(zfd, &req, &code, &flags, &hang_ms, &out, &err, 1);
+		return print_reply(&out, &err, code);
 	}
 	argv[1] = (char *)"/usr/bin/python3";   /* python3 DRIVER ARGS... */
 	execv(argv[1], argv + 1);
