@@ -71,7 +71,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 
-.PHONY: all check unit valgrind bats demo bench fuzz fuzz-build install uninstall clean charm-tree jujusim
+.PHONY: all check test-build unit valgrind bats demo bench fuzz fuzz-build install uninstall clean charm-tree jujusim
 all: $(BIN)
 
 # The Juju simulator's hook-tool client (tests/jujusim/jujuc.c), linked as
@@ -109,8 +109,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags check) -Itests/unit -MMD -MP -o $@ $< $(LIBA) \
 		$(ALL_LDFLAGS) $$($(PKG_CONFIG) --libs check) $(LIBS)
 
+# everything the tests run, built at once (make -j: tools/quickstart check)
+test-build: $(BIN) $(UNIT_BIN) jujusim
+
+# UNIT_JOBS suites at once (default: one per CPU; several wait on kubectl or
+# on deadlines); each one's output is printed whole, in order, and the first
+# that failed fails the target.
+UNIT_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+UNIT_LONGEST := $(addprefix $(BUILD)/tests/check_,kube jujuc run consumer log)
 unit: $(UNIT_BIN) jujusim
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SRCDIR=$(CURDIR) $$t; done
+	@printf '%s\n' $(filter $(UNIT_LONGEST),$(UNIT_BIN)) $(filter-out $(UNIT_LONGEST),$(UNIT_BIN)) | SRCDIR=$(CURDIR) xargs -P $(UNIT_JOBS) -I{} \
+		sh -c '{} > {}.out 2>&1; echo $$? > {}.rc'
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; cat $$t.out; \
+		rc=$$(cat $$t.rc); [ "$$rc" -eq 0 ] || { echo "$$t failed (exit $$rc)"; exit 1; }; done
 
 # The unit tests under valgrind (no fork, so leaks are seen): zero errors
 # and zero leaks or it fails. (valgrind does not know pidfd_open and says
