@@ -40,25 +40,18 @@ fresh() {
 	KUBESIM_SEED_RESET=1 kubesim_seed_charm app model   # (reset, then seed: one process)
 }
 
-# jfields PATH... < JSON: print fields, one a line (one process for all); PATH
-# like .metadata.generation, .items.0.kind, .metadata.labels["example.com/key"],
+# jfields PATH... < JSON: print fields, one a line (one process for all), by
+# kubesim's own field() (the rules of kubesimctl get --field): PATH like
+# .metadata.generation, .items.0.kind, .metadata.labels["example.com/key"],
 # .items|length; a string as it is, anything else as JSON with sorted keys
 jfields() {
 	/usr/bin/python3 -c '
-import json, re, sys
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from kubesim import field
 doc = json.load(sys.stdin)
-for path in sys.argv[1:]:
-    o = doc
-    n = path.endswith("|length")
-    if n:
-        path = path[:-7]
-    for m in re.finditer(r"\.([^.\[]+)|\[\"([^\"]+)\"\]", path):
-        if o is None:
-            break
-        k = m.group(1) if m.group(1) is not None else m.group(2)
-        o = o[int(k)] if isinstance(o, list) else o.get(k)
-    o = len(o) if n else o
-    print(o if isinstance(o, str) else json.dumps(o, sort_keys=True))' "$@"
+for path in sys.argv[2:]:
+    print(field(doc, path))' "$KUBESIM_HOME" "$@"
 }
 
 stored() { # stored KIND NS NAME PATH
