@@ -21,8 +21,9 @@
  * does), it is the front of the simulator's driver: a command that only
  * reads or edits a state goes to that state's agent, which runs it in its
  * own process; run and exec go to a fork of the agent, with this process's
- * environment, directory, stdin, stdout and stderr; any command whose agent
- * does not answer (the first init of a state) execs python3 DRIVER.py ARGS.
+ * environment, directory, stdin, stdout and stderr. A command whose state
+ * has no agent yet (its first init) goes to the bats file's zygote (see
+ * zygote_dial), or without one execs python3 DRIVER.py ARGS.
  *
  * The wire format is in agent.py's docstring.
  */
@@ -152,23 +153,31 @@ static int recv_u32(int fd, uint32_t *v)
 	return 0;
 }
 
+/* The unix socket address of a path ("@name": abstract, as Juju before 3.1.10); its length. */
+static socklen_t unix_address(const char *address, struct sockaddr_un *sa)
+{
+	size_t n = strlen(address);
+	socklen_t len;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n >= sizeof(sa->sun_path))
+		die("dial unix %s: address too long", address);
+	memcpy(sa->sun_path, address, n);
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	if (address[0] == '@')
+		sa->sun_path[0] = '\0';
+	else
+		len++;
+	return len;
+}
+
 static int dial_quiet(const char *address, int quiet)
 {
 	struct sockaddr_un sa;
-	size_t n = strlen(address);
-	socklen_t len;
+	socklen_t len = unix_address(address, &sa);
 	int fd;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (n >= sizeof(sa.sun_path))
-		die("dial unix %s: address too long", address);
-	memcpy(sa.sun_path, address, n);
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
-	if (address[0] == '@')
-		sa.sun_path[0] = '\0';   /* abstract socket, as Juju before 3.1.10 */
-	else
-		len++;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
@@ -316,17 +325,17 @@ static int zygote_dial(const char *driver)
 	int fd, ls;
 	pid_t pid;
 
-	if (!path || !*path || !owner || !*owner || strlen(path) >= sizeof(sa.sun_path))
+	socklen_t len;
+
+	if (!path || *path != '/' || !owner || !*owner)
 		return -1;
 	fd = dial_quiet(path, 1);
 	if (fd >= 0)
 		return fd;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path));
+	len = unix_address(path, &sa);
 	unlink(path);                            /* a zygote that ended: its socket */
 	ls = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 128) < 0) {
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, len) < 0 || listen(ls, 128) < 0) {
 		if (ls >= 0)
 			close(ls);
 		return dial_quiet(path, 1);      /* another front won the race, or -1 */

@@ -1612,6 +1612,7 @@ AUTH = None   # an Auth when started with --tokens
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kubesim/0.1"
+    _cli = None               # (shape, field) of an out=cli control request
     # TCP_NODELAY, as Go's net/http server sets it: a response goes out in two
     # writes (headers, body), and without it the second waits for the client's
     # delayed ACK, 40 ms on every request after the first on a kept-alive
@@ -1645,6 +1646,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n > 0 else b""
 
     def _send(self, code, body, ctype="application/json"):
+        if self._cli is not None:
+            body, ctype = cli_text(code, body, *self._cli), "text/plain; charset=utf-8"
         if isinstance(body, (dict, list)):
             body = jdump(body).encode()
         elif isinstance(body, str):
@@ -1664,6 +1667,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self):
         self._log_entry = None
+        self._cli = None
         u = urlsplit(self.path)
         path = u.path
         try:
@@ -1768,30 +1772,17 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- control API ------------------------------------------------------------
     def _control(self, path, query, body):
-        """The /_sim/ endpoints (README.md). With out=cli the answer is text:
-        what kubesimctl prints for the command (nothing for the ones that
-        only act), or on failure its error line; so a shell can drive the
-        server without starting kubesimctl (kubesim.bash)."""
-        if query.get("out") == "cli":
-            send, what = self._send, (path.strip("/").split("/") + [""])[1]
-            shape = ("lines" if (what, self.command) == ("requests", "GET") else
-                     "none" if (what, self.command) == ("faults", "POST") else "json")
-            self._send = lambda code, out, ctype="application/json": send(
-                code, cli_text(code, out, shape, query.get("field")),
-                "text/plain; charset=utf-8")
-            try:
-                self._control_json(path, query, body)
-            except ApiError as e:
-                self._send(e.code, e.status())
-            finally:
-                del self._send
-            return
-        self._control_json(path, query, body)
-
-    def _control_json(self, path, query, body):
+        """The /_sim/ endpoints (README.md). With out=cli every answer of this
+        request, errors too, is the text kubesimctl prints for the command
+        (_send formats it: cli_text), so a shell can drive the server without
+        starting kubesimctl (kubesim.bash)."""
         m = self.command
         parts = path.strip("/").split("/")[1:]
         what = parts[0] if parts else ""
+        if query.get("out") == "cli":
+            self._cli = ("lines" if (what, m) == ("requests", "GET") else
+                         "none" if (what, m) == ("faults", "POST") else "json",
+                         query.get("field"))
 
         def load():
             try:
