@@ -71,7 +71,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 
-.PHONY: all check test-build unit valgrind bats demo bench fuzz fuzz-build install uninstall clean charm-tree jujusim
+.PHONY: all check test-build unit valgrind bats matrix demo bench fuzz fuzz-build install uninstall clean charm-tree jujusim
 all: $(BIN)
 
 # The Juju simulator's hook-tool client (tests/jujusim/jujuc.c), linked as
@@ -140,7 +140,7 @@ valgrind: $(UNIT_BIN) jujusim
 # parallel, else 1.
 # The longest files first (tests/bench/profile-suite measures them), so that
 # no long file starts last and runs alone; files not named here follow.
-BATS_LONGEST := kubesim crash provider labels demo consumer hostile budget
+BATS_LONGEST := crash labels provider consumer demo hostile kubesim charm_tree jujusim timeouts
 BATS_TESTS ?= $(addprefix tests/bats/,$(addsuffix .bats,$(BATS_LONGEST))) \
 	$(filter-out $(addprefix tests/bats/,$(addsuffix .bats,$(BATS_LONGEST))),$(wildcard tests/bats/*.bats))
 BATS_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
@@ -150,6 +150,17 @@ bats: $(BIN) jujusim
 		   echo --jobs $(BATS_JOBS) --no-parallelize-within-files) $(BATS_TESTS)
 
 check: unit bats $(FLOOR_BIN)
+
+# The kubectl versions between the oldest and the newest (KUBECTL_MATRIX=inner,
+# tests/kubesim/kubesim.bash): make bats runs the two ends, CI adds these, so
+# that each version runs once. kubesim.bats and the matrix tests of labels.bats
+# and provider.bats, side by side.
+matrix: $(BIN) jujusim
+	@export KUBECTL_MATRIX=inner SVCMESH_BIN=$(abspath $(BIN)); log=$(BUILD)/matrix-kubesim.log; \
+	bats --print-output-on-failure tests/bats/kubesim.bats > $$log 2>&1 & pid=$$!; rc=0; \
+	bats --print-output-on-failure --filter 'every kubectl version' \
+		tests/bats/labels.bats tests/bats/provider.bats || rc=$$?; \
+	wait $$pid || rc=$$?; cat $$log; exit $$rc
 
 demo: $(BIN) jujusim
 	@SVCMESH_BIN=$(abspath $(BIN)) tests/demo/run-demo

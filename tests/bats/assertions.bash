@@ -13,3 +13,5 @@ for _lib in bats-support/src/output bats-support/src/error bats-support/src/lang
 	source "/usr/lib/bats/$_lib.bash" || return 1
 done
 unset _lib
+# shellcheck source=untraced.bash
+source "${BASH_SOURCE[0]%/*}/untraced.bash"

@@ -460,3 +460,5 @@ GET="get statefulset/consumer service/consumer $CM"
 	assert_equal "$(kubectl_calls)" "$(printf '%s\n' "$GET" "patch statefulset/consumer" "patch service/consumer" "delete $CM")"
 	assert_equal "$(kubesim_writes)" 3
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

@@ -164,3 +164,5 @@ relate_and_unrelate() {
 	assert_line "own work"
 	[[ $(sts_labels) == *'"istio.io/use-waypoint":"beacon-waypoint"'* ]]
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

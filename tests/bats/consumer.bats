@@ -733,3 +733,5 @@ budget_model() {
 	# the last relation's application is among the sources
 	[[ "$one" == *'"source_app_name": "extra30"'* ]]
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

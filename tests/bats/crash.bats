@@ -320,3 +320,5 @@ for line in sys.stdin:
 	assert_line 'svc mark none'
 	assert_line 'cm absent'
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

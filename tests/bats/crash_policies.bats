@@ -104,3 +104,5 @@ for line in sys.stdin:
 	# kubectl wrote nothing (no discovery cache) into the charm dir
 	assert_equal "$(charm_files)" "$files"
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

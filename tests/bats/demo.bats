@@ -100,3 +100,5 @@ load assertions
 	assert_output --partial "did you mean 'api'?"
 	refute_output --partial "juju deploy"
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

@@ -297,3 +297,9 @@ sts_labels() {
 svc_labels() {
 	kubesimctl get service "$NS" "$APP" | jq -c .metadata.labels
 }
+
+# in a bats test: these helpers run without bats' per-command DEBUG trap
+# (tests/bats/untraced.bash, loaded by tests/bats/assertions.bash)
+if declare -F untraced_file >/dev/null; then
+	untraced_file "${BASH_SOURCE[0]}"
+fi

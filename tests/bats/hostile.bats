@@ -438,3 +438,5 @@ bag_file() {
 	done
 	[ "$(tool_count)" -eq 0 ]
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

@@ -219,3 +219,5 @@ ap_count() {
 		'{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": "ap1"}, "spec": {}}' application/apply-patch+yaml
 	assert_output --partial 'cannot create resource \"authorizationpolicies\" in API group \"security.istio.io\" in the namespace \"test-model\"'
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

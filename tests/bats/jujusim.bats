@@ -764,3 +764,5 @@ exit "${FAIL:-0}"
         [ "$stderr" = "$err" ] || { echo "$cmd: stderr differs: '$err' vs '$stderr'"; return 1; }
     done
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

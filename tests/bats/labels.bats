@@ -497,3 +497,5 @@ ours_then_theirs() {
 	done
 	[ "$found" -gt 0 ] || skip "no versioned kubectl binaries here (tests/kubesim/get-kubectls)"
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

@@ -500,3 +500,5 @@ EOF
     run "$J" log "$S"
     assert_line "INFO published 1 mesh policies to service-mesh:0"
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

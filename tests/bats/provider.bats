@@ -928,3 +928,5 @@ need_pydantic() {
         echo "# $(basename "$k"): ok" >&3
     done
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

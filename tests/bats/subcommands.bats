@@ -331,3 +331,5 @@ bags() {
 	[[ "$stderr" == "svcmesh-hook: warning: service-mesh:0: ignoring labels from the mesh provider: not valid JSON"* ]]
 	[[ "$stderr" != *"error:"* ]]
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

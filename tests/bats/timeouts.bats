@@ -176,3 +176,5 @@ alive() {
 	assert_failure 124
 	assert_output --partial "svcmesh-hook: warning: SVCMESH_TIMEOUT='nan' is not a number of seconds (0 < s <= 86400); ignoring it and using settings.hook-tool-timeout or 30"
 }
+
+untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

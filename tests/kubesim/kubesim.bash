@@ -35,19 +35,32 @@
 KUBESIM_HOME="${BASH_SOURCE[0]%/*}"   # (no dirname process: this runs in every test)
 [[ "$KUBESIM_HOME" == /* ]] || KUBESIM_HOME="$PWD/$KUBESIM_HOME"
 
-# kubectl_versions: every versioned kubectl to test with, one path a line:
-# $KUBECTL_DIR (default build/kubectl, filled by tests/kubesim/get-kubectls)
-# if it has any, else the ones the machine image ships.
-# KUBECTL_MATRIX=newest keeps only the newest one (the sanitizer pass of CI:
-# svcmesh-hook's code is the same whatever kubectl answers).
+# kubectl_versions: the versioned kubectls to test with, one path a line, oldest
+# first: from $KUBECTL_DIR (default build/kubectl, filled by
+# tests/kubesim/get-kubectls) if it has any, else the ones the machine image
+# ships. KUBECTL_MATRIX picks from them:
+#   ends    the oldest and the newest (the default: the README's test command)
+#   inner   every one between them (CI adds these, so it runs each version once)
+#   all     every one
+#   newest  the newest only (CI's sanitizer pass: svcmesh-hook's code is the
+#           same whatever kubectl answers)
 kubectl_versions() {
-	local dir="${KUBECTL_DIR:-$KUBESIM_HOME/../../build/kubectl}" f keep=cat
-	[[ "${KUBECTL_MATRIX:-all}" == newest ]] && keep="tail -n 1"
+	local dir="${KUBECTL_DIR:-$KUBESIM_HOME/../../build/kubectl}" f found=()
 	for f in "$dir"/kubectl.1.* /usr/lib/google-cloud-sdk/bin/kubectl.1.*; do
 		[[ -x "$f" ]] || continue
 		[[ "$f" == /usr/lib/google-cloud-sdk/* && -n "$(ls "$dir"/kubectl.1.* 2>/dev/null)" ]] && continue
-		echo "$f"
-	done | sort -t. -k3,3n | $keep
+		found+=("$f")
+	done
+	mapfile -t found < <(((${#found[@]})) && printf '%s\n' "${found[@]}" | sort -t. -k3,3n)
+	local n=${#found[@]}
+	((n)) || return 0
+	case "${KUBECTL_MATRIX:-ends}" in
+	all) printf '%s\n' "${found[@]}" ;;
+	newest) printf '%s\n' "${found[n - 1]}" ;;
+	ends) printf '%s\n' "${found[0]}"; ((n > 1)) && printf '%s\n' "${found[n - 1]}"; return 0 ;;
+	inner) ((n > 2)) && printf '%s\n' "${found[@]:1:n-2}"; return 0 ;;
+	*) echo "kubectl_versions: KUBECTL_MATRIX must be ends, inner, all or newest" >&2; return 2 ;;
+	esac
 }
 
 kubesimctl() {
@@ -263,3 +276,9 @@ kubesim_seed_charm() {
 	]}
 	EOF
 }
+
+# in a bats test: these helpers run without bats' per-command DEBUG trap
+# (tests/bats/untraced.bash, loaded by tests/bats/assertions.bash)
+if declare -F untraced_file >/dev/null; then
+	untraced_file "${BASH_SOURCE[0]}"
+fi
