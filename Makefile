@@ -149,7 +149,23 @@ bats: $(BIN) jujusim
 		$$(command -v parallel >/dev/null && [ "$(BATS_JOBS)" -gt 1 ] && \
 		   echo --jobs $(BATS_JOBS) --no-parallelize-within-files) $(BATS_TESTS)
 
-check: unit bats $(FLOOR_BIN)
+# The platform floor under every hook-tool call: what the parent pays to
+# start and reap one child (the benchmark prints it beside the targets).
+# Built from the sources, not libsvcmesh.a: it stubs juju_log().
+FLOOR_BIN := $(BUILD)/spawn-floor
+FLOOR_SRC := src/run.c src/strbuf.c src/util.c src/log.c src/settings.c
+$(FLOOR_BIN): tests/bench/spawn-floor.c $(FLOOR_SRC) $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/spawn-floor.c $(FLOOR_SRC) $(ALL_LDFLAGS)
+
+# unit and bats side by side (each fills the other's idle CPU: the unit suites
+# wait on kubesim and on deadlines); the unit suites' output is printed whole
+# when the bats files are done, and either failing fails check.
+check: test-build $(FLOOR_BIN)
+	@$(MAKE) -s unit > $(BUILD)/unit.log 2>&1 & pid=$$!; rc=0; \
+	$(MAKE) -s bats || rc=$$?; \
+	urc=0; wait $$pid || urc=$$?; cat $(BUILD)/unit.log; \
+	[ $$urc -eq 0 ] || { echo "make unit failed (exit $$urc)"; rc=1; }; exit $$rc
 
 # The kubectl versions between the oldest and the newest (KUBECTL_MATRIX=inner,
 # tests/kubesim/kubesim.bash): make bats runs the two ends, CI adds these, so
@@ -188,15 +204,6 @@ fuzz-build: $(FUZZ_BIN)
 FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 fuzz: $(FUZZ_BIN)
 	@printf '%s\n' $(FUZZ_BIN) | xargs -P $(FUZZ_JOBS) -I{} sh tests/fuzz/run-one {} $(FUZZ_SECONDS) $(BUILD)/fuzz
-
-# The platform floor under every hook-tool call: what the parent pays to
-# start and reap one child (the benchmark prints it beside the targets).
-# Built from the sources, not libsvcmesh.a: it stubs juju_log().
-FLOOR_BIN := $(BUILD)/spawn-floor
-FLOOR_SRC := src/run.c src/strbuf.c src/util.c src/log.c src/settings.c
-$(FLOOR_BIN): tests/bench/spawn-floor.c $(FLOOR_SRC) $(wildcard include/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/spawn-floor.c $(FLOOR_SRC) $(ALL_LDFLAGS)
 
 bench: $(BIN) $(FLOOR_BIN) jujusim
 	@SVCMESH_BIN=$(abspath $(BIN)) SPAWN_FLOOR=$(abspath $(FLOOR_BIN)) tests/bench/run-bench

@@ -1,7 +1,9 @@
 /* check_kube.c - unit tests for the kubectl client (kube.c), run in-process
  * with the real kubectl against the kubesim API server (tests/kubesim,
- * found through $SRCDIR). Each test starts its own server in a temp dir,
- * seeded with what Juju creates for the charm "myapp" in model "mymodel".
+ * found through $SRCDIR). The suite starts one server in a temp dir (an
+ * unchecked fixture, in the parent of the forked tests); each test resets it
+ * (objects, requests and faults cleared) and seeds what Juju creates for the
+ * charm "myapp" in model "mymodel", in one kubesimctl call.
  * The whole suite is skipped when kubectl is not on PATH.
  */
 #include <check.h>
@@ -115,20 +117,14 @@ static struct json *parse(const char *text)
 	return v;
 }
 
-static void setup(void)
+static void suite_setup(void)
 {
 	const char *srcdir = getenv("SRCDIR");
 	struct strbuf url = STRBUF_INIT, s = STRBUF_INIT;
 
-	drain_log();
 	make_tmpdir("kube");
-	strbuf_reset(&ctl);
-	strbuf_reset(&kdir);
 	strbuf_addf(&ctl, "%s/tests/kubesim/kubesimctl", srcdir ? srcdir : ".");
 	strbuf_addf(&kdir, "%s/kubesim", tmpdir);
-	unsetenv("SVCMESH_KUBECTL");
-	unsetenv("SVCMESH_KUBECTL_TIMEOUT");
-	settings_reset();
 	ck_assert_int_eq(ksim(NULL, &url, "start", "--state-dir", kdir.buf, (const char *)NULL), 0);
 	started = 1;
 	ck_assert_ptr_nonnull(strstr(url.buf, "http://127.0.0.1:"));
@@ -137,24 +133,36 @@ static void setup(void)
 	strbuf_reset(&s);
 	strbuf_addf(&s, "%s/kube-cache", kdir.buf);
 	setenv("KUBECACHEDIR", s.buf, 1);
-	seed(seed_charm);
-	KSIM("clear-requests");
-	memset(&stats, 0, sizeof(stats));
 	strbuf_release(&url);
 	strbuf_release(&s);
 }
 
-static void teardown(void)
+static void suite_teardown(void)
 {
 	if (started)
 		ksim(NULL, NULL, "stop", "--state-dir", kdir.buf, (const char *)NULL);
 	started = 0;
 	remove_tmpdir();
+	strbuf_release(&ctl);
+	strbuf_release(&kdir);
+}
+
+static void setup(void)
+{
+	drain_log();
+	unsetenv("SVCMESH_KUBECTL");
+	unsetenv("SVCMESH_KUBECTL_TIMEOUT");
+	settings_reset();
+	/* reset (no objects, requests or faults), then the charm's objects */
+	ck_assert_int_eq(ksim(seed_charm, NULL, "seed", "--reset", "-", (const char *)NULL), 0);
+	memset(&stats, 0, sizeof(stats));
+}
+
+static void teardown(void)
+{
 	unsetenv("SVCMESH_KUBECTL");
 	unsetenv("SVCMESH_KUBECTL_TIMEOUT");
 	drain_log();
-	strbuf_release(&ctl);
-	strbuf_release(&kdir);
 }
 
 START_TEST(get_skips_missing_objects)
@@ -419,6 +427,7 @@ int main(void)
 		printf("check_kube: kubectl is not on PATH; skipping the kube suite\n");
 		return EXIT_SUCCESS;
 	}
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, get_skips_missing_objects);
