@@ -172,6 +172,7 @@ check: test-build $(FLOOR_BIN)
 # that each version runs once. kubesim.bats and the matrix tests of labels.bats
 # and provider.bats, side by side.
 matrix: $(BIN) jujusim
+	@bash tests/kubesim/get-kubectls
 	@export KUBECTL_MATRIX=inner SVCMESH_BIN=$(abspath $(BIN)); log=$(BUILD)/matrix-kubesim.log; \
 	bats --print-output-on-failure tests/bats/kubesim.bats > $$log 2>&1 & pid=$$!; rc=0; \
 	bats --print-output-on-failure --filter 'every kubectl version' \
