@@ -57,9 +57,9 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recov
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_SRC := $(filter-out src/commands/main.c,$(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
-MAIN_OBJ := $(BUILD)/obj/main.o
+MAIN_OBJ := $(BUILD)/obj/commands/main.o
 LIBA := $(BUILD)/libsvcmesh.a
 BIN := $(BUILD)/svcmesh-hook
 
@@ -71,7 +71,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 
-.PHONY: all check test-build unit valgrind bats matrix demo bench fuzz fuzz-build install uninstall clean charm-tree jujusim
+.PHONY: all check check-layers test-build unit valgrind bats matrix demo bench fuzz fuzz-build install uninstall clean charm-tree jujusim
 all: $(BIN)
 
 # The Juju simulator's hook-tool client (tests/jujusim/jujuc.c), linked as
@@ -153,10 +153,15 @@ bats: $(BIN) jujusim
 # start and reap one child (the benchmark prints it beside the targets).
 # Built from the sources, not libsvcmesh.a: it stubs juju_log().
 FLOOR_BIN := $(BUILD)/spawn-floor
-FLOOR_SRC := src/run.c src/strbuf.c src/util.c src/log.c src/settings.c
-$(FLOOR_BIN): tests/bench/spawn-floor.c $(FLOOR_SRC) $(wildcard include/*.h)
+FLOOR_SRC := src/transports/run.c src/base/strbuf.c src/base/util.c src/base/log.c src/formats/settings.c
+$(FLOOR_BIN): tests/bench/spawn-floor.c $(FLOOR_SRC) $(wildcard include/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/spawn-floor.c $(FLOOR_SRC) $(ALL_LDFLAGS)
+
+# The layers point one way (tools/check-layers: includes, calls between the
+# objects, cycles, and which module may use cJSON, libyaml, posix_spawn, exit).
+check-layers: $(LIB_OBJ) $(MAIN_OBJ)
+	@tools/check-layers $(BUILD)/obj
 
 # unit and bats side by side (each fills the other's idle CPU: the unit suites
 # wait on kubesim and on deadlines); the unit suites' output is printed whole
@@ -190,7 +195,7 @@ charm-tree:
 
 # libFuzzer harnesses: built with clang straight from the sources (not the
 # archive) so that coverage instrumentation reaches every module.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard include/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard include/*/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Iinclude \
 		$(shell $(PKG_CONFIG) --cflags $(DEPS_PC)) -DSVCMESH_VERSION='"fuzz"' \
@@ -220,4 +225,4 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/tests/*.d)

@@ -13,7 +13,7 @@
  * MODE bare: posix_spawnp() with stdin, stdout and stderr on /dev/null,
  *   then waitpid(), JOBS children at a time: the least any program pays
  *   to run a tool.
- * MODE run:  svcmesh-hook's own run_children() (src/run.c) on a batch of N
+ * MODE run:  svcmesh-hook's own run_children() (src/transports/run.c) on a batch of N
  *   children, JOBS at once, output captured as the hooks capture it.
  *
  * run-bench runs it inside `jujusim exec STATE -- ...` on a hook tool and
@@ -33,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jujuc.h"
-#include "run.h"
-#include "util.h"
+#include "transports/jujuc.h"
+#include "transports/run.h"
+#include "base/util.h"
 
 #define MAX_CALLS 1000000
 

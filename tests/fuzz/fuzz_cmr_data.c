@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "policy.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/log.h"
+#include "protocol/policy.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

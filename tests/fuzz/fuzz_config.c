@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "config.h"
-#include "k8sname.h"
-#include "log.h"
-#include "policy.h"
-#include "strbuf.h"
-#include "util.h"
+#include "commands/commands.h"
+#include "formats/config.h"
+#include "base/k8sname.h"
+#include "base/log.h"
+#include "protocol/policy.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "k8sname.h"
-#include "kvlist.h"
-#include "labels.h"
-#include "log.h"
-#include "strbuf.h"
-#include "util.h"
+#include "formats/json.h"
+#include "base/k8sname.h"
+#include "base/kvlist.h"
+#include "actions/labels.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

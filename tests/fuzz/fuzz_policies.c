@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "istio.h"
-#include "json.h"
-#include "k8sname.h"
-#include "log.h"
-#include "policy.h"
-#include "strbuf.h"
-#include "util.h"
+#include "protocol/istio.h"
+#include "formats/json.h"
+#include "base/k8sname.h"
+#include "base/log.h"
+#include "protocol/policy.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "strbuf.h"
-#include "yamltree.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "formats/yamltree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "charmcheck.h"
-#include "strbuf.h"
+#include "actions/charmcheck.h"
+#include "base/strbuf.h"
 
 static char tmpl[] = "/tmp/check_charmcheck.XXXXXX";
 static char *dir;

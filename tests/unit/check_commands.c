@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "config.h"
+#include "commands/commands.h"
+#include "formats/config.h"
 
 static const char skeleton[] =
 	"consumer:\n"

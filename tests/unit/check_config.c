@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "strbuf.h"
+#include "formats/config.h"
+#include "base/strbuf.h"
 
 #define F "service-mesh.yaml:"
 

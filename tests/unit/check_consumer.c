@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "consumer.h"
-#include "jujuc.h"
-#include "kvlist.h"
-#include "log.h"
-#include "policy.h"
-#include "strbuf.h"
+#include "formats/config.h"
+#include "actions/consumer.h"
+#include "transports/jujuc.h"
+#include "base/kvlist.h"
+#include "base/log.h"
+#include "protocol/policy.h"
+#include "base/strbuf.h"
 #include "testenv.h"
 
 static struct mesh_config cfg;

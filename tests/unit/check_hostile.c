@@ -28,14 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "json.h"
-#include "jujuc.h"
-#include "k8sname.h"
-#include "kvlist.h"
-#include "log.h"
-#include "policy.h"
-#include "strbuf.h"
+#include "formats/config.h"
+#include "formats/json.h"
+#include "transports/jujuc.h"
+#include "base/k8sname.h"
+#include "base/kvlist.h"
+#include "base/log.h"
+#include "protocol/policy.h"
+#include "base/strbuf.h"
 
 enum kind { JSON, POLICIES, LABELS, MESH_TYPE, CMR, CONFIG, DATABAG };
 enum outcome { ACCEPTED, REFUSED };

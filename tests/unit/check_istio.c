@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "istio.h"
-#include "json.h"
-#include "k8sname.h"
-#include "policy.h"
-#include "strbuf.h"
-#include "yamltree.h"
+#include "protocol/istio.h"
+#include "formats/json.h"
+#include "base/k8sname.h"
+#include "protocol/policy.h"
+#include "base/strbuf.h"
+#include "formats/yamltree.h"
 
 #define POL_A "{\"source_namespace\": \"my_model\", \"source_app_name\": \"remote_a\", \"target_namespace\": \"my_model\", \"target_app_name\": \"consumer-charm\", \"target_selector_labels\": null, \"target_service\": null, \"target_type\": \"app\", \"endpoints\": [{\"hosts\": [\"localhost\"], \"ports\": [443, 9000], \"methods\": [\"GET\", \"POST\"], \"paths\": [\"/metrics\", \"/data\"]}]}"
 #define POL_U "{\"source_namespace\": \"other-model\", \"source_app_name\": \"client\", \"target_namespace\": \"my_model\", \"target_app_name\": \"db\", \"target_selector_labels\": null, \"target_service\": null, \"target_type\": \"unit\", \"endpoints\": [{\"hosts\": null, \"ports\": [5432], \"methods\": null, \"paths\": null}]}"

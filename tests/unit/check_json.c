@@ -1,4 +1,4 @@
-/* check_json.c - unit tests of the JSON module (src/json.c).
+/* check_json.c - unit tests of the JSON module (src/formats/json.c).
  *
  * The emitter is compared with real python3 output: tests/unit/json_golden.txt
  * is written by tests/unit/json_golden.py (see there for its format) and
@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "kvlist.h"
-#include "strbuf.h"
-#include "util.h"
+#include "formats/json.h"
+#include "base/kvlist.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 /* ------------------------------------------------------------- helpers */
 

@@ -14,12 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "jujuc.h"
-#include "settings.h"
-#include "kvlist.h"
-#include "log.h"
-#include "strbuf.h"
+#include "formats/config.h"
+#include "transports/jujuc.h"
+#include "formats/settings.h"
+#include "base/kvlist.h"
+#include "base/log.h"
+#include "base/strbuf.h"
 #include "testenv.h"
 
 #define HELPER_SET "--jujuc-set-app-helper"

@@ -14,14 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
-#include "kube.h"
-#include "log.h"
-#include "settings.h"
-#include "stats.h"
-#include "strbuf.h"
+#include "formats/json.h"
+#include "transports/kube.h"
+#include "base/log.h"
+#include "formats/settings.h"
+#include "transports/stats.h"
+#include "base/strbuf.h"
 #include "testenv.h"
-#include "util.h"
+#include "base/util.h"
 
 #define NS "mymodel"
 

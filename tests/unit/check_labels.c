@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "labels.h"
+#include "formats/json.h"
+#include "actions/labels.h"
 
 /* The annotations of an object: its record of our labels, written
  * against the ConfigMap version base (NULL: no such annotation). */

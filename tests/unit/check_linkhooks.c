@@ -12,12 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "charmcheck.h"
-#include "commands.h"
-#include "config.h"
-#include "kvlist.h"
-#include "linkhooks.h"
-#include "strbuf.h"
+#include "actions/charmcheck.h"
+#include "commands/commands.h"
+#include "formats/config.h"
+#include "base/kvlist.h"
+#include "actions/linkhooks.h"
+#include "base/strbuf.h"
 
 static const char *const skeleton_hooks[] = {
 	"service-mesh-relation-created",

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json.h"
-#include "jujuc.h"
-#include "log.h"
-#include "strbuf.h"
+#include "formats/json.h"
+#include "transports/jujuc.h"
+#include "base/log.h"
+#include "base/strbuf.h"
 #include "testenv.h"
-#include "util.h"
+#include "base/util.h"
 
 static int saved_stderr = -1;
 static struct strbuf errfile = STRBUF_INIT;

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "policy.h"
-#include "strbuf.h"
+#include "formats/config.h"
+#include "protocol/policy.h"
+#include "base/strbuf.h"
 
 /* The Python test's model: four relations, two of them cross-model. */
 static const char *const rela[] = { "remote_a" };

@@ -3,11 +3,11 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "config.h"
-#include "jujuc.h"
-#include "policy.h"
-#include "provider.h"
-#include "strbuf.h"
+#include "formats/config.h"
+#include "transports/jujuc.h"
+#include "protocol/policy.h"
+#include "actions/provider.h"
+#include "base/strbuf.h"
 #include "testenv.h"
 
 #define GOOD(src, port) "{\"source_namespace\": \"m\", \"source_app_name\": \"" src "\", \"target_namespace\": \"m\", \"target_app_name\": \"t\", \"target_selector_labels\": null, \"target_service\": null, \"target_type\": \"app\", \"endpoints\": [{\"hosts\": null, \"ports\": [" port "], \"methods\": null, \"paths\": null}]}"

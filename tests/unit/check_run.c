@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "run.h"
-#include "settings.h"
+#include "transports/run.h"
+#include "formats/settings.h"
 
 static long long ms_now(void)
 {

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "run.h"
-#include "settings.h"
-#include "strbuf.h"
+#include "formats/config.h"
+#include "transports/run.h"
+#include "formats/settings.h"
+#include "base/strbuf.h"
 #include "testenv.h"
 
 START_TEST(seconds_parsing)

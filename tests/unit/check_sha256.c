@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sha256.h"
-#include "strbuf.h"
+#include "base/sha256.h"
+#include "base/strbuf.h"
 
 struct vector {
 	const char *data;

@@ -7,11 +7,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
-#include "stats.h"
-#include "strbuf.h"
+#include "formats/json.h"
+#include "transports/stats.h"
+#include "base/strbuf.h"
 #include "testenv.h"
-#include "util.h"
+#include "base/util.h"
 
 static struct strbuf path = STRBUF_INIT;
 

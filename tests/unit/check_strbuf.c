@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvlist.h"
-#include "strbuf.h"
+#include "base/kvlist.h"
+#include "base/strbuf.h"
 
 START_TEST(strbuf_grows_and_formats)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "strbuf.h"
-#include "yamltree.h"
+#include "base/strbuf.h"
+#include "formats/yamltree.h"
 
 /* Load s (len bytes) as "t.yaml" and expect success; returns the root. */
 static struct ynode *load_ok_len(const char *s, size_t len)

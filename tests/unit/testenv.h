@@ -28,11 +28,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jujuc.h"
-#include "log.h"
-#include "run.h"
-#include "strbuf.h"
-#include "util.h"
+#include "transports/jujuc.h"
+#include "base/log.h"
+#include "transports/run.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 #define TESTENV_UNUSED __attribute__((unused))
 

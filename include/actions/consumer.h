@@ -1,0 +1,38 @@
+/* consumer.h - the consumer side of service_mesh (ServiceMeshConsumer):
+ * compute this charm's MeshPolicy list from its relations, publish it and
+ * cmr_data, and read what the mesh provider sent.
+ *
+ * Functions talk to Juju through jujuc.h. They do not check leadership:
+ * the caller (a hook action or a subcommand) decides that.
+ */
+#ifndef SVCMESH_CONSUMER_H
+#define SVCMESH_CONSUMER_H
+
+#include "formats/config.h"
+#include "base/kvlist.h"
+#include "protocol/policy.h"
+
+/* Compute the policies this unit would publish now. out is filled (and
+ * owned by the caller). */
+int consumer_compute(const struct cfg_consumer *c, struct policy_list *out);
+
+/* Publish the policies to every mesh relation whose app databag does not
+ * already hold the same text. No mesh relation: nothing is computed or
+ * written. *changed (may be NULL) counts relations written. */
+int consumer_publish(const struct cfg_consumer *c, int *changed);
+
+/* Write cmr_data to relid (a require-cmr-mesh relation), or when relid is
+ * NULL to every require-cmr-mesh relation whose value differs. */
+int consumer_send_cmr_data(const struct cfg_consumer *c, const char *relid);
+
+/* What the provider sent on the (first live) mesh relation: labels (an
+ * ordered map; an invalid entry is skipped with a WARNING) and mesh type
+ * (NULL when absent or when there is no relation; caller frees).
+ * *related is set to 1 when a mesh relation exists; *have_labels to 1 when
+ * the provider sent a labels object, 0 when it sent none, -1 when what it
+ * sent is not a JSON object (then labels stays empty). Any out pointer may
+ * be NULL; with only related asked for, no databag is read. */
+int consumer_provider_data(const struct cfg_consumer *c, int *related, struct kvlist *labels,
+			   int *have_labels, char **mesh_type);
+
+#endif

@@ -1,0 +1,60 @@
+/* provider.h - the provider side of service_mesh (ServiceMeshProvider):
+ * publish the mesh labels and type to every consumer, gather the
+ * MeshPolicy lists they sent (mesh_info), render them as Istio
+ * AuthorizationPolicies (istio.h) and, with manage-policies: true, keep
+ * the cluster's set of owned AuthorizationPolicies equal to that
+ * rendering (server-side apply of what differs, delete what is stale).
+ *
+ * Functions talk to Juju through jujuc.h and to Kubernetes through
+ * kube.h. The hook actions do not check leadership (the dispatcher did);
+ * the subcommands that write check it themselves.
+ *
+ * Subcommands (table rows in commands.c):
+ *   mesh-info [--strict]                  print the gathered MeshPolicy list (JSON)
+ *   render [--output yaml|json] [--strict] print the AuthorizationPolicies
+ *   apply                                 apply them now and prune stale ones (leader)
+ */
+#ifndef SVCMESH_PROVIDER_H
+#define SVCMESH_PROVIDER_H
+
+#include "commands/commands.h"
+#include "formats/config.h"
+#include "protocol/policy.h"
+
+/* ACT_PROVIDER_PUBLISH: write labels and mesh_type (json.dumps text) to
+ * every provider mesh relation whose own app databag differs; one
+ * relation-set per relation with just the changed keys. 0 / -1. */
+int provider_publish(struct cmd_ctx *ctx);
+
+/* ACT_PROVIDER_APPLY: with manage-policies, apply the rendered policies
+ * that differ from the cluster (one kubectl apply --server-side) and
+ * delete owned ones no longer wanted; nothing changed means no write at
+ * all. Policies that cannot be enforced (who may be opened, Istio's
+ * validation; README "Istio AuthorizationPolicies") are logged (WARNING)
+ * and left out; they do not fail the hook. Without manage-policies: delete
+ * every owned policy once, recorded in .svcmesh-hook-policies-unmanaged in
+ * the charm directory, and then make no kubectl call. 0 / -1. */
+int provider_apply_action(struct cmd_ctx *ctx);
+
+/* ACT_PROVIDER_REMOVE (the remove hook, on any unit: during removal of
+ * the application Juju may have no leader), with manage-policies only:
+ * one goal-state call; when no unit is planned any more (ops'
+ * planned_units() == 0, the beacon's remove handler) delete every policy
+ * the provider owns, else (a scale-down) nothing and no kubectl call. A
+ * failed kubectl call fails the hook; Juju retries remove. 0 / -1. */
+int provider_remove_action(struct cmd_ctx *ctx);
+
+/* mesh_info(): the MeshPolicy list from every mesh relation's remote app
+ * databag, in relation order then list order, appended to out (owned by
+ * the caller). Missing `policies` counts as []. Without strict, a bad
+ * entry, or a `policies` value that is not a JSON list, is skipped with a
+ * WARNING naming the relation ("service-mesh:3 (app foo): skipping policy
+ * 2: ..."; policies are counted from 1); with strict each is an error and
+ * the call returns -1. -1 also when a hook tool fails. */
+int provider_gather(const struct cfg_provider *p, int strict, struct policy_list *out);
+
+int provider_cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv);
+int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv);
+int provider_cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv);
+
+#endif

@@ -1,0 +1,231 @@
+/* linkhooks.c - create the hook symlinks the config needs; see linkhooks.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "actions/charmcheck.h"
+#include "commands/commands.h"
+#include "actions/linkhooks.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+/* The text of symlink path into sb; -1 with errno on failure. */
+static int read_link(const char *path, struct strbuf *sb)
+{
+	size_t size = 256;
+
+	for (;;) {
+		ssize_t n;
+
+		strbuf_reset(sb);
+		strbuf_grow(sb, size);
+		n = readlink(path, sb->buf, size);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < size) {
+			strbuf_setlen(sb, (size_t)n);
+			return 0;
+		}
+		size *= 2;
+	}
+}
+
+/* Replace path by a symlink to target, atomically (symlink + rename). */
+static int replace_link(const char *path, const char *target)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	int ret = 0;
+
+	strbuf_addf(&tmp, "%s.svcmesh-hook-%ld.tmp", path, (long)getpid());
+	if (symlink(target, tmp.buf) < 0)
+		ret = error("cannot create %s: %s", tmp.buf, strerror(errno));
+	else if (rename(tmp.buf, path) < 0) {
+		ret = error("cannot replace %s: %s", path, strerror(errno));
+		unlink(tmp.buf);  /* our own temporary link */
+	}
+	strbuf_release(&tmp);
+	return ret;
+}
+
+static int name_ok(const char *name)
+{
+	return *name && *name != '.' && !strchr(name, '/');
+}
+
+/* Create hooks/ if it is missing (not in a dry run). */
+static int ensure_hooks_dir(const char *dir, int dry_run)
+{
+	char *hooks = charm_path(dir, "hooks");
+	struct stat st;
+	int ret = 0;
+
+	if (stat(hooks, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			ret = error("%s is not a directory", hooks);
+	} else if (errno != ENOENT) {
+		ret = error("cannot use %s: %s", hooks, strerror(errno));
+	} else if (!dry_run && mkdir(hooks, 0755) < 0) {
+		ret = error("cannot create %s: %s", hooks, strerror(errno));
+	}
+	free(hooks);
+	return ret;
+}
+
+/* One hook; returns 1 for a conflict left in place, 0 done, -1 error. */
+static int link_one(const char *dir, const char *name, const struct link_opts *o, const char *target,
+		    struct strbuf *out)
+{
+	struct strbuf rel = STRBUF_INIT, cur = STRBUF_INIT, was = STRBUF_INIT;
+	char *path;
+	struct stat st;
+	int ret = 0;
+
+	strbuf_addf(&rel, "hooks/%s", name);
+	path = charm_path(dir, rel.buf);
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT) {
+			ret = error("cannot use %s: %s", path, strerror(errno));
+		} else if (o->dry_run) {
+			strbuf_addf(out, "would create %s\n", rel.buf);
+		} else if (symlink(target, path) < 0) {
+			ret = error("cannot create %s: %s", path, strerror(errno));
+		} else {
+			strbuf_addf(out, "created %s\n", rel.buf);
+		}
+		goto done;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		strbuf_addf(out, "conflict %s: a directory is in the way\n", rel.buf);
+		ret = 1;
+		goto done;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if (read_link(path, &cur) < 0) {
+			ret = error("cannot read the link %s: %s", path, strerror(errno));
+			goto done;
+		}
+		if (!strcmp(cur.buf, target)) {
+			strbuf_addf(out, "ok %s\n", rel.buf);
+			goto done;
+		}
+		strbuf_addf(&was, "a symlink to %s", cur.buf);
+	} else {
+		strbuf_addstr(&was, S_ISREG(st.st_mode) ? "a regular file" : "not a symlink");
+	}
+	if (!o->force) {
+		/* the charm's own hook: it keeps working and hands over at its end */
+		strbuf_addf(out, "conflict %s: %s, not to %s: keep it and make its last line "
+			    "exec \"$JUJU_CHARM_DIR/svcmesh-hook\" (or use --force to replace it)\n",
+			    rel.buf, was.buf, target);
+		ret = 1;
+	} else if (o->dry_run) {
+		strbuf_addf(out, "would replace %s (was %s)\n", rel.buf, was.buf);
+	} else if (replace_link(path, target) == 0) {
+		strbuf_addf(out, "replaced %s (was %s)\n", rel.buf, was.buf);
+	} else {
+		ret = -1;
+	}
+done:
+	free(path);
+	strbuf_release(&rel);
+	strbuf_release(&cur);
+	strbuf_release(&was);
+	return ret;
+}
+
+int link_hooks(const char *charm_dir, const struct strlist *names, const struct link_opts *opts,
+	       struct strbuf *out)
+{
+	const char *target = opts->target && *opts->target ? opts->target : LINK_HOOKS_DEFAULT_TARGET;
+	int conflicts = 0, failed = 0;
+
+	for (size_t i = 0; i < names->n; i++)
+		if (!name_ok(names->items[i]))
+			return error("refusing hook name '%s'", names->items[i]);
+	if (names->n && ensure_hooks_dir(charm_dir, opts->dry_run) < 0)
+		return -1;
+	for (size_t i = 0; i < names->n; i++) {
+		int r = link_one(charm_dir, names->items[i], opts, target, out);
+		if (r < 0)
+			failed = 1;
+		else
+			conflicts += r;
+	}
+	return failed ? -1 : conflicts;
+}
+
+/* 1 if dir has a dispatch file, which Juju runs instead of hooks/<name>. */
+static int has_dispatch(const char *dir)
+{
+	char *p = charm_path(dir, "dispatch");
+	struct stat st;
+	int r = lstat(p, &st) == 0 && !S_ISDIR(st.st_mode);
+
+	free(p);
+	return r;
+}
+
+int link_hooks_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct link_opts o = { NULL, 0, 0 };
+	struct strlist names = STRLIST_INIT;
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct mesh_config cfg;
+	const char *dir_arg = NULL;
+	char *config;
+	int r;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
+			o.dry_run = 1;
+		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
+			o.force = 1;
+		} else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
+			o.target = argv[++i];
+		} else if (!strncmp(argv[i], "--target=", 9)) {
+			o.target = argv[i] + 9;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			error("link-hooks: unknown option %s (usage: svcmesh-hook link-hooks [--dry-run] [--force] [--target PATH] [CHARM_DIR])",
+			      argv[i]);
+			return EXIT_USAGE;
+		} else if (dir_arg) {
+			error("link-hooks takes one CHARM_DIR at most");
+			return EXIT_USAGE;
+		} else {
+			dir_arg = argv[i];
+		}
+	}
+	if (o.target && !*o.target) {
+		error("link-hooks: --target needs a PATH");
+		return EXIT_USAGE;
+	}
+	config = charm_config_path(ctx, dir_arg);
+	if (config_load(config, &cfg, &err) < 0) {
+		strbuf_rtrim(&err);
+		error("invalid configuration:\n%s", err.buf);
+		strbuf_release(&err);
+		free(config);
+		return EXIT_USAGE;
+	}
+	strbuf_release(&err);
+	hook_names(&cfg, &names);
+	r = link_hooks(charm_dir_default(dir_arg), &names, &o, &out);
+	fputs(out.buf, stdout);
+	if (r > 0)
+		error("%d hook%s in the way: nothing was overwritten; end %s with "
+		      "exec \"$JUJU_CHARM_DIR/svcmesh-hook\" (it takes the hook name from "
+		      "JUJU_DISPATCH_PATH), or use --force to replace %s", r,
+		      r == 1 ? " is" : "s are", r == 1 ? "it" : "each", r == 1 ? "it" : "them");
+	if (r >= 0 && has_dispatch(charm_dir_default(dir_arg)))
+		fprintf(stderr, "svcmesh-hook: warning: this charm has a dispatch script, which Juju runs "
+			"instead of hooks/: call svcmesh-hook from it (a line "
+			"\"$JUJU_CHARM_DIR/svcmesh-hook\" || exit $? after the charm's own work)\n");
+	strbuf_release(&out);
+	strlist_release(&names);
+	config_release(&cfg);
+	free(config);
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
+}

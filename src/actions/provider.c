@@ -1,0 +1,794 @@
+/* provider.c - ServiceMeshProvider in C: publish, mesh_info, render and
+ * enforce; see provider.h and reference/service-mesh-protocol.md. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "protocol/istio.h"
+#include "formats/json.h"
+#include "transports/jujuc.h"
+#include "base/k8sname.h"
+#include "transports/kube.h"
+#include "base/log.h"
+#include "actions/provider.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "formats/yamltree.h"
+
+/* ---- publish ---- */
+
+/* The provider's labels for this deployment: placeholders expanded
+ * (istio.h istio_expand_label()), each result checked as a label; one
+ * that is not valid here is left out with a WARNING. */
+static void expand_labels(const struct cfg_provider *p, const struct juju_env *e, struct kvlist *out)
+{
+	for (size_t i = 0; i < p->labels.n; i++) {
+		const char *k = p->labels.items[i].key, *v = p->labels.items[i].value, *bad = NULL;
+		struct strbuf key = STRBUF_INIT, val = STRBUF_INIT, why = STRBUF_INIT;
+
+		if (istio_expand_label(&key, k, e->model, e->app, e->unit, &why) < 0 ||
+		    istio_expand_label(&val, v, e->model, e->app, e->unit, &why) < 0)
+			log_warning("provider label '%s': %s; left out", k, why.buf);
+		else if (!k8s_label_key_valid(key.buf, &bad) || !k8s_label_value_valid(val.buf, &bad))
+			log_warning("provider label '%s: %s' expands to '%s: %s' in this model, which is not "
+				    "a valid label (%s); left out", k, v, key.buf, val.buf, bad);
+		else
+			kvlist_set(out, key.buf, val.buf);
+		strbuf_release(&key);
+		strbuf_release(&val);
+		strbuf_release(&why);
+	}
+}
+
+int provider_publish(struct cmd_ctx *ctx)
+{
+	const struct cfg_provider *p = ctx->cfg.provider;
+	const struct juju_env *e;
+	const struct strlist *ids;
+	struct strbuf labels = STRBUF_INIT, type = STRBUF_INIT;
+	struct json *o;
+	int ret = 0;
+
+	if (!p)
+		return 0;
+	if (!(e = juju_context("the provider")) || juju_relation_ids(p->mesh_relation, &ids) < 0)
+		return -1;
+	if (!ids->n) {
+		log_debug("no %s relation: no labels to publish", p->mesh_relation);
+		return 0;
+	}
+	{
+		struct kvlist expanded = KVLIST_INIT;
+
+		expand_labels(p, e, &expanded);
+		o = json_object_from_kvlist(&expanded);
+		kvlist_release(&expanded);
+	}
+	json_emit(&labels, o);
+	json_free(o);
+	json_emit_string(&type, p->mesh_type, strlen(p->mesh_type));
+
+	for (size_t i = 0; i < ids->n && ret == 0; i++) {
+		const char *relid = ids->items[i], *old;
+		const struct kvlist *own;
+		struct kvlist kv = KVLIST_INIT;
+
+		if (juju_relation_get_app(relid, e->app, &own) < 0) {
+			ret = -1;
+			break;
+		}
+		old = kvlist_get(own, "labels");
+		if (!old || strcmp(old, labels.buf))
+			kvlist_set(&kv, "labels", labels.buf);
+		old = kvlist_get(own, "mesh_type");
+		if (!old || strcmp(old, type.buf))
+			kvlist_set(&kv, "mesh_type", type.buf);
+		if (!kv.n) {
+			log_debug("%s: labels and mesh_type unchanged", relid);
+			continue;
+		}
+		ret = juju_relation_set_app(relid, &kv);
+		if (ret == 0)
+			log_info("%s: published %s%s%s", relid,
+				 kvlist_get(&kv, "labels") ? "labels " : "",
+				 kvlist_get(&kv, "labels") ? labels.buf : "",
+				 kvlist_get(&kv, "mesh_type") ? (kv.n > 1 ? " and mesh_type" : "mesh_type") : "");
+		kvlist_release(&kv);
+	}
+	strbuf_release(&labels);
+	strbuf_release(&type);
+	return ret;
+}
+
+/* ---- mesh_info ---- */
+
+/* A bad entry: a WARNING (lenient) or an error (strict). */
+static void PRINTF_LIKE(2, 3) bad_entry(int strict, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	if (strict)
+		error("%s", sb.buf);
+	else
+		log_warning("%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* Consumer relations whose databags gather() asks for together. */
+#define GATHER_WINDOW 64
+
+/* provider_gather(), also recording where each policy came from
+ * ("service-mesh:3 (app foo)") in origins and the consumer that sent it in
+ * senders (either may be NULL). With text_out (which holds "[" on entry),
+ * each relation's policies are appended to it as JSON list items instead
+ * of being kept in out. */
+static int gather(const struct cfg_provider *p, int strict, struct policy_list *out,
+		  struct strlist *origins, struct strlist *senders, struct strbuf *text_out)
+{
+	const struct strlist *ids;
+	size_t total = 0;
+	int bad = 0;
+
+	if (juju_relation_ids(p->mesh_relation, &ids) < 0)
+		return -1;
+	for (size_t r = 0; r < ids->n; r++) {
+		const char *relid = ids->items[r], *app, *text;
+		const struct kvlist *bag;
+		struct strbuf why = STRBUF_INIT, origin = STRBUF_INIT;
+		struct json *v;
+
+		/* The databags of the next GATHER_WINDOW relations are asked for
+		 * together, and each is dropped once read: memory holds one
+		 * window of databags, not every consumer's. */
+		if (r % GATHER_WINDOW == 0) {
+			struct strlist win = { ids->items + r, ids->n - r, 0 };
+			if (win.n > GATHER_WINDOW)
+				win.n = GATHER_WINDOW;
+			if (juju_prefetch_remote_bags(&win) < 0)
+				return -1;
+		}
+		if (juju_relation_app(relid, &app) < 0 || juju_relation_get_app(relid, app, &bag) < 0)
+			return -1;
+		text = kvlist_get(bag, "policies");
+		if (!text) {
+			log_debug("%s (app %s) has sent no policies", relid, app);
+			juju_forget_bag(relid, app);
+			continue;
+		}
+		strbuf_addf(&origin, "%s (app %s)", relid, app);
+		v = json_parse_str_keep(text, &why);
+		if (!v || v->type != JSON_ARRAY) {
+			bad_entry(strict, "%s: %s: %s%s", origin.buf,
+				  strict ? "invalid policies" : "skipping its policies",
+				  v ? json_type_name(v->type) : why.buf, v ? ", not a list" : "");
+			bad++;
+		}
+		for (size_t i = 0; v && v->type == JSON_ARRAY && i < v->u.arr.n; i++) {
+			struct mesh_policy mp;
+
+			strbuf_reset(&why);
+			if (policy_from_json(v->u.arr.items[i], &mp, &why) < 0) {
+				bad_entry(strict, "%s: %s policies[%zu]: %s", origin.buf,
+					  strict ? "invalid" : "skipping", i, why.buf);
+				bad++;
+				continue;
+			}
+			ALLOC_GROW(out->items, out->n + 1, out->alloc);
+			out->items[out->n++] = mp;
+			total++;
+			if (origins) {
+				struct strbuf o = STRBUF_INIT;
+				strbuf_addf(&o, "%s policies[%zu]", origin.buf, i);
+				strlist_add(origins, o.buf);
+				strbuf_release(&o);
+			}
+			if (senders)
+				strlist_add(senders, app);
+		}
+		json_free(v);
+		juju_forget_bag(relid, app);
+		/* text_out: keep the policies as text only (mesh-info) */
+		for (size_t i = 0; text_out && i < out->n; i++) {
+			strbuf_addstr(text_out, text_out->len > 1 ? ", " : "");
+			mesh_policy_emit(text_out, &out->items[i]);
+			mesh_policy_release(&out->items[i]);
+		}
+		if (text_out)
+			out->n = 0;
+		strbuf_release(&why);
+		strbuf_release(&origin);
+	}
+	log_debug("gathered %zu mesh policies from %zu %s relations%s", total, ids->n,
+		  p->mesh_relation, bad ? " (some skipped)" : "");
+	return strict && bad ? -1 : 0;
+}
+
+int provider_gather(const struct cfg_provider *p, int strict, struct policy_list *out)
+{
+	return gather(p, strict, out, NULL, NULL, NULL);
+}
+
+/* ---- rendering ---- */
+
+static const char *str_at(const struct json *o, const char *k1, const char *k2)
+{
+	const struct json *v = json_get(json_get(o, k1), k2);
+	return v && v->type == JSON_STRING ? v->u.s : NULL;
+}
+
+/* Objects by (namespace, name), sorted, for O(log n) look-ups: render and
+ * prune stay O(n log n) however many policies there are. */
+struct named {
+	const char *ns, *name;
+	const struct json *obj;
+	size_t pos;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c)
+		c = x->pos < y->pos ? -1 : x->pos > y->pos;
+	return c;
+}
+
+/* Index of the objects of array items that have a name and namespace. */
+static struct named *index_objects(const struct json *items, size_t *n)
+{
+	struct named *ix = xcalloc(items->u.arr.n ? items->u.arr.n : 1, sizeof(*ix));
+
+	*n = 0;
+	for (size_t i = 0; i < items->u.arr.n; i++) {
+		const struct json *o = items->u.arr.items[i];
+		const char *name = str_at(o, "metadata", "name"), *ns = str_at(o, "metadata", "namespace");
+		if (name && ns)
+			ix[(*n)++] = (struct named){ ns, name, o, i };
+	}
+	qsort(ix, *n, sizeof(*ix), cmp_named);
+	return ix;
+}
+
+/* The first object (lowest position) named like obj, or NULL. */
+static const struct json *find_named(const struct named *ix, size_t n, const struct json *obj)
+{
+	const char *name = str_at(obj, "metadata", "name"), *ns = str_at(obj, "metadata", "namespace");
+	size_t lo = 0, hi = n;
+
+	if (!name || !ns)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ix[mid].ns, ns);
+		if (!c)
+			c = strcmp(ix[mid].name, name);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && !strcmp(ix[lo].ns, ns) && !strcmp(ix[lo].name, name) ? ix[lo].obj : NULL;
+}
+
+/* Who may be opened (HARDENING.md "Only the sender can be opened"): a
+ * policy is enforced only when every way it names its target resolves to
+ * the consumer that sent it, in this model. Returns the reason a policy is
+ * refused, or NULL. */
+static const char *not_its_own(const struct mesh_policy *p, const char *sender, const char *model,
+			       struct strbuf *why)
+{
+	const char *tapp = p->target_app_name && *p->target_app_name ? p->target_app_name : NULL;
+	const char *tsvc = p->target_service && *p->target_service ? p->target_service : NULL;
+	const struct kvlist *sel = p->target_selector_labels && p->target_selector_labels->n
+		? p->target_selector_labels : NULL;
+
+	if (strcmp(p->target_namespace, model) != 0)
+		strbuf_addf(why, "it targets namespace '%s', but a consumer may only open its own "
+			    "workloads in this model ('%s')", p->target_namespace, model);
+	else if (tapp && strcmp(tapp, sender) != 0)
+		strbuf_addf(why, "it targets app '%s', but it was sent by '%s': a consumer may only "
+			    "open itself", tapp, sender);
+	else if (tsvc && !tapp)
+		strbuf_addf(why, "it names target_service '%s' without target_app_name: a Service "
+			    "cannot be tied to the consumer that sent it", tsvc);
+	else if (tsvc && strcmp(tsvc, sender) != 0)
+		strbuf_addf(why, "it targets Service '%s', but it was sent by '%s': only the Service "
+			    "named after the sending app (Juju's own) can be tied to it", tsvc, sender);
+	else if (sel && (sel->n != 1 || strcmp(sel->items[0].key, "app.kubernetes.io/name") ||
+			 strcmp(sel->items[0].value, sender)))
+		strbuf_addf(why, "its target_selector_labels are not exactly {app.kubernetes.io/name: "
+			    "%s}: a consumer may only select its own pods", sender);
+	return why->len ? why->buf : NULL;
+}
+
+/* Render every policy into *items (a new JSON array, in gathering order,
+ * duplicates left out). Policies that cannot be enforced are logged as
+ * warnings naming the relation, the consumer, the entry and the rule, and
+ * counted in *refused. */
+static int render_all(const struct policy_list *pl, const struct strlist *origins,
+		      const struct strlist *senders, struct json **items, size_t *refused, int to_stderr)
+{
+	const struct juju_env *e;
+	struct json *all;
+	struct named *ix;
+	size_t nix;
+	char *dup;
+
+	*items = NULL;
+	*refused = 0;
+	if (!(e = juju_context("the provider")))
+		return -1;
+	all = json_array();
+	for (size_t i = 0; i < pl->n; i++) {
+		const struct mesh_policy *p = &pl->items[i];
+		struct strbuf why = STRBUF_INIT;
+		struct json *obj;
+
+		if (not_its_own(p, senders->items[i], e->model, &why) ||
+		    istio_render_policy(e->app, e->model, p, &obj, &why) < 0) {
+			struct strbuf msg = STRBUF_INIT;
+
+			strbuf_addf(&msg, "%s: not enforcing the %s policy for source app '%s' (namespace '%s') "
+				    "on '%s': %s", origins->items[i],
+				    p->target_type == TARGET_UNIT ? "unit" : "app", p->source_app_name,
+				    p->source_namespace,
+				    p->target_app_name ? p->target_app_name
+				    : p->target_service ? p->target_service : "custom-selector", why.buf);
+			log_warning("%s", msg.buf);
+			if (to_stderr)
+				fprintf(stderr, "svcmesh-hook: warning: %s\n", msg.buf);
+			strbuf_release(&msg);
+			(*refused)++;
+			obj = json_null();
+		}
+		json_append(all, obj);
+		strbuf_release(&why);
+	}
+	/* duplicates: the same name in the same namespace; the first is kept */
+	ix = index_objects(all, &nix);
+	dup = xcalloc(all->u.arr.n ? all->u.arr.n : 1, 1);
+	for (size_t k = 1; k < nix; k++)
+		if (!strcmp(ix[k].ns, ix[k - 1].ns) && !strcmp(ix[k].name, ix[k - 1].name)) {
+			log_debug("%s: policy for %s/%s is a duplicate", origins->items[ix[k].pos],
+				  pl->items[ix[k].pos].source_namespace, pl->items[ix[k].pos].source_app_name);
+			dup[ix[k].pos] = 1;
+		}
+	*items = json_array();
+	for (size_t i = 0; i < all->u.arr.n; i++) {
+		struct json *o = all->u.arr.items[i];
+		if (o->type == JSON_OBJECT && !dup[i])
+			json_append(*items, o);
+		else
+			json_free(o);
+	}
+	all->u.arr.n = 0;
+	json_free(all);
+	free(ix);
+	free(dup);
+	return 0;
+}
+
+/* ---- enforcing ---- */
+
+static int cmp_members(const void *a, const void *b)
+{
+	const struct json_member *x = *(const struct json_member *const *)a;
+	const struct json_member *y = *(const struct json_member *const *)b;
+	return strcmp(x->key, y->key);
+}
+
+/* A deep copy with every object's keys sorted, so that two objects that
+ * differ only in key order (the API server sorts them) compare equal. */
+static struct json *sorted_copy(const struct json *v)
+{
+	struct json *c;
+
+	if (!v)
+		return json_null();
+	if (v->type == JSON_ARRAY) {
+		c = json_array();
+		for (size_t i = 0; i < v->u.arr.n; i++)
+			json_append(c, sorted_copy(v->u.arr.items[i]));
+		return c;
+	}
+	if (v->type == JSON_OBJECT) {
+		const struct json_member **m = xcalloc(v->u.obj.n ? v->u.obj.n : 1, sizeof(*m));
+		for (size_t i = 0; i < v->u.obj.n; i++)
+			m[i] = &v->u.obj.m[i];
+		qsort(m, v->u.obj.n, sizeof(*m), cmp_members);
+		c = json_object();
+		for (size_t i = 0; i < v->u.obj.n; i++)
+			json_set(c, m[i]->key, sorted_copy(m[i]->value));
+		free(m);
+		return c;
+	}
+	return json_copy(v);
+}
+
+static int equal_unordered(const struct json *a, const struct json *b)
+{
+	struct json *sa = sorted_copy(a), *sb = sorted_copy(b);
+	int eq = json_equal(sa, sb);
+
+	json_free(sa);
+	json_free(sb);
+	return eq;
+}
+
+/* live already is what we want: same spec, and our labels on it (labels
+ * others added do not matter: server-side apply leaves them alone). */
+static int up_to_date(const struct json *want, const struct json *live)
+{
+	const struct json *wl = json_get(json_get(want, "metadata"), "labels");
+	const struct json *ll = json_get(json_get(live, "metadata"), "labels");
+
+	if (!equal_unordered(json_get(want, "spec"), json_get(live, "spec")))
+		return 0;
+	for (size_t i = 0; wl && i < wl->u.obj.n; i++) {
+		const struct json *v = json_get(ll, wl->u.obj.m[i].key);
+		if (!v || !json_equal(v, wl->u.obj.m[i].value))
+			return 0;
+	}
+	return 1;
+}
+
+struct apply_counts {
+	size_t applied, deleted, unchanged, refused;
+};
+
+/* The AuthorizationPolicies provider app in model owns (the beacon's
+ * labels, or the labels older versions wrote): one kubectl list of every
+ * object with the beacon's scope label, filtered here. */
+static int list_owned(const char *app, const char *model, struct json **owned)
+{
+	struct strbuf sel = STRBUF_INIT;
+	struct json *live = NULL;
+
+	*owned = NULL;
+	istio_owner_selector(&sel);
+	if (kube_list_all(ISTIO_AP_RESOURCE, sel.buf, &live) < 0) {
+		strbuf_release(&sel);
+		return -1;
+	}
+	strbuf_release(&sel);
+	*owned = json_array();
+	for (size_t i = 0; i < live->u.arr.n; i++) {
+		struct json *o = live->u.arr.items[i];
+		if (istio_is_owned(o, app, model))
+			json_append(*owned, o);
+		else
+			json_free(o);
+	}
+	live->u.arr.n = 0;
+	json_free(live);
+	return 0;
+}
+
+/* Delete every object of live that want (indexed) does not have. */
+static int prune(const struct json *live, const struct named *wix, size_t nw, const char *why,
+		 size_t *deleted)
+{
+	for (size_t i = 0; i < live->u.arr.n; i++) {
+		const struct json *l = live->u.arr.items[i];
+		const char *name = str_at(l, "metadata", "name"), *ns = str_at(l, "metadata", "namespace");
+		struct strbuf res = STRBUF_INIT;
+		int r;
+
+		if (!name || !ns || find_named(wix, nw, l))
+			continue;
+		strbuf_addf(&res, "%s/%s", ISTIO_AP_RESOURCE, name);
+		r = kube_delete(ns, res.buf);
+		strbuf_release(&res);
+		if (r < 0)
+			return -1;
+		log_info("deleted AuthorizationPolicy %s/%s: %s", ns, name, why);
+		(*deleted)++;
+	}
+	return 0;
+}
+
+/* Delete every policy the provider app e->app owns (list_owned, then
+ * prune against an empty set), counted in *deleted. 0 / -1. */
+static int delete_all_owned(const struct juju_env *e, const char *why, size_t *deleted)
+{
+	struct json *live = NULL;
+	int ret = 0;
+
+	if (list_owned(e->app, e->model, &live) < 0 || prune(live, NULL, 0, why, deleted) < 0)
+		ret = -1;
+	json_free(live);
+	return ret;
+}
+
+/* The record that policies were cleaned up after manage-policies was
+ * turned off: while it exists, hooks make no kubectl call at all. */
+#define UNMANAGED_RECORD ".svcmesh-hook-policies-unmanaged"
+
+static int unmanaged_path(struct strbuf *path)
+{
+	const struct juju_env *e = juju_env();
+
+	if (!e->charm_dir)
+		return -1;
+	strbuf_addf(path, "%s/%s", e->charm_dir, UNMANAGED_RECORD);
+	return 0;
+}
+
+static void unmanaged_forget(void)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	if (unmanaged_path(&path) == 0 && unlink(path.buf) < 0 && errno != ENOENT)
+		log_warning("cannot remove %s: %s", path.buf, strerror(errno));
+	strbuf_release(&path);
+}
+
+static int enforce(const struct cfg_provider *p, struct apply_counts *n)
+{
+	const struct juju_env *e;
+	struct policy_list pl = POLICY_LIST_INIT;
+	struct strlist origins = STRLIST_INIT, senders = STRLIST_INIT;
+	struct json *want = NULL, *live = NULL, *changed = json_array();
+	struct named *wix = NULL, *lix = NULL;
+	size_t nw = 0, nl = 0;
+	int ret = -1;
+
+	memset(n, 0, sizeof(*n));
+	if (!(e = juju_context("the provider")) || gather(p, 0, &pl, &origins, &senders, NULL) < 0 ||
+	    render_all(&pl, &origins, &senders, &want, &n->refused, 0) < 0)
+		goto out;
+	if (list_owned(e->app, e->model, &live) < 0)
+		goto out;
+	wix = index_objects(want, &nw);
+	lix = index_objects(live, &nl);
+	for (size_t i = 0; i < want->u.arr.n; i++) {
+		const struct json *w = want->u.arr.items[i], *l = find_named(lix, nl, w);
+		if (l && up_to_date(w, l))
+			n->unchanged++;
+		else
+			json_append(changed, json_copy(w));
+	}
+	if (changed->u.arr.n) {
+		struct json *list = istio_list(changed);
+		size_t count = changed->u.arr.n;
+
+		changed = NULL;
+		ret = kube_apply(NULL, ISTIO_FIELD_MANAGER, list, count);
+		json_free(list);
+		if (ret < 0)
+			goto out;
+		ret = -1;
+		n->applied = count;
+	}
+	if (prune(live, wix, nw, "no consumer asks for it any more", &n->deleted) < 0)
+		goto out;
+	if (n->applied || n->deleted)
+		log_info("authorization policies: %zu applied, %zu deleted, %zu unchanged",
+			 n->applied, n->deleted, n->unchanged);
+	else
+		log_debug("authorization policies up to date (%zu)", n->unchanged);
+	unmanaged_forget();
+	ret = 0;
+out:
+	json_free(changed);
+	json_free(want);
+	json_free(live);
+	free(wix);
+	free(lix);
+	policy_list_release(&pl);
+	strlist_release(&origins);
+	strlist_release(&senders);
+	return ret;
+}
+
+/* manage-policies is false: delete every policy this provider owns, once
+ * (as the beacon reconciles to an empty set), then record that it did so;
+ * while the record exists no kubectl call is made. A failure leaves no
+ * record, so the retried hook deletes the rest. */
+static int cleanup_unmanaged(void)
+{
+	const struct juju_env *e;
+	struct strbuf path = STRBUF_INIT;
+	size_t deleted = 0;
+	int ret = -1;
+	FILE *f;
+
+	if (!(e = juju_context("the provider")))
+		return -1;
+	if (unmanaged_path(&path) == 0 && access(path.buf, F_OK) == 0) {
+		log_debug("manage-policies is false and owned AuthorizationPolicies were already removed");
+		strbuf_release(&path);
+		return 0;
+	}
+	if (delete_all_owned(e, "manage-policies is false", &deleted) < 0)
+		goto out;
+	if (deleted)
+		log_info("manage-policies is false: deleted %zu AuthorizationPolicies", deleted);
+	if (path.len) {
+		f = fopen(path.buf, "w");
+		if (!f || fputs("owned AuthorizationPolicies removed; manage-policies is false\n", f) < 0 ||
+		    fclose(f) != 0)
+			log_warning("cannot write %s: %s (the next hook checks again)", path.buf,
+				    strerror(errno));
+	}
+	ret = 0;
+out:
+	strbuf_release(&path);
+	return ret;
+}
+
+int provider_apply_action(struct cmd_ctx *ctx)
+{
+	struct apply_counts n;
+
+	if (!ctx->cfg.provider)
+		return 0;
+	if (!ctx->cfg.provider->manage_policies)
+		return cleanup_unmanaged();
+	return enforce(ctx->cfg.provider, &n);
+}
+
+int provider_remove_action(struct cmd_ctx *ctx)
+{
+	const struct juju_env *e;
+	size_t planned, deleted = 0;
+
+	if (!ctx->cfg.provider || !ctx->cfg.provider->manage_policies)
+		return 0;
+	if (!(e = juju_context("the provider")) || juju_planned_units(&planned) < 0)
+		return -1;
+	if (planned > 0) {
+		log_debug("remove: %s still has %zu planned units: its AuthorizationPolicies stay",
+			  e->app, planned);
+		return 0;
+	}
+	if (delete_all_owned(e, "the application is going away (no planned units)", &deleted) < 0)
+		return -1;
+	log_info("remove: the last unit of %s: deleted %zu AuthorizationPolicies", e->app, deleted);
+	return 0;
+}
+
+/* ---- subcommands ---- */
+
+static int need_provider(struct cmd_ctx *ctx)
+{
+	return cmd_need_section(ctx, 1);
+}
+
+int provider_cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct policy_list pl = POLICY_LIST_INIT;
+	struct strbuf out = STRBUF_INIT;
+	int strict = 0, rc;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--strict")) {
+			strict = 1;
+		} else {
+			error("mesh-info: unexpected argument '%s' (usage: svcmesh-hook mesh-info [--strict])", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if ((rc = need_provider(ctx)))
+		return rc;
+	/* printed only once everything was read: all or nothing */
+	strbuf_addch(&out, '[');
+	if (gather(ctx->cfg.provider, strict, &pl, NULL, NULL, &out) < 0) {
+		policy_list_release(&pl);
+		strbuf_release(&out);
+		return EXIT_FAIL;
+	}
+	strbuf_addch(&out, ']');
+	rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+	strbuf_release(&out);
+	policy_list_release(&pl);
+	return rc;
+}
+
+static int print_yaml(const struct json *items)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	for (size_t i = 0; i < items->u.arr.n; i++) {
+		if (i)
+			strbuf_addstr(&out, "---\n");
+		if (yaml_emit_json(&out, items->u.arr.items[i]) < 0) {
+			strbuf_release(&out);
+			return -1;
+		}
+	}
+	fwrite(out.buf, 1, out.len, stdout);
+	strbuf_release(&out);
+	return 0;
+}
+
+int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct policy_list pl = POLICY_LIST_INIT;
+	struct strlist origins = STRLIST_INIT, senders = STRLIST_INIT;
+	struct json *items = NULL;
+	size_t refused = 0;
+	int strict = 0, rc = EXIT_FAIL;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--strict")) {
+			strict = 1;
+		} else {
+			error("render: unexpected argument '%s' (usage: svcmesh-hook render [--format yaml|json] [--strict])",
+			      argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if ((rc = need_provider(ctx)))
+		return rc;
+	rc = EXIT_FAIL;
+	if (gather(ctx->cfg.provider, strict, &pl, &origins, &senders, NULL) < 0 ||
+	    render_all(&pl, &origins, &senders, &items, &refused, 1) < 0)
+		goto out;
+	if (refused && strict) {
+		error("render --strict: %zu %s cannot be enforced (see above)", refused,
+		      refused == 1 ? "policy" : "policies");
+		goto out;
+	}
+	if (ctx->format == FMT_JSON) {
+		struct strbuf out = STRBUF_INIT;
+		struct json *list = istio_list(items);
+
+		items = NULL;
+		json_emit(&out, list);
+		cmd_print_json(ctx, out.buf);
+		strbuf_release(&out);
+		json_free(list);
+	} else if (print_yaml(items) < 0) {
+		goto out;
+	}
+	if (refused)
+		fprintf(stderr, "svcmesh-hook: warning: %zu %s left out: not enforced (see the warnings above)\n",
+			refused, refused == 1 ? "policy" : "policies");
+	rc = EXIT_OK;
+out:
+	json_free(items);
+	policy_list_release(&pl);
+	strlist_release(&origins);
+	strlist_release(&senders);
+	return rc;
+}
+
+int provider_cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct apply_counts n;
+	int rc;
+
+	(void)argv;
+	if (argc > 0) {
+		error("apply takes no arguments (see svcmesh-hook help apply)");
+		return EXIT_USAGE;
+	}
+	if ((rc = need_provider(ctx)))
+		return rc;
+	if (!ctx->cfg.provider->manage_policies) {
+		error("manage-policies is false in %s: svcmesh-hook does not manage AuthorizationPolicies",
+		      ctx->config_path);
+		return EXIT_USAGE;
+	}
+	if ((rc = cmd_need_leader("applies AuthorizationPolicies")))
+		return rc;
+	if (enforce(ctx->cfg.provider, &n) < 0)
+		return EXIT_FAIL;
+	if (n.applied || n.deleted)
+		printf("authorization policies: %zu applied, %zu deleted, %zu unchanged\n",
+		       n.applied, n.deleted, n.unchanged);
+	else
+		printf("authorization policies already up to date (%zu)\n", n.unchanged);
+	return EXIT_OK;
+}

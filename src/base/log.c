@@ -1,0 +1,200 @@
+/* log.c - the unit's log: juju-log records and the person's stderr; see log.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transports/jujuc.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+
+struct log_line {
+	enum log_level level;
+	char *text;
+	int shown;   /* already on stderr (or captured): not printed again */
+};
+
+static struct log_line *lines;
+static size_t nlines, alloc_lines;
+static int verbose;
+static int hook_mode;
+static int outcome = -1;   /* -1: not said; 0: success; 1: failure */
+static int nerrors;        /* ERROR lines since the last flush */
+static struct strbuf *captured;
+
+static const char *const level_names[] = { "DEBUG", "INFO", "WARNING", "ERROR" };
+static const char *const stderr_names[] = { "debug", "info", "warning", "error" };
+
+const char *log_level_name(enum log_level level)
+{
+	return level_names[level];
+}
+
+void log_set_verbose(int v)
+{
+	verbose = v;
+}
+
+void log_set_hook(int is_hook)
+{
+	hook_mode = is_hook;
+}
+
+void log_set_outcome(int failed)
+{
+	outcome = failed ? 1 : 0;
+}
+
+void log_capture_errors(struct strbuf *sb)
+{
+	captured = sb;
+}
+
+/* Does the command fail? As said by log_set_outcome(), else: it logged an ERROR. */
+static int failing(void)
+{
+	return outcome >= 0 ? outcome : nerrors > 0;
+}
+
+/* Do WARNING (and, at flush, ERROR) lines reach stderr? Interactively
+ * always; in a hook only when juju-log cannot take them. */
+static int person_reads_stderr(void)
+{
+	return !hook_mode || !juju_in_context();
+}
+
+static void print_line(enum log_level level, const char *text)
+{
+	fprintf(stderr, "svcmesh-hook: %s: %s\n", stderr_names[level], text);
+}
+
+static void queue(enum log_level level, const char *text, size_t len)
+{
+	struct log_line *l;
+
+	ALLOC_GROW(lines, nlines + 1, alloc_lines);
+	l = &lines[nlines++];
+	l->level = level;
+	l->text = xstrndup(text, len);
+	l->shown = 0;
+	if (level >= LOG_ERROR) {
+		nerrors++;
+		if (captured) {
+			if (captured->len)
+				strbuf_addstr(captured, "; ");
+			strbuf_addstr(captured, l->text);
+			l->shown = 1;
+		}
+		/* the prefix (error: or warning:) waits for the outcome: log_flush() */
+	} else if (verbose || (level == LOG_WARNING && person_reads_stderr())) {
+		print_line(level, l->text);
+		l->shown = 1;
+	}
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p, *nl;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	/* one fact per record: each line of a message is a record of its own */
+	for (p = sb.buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		if (nl > p)
+			queue(level, p, (size_t)(nl - p));
+		if (!*nl)
+			break;
+	}
+	strbuf_release(&sb);
+}
+
+/* One juju-log argument must stay below the kernel's per-argument limit. */
+#define LOG_MAX_MESSAGE (100 * 1024)
+/* juju-log records of levels below ERROR per flush: each record is one
+ * juju-log process, and a hostile peer's 10^5 bad entries must not cost
+ * 10^5 of them (nor flood debug-log). ERROR records are always sent; the
+ * budget goes to WARNING first, then INFO, then DEBUG, each in order. */
+#define LOG_MAX_RECORDS 100
+
+/* How many records of each level below ERROR the budget lets through. */
+static void log_allowance(const struct log_line *q, size_t n, size_t allow[LOG_ERROR])
+{
+	size_t count[LOG_ERROR] = { 0 }, left = LOG_MAX_RECORDS;
+
+	for (size_t i = 0; i < n; i++)
+		if (q[i].level < LOG_ERROR)
+			count[q[i].level]++;
+	for (int level = LOG_WARNING; level >= LOG_DEBUG; level--) {
+		allow[level] = count[level] < left ? count[level] : left;
+		left -= allow[level];
+	}
+}
+
+/* Juju puts "<endpoint>:<id>: " in front of every juju-log record of a
+ * relation hook (worker/uniter/runner/jujuc/juju-log.go): a message about
+ * the hook's own relation drops the same prefix so that it is not there twice. */
+static const char *without_hook_relation(const char *text)
+{
+	const struct juju_env *e = juju_env();
+	size_t n;
+
+	if (!hook_mode || !e->relation_id || !*e->relation_id)
+		return text;
+	n = strlen(e->relation_id);
+	if (!strncmp(text, e->relation_id, n) && text[n] == ':' && text[n + 1] == ' ')
+		return text + n + 2;
+	return text;
+}
+
+void log_flush(void)
+{
+	/* Take the queue first: a failing juju-log may log again. */
+	struct log_line *q = lines;
+	size_t n = nlines, i, allow[LOG_ERROR], left_out = 0;
+	int failed = failing();
+
+	log_allowance(q, n, allow);
+	lines = NULL;
+	nlines = alloc_lines = 0;
+	nerrors = 0;
+	outcome = -1;
+	for (i = 0; i < n; i++) {
+		/* ERROR only when the command fails; otherwise what went wrong was
+		 * survived, and that is a WARNING */
+		enum log_level level = q[i].level == LOG_ERROR && !failed ? LOG_WARNING : q[i].level;
+		struct strbuf msg = STRBUF_INIT;
+
+		if (!q[i].shown && q[i].level == LOG_ERROR && (verbose || person_reads_stderr() || failed))
+			print_line(level, q[i].text);
+		if (q[i].level < LOG_ERROR) {
+			if (!allow[q[i].level]) {   /* over the budget */
+				left_out++;
+				free(q[i].text);
+				continue;
+			}
+			allow[q[i].level]--;
+		}
+		strbuf_addstr(&msg, without_hook_relation(q[i].text));
+		if (msg.len > LOG_MAX_MESSAGE) {
+			strbuf_setlen(&msg, LOG_MAX_MESSAGE);
+			strbuf_addstr(&msg, " ... (truncated)");
+		}
+		juju_log(level_names[level], msg.buf);
+		strbuf_release(&msg);
+		free(q[i].text);
+	}
+	free(q);
+	if (left_out) {
+		char text[200];
+
+		snprintf(text, sizeof(text), "%zu more log records left out (at most %d per run, warnings "
+			 "first); run the command by hand with --verbose to see them all", left_out, LOG_MAX_RECORDS);
+		juju_log("WARNING", text);
+	}
+}

@@ -1,0 +1,141 @@
+/* util.c - allocation, error reporting and small helpers; see util.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		die("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		die("out of memory (%zu bytes)", n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void grow_array(void **p, size_t *alloc, size_t n, size_t elem)
+{
+	size_t want;
+
+	if (n <= *alloc)
+		return;
+	want = *alloc < 8 ? 8 : *alloc * 2;
+	if (want < n)
+		want = n;
+	if (want > (size_t)-1 / elem)
+		die("array size overflow");
+	*p = xrealloc(*p, want * elem);
+	*alloc = want;
+}
+
+int error(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	log_msg(LOG_ERROR, "%s", sb.buf);
+	strbuf_release(&sb);
+	return -1;
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("svcmesh-hook: fatal: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_FAIL);
+}
+
+int ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+	return ls >= lx && !memcmp(s + ls - lx, suffix, lx);
+}
+
+int read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	/* O_NONBLOCK: opening a FIFO with no writer must not wait */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	char chunk[8192];
+	size_t n;
+	FILE *f;
+	int e;
+
+	if (fd < 0)
+		return -1;
+	e = fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+	if (e) {
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (sb.len + n > max) {
+			fclose(f);
+			strbuf_release(&sb);
+			errno = EFBIG;
+			return -1;
+		}
+		strbuf_add(&sb, chunk, n);
+	}
+	if (ferror(f)) {
+		e = errno;
+		fclose(f);
+		strbuf_release(&sb);
+		errno = e ? e : EIO;
+		return -1;
+	}
+	fclose(f);
+	*buf = strbuf_detach(&sb, len);
+	return 0;
+}

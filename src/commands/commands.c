@@ -1,0 +1,1052 @@
+/* commands.c - the hook/subcommand table and the dispatcher; see commands.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actions/charmcheck.h"
+#include "commands/commands.h"
+#include "actions/consumer.h"
+#include "formats/json.h"
+#include "transports/jujuc.h"
+#include "actions/labels.h"
+#include "actions/linkhooks.h"
+#include "base/log.h"
+#include "actions/provider.h"
+#include "formats/settings.h"
+#include "commands/status.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "formats/yamltree.h"
+
+typedef int (*cmd_fn)(struct cmd_ctx *ctx, int argc, const char **argv);
+
+enum entry_kind { HOOK, SUBCOMMAND };
+
+struct entry {
+	enum entry_kind kind;
+	const char *name;      /* HOOK: event ("relation-created") or whole hook name; SUBCOMMAND: its name */
+	enum role role;        /* HOOK: which endpoints; ROLE_NONE for non-relation hooks */
+	unsigned actions;      /* HOOK */
+	cmd_fn fn;             /* SUBCOMMAND */
+	const char *args;      /* SUBCOMMAND: argument synopsis */
+	const char *help;      /* one line */
+	unsigned formats;      /* SUBCOMMAND: the --format values it takes (0: none) */
+	enum out_format def;   /* SUBCOMMAND: the format without --format */
+	const char *options;   /* SUBCOMMAND: its own options, "  --x  what it does\n" each */
+	const char *example;   /* SUBCOMMAND: one example command line */
+	int published;         /* SUBCOMMAND: its JSON is relation data, byte for byte */
+	int context;           /* SUBCOMMAND: needs a Juju context (juju_context()), else exit 2 */
+};
+
+static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_update(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv);
+
+static const struct entry table[] = {
+	/* hooks, as the Python library observes them (reference/service-mesh-protocol.md) */
+	{ .kind = HOOK, .name = "relation-created", .role = ROLE_MESH, .actions = ACT_POLICIES, .help = "publish policies" },
+	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_MESH, .actions = ACT_LABELS, .help = "reconcile mesh labels (auto-join)" },
+	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_MESH, .actions = ACT_UNLABEL, .help = "remove mesh labels (auto-join)" },
+	{ .kind = HOOK, .name = "relation-created", .role = ROLE_CMR_REQUIRES, .actions = ACT_CMR_DATA, .help = "send cmr_data" },
+	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_CMR_PROVIDES, .actions = ACT_POLICIES, .help = "publish policies (cross-model source known)" },
+	{ .kind = HOOK, .name = "relation-created", .role = ROLE_POLICY, .actions = ACT_POLICIES, .help = "publish policies" },
+	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_POLICY, .actions = ACT_POLICIES, .help = "publish policies" },
+	{ .kind = HOOK, .name = "upgrade-charm", .role = ROLE_NONE, .actions = ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY, .help = "publish everything, repair labels" },
+	{ .kind = HOOK, .name = "leader-elected", .role = ROLE_NONE, .actions = ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH, .help = "publish everything, repair labels" },
+	{ .kind = HOOK, .name = "config-changed", .role = ROLE_NONE, .actions = ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY, .help = "provider: publish labels and mesh type" },
+	{ .kind = HOOK, .name = "remove", .role = ROLE_NONE, .actions = ACT_PROVIDER_REMOVE, .help = "provider: delete its policies when the last unit goes (any unit)" },
+	{ .kind = HOOK, .name = "relation-created", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_PUBLISH, .help = "provider: publish labels and mesh type" },
+	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_APPLY, .help = "provider: apply authorization policies" },
+	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_APPLY, .help = "provider: apply authorization policies" },
+
+	/* subcommands */
+#define SUB .kind = SUBCOMMAND, .role = ROLE_NONE
+#define CTX .context = 1   /* in a hook or juju exec only */
+	{ SUB, .name = "dispatch", .fn = cmd_dispatch, .args = "",
+	  .help = "handle the hook named by JUJU_DISPATCH_PATH (the default)",
+	  .example = "JUJU_DISPATCH_PATH=hooks/upgrade-charm svcmesh-hook dispatch" },
+	{ SUB, CTX, .published = 1, .name = "policies", .fn = cmd_policies, .args = "[--format json|yaml]",
+	  .help = "print the policies JSON it would publish (writes nothing)",
+	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook policies --format yaml" },
+	{ SUB, CTX, .name = "update", .fn = cmd_update, .args = "",
+	  .help = "publish policies and cmr_data now (leader)",
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook update" },
+	{ SUB, CTX, .published = 1, .name = "labels", .fn = cmd_labels, .args = "[--format json|yaml]",
+	  .help = "print the labels the mesh provider sent, as JSON",
+	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook labels" },
+	{ SUB, CTX, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
+	  .help = "print the mesh type the provider sent (null if none)",
+	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook mesh-type --format json" },
+	{ SUB, CTX, .name = "enabled", .fn = cmd_enabled, .args = "[--format text|json|yaml]",
+	  .help = "print true if the charm has a mesh relation, else false",
+	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook enabled" },
+	{ SUB, CTX, .name = "reconcile-labels", .fn = cmd_reconcile_labels, .args = "",
+	  .help = "put the provider's mesh labels on the StatefulSet and Service now (leader)",
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook reconcile-labels" },
+	{ SUB, CTX, .name = "plan-labels", .fn = cmd_plan_labels, .args = "",
+	  .help = "print what reconcile-labels would change (changes nothing)",
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook plan-labels" },
+	{ SUB, CTX, .published = 1, .name = "mesh-info", .fn = provider_cmd_mesh_info, .args = "[--format json|yaml] [--strict]",
+	  .help = "provider: print the MeshPolicy list the consumers sent, as JSON",
+	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
+	  .options = "  --strict         exit 1 when a consumer sent an invalid entry (default: skip it\n"
+		     "                   with a warning)\n",
+	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook mesh-info --strict" },
+	{ SUB, CTX, .name = "render", .fn = provider_cmd_render, .args = "[--format yaml|json] [--strict]",
+	  .help = "provider: print the Istio AuthorizationPolicies for the consumers' policies",
+	  .formats = FMT_JSON | FMT_YAML, .def = FMT_YAML,
+	  .options = "  --strict         exit 1 when a policy is invalid or cannot be enforced (default:\n"
+		     "                   leave it out with a warning)\n",
+	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook render --format json" },
+	{ SUB, CTX, .name = "apply", .fn = provider_cmd_apply, .args = "",
+	  .help = "provider: apply the AuthorizationPolicies now and delete stale ones (leader)",
+	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook apply" },
+	{ SUB, CTX, .name = "status", .fn = status_cmd, .args = "[--format text|json|yaml]",
+	  .help = "show what svcmesh-hook sees and did (inside juju exec)",
+	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	  .example = "juju exec --unit app/0 -- ./svcmesh-hook status" },
+	{ SUB, .name = "check-config", .fn = check_config_cmd, .args = "[CHARM_DIR]",
+	  .help = "check service-mesh.yaml against the charm's metadata and hooks",
+	  .options = "  CHARM_DIR        the charm directory (default: $JUJU_CHARM_DIR, else .); its\n"
+		     "                   service-mesh.yaml unless --config names another\n",
+	  .example = "svcmesh-hook check-config ./my-charm" },
+	{ SUB, .name = "link-hooks", .fn = link_hooks_cmd, .args = "[--dry-run] [--force] [--target PATH] [CHARM_DIR]",
+	  .help = "create the hooks/ symlinks this config needs",
+	  .options = "  --dry-run        print the links it would create, create none\n"
+		     "  --force          replace what is in the way (a file, or a symlink elsewhere)\n"
+		     "  --target PATH    what the links point at (default: ../svcmesh-hook)\n"
+		     "  CHARM_DIR        the charm directory (default: $JUJU_CHARM_DIR, else .)\n",
+	  .example = "svcmesh-hook link-hooks --dry-run ./my-charm" },
+	{ SUB, .name = "list-hooks", .fn = cmd_list_hooks, .args = "",
+	  .help = "print the hook names this config handles",
+	  .example = "svcmesh-hook --config ./my-charm/service-mesh.yaml list-hooks" },
+	{ SUB, .name = "help", .fn = cmd_help, .args = "[COMMAND]", .help = "show help",
+	  .options = "  COMMAND          the command to explain (default: all of them, briefly)\n",
+	  .example = "svcmesh-hook help status" },
+	{ SUB, .name = "version", .fn = cmd_version, .args = "", .help = "print the version",
+	  .example = "svcmesh-hook --version" },
+#undef CTX
+#undef SUB
+};
+
+/* ---- actions ---- */
+
+static int act_cmr_data(struct cmd_ctx *ctx)
+{
+	const char *relid = juju_env()->relation_id;
+
+	if (!relid)
+		return error("cannot send cmr_data: JUJU_RELATION_ID is not set");
+	return consumer_send_cmr_data(ctx->cfg.consumer, relid);
+}
+
+static int act_policies(struct cmd_ctx *ctx)
+{
+	return consumer_publish(ctx->cfg.consumer, NULL);
+}
+
+enum { WANT_LABELS = 1, WANT_NO_RELATION = 0, WANT_UNREADABLE = 2 };
+
+/* What the provider wants on this unit's objects: WANT_LABELS with
+ * *labels filled, or why there is nothing to reconcile (said in why),
+ * -1 on failure. */
+static int wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strbuf *why)
+{
+	int related = 0, have = 0;
+
+	if (consumer_provider_data(ctx->cfg.consumer, &related, labels, &have, NULL) < 0)
+		return -1;
+	if (!related) {
+		strbuf_addf(why, "no %s relation: mesh labels left as they are", ctx->cfg.consumer->mesh_relation);
+		return WANT_NO_RELATION;
+	}
+	if (have < 0) {
+		strbuf_addstr(why, "the mesh provider's labels are unreadable: mesh labels left as they are");
+		return WANT_UNREADABLE;
+	}
+	return WANT_LABELS;
+}
+
+/* Reconcile labels to what the provider sent (remove_all: to nothing). */
+static int sync_labels(struct cmd_ctx *ctx, int remove_all)
+{
+	const struct juju_env *e = juju_context("label reconciliation");
+	struct kvlist labels = KVLIST_INIT;
+	struct strbuf why = STRBUF_INIT;
+	int ret = 0;
+
+	if (!e)
+		return -1;
+	if (!remove_all && (ret = wanted_labels(ctx, &labels, &why)) != WANT_LABELS) {
+		if (ret == WANT_UNREADABLE)
+			log_warning("%s", why.buf);
+		else if (ret == WANT_NO_RELATION)
+			log_debug("%s", why.buf);
+	} else {
+		ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, remove_all, 0);
+	}
+	kvlist_release(&labels);
+	strbuf_release(&why);
+	return ret < 0 ? -1 : 0;
+}
+
+static int act_labels(struct cmd_ctx *ctx)
+{
+	return sync_labels(ctx, 0);
+}
+
+static int act_unlabel(struct cmd_ctx *ctx)
+{
+	return sync_labels(ctx, 1);
+}
+
+/* Each action bit and the code that carries it out, in the order a hook
+ * with several actions runs them. */
+static const struct {
+	unsigned bit;
+	int (*fn)(struct cmd_ctx *ctx);
+} action_fns[] = {
+	{ ACT_CMR_DATA, act_cmr_data },
+	{ ACT_POLICIES, act_policies },
+	{ ACT_LABELS, act_labels },
+	{ ACT_UNLABEL, act_unlabel },
+	{ ACT_PROVIDER_PUBLISH, provider_publish },
+	{ ACT_PROVIDER_APPLY, provider_apply_action },
+	{ ACT_PROVIDER_REMOVE, provider_remove_action },
+};
+
+/* Actions any unit carries out; every other one is the leader's. */
+#define ANY_UNIT_ACTIONS ACT_PROVIDER_REMOVE
+
+static unsigned implemented_actions(void)
+{
+	unsigned mask = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(action_fns); i++)
+		mask |= action_fns[i].bit;
+	return mask;
+}
+
+/* ---- roles and hooks ---- */
+
+static int endpoint_has_role(const struct mesh_config *cfg, const char *endpoint, enum role role)
+{
+	const struct cfg_consumer *c = cfg->consumer;
+
+	switch (role) {
+	case ROLE_NONE:
+		return 0;
+	case ROLE_MESH:
+		return c && !strcmp(c->mesh_relation, endpoint);
+	case ROLE_CMR_REQUIRES:
+		return c && !strcmp(c->cmr_requires, endpoint);
+	case ROLE_CMR_PROVIDES:
+		return c && !strcmp(c->cmr_provides, endpoint);
+	case ROLE_POLICY:
+		for (size_t i = 0; c && i < c->npolicies; i++)
+			if (!strcmp(c->policies[i].relation, endpoint))
+				return 1;
+		return 0;
+	case ROLE_PROVIDER_MESH:
+		return cfg->provider && !strcmp(cfg->provider->mesh_relation, endpoint);
+	}
+	return 0;
+}
+
+/* Actions this config can carry out at all. */
+static unsigned enabled_actions(const struct mesh_config *cfg)
+{
+	unsigned mask = 0;
+
+	if (cfg->consumer) {
+		mask |= ACT_POLICIES | ACT_CMR_DATA;
+		if (cfg->consumer->auto_join)
+			mask |= ACT_LABELS | ACT_UNLABEL;
+	}
+	if (cfg->provider) {
+		/* apply also runs with manage-policies false: it then deletes
+		 * the policies applied before, once (provider.c) */
+		mask |= ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY;
+		/* without manage-policies there is nothing to delete on remove */
+		if (cfg->provider->manage_policies)
+			mask |= ACT_PROVIDER_REMOVE;
+	}
+	return mask & implemented_actions();
+}
+
+unsigned hook_actions(const struct mesh_config *cfg, const char *hook)
+{
+	unsigned acts = 0;
+	size_t hl = strlen(hook);
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		const struct entry *e = &table[i];
+		size_t el = strlen(e->name);
+
+		if (e->kind != HOOK)
+			continue;
+		if (e->role == ROLE_NONE) {
+			if (!strcmp(hook, e->name))
+				acts |= e->actions;
+			continue;
+		}
+		/* "<endpoint>-<event>" */
+		if (hl > el + 1 && hook[hl - el - 1] == '-' && !strcmp(hook + hl - el, e->name)) {
+			char *endpoint = xstrndup(hook, hl - el - 1);
+			if (endpoint_has_role(cfg, endpoint, e->role))
+				acts |= e->actions;
+			free(endpoint);
+		}
+	}
+	return acts & enabled_actions(cfg);
+}
+
+static void add_unique(struct strlist *out, const char *name)
+{
+	if (!strlist_has(out, name))
+		strlist_add(out, name);
+}
+
+static void add_endpoint_hook(struct strlist *out, const char *endpoint, const char *event)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s-%s", endpoint, event);
+	add_unique(out, sb.buf);
+	strbuf_release(&sb);
+}
+
+static void add_role_hooks(const struct mesh_config *cfg, const struct entry *e, struct strlist *out)
+{
+	const struct cfg_consumer *c = cfg->consumer;
+
+	switch (e->role) {
+	case ROLE_MESH:
+		if (c)
+			add_endpoint_hook(out, c->mesh_relation, e->name);
+		break;
+	case ROLE_CMR_REQUIRES:
+		if (c)
+			add_endpoint_hook(out, c->cmr_requires, e->name);
+		break;
+	case ROLE_CMR_PROVIDES:
+		if (c)
+			add_endpoint_hook(out, c->cmr_provides, e->name);
+		break;
+	case ROLE_PROVIDER_MESH:
+		if (cfg->provider)
+			add_endpoint_hook(out, cfg->provider->mesh_relation, e->name);
+		break;
+	case ROLE_POLICY:
+		for (size_t i = 0; c && i < c->npolicies; i++)
+			add_endpoint_hook(out, c->policies[i].relation, e->name);
+		break;
+	case ROLE_NONE:
+		add_unique(out, e->name);
+		break;
+	}
+}
+
+void hook_names(const struct mesh_config *cfg, struct strlist *out)
+{
+	struct strlist all = STRLIST_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (table[i].kind == HOOK)
+			add_role_hooks(cfg, &table[i], &all);
+	/* keep only hooks that have something to do with this config */
+	for (size_t i = 0; i < all.n; i++)
+		if (hook_actions(cfg, all.items[i]))
+			strlist_add(out, all.items[i]);
+	strlist_release(&all);
+}
+
+/* ---- config ---- */
+
+int cmd_load_config(struct cmd_ctx *ctx)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (ctx->cfg_loaded)
+		return 0;
+	if (config_load(ctx->config_path, &ctx->cfg, &err) < 0) {
+		/* every problem already names FILE:LINE:COL: one record each */
+		strbuf_rtrim(&err);
+		error("%s", err.buf);
+		strbuf_release(&err);
+		return -1;
+	}
+	strbuf_release(&err);
+	ctx->cfg_loaded = 1;
+	settings_use_config(&ctx->cfg.settings);
+	log_set_verbose(ctx->verbose || settings_verbose());
+	return 0;
+}
+
+int cmd_need_section(struct cmd_ctx *ctx, int provider)
+{
+	if (cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	if (provider ? !ctx->cfg.provider : !ctx->cfg.consumer) {
+		error("%s has no %s section", ctx->config_path, provider ? "provider" : "consumer");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_need_leader(const char *what)
+{
+	int leader;
+
+	if (juju_is_leader(&leader) < 0)
+		return EXIT_FAIL;
+	if (!leader) {
+		error("this unit is not the leader: only the leader %s (run it on the leader unit)", what);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int need_consumer(struct cmd_ctx *ctx)
+{
+	return cmd_need_section(ctx, 0);
+}
+
+static int no_args(const char *name, int argc)
+{
+	if (argc > 0) {
+		error("%s takes no arguments (see svcmesh-hook help %s)", name, name);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- hooks ---- */
+
+static int run_hook(struct cmd_ctx *ctx, const char *hook)
+{
+	unsigned acts;
+	int leader;
+
+	log_set_hook(1);
+	if (cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	juju_set_hook(hook);
+	acts = hook_actions(&ctx->cfg, hook);
+	if (!acts)
+		return EXIT_OK;
+	if (!juju_context(hook))
+		return EXIT_USAGE;
+	if (juju_check_hook_relation(hook) < 0)
+		return EXIT_FAIL;
+	/* the actions write Juju or Kubernetes state: the leader's, but for
+	 * remove's (removing the application may leave no leader) */
+	if (acts & ~ANY_UNIT_ACTIONS) {
+		if (juju_is_leader(&leader) < 0)
+			return EXIT_FAIL;
+		if (!leader)
+			acts &= ANY_UNIT_ACTIONS;   /* quietly: a log line would cost a juju-log call on every unit */
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(action_fns); i++)
+		if ((acts & action_fns[i].bit) && action_fns[i].fn(ctx) < 0)
+			return EXIT_FAIL;
+	return EXIT_OK;
+}
+
+static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	const char *dp = getenv("JUJU_DISPATCH_PATH"), *hook;
+
+	(void)argv;
+	if (no_args("dispatch", argc))
+		return EXIT_USAGE;
+	if (!dp || !*dp) {
+		error("no hook to handle: JUJU_DISPATCH_PATH is not set (run a subcommand by hand, see svcmesh-hook help)");
+		return EXIT_USAGE;
+	}
+	hook = strrchr(dp, '/');
+	hook = hook ? hook + 1 : dp;
+	return run_hook(ctx, hook);
+}
+
+/* ---- output ---- */
+
+/* Compact JSON text re-indented by two spaces (as Python's indent=2),
+ * strings untouched. The text is the emitter's, so only ", " and ": "
+ * separate items outside strings. */
+static void indent_json(struct strbuf *out, const char *s)
+{
+	int depth = 0, in_str = 0;
+
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+
+		if (in_str) {
+			strbuf_addch(out, c);
+			if (c == '\\' && p[1])
+				strbuf_addch(out, *++p);
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_str = 1;
+			strbuf_addch(out, c);
+			break;
+		case '{':
+		case '[':
+			strbuf_addch(out, c);
+			if (p[1] == (c == '{' ? '}' : ']')) {
+				strbuf_addch(out, *++p);
+				break;
+			}
+			depth++;
+			strbuf_addch(out, '\n');
+			for (int i = 0; i < depth; i++)
+				strbuf_addstr(out, "  ");
+			break;
+		case '}':
+		case ']':
+			depth--;
+			strbuf_addch(out, '\n');
+			for (int i = 0; i < depth; i++)
+				strbuf_addstr(out, "  ");
+			strbuf_addch(out, c);
+			break;
+		case ',':
+			strbuf_addch(out, ',');
+			strbuf_addch(out, '\n');
+			for (int i = 0; i < depth; i++)
+				strbuf_addstr(out, "  ");
+			break;
+		case ':':
+			strbuf_addstr(out, ": ");
+			break;
+		case ' ':
+			break;
+		default:
+			strbuf_addch(out, c);
+		}
+	}
+}
+
+int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	if (ctx->format == FMT_YAML) {
+		struct strbuf why = STRBUF_INIT;
+		struct json *v = json_parse_str(json_text, &why);
+		int r = v ? yaml_emit_json(&out, v) : error("cannot show it as YAML: %s", why.buf);
+
+		json_free(v);
+		strbuf_release(&why);
+		if (r < 0) {
+			strbuf_release(&out);
+			return -1;
+		}
+		fwrite(out.buf, 1, out.len, stdout);
+	} else if (!ctx->format_given && isatty(STDOUT_FILENO)) {
+		indent_json(&out, json_text);
+		puts(out.buf);
+	} else {
+		puts(json_text);
+	}
+	strbuf_release(&out);
+	return 0;
+}
+
+/* A scalar (mesh-type, enabled): text as it is, JSON and YAML as such. */
+static int print_scalar(const struct cmd_ctx *ctx, const char *text, const char *json_text)
+{
+	if (ctx->format == FMT_TEXT) {
+		puts(text);
+		return 0;
+	}
+	return cmd_print_json(ctx, json_text);
+}
+
+/* ---- subcommands ---- */
+
+static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct policy_list pl = POLICY_LIST_INIT;
+	struct strbuf out = STRBUF_INIT;
+	int rc;
+
+	(void)argv;
+	if ((rc = no_args("policies", argc)) || (rc = need_consumer(ctx)))
+		return rc;
+	if (consumer_compute(ctx->cfg.consumer, &pl) < 0)
+		return EXIT_FAIL;
+	policy_list_emit(&out, &pl);
+	rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+	strbuf_release(&out);
+	policy_list_release(&pl);
+	return rc;
+}
+
+static int cmd_update(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	const struct cfg_consumer *c;
+	const struct strlist *mesh, *cmr;
+	int rc, changed = 0;
+
+	(void)argv;
+	if ((rc = no_args("update", argc)) || (rc = need_consumer(ctx)))
+		return rc;
+	if ((rc = cmd_need_leader("publishes")))
+		return rc;
+	c = ctx->cfg.consumer;
+	if (consumer_send_cmr_data(c, NULL) < 0 || consumer_publish(c, &changed) < 0 ||
+	    juju_relation_ids(c->mesh_relation, &mesh) < 0 || juju_relation_ids(c->cmr_requires, &cmr) < 0)
+		return EXIT_FAIL;
+	/* one line: what was done, or why nothing */
+	if (!mesh->n)
+		printf("no %s relation: policies published nowhere", c->mesh_relation);
+	else if (changed)
+		printf("policies published to %d of %zu %s relation%s", changed, mesh->n, c->mesh_relation,
+		       mesh->n == 1 ? "" : "s");
+	else
+		printf("policies already up to date on %zu %s relation%s", mesh->n, c->mesh_relation,
+		       mesh->n == 1 ? "" : "s");
+	if (cmr->n)
+		printf("; cmr_data up to date on %zu %s relation%s", cmr->n, c->cmr_requires, cmr->n == 1 ? "" : "s");
+	putchar('\n');
+	return EXIT_OK;
+}
+
+static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct kvlist labels = KVLIST_INIT;
+	struct strbuf out = STRBUF_INIT;
+	struct json *o;
+	int rc;
+
+	(void)argv;
+	if ((rc = no_args("labels", argc)) || (rc = need_consumer(ctx)))
+		return rc;
+	if (consumer_provider_data(ctx->cfg.consumer, NULL, &labels, NULL, NULL) < 0)
+		return EXIT_FAIL;
+	o = json_object_from_kvlist(&labels);
+	json_emit(&out, o);
+	rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+	json_free(o);
+	strbuf_release(&out);
+	kvlist_release(&labels);
+	return rc;
+}
+
+static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct strbuf js = STRBUF_INIT;
+	char *type = NULL;
+	int rc;
+
+	(void)argv;
+	if ((rc = no_args("mesh-type", argc)) || (rc = need_consumer(ctx)))
+		return rc;
+	if (consumer_provider_data(ctx->cfg.consumer, NULL, NULL, NULL, &type) < 0)
+		return EXIT_FAIL;
+	if (type)
+		json_emit_string(&js, type, strlen(type));
+	else
+		strbuf_addstr(&js, "null");
+	rc = print_scalar(ctx, type ? type : "null", js.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+	strbuf_release(&js);
+	free(type);
+	return rc;
+}
+
+static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	int rc, related = 0;
+
+	(void)argv;
+	if ((rc = no_args("enabled", argc)) || (rc = need_consumer(ctx)))
+		return rc;
+	/* as the Python library: in the mesh as soon as the relation exists
+	 * (and no longer once it is being broken) */
+	if (consumer_provider_data(ctx->cfg.consumer, &related, NULL, NULL, NULL) < 0)
+		return EXIT_FAIL;
+	return print_scalar(ctx, related ? "true" : "false", related ? "true" : "false") < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct strlist names = STRLIST_INIT;
+
+	(void)argv;
+	if (no_args("list-hooks", argc))
+		return EXIT_USAGE;
+	if (cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	hook_names(&ctx->cfg, &names);
+	for (size_t i = 0; i < names.n; i++)
+		puts(names.items[i]);
+	strlist_release(&names);
+	return EXIT_OK;
+}
+
+/* "set k=v, remove k" for one object, or "in sync". */
+static void change_text(struct strbuf *sb, const struct label_change *ch)
+{
+	size_t start = sb->len;
+
+	for (size_t i = 0; i < ch->set.n; i++)
+		strbuf_addf(sb, "%sset %s=%s", sb->len > start ? ", " : "", ch->set.items[i].key,
+			    ch->set.items[i].value);
+	for (size_t i = 0; i < ch->remove.n; i++)
+		strbuf_addf(sb, "%sremove %s", sb->len > start ? ", " : "", ch->remove.items[i]);
+	if (sb->len == start)
+		strbuf_addstr(sb, ch->needed ? "annotation only" : "in sync");
+}
+
+/* The one-line summary of a plan: what reconcile-labels does (did) to it. */
+static void plan_summary(struct strbuf *sb, const struct label_plan *p)
+{
+	if (!label_plan_writes(p)) {
+		strbuf_addf(sb, "mesh labels already in place (%zu on StatefulSet %s and Service %s)",
+			    p->desired.n, p->app, p->app);
+		return;
+	}
+	strbuf_addf(sb, "StatefulSet %s: ", p->app);
+	change_text(sb, &p->sts);
+	strbuf_addf(sb, "; Service %s: ", p->app);
+	change_text(sb, &p->svc);
+	strbuf_addf(sb, "; ConfigMap %s: %s", p->configmap,
+		    p->cm_write ? "record the labels" : p->cm_delete ? "delete" : "no change");
+}
+
+/* plan-labels and reconcile-labels: the plan, then (apply) make it so;
+ * one line says what was (or would be) done, or why nothing. */
+static int labels_cmd(struct cmd_ctx *ctx, int apply)
+{
+	const struct juju_env *e = juju_env();
+	struct kvlist labels = KVLIST_INIT;
+	struct strbuf why = STRBUF_INIT;
+	struct label_plan plan;
+	int w, rc = EXIT_FAIL;
+
+	memset(&plan, 0, sizeof(plan));
+	if ((w = wanted_labels(ctx, &labels, &why)) < 0)
+		goto out;
+	if (w != WANT_LABELS) {
+		printf("%s: nothing to %s\n", why.buf, apply ? "reconcile" : "plan");
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (labels_read(e->app, e->model, &labels, 0, &plan) < 0)
+		goto out;
+	strbuf_reset(&why);
+	plan_summary(&why, &plan);
+	if (!apply) {
+		/* the refusals are said by label_plan_print(), and logged */
+		for (size_t i = 0; i < plan.refused.n; i++)
+			log_warning("refusing mesh label %s", plan.refused.items[i]);
+		label_plan_print(&plan, stdout);
+		printf("%s%s\n", label_plan_writes(&plan) ? "reconcile-labels would: " : "", why.buf);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (labels_reconcile(e->app, e->model, &labels, 0, 0) < 0)
+		goto out;
+	printf("%s%s\n", label_plan_writes(&plan) ? "reconciled: " : "", why.buf);
+	rc = EXIT_OK;
+out:
+	label_plan_release(&plan);
+	kvlist_release(&labels);
+	strbuf_release(&why);
+	return rc;
+}
+
+static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	int rc;
+
+	(void)argv;
+	if ((rc = no_args("reconcile-labels", argc)) || (rc = need_consumer(ctx)))
+		return rc;
+	if (!ctx->cfg.consumer->auto_join) {
+		error("auto-join is false in %s: svcmesh-hook does not manage labels", ctx->config_path);
+		return EXIT_USAGE;
+	}
+	if ((rc = cmd_need_leader("changes Kubernetes objects")))
+		return rc;
+	return labels_cmd(ctx, 1);
+}
+
+static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	int rc;
+
+	(void)argv;
+	if ((rc = no_args("plan-labels", argc)) || (rc = need_consumer(ctx)))
+		return rc;
+	return labels_cmd(ctx, 0);
+}
+
+static const struct entry *find_subcommand(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (table[i].kind == SUBCOMMAND && !strcmp(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+static const char *format_name(enum out_format f)
+{
+	return f == FMT_TEXT ? "text" : f == FMT_JSON ? "json" : "yaml";
+}
+
+/* "text, json or yaml" for a formats mask, in the order the command prefers. */
+static void formats_text(struct strbuf *sb, const struct entry *e)
+{
+	static const enum out_format all[] = { FMT_TEXT, FMT_JSON, FMT_YAML };
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		n += !!(e->formats & all[i]);
+	strbuf_addstr(sb, format_name(e->def));
+	k = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		if (!(e->formats & all[i]) || all[i] == e->def)
+			continue;
+		strbuf_addstr(sb, ++k == n ? " or " : ", ");
+		strbuf_addstr(sb, format_name(all[i]));
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: svcmesh-hook [--config FILE] [--verbose] [COMMAND [ARGS]]\n"
+		"       hooks/<hook-name>   (symlink to svcmesh-hook)\n"
+		"\n"
+		"Puts a Juju charm on a service mesh, speaking the service_mesh and\n"
+		"cross_model_mesh relation protocol of charmlibs.interfaces.service_mesh.\n"
+		"With no COMMAND it handles the hook named by JUJU_DISPATCH_PATH.\n"
+		"\n"
+		"Commands (svcmesh-hook COMMAND --help explains one):\n");
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (table[i].kind == SUBCOMMAND)
+			fprintf(f, "  %-16s %s\n", table[i].name, table[i].help);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  --config FILE  service-mesh.yaml to use (default: $SVCMESH_CONFIG, else\n"
+		"                 $JUJU_CHARM_DIR/service-mesh.yaml)\n"
+		"  --verbose      also print every log line on stderr\n"
+		"  --help, --version\n"
+		"\n"
+		"Exit status: 0 done (warnings allowed), 1 a hook tool, kubectl or the system\n"
+		"failed, or the command needs the leader; 2 bad command line or bad\n"
+		"service-mesh.yaml. Juju treats any non-zero exit of a hook alike: the unit\n"
+		"is in error and Juju retries the hook.\n");
+}
+
+static void command_help(const struct entry *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	printf("usage: svcmesh-hook %s%s%s\n\n%s\n", e->name, *e->args ? " " : "", e->args, e->help);
+	if (e->formats || e->options) {
+		printf("\nOptions:\n");
+		if (e->formats) {
+			formats_text(&sb, e);
+			printf("  --format FORMAT  %s (default %s); -o and --output are aliases.\n",
+			       sb.buf, format_name(e->def));
+			if (e->formats & FMT_JSON)
+				printf("                   json: %s; with no\n"
+				       "                   --format, a terminal gets it indented\n",
+				       e->published ? "the exact bytes of the relation data" : "compact, on one line");
+		}
+		if (e->options)
+			fputs(e->options, stdout);
+	}
+	printf("\nExample:\n  %s\n", e->example);
+	strbuf_release(&sb);
+}
+
+static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	const struct entry *e;
+
+	(void)ctx;
+	if (argc == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	e = find_subcommand(argv[0]);
+	if (!e) {
+		error("no such command: '%s' (svcmesh-hook help lists them)", argv[0]);
+		return EXIT_USAGE;
+	}
+	command_help(e);
+	return EXIT_OK;
+}
+
+static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv);
+
+static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	printf("svcmesh-hook %s\n", SVCMESH_VERSION);
+	return EXIT_OK;
+}
+
+static const char *default_config_path(struct cmd_ctx *ctx, struct strbuf *sb)
+{
+	const char *env = getenv("SVCMESH_CONFIG"), *dir;
+
+	if (env && *env) {
+		ctx->config_explicit = 1;
+		return env;
+	}
+	dir = juju_env()->charm_dir;
+	strbuf_addf(sb, "%s/service-mesh.yaml", dir ? dir : ".");
+	return sb->buf;
+}
+
+/* The one --format parser: takes --format F, --format=F and the aliases
+ * -o F, -oF, --output F, --output=F out of argv (the last one wins) and
+ * sets ctx->format, else the command's default. 0, or EXIT_USAGE. */
+static int take_format(const struct entry *e, struct cmd_ctx *ctx, int *argc, const char **argv)
+{
+	static const char *const longs[] = { "--format", "--output" };
+	const char *value = NULL, *opt = NULL;
+	int n = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		int is_opt = 0;
+
+		for (size_t k = 0; k < ARRAY_SIZE(longs) && !is_opt; k++) {
+			size_t l = strlen(longs[k]);
+			if (!strncmp(a, longs[k], l) && (a[l] == '\0' || a[l] == '=')) {
+				is_opt = 1;
+				v = a[l] == '=' ? a + l + 1 : NULL;
+			}
+		}
+		if (!is_opt && !strncmp(a, "-o", 2)) {
+			is_opt = 1;
+			v = a[2] ? a + 2 : NULL;
+		}
+		if (!is_opt) {
+			argv[n++] = a;
+			continue;
+		}
+		opt = a;
+		if (!v) {
+			if (i + 1 >= *argc) {
+				error("%s: %s needs a FORMAT (see svcmesh-hook %s --help)", e->name, a, e->name);
+				return EXIT_USAGE;
+			}
+			v = argv[++i];
+		}
+		value = v;
+	}
+	*argc = n;
+	argv[n] = NULL;
+	ctx->format = e->def;
+	if (!value)
+		return 0;
+	if (!e->formats) {
+		error("%s prints no data: it takes no %s option (see svcmesh-hook %s --help)", e->name, opt, e->name);
+		return EXIT_USAGE;
+	}
+	ctx->format_given = 1;
+	if (!strcmp(value, "text"))
+		ctx->format = FMT_TEXT;
+	else if (!strcmp(value, "json"))
+		ctx->format = FMT_JSON;
+	else if (!strcmp(value, "yaml"))
+		ctx->format = FMT_YAML;
+	else
+		ctx->format = 0;
+	if (!(ctx->format & e->formats)) {
+		struct strbuf sb = STRBUF_INIT;
+
+		formats_text(&sb, e);
+		error("%s: --format must be %s, not '%s'", e->name, sb.buf, value);
+		strbuf_release(&sb);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int commands_main(int argc, const char **argv, const char *hook_from_argv0)
+{
+	struct cmd_ctx ctx;
+	struct strbuf pathbuf = STRBUF_INIT;
+	const char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
+	const struct entry *e = NULL;
+	int nrest = 0, rc, want_help = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	/* global options may stand anywhere; everything else is kept in order */
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			ctx.config_path = argv[++i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			ctx.config_path = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--config")) {
+			free(rest);
+			error("--config needs a FILE");
+			return EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--verbose")) {
+			ctx.verbose = 1;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			want_help = 1;
+		} else if (!strcmp(argv[i], "--version")) {
+			rest[0] = "version";
+			nrest = 1;
+			break;
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	settings_use_config(NULL);   /* the SVCMESH_* overrides, checked once */
+	log_set_verbose(ctx.verbose || settings_verbose());
+	if (ctx.config_path)
+		ctx.config_explicit = 1;
+	else
+		ctx.config_path = default_config_path(&ctx, &pathbuf);
+
+	if (hook_from_argv0) {
+		rc = run_hook(&ctx, hook_from_argv0);
+	} else if (want_help) {
+		rc = cmd_help(&ctx, nrest ? 1 : 0, rest);
+	} else if (nrest == 0) {
+		rc = cmd_dispatch(&ctx, 0, rest);
+	} else if ((e = find_subcommand(rest[0])) != NULL) {
+		int n = nrest - 1;
+		if ((rc = take_format(e, &ctx, &n, rest + 1)) == 0)
+			rc = e->context && !juju_context(e->name) ? EXIT_USAGE : e->fn(&ctx, n, rest + 1);
+	} else {
+		error("unknown %s: %s (see svcmesh-hook --help)", rest[0][0] == '-' ? "option" : "command", rest[0]);
+		rc = EXIT_USAGE;
+	}
+	log_set_outcome(rc != EXIT_OK);
+	if (ctx.cfg_loaded)
+		config_release(&ctx.cfg);
+	free(rest);
+	strbuf_release(&pathbuf);
+	return rc;
+}

@@ -1,0 +1,931 @@
+/* istio.c - MeshPolicy to Istio AuthorizationPolicy, as the beacon does
+ * it, checked as Istio checks it; see istio.h. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/istio.h"
+#include "base/k8sname.h"
+#include "base/sha256.h"
+#include "base/util.h"
+
+static int is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static int is_alnum(char c)
+{
+	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+
+/* One UTF-8 character of s starts here (not a continuation byte). */
+static int char_start(char c)
+{
+	return ((unsigned char)c & 0xC0) != 0x80;
+}
+
+/* ---- SHA-1 (FIPS 180-4), only for charm_kubernetes_label's hash ---- */
+
+static uint32_t rol32(uint32_t x, int n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+static void sha1_block(uint32_t h[5], const unsigned char *p)
+{
+	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 80; i++)
+		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	for (int i = 0; i < 80; i++) {
+		uint32_t f, k, t;
+		if (i < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5A827999;
+		} else if (i < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ED9EBA1;
+		} else if (i < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8F1BBCDC;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xCA62C1D6;
+		}
+		t = rol32(a, 5) + f + e + k + w[i];
+		e = d;
+		d = c;
+		c = rol32(b, 30);
+		b = a;
+		a = t;
+	}
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+}
+
+/* Append the lower-case hex SHA-1 of len bytes. */
+static void sha1_hex(struct strbuf *out, const char *data, size_t len)
+{
+	uint32_t h[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0 };
+	unsigned char blk[64];
+	size_t i = 0;
+	uint64_t bits = (uint64_t)len * 8;
+
+	for (; i + 64 <= len; i += 64)
+		sha1_block(h, (const unsigned char *)data + i);
+	memset(blk, 0, sizeof(blk));
+	memcpy(blk, data + i, len - i);
+	blk[len - i] = 0x80;
+	if (len - i >= 56) {
+		sha1_block(h, blk);
+		memset(blk, 0, sizeof(blk));
+	}
+	for (int k = 0; k < 8; k++)
+		blk[63 - k] = (unsigned char)(bits >> (8 * k));
+	sha1_block(h, blk);
+	for (int k = 0; k < 5; k++)
+		strbuf_addf(out, "%08x", (unsigned)h[k]);
+}
+
+/* ---- charm_kubernetes_label ---- */
+
+/* Code points in s (Python's len()). */
+static size_t cp_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += char_start(*s);
+	return n;
+}
+
+/* Append the first n code points of s (Python's s[:n]). */
+static void cp_prefix(struct strbuf *out, const char *s, size_t n)
+{
+	const char *p = s;
+
+	for (size_t k = 0; *p; p++) {
+		if (char_start(*p) && k++ == n)
+			break;
+	}
+	strbuf_add(out, s, (size_t)(p - s));
+}
+
+int istio_charm_label(struct strbuf *out, const char *model, const char *app, const char *prefix,
+		      const char *suffix, size_t max_len, const char *sep, struct strbuf *why)
+{
+	size_t lm = cp_len(model), la = cp_len(app), fixed, avail, mlen, alen;
+	struct strbuf full = STRBUF_INIT, hash = STRBUF_INIT;
+
+	if (!lm || !la) {
+		strbuf_addstr(why, "both the model name and the app name must be at least 1 character long");
+		return -1;
+	}
+	strbuf_addf(&full, "%s%s%s%s%s", prefix, model, sep, app, suffix);
+	if (cp_len(full.buf) <= max_len) {
+		strbuf_add(out, full.buf, full.len);
+		strbuf_release(&full);
+		return 0;
+	}
+	/* the fixed part counts the hash (6) and two separators (2) */
+	fixed = cp_len(prefix) + cp_len(suffix) + 6 + 2;
+	if (fixed + 2 > max_len) {
+		strbuf_addf(why, "the fixed label portion is too long (%zu characters) to fit model and "
+			    "app names within %zu", fixed, max_len);
+		strbuf_release(&full);
+		return -1;
+	}
+	strbuf_reset(&full);
+	strbuf_addf(&full, "%s%s%s", model, sep, app);
+	sha1_hex(&hash, full.buf, full.len);
+	strbuf_setlen(&hash, 6);
+	avail = max_len - fixed;
+	/* int(available * len(model) / total): exact integer floor here */
+	mlen = avail * lm / (lm + la);
+	if (mlen < 1)
+		mlen = 1;
+	alen = avail > mlen ? avail - mlen : 1;
+	strbuf_addstr(out, prefix);
+	cp_prefix(out, model, mlen);
+	strbuf_addstr(out, sep);
+	cp_prefix(out, app, alen);
+	strbuf_addf(out, "%s%s%s", sep, hash.buf, suffix);
+	strbuf_release(&full);
+	strbuf_release(&hash);
+	return 0;
+}
+
+/* ---- label placeholders ---- */
+
+int istio_label_has_placeholder(const char *tmpl)
+{
+	return strchr(tmpl, '{') || strchr(tmpl, '}');
+}
+
+int istio_expand_label(struct strbuf *out, const char *tmpl, const char *model, const char *app,
+		       const char *unit, struct strbuf *why)
+{
+	size_t old = out->len;
+
+	for (const char *p = tmpl; *p; p++) {
+		const char *end;
+		size_t n;
+
+		if (*p != '{' && *p != '}') {
+			strbuf_addch(out, *p);
+			continue;
+		}
+		end = *p == '{' ? strchr(p, '}') : NULL;
+		n = end ? (size_t)(end - p - 1) : 0;
+		if (end && n == 5 && !strncmp(p + 1, "model", 5)) {
+			strbuf_addstr(out, model);
+		} else if (end && n == 3 && !strncmp(p + 1, "app", 3)) {
+			strbuf_addstr(out, app);
+		} else if (end && n == 4 && !strncmp(p + 1, "unit", 4)) {
+			for (const char *u = unit; *u; u++)
+				strbuf_addch(out, *u == '/' ? '-' : *u);
+		} else if (end && n == 8 && !strncmp(p + 1, "waypoint", 8)) {
+			if (istio_charm_label(out, model, app, "", "-waypoint", 63, "-", why) < 0) {
+				strbuf_setlen(out, old);
+				return -1;
+			}
+		} else {
+			strbuf_addf(why, "unknown placeholder '%.*s' (known: {model}, {app}, {unit}, {waypoint})",
+				    end ? (int)(n + 2 > 40 ? 40 : n + 2) : 1, p);
+			strbuf_setlen(out, old);
+			return -1;
+		}
+		p = end;
+	}
+	return 0;
+}
+
+/* ---- ownership ---- */
+
+int istio_label_value(struct strbuf *out, const char *s, struct strbuf *why)
+{
+	struct strbuf v = STRBUF_INIT;
+	const char *bad = NULL;
+	size_t start = 0, end;
+
+	for (const char *p = s; *p && v.len < 63; p++) {
+		char c = *p;
+		if (is_alnum(c) || c == '-' || c == '_' || c == '.')
+			strbuf_addch(&v, c);
+		else if (char_start(c))
+			strbuf_addch(&v, '-');
+	}
+	end = v.len;
+	while (start < end && !is_alnum(v.buf[start]))
+		start++;
+	while (end > start && !is_alnum(v.buf[end - 1]))
+		end--;
+	strbuf_setlen(&v, end);
+	if (start == end || !k8s_label_value_valid(v.buf + start, &bad)) {
+		strbuf_addf(why, "cannot make a label value from '%.64s'%s%s", s, bad ? ": " : "",
+			    bad ? bad : "");
+		strbuf_release(&v);
+		return -1;
+	}
+	strbuf_addstr(out, v.buf + start);
+	strbuf_release(&v);
+	return 0;
+}
+
+/* The instance label value, checked as a label value. */
+static int instance_label(struct strbuf *out, const char *app, const char *model, struct strbuf *why)
+{
+	const char *bad = NULL;
+	size_t old = out->len;
+
+	if (istio_charm_label(out, model, app, "", "", 63, "-", why) < 0)
+		return -1;
+	if (!k8s_label_value_valid(out->buf + old, &bad)) {
+		strbuf_addf(why, "the instance label '%s' of app '%.64s' in model '%.64s' is not a valid "
+			    "label value: %s", out->buf + old, app, model, bad);
+		strbuf_setlen(out, old);
+		return -1;
+	}
+	return 0;
+}
+
+int istio_owner_labels(const char *app, const char *model, struct json **labels, struct strbuf *why)
+{
+	struct strbuf inst = STRBUF_INIT;
+
+	*labels = NULL;
+	if (instance_label(&inst, app, model, why) < 0) {
+		strbuf_release(&inst);
+		return -1;
+	}
+	*labels = json_object();
+	json_set(*labels, ISTIO_INSTANCE_LABEL, json_string(inst.buf));
+	json_set(*labels, ISTIO_SCOPE_LABEL, json_string(ISTIO_SCOPE_VALUE));
+	strbuf_release(&inst);
+	return 0;
+}
+
+void istio_owner_selector(struct strbuf *out)
+{
+	strbuf_addstr(out, ISTIO_SCOPE_LABEL "=" ISTIO_SCOPE_VALUE);
+}
+
+static const char *label_of(const struct json *obj, const char *key)
+{
+	const struct json *v = json_get(json_get(json_get(obj, "metadata"), "labels"), key);
+	return v && v->type == JSON_STRING ? v->u.s : NULL;
+}
+
+int istio_is_owned(const struct json *obj, const char *app, const char *model)
+{
+	struct strbuf want = STRBUF_INIT, why = STRBUF_INIT, a = STRBUF_INIT, m = STRBUF_INIT;
+	const char *scope = label_of(obj, ISTIO_SCOPE_LABEL), *inst = label_of(obj, ISTIO_INSTANCE_LABEL);
+	const char *lp = label_of(obj, ISTIO_LEGACY_PROVIDER_LABEL), *lm = label_of(obj, ISTIO_LEGACY_MODEL_LABEL);
+	int owned = 0;
+
+	if (scope && !strcmp(scope, ISTIO_SCOPE_VALUE)) {
+		if (inst && instance_label(&want, app, model, &why) == 0 && !strcmp(inst, want.buf))
+			owned = 1;
+		else if (lp && lm && istio_label_value(&a, app, &why) == 0 &&
+			 istio_label_value(&m, model, &why) == 0 && !strcmp(lp, a.buf) && !strcmp(lm, m.buf))
+			owned = 1;
+	}
+	strbuf_release(&want);
+	strbuf_release(&why);
+	strbuf_release(&a);
+	strbuf_release(&m);
+	return owned;
+}
+
+/* ---- str(MeshPolicy), as pydantic prints it ---- */
+
+/* Decode one UTF-8 sequence at s (valid UTF-8: the JSON parser checked). */
+static uint32_t utf8_next(const char **s)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+	uint32_t c = *p;
+	int n = 0;
+
+	if (c >= 0xF0) {
+		c &= 0x07;
+		n = 3;
+	} else if (c >= 0xE0) {
+		c &= 0x0F;
+		n = 2;
+	} else if (c >= 0xC0) {
+		c &= 0x1F;
+		n = 1;
+	}
+	p++;
+	while (n-- > 0 && (*p & 0xC0) == 0x80)
+		c = c << 6 | (*p++ & 0x3F);
+	*s = (const char *)p;
+	return c;
+}
+
+/* Python's str.isprintable() for the code points where it is commonly
+ * false beyond ASCII: C1 controls, NBSP, soft hyphen, the separators and
+ * format characters of General Punctuation, BOM, specials, private use. */
+static int py_printable(uint32_t c)
+{
+	if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0xA0) || c == 0xAD)
+		return 0;
+	if (c == 0x1680 || (c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) ||
+	    (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0xFEFF || (c >= 0xFFF0 && c <= 0xFFFB) ||
+	    (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xD800 && c <= 0xDFFF) || c >= 0xF0000 ||
+	    c == 0x061C || c == 0x180E || (c >= 0x0600 && c <= 0x0605) || c == 0x06DD || c == 0x070F)
+		return 0;
+	return 1;
+}
+
+/* repr(s) of a Python str. */
+static void py_repr_str(struct strbuf *out, const char *s)
+{
+	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+
+	strbuf_addch(out, q);
+	while (*s) {
+		const char *start = s;
+		uint32_t c = utf8_next(&s);
+
+		if (c == (uint32_t)q || c == '\\') {
+			strbuf_addch(out, '\\');
+			strbuf_addch(out, (char)c);
+		} else if (c == '\t') {
+			strbuf_addstr(out, "\\t");
+		} else if (c == '\n') {
+			strbuf_addstr(out, "\\n");
+		} else if (c == '\r') {
+			strbuf_addstr(out, "\\r");
+		} else if (py_printable(c)) {
+			strbuf_add(out, start, (size_t)(s - start));
+		} else if (c <= 0xFF) {
+			strbuf_addf(out, "\\x%02x", (unsigned)c);
+		} else if (c <= 0xFFFF) {
+			strbuf_addf(out, "\\u%04x", (unsigned)c);
+		} else {
+			strbuf_addf(out, "\\U%08x", (unsigned)c);
+		}
+	}
+	strbuf_addch(out, q);
+}
+
+static void py_repr_opt_str(struct strbuf *out, const char *s)
+{
+	if (s)
+		py_repr_str(out, s);
+	else
+		strbuf_addstr(out, "None");
+}
+
+/* A list of str, or of Method members when methods. */
+static void py_repr_strlist(struct strbuf *out, const struct opt_strlist *l, int methods)
+{
+	if (!l->present) {
+		strbuf_addstr(out, "None");
+		return;
+	}
+	strbuf_addch(out, '[');
+	for (size_t i = 0; i < l->l.n; i++) {
+		const char *v = l->l.items[i];
+		if (i)
+			strbuf_addstr(out, ", ");
+		if (methods) {
+			/* <Method.get: 'GET'>: the member name is the lower-case value */
+			strbuf_addstr(out, "<Method.");
+			for (const char *p = v; *p; p++)
+				strbuf_addch(out, (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p));
+			strbuf_addstr(out, ": ");
+			py_repr_str(out, v);
+			strbuf_addch(out, '>');
+		} else {
+			py_repr_str(out, v);
+		}
+	}
+	strbuf_addch(out, ']');
+}
+
+void istio_policy_pyrepr(struct strbuf *out, const struct mesh_policy *p)
+{
+	strbuf_addstr(out, "source_namespace=");
+	py_repr_str(out, p->source_namespace);
+	strbuf_addstr(out, " source_app_name=");
+	py_repr_str(out, p->source_app_name);
+	strbuf_addstr(out, " target_namespace=");
+	py_repr_str(out, p->target_namespace);
+	strbuf_addstr(out, " target_app_name=");
+	py_repr_opt_str(out, p->target_app_name);
+	strbuf_addstr(out, " target_selector_labels=");
+	if (p->target_selector_labels) {
+		strbuf_addch(out, '{');
+		for (size_t i = 0; i < p->target_selector_labels->n; i++) {
+			if (i)
+				strbuf_addstr(out, ", ");
+			py_repr_str(out, p->target_selector_labels->items[i].key);
+			strbuf_addstr(out, ": ");
+			py_repr_str(out, p->target_selector_labels->items[i].value);
+		}
+		strbuf_addch(out, '}');
+	} else {
+		strbuf_addstr(out, "None");
+	}
+	strbuf_addstr(out, " target_service=");
+	py_repr_opt_str(out, p->target_service);
+	strbuf_addstr(out, p->target_type == TARGET_UNIT ? " target_type=<PolicyTargetType.unit: 'unit'>"
+			   : " target_type=<PolicyTargetType.app: 'app'>");
+	strbuf_addstr(out, " endpoints=[");
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		const struct mesh_endpoint *e = &p->endpoints[i];
+		strbuf_addstr(out, i ? ", Endpoint(hosts=" : "Endpoint(hosts=");
+		py_repr_strlist(out, &e->hosts, 0);
+		strbuf_addstr(out, ", ports=");
+		if (!e->ports.present) {
+			strbuf_addstr(out, "None");
+		} else {
+			strbuf_addch(out, '[');
+			for (size_t k = 0; k < e->ports.n; k++)
+				strbuf_addf(out, k ? ", %d" : "%d", e->ports.items[k]);
+			strbuf_addch(out, ']');
+		}
+		strbuf_addstr(out, ", methods=");
+		py_repr_strlist(out, &e->methods, 1);
+		strbuf_addstr(out, ", paths=");
+		py_repr_strlist(out, &e->paths, 0);
+		strbuf_addch(out, ')');
+	}
+	strbuf_addch(out, ']');
+}
+
+/* ---- names ---- */
+
+/* Append s as a name part: lower case, [a-z0-9.-] kept, every other
+ * character one '-'; at most max code points (0: no limit). */
+static void name_part(struct strbuf *out, const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s && (!max || n < max || !char_start(*s)); s++) {
+		char c = *s;
+		if (!char_start(c))
+			continue;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		strbuf_addch(out, is_lower_alnum(c) || c == '-' || c == '.' ? c : '-');
+		n++;
+	}
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/* cut: 0 none, 1 the beacon's (source and target parts), 2 every part */
+static void build_name(struct strbuf *out, const char *const parts[5], const char *hash8, int cut)
+{
+	for (int i = 0; i < 5; i++) {
+		name_part(out, parts[i], cut == 2 || (cut == 1 && i >= 2) ? ISTIO_NAME_PART_MAX : 0);
+		strbuf_addstr(out, i == 1 ? "-policy-" : "-");
+	}
+	strbuf_addstr(out, hash8);
+}
+
+int istio_policy_name(struct strbuf *out, const char *app, const char *model,
+		      const struct mesh_policy *p, struct strbuf *why)
+{
+	struct strbuf repr = STRBUF_INIT, hash = STRBUF_INIT, name = STRBUF_INIT;
+	const char *target = nonempty(p->target_app_name) ? p->target_app_name
+		: nonempty(p->target_service) ? p->target_service : "custom-selector";
+	const char *parts[5] = { app, model, p->source_app_name, p->source_namespace, target };
+	const char *bad = NULL;
+	int ret = 0;
+
+	istio_policy_pyrepr(&repr, p);
+	sha256_hex(&hash, repr.buf, repr.len);
+	strbuf_setlen(&hash, 8);
+	for (int cut = 0; cut <= 2; cut++) {
+		strbuf_reset(&name);
+		build_name(&name, parts, hash.buf, cut);
+		if (name.len <= ISTIO_NAME_MAX)
+			break;
+	}
+	/* dots must sit between alphanumerics in a DNS-1123 subdomain */
+	for (size_t i = 0; i < name.len; i++)
+		if (name.buf[i] == '.' &&
+		    (i == 0 || !is_lower_alnum(name.buf[i - 1]) || i + 1 == name.len ||
+		     !is_lower_alnum(name.buf[i + 1])))
+			name.buf[i] = '-';
+	if (!k8s_dns_subdomain_valid(name.buf, &bad)) {
+		strbuf_addf(why, "cannot make a valid object name from provider '%.64s' in model '%.64s': %s",
+			    app, model, bad);
+		ret = -1;
+	} else {
+		strbuf_add(out, name.buf, name.len);
+	}
+	strbuf_release(&repr);
+	strbuf_release(&hash);
+	strbuf_release(&name);
+	return ret;
+}
+
+/* ---- Istio's validation (pkg/config/validation, pkg/config/security) ---- */
+
+static void why_sep(struct strbuf *why)
+{
+	if (why->len)
+		strbuf_addstr(why, "; ");
+}
+
+/* [a-zA-Z0-9-._~%!$&'()+,;:@=]+ (security.go validLiteral) */
+static int valid_literal(const char *s, size_t n)
+{
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_alnum(s[i]) && !strchr("-._~%!$&'()+,;:@=", s[i]))
+			return 0;
+	return 1;
+}
+
+/* CheckValidPathTemplate for one path; message as Istio's. */
+static int check_path_template(const char *field, const char *path, struct strbuf *why)
+{
+	int templ = strstr(path, "{*}") || strstr(path, "{**}"), any = 0;
+	size_t start = 0, end = strlen(path);
+	struct strbuf trimmed = STRBUF_INIT;
+	int ret = 0;
+
+	while (start < end && path[start] == '/')
+		start++;
+	while (end > start && path[end - 1] == '/')
+		end--;
+	strbuf_add(&trimmed, path + start, end - start);
+	for (size_t i = 0, seg = 0; i <= trimmed.len && !ret; i++) {
+		const char *g = trimmed.buf + seg;
+		size_t n = i - seg;
+		int one, all;
+
+		if (i < trimmed.len && trimmed.buf[i] != '/')
+			continue;
+		seg = i + 1;
+		one = n == 3 && !strncmp(g, "{*}", 3);
+		all = n == 4 && !strncmp(g, "{**}", 4);
+		if (one && !any)
+			continue;
+		if (all && !any) {
+			any = 1;
+			continue;
+		}
+		why_sep(why);
+		if (one || all) {
+			strbuf_addf(why, "invalid or unsupported path %s, found in %s. {**} is not the last operator",
+				    trimmed.buf, field);
+			ret = -1;
+		} else if (memchr(g, '{', n) || memchr(g, '}', n)) {
+			strbuf_addf(why, "invalid or unsupported path %s, found in %s. Contains '{' or '}' beyond a "
+				    "supported path template", trimmed.buf, field);
+			ret = -1;
+		} else if (templ && !valid_literal(g, n)) {
+			strbuf_addf(why, "invalid or unsupported path %s, found in %s. Contains segment %.*s with "
+				    "invalid string literal", trimmed.buf, field, (int)n, g);
+			ret = -1;
+		} else if (why->len >= 2 && !strcmp(why->buf + why->len - 2, "; ")) {
+			strbuf_setlen(why, why->len - 2);
+		}
+	}
+	strbuf_release(&trimmed);
+	return ret;
+}
+
+int istio_check_values(const char *field, const char *const *values, size_t n, struct strbuf *why)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!values[i][0]) {
+			why_sep(why);
+			strbuf_addf(why, "empty value not allowed, found in %s", field);
+			return -1;
+		}
+	if (!strcmp(field, "Paths") || !strcmp(field, "NotPaths"))
+		for (size_t i = 0; i < n; i++)
+			if (check_path_template(field, values[i], why) < 0)
+				return -1;
+	return 0;
+}
+
+static int has_items(const struct opt_strlist *l)
+{
+	return l->present && l->l.n > 0;
+}
+
+/* The strings of JSON array a (non-strings left out: the API server's
+ * schema refuses them first); an absent or empty list gives n = 0. */
+static const char **strings_of(const struct json *a, size_t *n)
+{
+	const char **v;
+
+	*n = 0;
+	if (!a || a->type != JSON_ARRAY || !a->u.arr.n)
+		return NULL;
+	v = xcalloc(a->u.arr.n, sizeof(*v));
+	for (size_t i = 0; i < a->u.arr.n; i++)
+		if (a->u.arr.items[i]->type == JSON_STRING)
+			v[(*n)++] = a->u.arr.items[i]->u.s;
+	return v;
+}
+
+static size_t list_len(const struct json *a)
+{
+	return a && a->type == JSON_ARRAY ? a->u.arr.n : 0;
+}
+
+static size_t check_list(const char *field, const struct json *a, struct strbuf *why)
+{
+	size_t n;
+	const char **v = strings_of(a, &n);
+	int r = istio_check_values(field, v, n, why);
+
+	free(v);
+	return r < 0;
+}
+
+static size_t PRINTF_LIKE(2, 3) err(struct strbuf *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	why_sep(why);
+	va_start(ap, fmt);
+	strbuf_vaddf(why, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+static size_t check_ports(const struct json *a, struct strbuf *why)
+{
+	size_t n, bad = 0;
+	const char **v = strings_of(a, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *s = v[i];
+		unsigned long long p = 0;
+		size_t k = 0;
+
+		for (; s[k] >= '0' && s[k] <= '9' && p <= 0xFFFFFFFFull; k++)
+			p = p * 10 + (unsigned)(s[k] - '0');
+		if (!k || s[k] || p > 65535)
+			bad += err(why, "bad port (%s): %s", s, !k || s[k] || p > 0xFFFFFFFFull
+				   ? "invalid syntax" : "<nil>");
+	}
+	free(v);
+	return bad;
+}
+
+size_t istio_validate_spec(const struct json *spec, struct strbuf *why)
+{
+	const struct json *sel = json_get(spec, "selector"), *refs = json_get(spec, "targetRefs");
+	const struct json *rules = json_get(spec, "rules");
+	size_t bad = 0;
+
+	if (sel && sel->type == JSON_OBJECT && list_len(refs))
+		bad += err(why, "only one of targetRefs or workloadSelector can be set");
+	if (sel && sel->type == JSON_OBJECT) {
+		const struct json *ml = json_get(sel, "matchLabels");
+		for (size_t i = 0; ml && ml->type == JSON_OBJECT && i < ml->u.obj.n; i++) {
+			const char *k = ml->u.obj.m[i].key;
+			const struct json *v = ml->u.obj.m[i].value;
+			const char *vs = v->type == JSON_STRING ? v->u.s : "";
+			if (!*k)
+				bad += err(why, "empty key is not supported in selector: \"%s=%s\"", k, vs);
+			if (strchr(k, '*') || strchr(vs, '*'))
+				bad += err(why, "wildcard is not supported in selector: \"%s=%s\"", k, vs);
+		}
+	}
+	for (size_t i = 0; i < list_len(refs); i++) {
+		const struct json *r = refs->u.arr.items[i];
+		const struct json *name = json_get(r, "name"), *ns = json_get(r, "namespace");
+		const struct json *kind = json_get(r, "kind"), *group = json_get(r, "group");
+		const char *k = kind && kind->type == JSON_STRING ? kind->u.s : "";
+		const char *g = group && group->type == JSON_STRING ? group->u.s : "";
+
+		if (!name || name->type != JSON_STRING || !*name->u.s)
+			bad += err(why, "targetRef name must be set");
+		if (ns && ns->type == JSON_STRING && *ns->u.s)
+			bad += err(why, "targetRef namespace must not be set; cross namespace referencing is not supported");
+		if (!((!strcmp(k, "Service") && !*g) || (!strcmp(k, "ServiceEntry") && !strcmp(g, "networking.istio.io")) ||
+		      ((!strcmp(k, "Gateway") || !strcmp(k, "GatewayClass")) && !strcmp(g, "gateway.networking.k8s.io"))))
+			bad += err(why, "targetRef must be to one of [core/v1/Service networking.istio.io/v1/ServiceEntry "
+				   "gateway.networking.k8s.io/v1/Gateway gateway.networking.k8s.io/v1/GatewayClass] but was %s/%s",
+				   g, k);
+	}
+	for (size_t r = 0; r < list_len(rules); r++) {
+		const struct json *rule = rules->u.arr.items[r];
+		const struct json *from = json_get(rule, "from"), *to = json_get(rule, "to");
+
+		if (rule->type != JSON_OBJECT) {
+			bad += err(why, "`rule` must not be nil, found at rule %zu", r);
+			continue;
+		}
+		for (size_t f = 0; f < list_len(from); f++) {
+			const struct json *src = json_get(from->u.arr.items[f], "source");
+			size_t any = 0;
+			static const char *const src_lists[] = {
+				"principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks",
+				"notPrincipals", "notRequestPrincipals", "notNamespaces", "notIpBlocks",
+				"notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts", "trustDomains",
+				"notTrustDomains",
+			};
+			if (!src || src->type != JSON_OBJECT) {
+				bad += err(why, "`from.source` must not be nil, found at rule %zu", r);
+				continue;
+			}
+			for (size_t k = 0; k < ARRAY_SIZE(src_lists); k++)
+				any += list_len(json_get(src, src_lists[k]));
+			if (!any)
+				bad += err(why, "`from.source` must not be empty, found at rule %zu", r);
+			bad += check_list("Principals", json_get(src, "principals"), why);
+			bad += check_list("Namespaces", json_get(src, "namespaces"), why);
+			bad += check_list("NotPrincipals", json_get(src, "notPrincipals"), why);
+			bad += check_list("NotNamespaces", json_get(src, "notNamespaces"), why);
+		}
+		for (size_t t = 0; t < list_len(to); t++) {
+			const struct json *op = json_get(to->u.arr.items[t], "operation");
+			static const char *const op_lists[] = {
+				"ports", "methods", "paths", "hosts", "notPorts", "notMethods", "notPaths", "notHosts",
+			};
+			size_t any = 0;
+
+			if (!op || op->type != JSON_OBJECT) {
+				bad += err(why, "`to.operation` must not be nil, found at rule %zu", r);
+				continue;
+			}
+			for (size_t k = 0; k < ARRAY_SIZE(op_lists); k++)
+				any += list_len(json_get(op, op_lists[k]));
+			if (!any)
+				bad += err(why, "`to.operation` must not be empty, found at rule %zu", r);
+			bad += check_ports(json_get(op, "ports"), why);
+			bad += check_ports(json_get(op, "notPorts"), why);
+			bad += check_list("Ports", json_get(op, "ports"), why);
+			bad += check_list("Methods", json_get(op, "methods"), why);
+			bad += check_list("Paths", json_get(op, "paths"), why);
+			bad += check_list("Hosts", json_get(op, "hosts"), why);
+			bad += check_list("NotPorts", json_get(op, "notPorts"), why);
+			bad += check_list("NotMethods", json_get(op, "notMethods"), why);
+			bad += check_list("NotPaths", json_get(op, "notPaths"), why);
+			bad += check_list("NotHosts", json_get(op, "notHosts"), why);
+		}
+	}
+	return bad;
+}
+
+/* ---- rendering ---- */
+
+static struct json *strlist_json(const struct opt_strlist *l)
+{
+	struct json *a = json_array();
+
+	for (size_t i = 0; i < l->l.n; i++)
+		json_append(a, json_string(l->l.items[i]));
+	return a;
+}
+
+/* {"operation": {hosts, ports, methods, paths}} in the beacon's shape:
+ * ports always ([] when none), the others when not null; l4: ports only. */
+static struct json *endpoint_to(const struct mesh_endpoint *e, int l4)
+{
+	struct json *to = json_object(), *op = json_object(), *ports = json_array();
+
+	if (!l4 && e->hosts.present)
+		json_set(op, "hosts", strlist_json(&e->hosts));
+	for (size_t i = 0; i < e->ports.n; i++) {
+		char num[16];
+		snprintf(num, sizeof(num), "%d", e->ports.items[i]);
+		json_append(ports, json_string(num));
+	}
+	json_set(op, "ports", ports);
+	if (!l4 && e->methods.present)
+		json_set(op, "methods", strlist_json(&e->methods));
+	if (!l4 && e->paths.present)
+		json_set(op, "paths", strlist_json(&e->paths));
+	json_set(to, "operation", op);
+	return to;
+}
+
+static int check_unit(const struct mesh_policy *p, struct strbuf *why)
+{
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		const struct mesh_endpoint *e = &p->endpoints[i];
+		if (has_items(&e->hosts) || has_items(&e->methods) || has_items(&e->paths)) {
+			strbuf_addstr(why, "a unit policy cannot carry hosts, methods or paths: "
+				      "ztunnel enforces unit policies at L4 (ports only); use an app policy");
+			return -1;
+		}
+	}
+	if (!nonempty(p->target_app_name) &&
+	    !(p->target_selector_labels && p->target_selector_labels->n)) {
+		strbuf_addstr(why, "a unit policy needs target_app_name or target_selector_labels "
+			      "(an empty selector would match every workload in the namespace)");
+		return -1;
+	}
+	return 0;
+}
+
+int istio_render_policy(const char *app, const char *model, const struct mesh_policy *p,
+			struct json **obj, struct strbuf *why)
+{
+	struct strbuf name = STRBUF_INIT, principal = STRBUF_INIT, bad = STRBUF_INIT;
+	struct json *labels, *o, *md, *spec, *rules, *rule, *froms, *from, *src, *principals, *to;
+	int l4 = p->target_type == TARGET_UNIT;
+
+	*obj = NULL;
+	if (l4 && check_unit(p, why) < 0)
+		return -1;
+	if (!l4 && !nonempty(p->target_service) && !nonempty(p->target_app_name)) {
+		strbuf_addstr(why, "an app policy needs target_app_name or target_service");
+		return -1;
+	}
+	if (istio_policy_name(&name, app, model, p, why) < 0)
+		return -1;
+	if (istio_owner_labels(app, model, &labels, why) < 0) {
+		strbuf_release(&name);
+		return -1;
+	}
+	o = json_object();
+	json_set(o, "apiVersion", json_string(ISTIO_AP_API_VERSION));
+	json_set(o, "kind", json_string(ISTIO_AP_KIND));
+	md = json_object();
+	json_set(md, "name", json_string(name.buf));
+	json_set(md, "namespace", json_string(p->target_namespace));
+	json_set(md, "labels", labels);
+	json_set(o, "metadata", md);
+
+	spec = json_object();
+	if (l4) {
+		struct json *sel = json_object(), *ml = json_object();
+		if (p->target_selector_labels && p->target_selector_labels->n) {
+			for (size_t i = 0; i < p->target_selector_labels->n; i++)
+				json_set(ml, p->target_selector_labels->items[i].key,
+					 json_string(p->target_selector_labels->items[i].value));
+		} else {
+			json_set(ml, "app.kubernetes.io/name", json_string(p->target_app_name));
+		}
+		json_set(sel, "matchLabels", ml);
+		json_set(spec, "selector", sel);
+	} else {
+		struct json *refs = json_array(), *ref = json_object();
+		json_set(ref, "group", json_string(""));
+		json_set(ref, "kind", json_string("Service"));
+		json_set(ref, "name", json_string(nonempty(p->target_service) ? p->target_service
+						  : p->target_app_name));
+		json_append(refs, ref);
+		json_set(spec, "targetRefs", refs);
+	}
+	strbuf_addf(&principal, "cluster.local/ns/%s/sa/%s", p->source_namespace, p->source_app_name);
+	principals = json_array();
+	json_append(principals, json_string(principal.buf));
+	src = json_object();
+	json_set(src, "principals", principals);
+	from = json_object();
+	json_set(from, "source", src);
+	froms = json_array();
+	json_append(froms, from);
+	rule = json_object();
+	json_set(rule, "from", froms);
+	to = json_array();
+	for (size_t i = 0; i < p->nendpoints; i++)
+		json_append(to, endpoint_to(&p->endpoints[i], l4));
+	json_set(rule, "to", to);
+	rules = json_array();
+	json_append(rules, rule);
+	json_set(spec, "rules", rules);
+	json_set(o, "spec", spec);
+
+	strbuf_release(&name);
+	strbuf_release(&principal);
+	if (istio_validate_spec(spec, &bad)) {
+		strbuf_addf(why, "Istio would refuse it: %s", bad.buf);
+		strbuf_release(&bad);
+		json_free(o);
+		return -1;
+	}
+	strbuf_release(&bad);
+	*obj = o;
+	return 0;
+}
+
+struct json *istio_list(struct json *items)
+{
+	struct json *l = json_object();
+
+	json_set(l, "apiVersion", json_string("v1"));
+	json_set(l, "kind", json_string("List"));
+	json_set(l, "items", items);
+	return l;
+}

@@ -1,0 +1,550 @@
+/* policy.c - build, write and read MeshPolicy lists; see policy.h. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/policy.h"
+#include "base/util.h"
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void copy_strlist(struct opt_strlist *dst, const struct opt_strlist *src)
+{
+	dst->present = src->present;
+	memset(&dst->l, 0, sizeof(dst->l));
+	for (size_t i = 0; i < src->l.n; i++)
+		strlist_add(&dst->l, src->l.items[i]);
+}
+
+static void copy_intlist(struct opt_intlist *dst, const struct opt_intlist *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->present = src->present;
+	for (size_t i = 0; i < src->n; i++)
+		opt_intlist_add(dst, src->items[i]);
+}
+
+static void copy_endpoint(struct mesh_endpoint *dst, const struct mesh_endpoint *src)
+{
+	copy_strlist(&dst->hosts, &src->hosts);
+	copy_intlist(&dst->ports, &src->ports);
+	copy_strlist(&dst->methods, &src->methods);
+	copy_strlist(&dst->paths, &src->paths);
+}
+
+static const struct endpoint_apps *find_endpoint(const struct endpoint_apps *rel, size_t nrel,
+						 const char *endpoint)
+{
+	for (size_t i = 0; i < nrel; i++)
+		if (!strcmp(rel[i].endpoint, endpoint))
+			return &rel[i];
+	return NULL;
+}
+
+static const struct cmr_entry *find_cmr(const struct cmr_entry *cmr, size_t ncmr, const char *alias)
+{
+	for (size_t i = 0; i < ncmr; i++)
+		if (!strcmp(cmr[i].alias, alias))
+			return &cmr[i];
+	return NULL;
+}
+
+void policy_build(const struct cfg_consumer *c, const char *own_app, const char *model,
+		  const struct endpoint_apps *rel, size_t nrel,
+		  const struct cmr_entry *cmr, size_t ncmr, struct policy_list *out)
+{
+	for (size_t i = 0; i < c->npolicies; i++) {
+		const struct cfg_policy *cp = &c->policies[i];
+		const struct endpoint_apps *ea = find_endpoint(rel, nrel, cp->relation);
+
+		for (size_t r = 0; ea && r < ea->n; r++) {
+			const struct cmr_entry *x = find_cmr(cmr, ncmr, ea->apps[r]);
+			struct mesh_policy *p;
+
+			ALLOC_GROW(out->items, out->n + 1, out->alloc);
+			p = &out->items[out->n++];
+			memset(p, 0, sizeof(*p));
+			p->source_namespace = xstrdup(x ? x->model : model);
+			p->source_app_name = xstrdup(x ? x->app_name : ea->apps[r]);
+			p->target_namespace = xstrdup(model);
+			p->target_app_name = xstrdup(own_app);
+			if (cp->kind == POLICY_UNIT) {
+				p->target_type = TARGET_UNIT;
+				/* Python: [Endpoint(ports=ports)] if ports else [] */
+				if (cp->ports.present && cp->ports.n) {
+					p->endpoints = xcalloc(1, sizeof(*p->endpoints));
+					p->nendpoints = 1;
+					copy_intlist(&p->endpoints[0].ports, &cp->ports);
+				}
+			} else {
+				p->target_type = TARGET_APP;
+				p->target_service = dup_or_null(cp->service);
+				if (cp->nendpoints) {
+					p->endpoints = xcalloc(cp->nendpoints, sizeof(*p->endpoints));
+					p->nendpoints = cp->nendpoints;
+					for (size_t e = 0; e < cp->nendpoints; e++)
+						copy_endpoint(&p->endpoints[e], &cp->endpoints[e]);
+				}
+			}
+		}
+	}
+}
+
+/* The text is written straight from the structs (no JSON tree in between):
+ * the same bytes json_emit() would give, at a fraction of the cost. */
+
+static void emit_str(struct strbuf *out, const char *s)
+{
+	if (s)
+		json_emit_string(out, s, strlen(s));
+	else
+		strbuf_addstr(out, "null");
+}
+
+static void emit_strlist(struct strbuf *out, const struct opt_strlist *l)
+{
+	if (!l->present) {
+		strbuf_addstr(out, "null");
+		return;
+	}
+	strbuf_addch(out, '[');
+	for (size_t i = 0; i < l->l.n; i++) {
+		if (i)
+			strbuf_addstr(out, ", ");
+		emit_str(out, l->l.items[i]);
+	}
+	strbuf_addch(out, ']');
+}
+
+static void emit_intlist(struct strbuf *out, const struct opt_intlist *l)
+{
+	if (!l->present) {
+		strbuf_addstr(out, "null");
+		return;
+	}
+	strbuf_addch(out, '[');
+	for (size_t i = 0; i < l->n; i++)
+		strbuf_addf(out, i ? ", %d" : "%d", l->items[i]);
+	strbuf_addch(out, ']');
+}
+
+void mesh_policy_emit(struct strbuf *out, const struct mesh_policy *p)
+{
+	strbuf_addstr(out, "{\"source_namespace\": ");
+	emit_str(out, p->source_namespace);
+	strbuf_addstr(out, ", \"source_app_name\": ");
+	emit_str(out, p->source_app_name);
+	strbuf_addstr(out, ", \"target_namespace\": ");
+	emit_str(out, p->target_namespace);
+	strbuf_addstr(out, ", \"target_app_name\": ");
+	emit_str(out, p->target_app_name);
+	strbuf_addstr(out, ", \"target_selector_labels\": ");
+	if (p->target_selector_labels) {
+		strbuf_addch(out, '{');
+		for (size_t i = 0; i < p->target_selector_labels->n; i++) {
+			if (i)
+				strbuf_addstr(out, ", ");
+			emit_str(out, p->target_selector_labels->items[i].key);
+			strbuf_addstr(out, ": ");
+			emit_str(out, p->target_selector_labels->items[i].value);
+		}
+		strbuf_addch(out, '}');
+	} else {
+		strbuf_addstr(out, "null");
+	}
+	strbuf_addstr(out, ", \"target_service\": ");
+	emit_str(out, p->target_service);
+	strbuf_addstr(out, p->target_type == TARGET_UNIT ? ", \"target_type\": \"unit\", \"endpoints\": ["
+			   : ", \"target_type\": \"app\", \"endpoints\": [");
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		const struct mesh_endpoint *e = &p->endpoints[i];
+		strbuf_addstr(out, i ? ", {\"hosts\": " : "{\"hosts\": ");
+		emit_strlist(out, &e->hosts);
+		strbuf_addstr(out, ", \"ports\": ");
+		emit_intlist(out, &e->ports);
+		strbuf_addstr(out, ", \"methods\": ");
+		emit_strlist(out, &e->methods);
+		strbuf_addstr(out, ", \"paths\": ");
+		emit_strlist(out, &e->paths);
+		strbuf_addch(out, '}');
+	}
+	strbuf_addstr(out, "]}");
+}
+
+void policy_list_emit(struct strbuf *out, const struct policy_list *l)
+{
+	strbuf_addch(out, '[');
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			strbuf_addstr(out, ", ");
+		mesh_policy_emit(out, &l->items[i]);
+	}
+	strbuf_addch(out, ']');
+}
+
+/* ---- reading untrusted policies ---- */
+
+/* Limits on what one consumer may send: names are Kubernetes names (253 at
+ * most); values and lists as config.h's MESH_MAX_*. */
+#define POLICY_MAX_NAME 253
+#define POLICY_MAX_VALUE MESH_MAX_VALUE
+#define POLICY_MAX_ITEMS MESH_MAX_ITEMS
+
+static int PRINTF_LIKE(2, 3) why_add(struct strbuf *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(why, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* v as a message quotes it: "an integer '5'", "a string 'x'" (shortened). */
+static void kind_and_value(struct strbuf *why, const struct json *v)
+{
+	struct strbuf text = STRBUF_INIT;
+
+	strbuf_addstr(why, json_type_name(v->type));
+	if (v->type == JSON_NULL)
+		return;   /* null says it all */
+	if (v->type == JSON_STRING)
+		strbuf_addstr(&text, v->u.s);
+	else
+		json_emit(&text, v);
+	strbuf_addch(why, ' ');
+	strbuf_add_quoted(why, text.buf);
+	strbuf_release(&text);
+}
+
+/* "KEY is <kind 'value'>, not WHAT" */
+static int wrong_type(struct strbuf *why, const char *key, const struct json *v, const char *what)
+{
+	strbuf_addf(why, "%s%sis ", key, *key ? " " : "");
+	kind_and_value(why, v);
+	strbuf_addf(why, ", not %s", what);
+	return -1;
+}
+
+/* A required (nullable = 0) or optional (nullable = 1) string field. */
+static int get_str(const struct json *o, const char *key, int nullable, char **out, struct strbuf *why)
+{
+	const struct json *v = json_get(o, key);
+
+	*out = NULL;
+	if (!v || v->type == JSON_NULL) {
+		if (nullable)
+			return 0;
+		return why_add(why, "%s is missing", key);
+	}
+	if (v->type != JSON_STRING)
+		return wrong_type(why, key, v, "a string");
+	if (strlen(v->u.s) > POLICY_MAX_NAME) {
+		strbuf_addf(why, "%s is longer than %d characters: ", key, POLICY_MAX_NAME);
+		strbuf_add_quoted(why, v->u.s);
+		return -1;
+	}
+	*out = xstrdup(v->u.s);
+	return 0;
+}
+
+static int get_strlist(const struct json *o, const char *key, struct opt_strlist *out,
+		       struct strbuf *why)
+{
+	const struct json *v = json_get(o, key);
+
+	memset(out, 0, sizeof(*out));
+	if (!v || v->type == JSON_NULL)
+		return 0;
+	if (v->type != JSON_ARRAY) {
+		strbuf_addf(why, "endpoint %s ", key);
+		return wrong_type(why, "", v, "a list");
+	}
+	out->present = 1;
+	if (v->u.arr.n > POLICY_MAX_ITEMS)
+		return why_add(why, "endpoint %s has more than %d entries", key, POLICY_MAX_ITEMS);
+	for (size_t i = 0; i < v->u.arr.n; i++) {
+		const struct json *s = v->u.arr.items[i];
+		if (s->type != JSON_STRING) {
+			strbuf_addf(why, "endpoint %s[%zu] ", key, i);
+			return wrong_type(why, "", s, "a string");
+		}
+		if (strlen(s->u.s) > POLICY_MAX_VALUE) {
+			strbuf_addf(why, "endpoint %s[%zu] is longer than %d characters: ", key, i, POLICY_MAX_VALUE);
+			strbuf_add_quoted(why, s->u.s);
+			return -1;
+		}
+		if (!strcmp(key, "methods")) {
+			size_t m;
+			for (m = 0; m < config_http_methods_count; m++)
+				if (!strcmp(config_http_methods[m], s->u.s))
+					break;
+			if (m == config_http_methods_count) {
+				strbuf_add_quoted(why, s->u.s);
+				return why_add(why, " is not an HTTP method");
+			}
+		}
+		strlist_add(&out->l, s->u.s);
+	}
+	return 0;
+}
+
+static int get_ports(const struct json *o, struct opt_intlist *out, struct strbuf *why)
+{
+	const struct json *v = json_get(o, "ports");
+
+	memset(out, 0, sizeof(*out));
+	if (!v || v->type == JSON_NULL)
+		return 0;
+	if (v->type != JSON_ARRAY)
+		return wrong_type(why, "endpoint ports", v, "a list");
+	out->present = 1;
+	if (v->u.arr.n > POLICY_MAX_ITEMS)
+		return why_add(why, "endpoint ports has more than %d entries", POLICY_MAX_ITEMS);
+	for (size_t i = 0; i < v->u.arr.n; i++) {
+		const struct json *n = v->u.arr.items[i];
+		long long port;
+
+		if (n->type == JSON_INT)
+			port = n->u.i;
+		else if (n->type == JSON_REAL && n->u.d == floor(n->u.d) && fabs(n->u.d) < 1e9)
+			port = (long long)n->u.d;
+		else {
+			strbuf_addf(why, "endpoint ports[%zu] ", i);
+			return wrong_type(why, "", n, n->type == JSON_REAL ? "an integer (a fractional or huge number)" : "an integer");
+		}
+		if (port < 1 || port > 65535) {
+			strbuf_addf(why, "port '%lld' is out of range 1..65535", port);
+			return -1;
+		}
+		opt_intlist_add(out, (int)port);
+	}
+	return 0;
+}
+
+int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf *why)
+{
+	const struct json *t, *eps, *sel;
+	struct strbuf where = STRBUF_INIT;
+	const char *bad;
+
+	memset(p, 0, sizeof(*p));
+	if (v->type != JSON_OBJECT)
+		return wrong_type(why, "policy", v, "an object");
+	bad = json_first_bad(v, &where);
+	if (bad)
+		why_add(why, "%s %s", where.buf, bad);
+	strbuf_release(&where);
+	if (bad)
+		return -1;
+	if (get_str(v, "source_namespace", 0, &p->source_namespace, why) < 0 ||
+	    get_str(v, "source_app_name", 0, &p->source_app_name, why) < 0 ||
+	    get_str(v, "target_namespace", 0, &p->target_namespace, why) < 0 ||
+	    get_str(v, "target_app_name", 1, &p->target_app_name, why) < 0 ||
+	    get_str(v, "target_service", 1, &p->target_service, why) < 0)
+		goto fail;
+	sel = json_get(v, "target_selector_labels");
+	if (sel && sel->type != JSON_NULL) {
+		if (sel->type != JSON_OBJECT) {
+			why_add(why, "target_selector_labels is %s, not an object", json_type_name(sel->type));
+			goto fail;
+		}
+		p->target_selector_labels = xcalloc(1, sizeof(*p->target_selector_labels));
+		for (size_t i = 0; i < sel->u.obj.n; i++) {
+			if (sel->u.obj.m[i].value->type != JSON_STRING) {
+				why_add(why, "target_selector_labels['%.64s'] is not a string",
+					sel->u.obj.m[i].key);
+				goto fail;
+			}
+			kvlist_set(p->target_selector_labels, sel->u.obj.m[i].key,
+				   sel->u.obj.m[i].value->u.s);
+		}
+	}
+	t = json_get(v, "target_type");
+	if (!t || t->type == JSON_NULL || (t->type == JSON_STRING && !strcmp(t->u.s, "app"))) {
+		p->target_type = TARGET_APP;
+	} else if (t->type == JSON_STRING && !strcmp(t->u.s, "unit")) {
+		p->target_type = TARGET_UNIT;
+	} else {
+		why_add(why, "target_type must be \"app\" or \"unit\"");
+		goto fail;
+	}
+	eps = json_get(v, "endpoints");
+	if (eps && eps->type != JSON_NULL) {
+		if (eps->type != JSON_ARRAY) {
+			why_add(why, "endpoints is %s, not a list", json_type_name(eps->type));
+			goto fail;
+		}
+		if (eps->u.arr.n > POLICY_MAX_ITEMS) {
+			why_add(why, "endpoints has more than %d entries", POLICY_MAX_ITEMS);
+			goto fail;
+		}
+		p->endpoints = xcalloc(eps->u.arr.n ? eps->u.arr.n : 1, sizeof(*p->endpoints));
+		for (size_t i = 0; i < eps->u.arr.n; i++) {
+			const struct json *e = eps->u.arr.items[i];
+			struct mesh_endpoint *me = &p->endpoints[i];
+
+			p->nendpoints = i + 1;
+			if (e->type != JSON_OBJECT) {
+				why_add(why, "an endpoint is %s, not an object", json_type_name(e->type));
+				goto fail;
+			}
+			if (get_strlist(e, "hosts", &me->hosts, why) < 0 ||
+			    get_ports(e, &me->ports, why) < 0 ||
+			    get_strlist(e, "methods", &me->methods, why) < 0 ||
+			    get_strlist(e, "paths", &me->paths, why) < 0)
+				goto fail;
+		}
+	}
+	/* target rules, as MeshPolicy's validators */
+	if (p->target_type == TARGET_APP) {
+		if (!(p->target_app_name && *p->target_app_name) && !(p->target_service && *p->target_service)) {
+			why_add(why, "an app policy needs target_app_name or target_service");
+			goto fail;
+		}
+		if (p->target_selector_labels && p->target_selector_labels->n) {
+			why_add(why, "an app policy cannot have target_selector_labels");
+			goto fail;
+		}
+	} else {
+		if (p->target_app_name && *p->target_app_name && p->target_selector_labels &&
+		    p->target_selector_labels->n) {
+			why_add(why, "a unit policy cannot have both target_app_name and target_selector_labels");
+			goto fail;
+		}
+		if (p->target_service && *p->target_service) {
+			why_add(why, "a unit policy cannot have target_service");
+			goto fail;
+		}
+	}
+	if (!*p->source_namespace || !*p->source_app_name) {
+		why_add(why, "source_namespace and source_app_name must not be empty");
+		goto fail;
+	}
+	/* they become the principal cluster.local/ns/NS/sa/APP, where Istio
+	 * reads '*' as a wildcard and '/' as a separator */
+	if (strpbrk(p->source_namespace, "*/") || strpbrk(p->source_app_name, "*/")) {
+		why_add(why, "source_namespace and source_app_name must not contain '*' or '/': ");
+		strbuf_add_quoted(why, p->source_namespace);
+		strbuf_addstr(why, ", ");
+		strbuf_add_quoted(why, p->source_app_name);
+		goto fail;
+	}
+	return 0;
+fail:
+	mesh_policy_release(p);
+	return -1;
+}
+
+void cmr_data_emit(struct strbuf *out, const char *app, const char *model)
+{
+	struct json *o = json_object();
+
+	json_set(o, "app_name", json_string(app));
+	json_set(o, "juju_model_name", json_string(model));
+	json_emit(out, o);
+	json_free(o);
+}
+
+/* Juju's own name rules (juju/names): an application name is
+ * [a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)* (words joined by '-', each
+ * after the first holding a letter); a model name is [a-z0-9]+[a-z0-9-]*.
+ * So never '.', '..', '/', '*' or upper case. At most 253 characters. */
+static int juju_app_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	int letter = 0;
+
+	if (!n || n > 253 || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (s[i] == '-' || !s[i]) {
+			if (!letter)
+				return 0;   /* an empty word, or one of digits only */
+			letter = 0;
+		} else if (s[i] >= 'a' && s[i] <= 'z') {
+			letter = 1;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int juju_model_name_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
+	return n && n <= 253 && !s[n] && s[0] != '-';
+}
+
+int cmr_data_parse(const char *text, char **app, char **model, struct strbuf *why)
+{
+	struct json *v = json_parse_str_keep(text, why);
+	struct strbuf where = STRBUF_INIT;
+	const char *bad;
+	int ret = -1;
+
+	*app = *model = NULL;
+	if (!v)
+		return -1;
+	bad = json_first_bad(v, &where);
+	if (bad)
+		why_add(why, "cmr_data %s %s", where.buf, bad);
+	strbuf_release(&where);
+	if (bad) {
+		json_free(v);
+		return -1;
+	}
+	if (v->type != JSON_OBJECT) {
+		wrong_type(why, "cmr_data", v, "an object");
+	} else if (get_str(v, "app_name", 0, app, why) == 0 &&
+		   get_str(v, "juju_model_name", 0, model, why) == 0) {
+		if (!**app || !**model)
+			why_add(why, "cmr_data has an empty app_name or juju_model_name");
+		else if (!juju_app_name_ok(*app))
+			why_add(why, "cmr_data app_name '%.64s' is not a Juju application name "
+				"([a-z][a-z0-9]* words joined by '-')", *app);
+		else if (!juju_model_name_ok(*model))
+			why_add(why, "cmr_data juju_model_name '%.64s' is not a Juju model name "
+				"([a-z0-9] then [a-z0-9-])", *model);
+		else
+			ret = 0;
+	}
+	if (ret < 0) {
+		free(*app);
+		free(*model);
+		*app = *model = NULL;
+	}
+	json_free(v);
+	return ret;
+}
+
+void mesh_policy_release(struct mesh_policy *p)
+{
+	free(p->source_namespace);
+	free(p->source_app_name);
+	free(p->target_namespace);
+	free(p->target_app_name);
+	free(p->target_service);
+	if (p->target_selector_labels) {
+		kvlist_release(p->target_selector_labels);
+		free(p->target_selector_labels);
+	}
+	for (size_t i = 0; i < p->nendpoints; i++)
+		mesh_endpoint_release(&p->endpoints[i]);
+	free(p->endpoints);
+	memset(p, 0, sizeof(*p));
+}
+
+void policy_list_release(struct policy_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		mesh_policy_release(&l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->n = l->alloc = 0;
+}
