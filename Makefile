@@ -151,7 +151,8 @@ bats: $(BIN) jujusim
 
 # The platform floor under every hook-tool call: what the parent pays to
 # start and reap one child (the benchmark prints it beside the targets).
-# Built from the sources, not libsvcmesh.a: it stubs juju_log().
+# Built from the sources, not libsvcmesh.a: base, run and settings alone
+# (no log sink is attached, so the hook-tool client stays out).
 FLOOR_BIN := $(BUILD)/spawn-floor
 FLOOR_SRC := src/transports/run.c src/base/strbuf.c src/base/util.c src/base/log.c src/formats/settings.c
 $(FLOOR_BIN): tests/bench/spawn-floor.c $(FLOOR_SRC) $(wildcard include/*/*.h)

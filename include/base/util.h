@@ -40,8 +40,8 @@ char *xstrndup(const char *s, size_t n);
 void grow_array(void **p, size_t *alloc, size_t n, size_t elem);
 #define ALLOC_GROW(p, n, alloc) grow_array((void **)&(p), &(alloc), (n), sizeof(*(p)))
 
-/* Print "svcmesh-hook: error: MSG" on stderr, record it in the log
- * (ERROR level, forwarded to juju-log) and return -1. */
+/* Log MSG as an ERROR record (on stderr "svcmesh-hook: error: MSG", by
+ * the rules of base/log.h) and return -1. Defined in base/log.c. */
 int error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* Print "svcmesh-hook: fatal: MSG" and exit(EXIT_FAIL). Only for

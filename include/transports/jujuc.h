@@ -61,8 +61,8 @@ int juju_in_context(void);
  * WHAT (a command or hook name) needs them. The one check for them:
  * subcommands that need it are refused before they start (exit 2). */
 const struct juju_env *juju_context(const char *what);
-/* Forget cached answers and the environment read (tests); stats and the
- * log queue are left alone. */
+/* Forget cached answers and the environment read (tests), and attach the
+ * log's sink (juju_attach_log()); stats and the log queue are left alone. */
 void juju_reset(void);
 
 /* Save what this run learnt of relations' remote applications for later
@@ -124,5 +124,9 @@ int juju_relation_set_app(const char *relid, const struct kvlist *kv);
 /* juju-log --log-level LEVEL -- MESSAGE; best effort (failure is printed
  * on stderr, never fatal). No-op outside a hook context. */
 void juju_log(const char *level, const char *message);
+/* Attach juju_log() to the log as its sink (base/log.h), active in a Juju
+ * context; in a hook, a record about the hook's own relation loses its
+ * "<endpoint>:<id>: ", which Juju adds itself. Called by main(), juju_reset(). */
+void juju_attach_log(void);
 
 #endif

@@ -1,10 +1,11 @@
-/* log.c - the unit's log: juju-log records and the person's stderr; see log.h. */
+/* log.c - the unit's log: the record queue, what a person reads on stderr,
+ * the per-run budget, and error(); records leave through the sink main
+ * attaches (juju-log). Uses only base. See log.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "transports/jujuc.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 
@@ -21,6 +22,8 @@ static int hook_mode;
 static int outcome = -1;   /* -1: not said; 0: success; 1: failure */
 static int nerrors;        /* ERROR lines since the last flush */
 static struct strbuf *captured;
+static log_send_fn *sink_send;
+static int (*sink_active)(void);
 
 static const char *const level_names[] = { "DEBUG", "INFO", "WARNING", "ERROR" };
 static const char *const stderr_names[] = { "debug", "info", "warning", "error" };
@@ -50,6 +53,18 @@ void log_capture_errors(struct strbuf *sb)
 	captured = sb;
 }
 
+void log_set_sink(log_send_fn *send, int (*active)(void))
+{
+	sink_send = send;
+	sink_active = active;
+}
+
+/* Does the sink take records now? */
+static int sink_on(void)
+{
+	return sink_send && sink_active();
+}
+
 /* Does the command fail? As said by log_set_outcome(), else: it logged an ERROR. */
 static int failing(void)
 {
@@ -57,10 +72,10 @@ static int failing(void)
 }
 
 /* Do WARNING (and, at flush, ERROR) lines reach stderr? Interactively
- * always; in a hook only when juju-log cannot take them. */
+ * always; in a hook only when the sink (juju-log) cannot take them. */
 static int person_reads_stderr(void)
 {
-	return !hook_mode || !juju_in_context();
+	return !hook_mode || !sink_on();
 }
 
 static void print_line(enum log_level level, const char *text)
@@ -92,15 +107,13 @@ static void queue(enum log_level level, const char *text, size_t len)
 	}
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+/* Queue the message fmt, ap: one record per line. */
+static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *p, *nl;
-	va_list ap;
 
-	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
 	/* one fact per record: each line of a message is a record of its own */
 	for (p = sb.buf; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
@@ -114,8 +127,25 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
-/* One juju-log argument must stay below the kernel's per-argument limit. */
-#define LOG_MAX_MESSAGE (100 * 1024)
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+int error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_ERROR, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 /* juju-log records of levels below ERROR per flush: each record is one
  * juju-log process, and a hostile peer's 10^5 bad entries must not cost
  * 10^5 of them (nor flood debug-log). ERROR records are always sent; the
@@ -136,28 +166,12 @@ static void log_allowance(const struct log_line *q, size_t n, size_t allow[LOG_E
 	}
 }
 
-/* Juju puts "<endpoint>:<id>: " in front of every juju-log record of a
- * relation hook (worker/uniter/runner/jujuc/juju-log.go): a message about
- * the hook's own relation drops the same prefix so that it is not there twice. */
-static const char *without_hook_relation(const char *text)
-{
-	const struct juju_env *e = juju_env();
-	size_t n;
-
-	if (!hook_mode || !e->relation_id || !*e->relation_id)
-		return text;
-	n = strlen(e->relation_id);
-	if (!strncmp(text, e->relation_id, n) && text[n] == ':' && text[n + 1] == ' ')
-		return text + n + 2;
-	return text;
-}
-
 void log_flush(void)
 {
-	/* Take the queue first: a failing juju-log may log again. */
+	/* Take the queue first: a failing sink may log again. */
 	struct log_line *q = lines;
 	size_t n = nlines, i, allow[LOG_ERROR], left_out = 0;
-	int failed = failing();
+	int failed = failing(), to_sink = sink_on();
 
 	log_allowance(q, n, allow);
 	lines = NULL;
@@ -168,7 +182,6 @@ void log_flush(void)
 		/* ERROR only when the command fails; otherwise what went wrong was
 		 * survived, and that is a WARNING */
 		enum log_level level = q[i].level == LOG_ERROR && !failed ? LOG_WARNING : q[i].level;
-		struct strbuf msg = STRBUF_INIT;
 
 		if (!q[i].shown && q[i].level == LOG_ERROR && (verbose || person_reads_stderr() || failed))
 			print_line(level, q[i].text);
@@ -180,21 +193,16 @@ void log_flush(void)
 			}
 			allow[q[i].level]--;
 		}
-		strbuf_addstr(&msg, without_hook_relation(q[i].text));
-		if (msg.len > LOG_MAX_MESSAGE) {
-			strbuf_setlen(&msg, LOG_MAX_MESSAGE);
-			strbuf_addstr(&msg, " ... (truncated)");
-		}
-		juju_log(level_names[level], msg.buf);
-		strbuf_release(&msg);
+		if (to_sink)
+			sink_send(level, q[i].text, hook_mode);
 		free(q[i].text);
 	}
 	free(q);
-	if (left_out) {
+	if (left_out && to_sink) {
 		char text[200];
 
 		snprintf(text, sizeof(text), "%zu more log records left out (at most %d per run, warnings "
 			 "first); run the command by hand with --verbose to see them all", left_out, LOG_MAX_RECORDS);
-		juju_log("WARNING", text);
+		sink_send(LOG_WARNING, text, hook_mode);
 	}
 }

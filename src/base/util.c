@@ -1,4 +1,5 @@
-/* util.c - allocation, error reporting and small helpers; see util.h. */
+/* util.c - allocation, die() and small helpers; see util.h. error() lives
+ * with the log queue (base/log.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -8,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/log.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -62,19 +62,6 @@ void grow_array(void **p, size_t *alloc, size_t n, size_t elem)
 		die("array size overflow");
 	*p = xrealloc(*p, want * elem);
 	*alloc = want;
-}
-
-int error(const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	log_msg(LOG_ERROR, "%s", sb.buf);
-	strbuf_release(&sb);
-	return -1;
 }
 
 void die(const char *fmt, ...)

@@ -1,7 +1,7 @@
 /* main.c - entry point: decide whether we were started as a hook (legacy
- * hooks/<name> symlink) or as svcmesh-hook, run, flush the log, and write
- * the optional statistics line. Only main() and the command functions
- * choose the exit code. */
+ * hooks/<name> symlink) or as svcmesh-hook, attach juju-log to the log,
+ * run, flush the log, and write the optional statistics line. Only main()
+ * and the command functions choose the exit code. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	stats_start();
+	juju_attach_log();
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "svcmesh-hook");
 	/* A child that exits early must not kill us through a broken pipe. */
 	signal(SIGPIPE, SIG_IGN);

@@ -190,6 +190,7 @@ void juju_reset(void)
 	free(env.app);
 	memset(&env, 0, sizeof(env));
 	env_read = 0;
+	juju_attach_log();
 }
 
 /* One hook tool: its argv, stdin, and after tools() its parsed output. */
@@ -823,4 +824,42 @@ void juju_log(const char *level, const char *message)
 		fprintf(stderr, "svcmesh-hook: warning: juju-log failed (exit status %d): %s\n",
 			c.status, c.err.buf);
 	child_release(&c);
+}
+
+/* One juju-log argument must stay below the kernel's per-argument limit. */
+#define LOG_MAX_MESSAGE (100 * 1024)
+
+/* Juju puts "<endpoint>:<id>: " in front of every juju-log record of a
+ * relation hook (worker/uniter/runner/jujuc/juju-log.go): a message about
+ * the hook's own relation drops the same prefix so that it is not there twice. */
+static const char *without_hook_relation(const char *text, int hook)
+{
+	const char *relid = juju_env()->relation_id;
+	size_t n;
+
+	if (!hook || !relid)
+		return text;
+	n = strlen(relid);
+	if (!strncmp(text, relid, n) && text[n] == ':' && text[n + 1] == ' ')
+		return text + n + 2;
+	return text;
+}
+
+/* The log's sink: one record, one juju_log() call. */
+static void log_to_juju(enum log_level level, const char *text, int hook)
+{
+	struct strbuf msg = STRBUF_INIT;
+
+	strbuf_addstr(&msg, without_hook_relation(text, hook));
+	if (msg.len > LOG_MAX_MESSAGE) {
+		strbuf_setlen(&msg, LOG_MAX_MESSAGE);
+		strbuf_addstr(&msg, " ... (truncated)");
+	}
+	juju_log(log_level_name(level), msg.buf);
+	strbuf_release(&msg);
+}
+
+void juju_attach_log(void)
+{
+	log_set_sink(log_to_juju, juju_in_context);
 }

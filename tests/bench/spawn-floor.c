@@ -33,33 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "transports/jujuc.h"
 #include "transports/run.h"
 #include "base/util.h"
 
 #define MAX_CALLS 1000000
 
 extern char **environ;
-
-/* log.c sends queued lines through juju_log() and asks jujuc.c whether it
- * runs in a hook; this program never calls log_flush() and is never a hook,
- * so the hook-tool client (and cJSON behind it) stays out. */
-void juju_log(const char *level, const char *message)
-{
-	(void)level;
-	(void)message;
-}
-
-const struct juju_env *juju_env(void)
-{
-	static const struct juju_env none;
-	return &none;
-}
-
-int juju_in_context(void)
-{
-	return 0;
-}
 
 enum mode { MODE_BARE, MODE_RUN };
 
