@@ -1,5 +1,5 @@
-/* util.c - allocation, die() and small helpers; see util.h. error() lives
- * with the log queue (base/log.c). */
+/* util.c - allocation, die() and small helpers; see util.h. Includes only
+ * util.h: error() lives with the log queue (base/log.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/strbuf.h"
 #include "base/util.h"
 
 void *xmalloc(size_t n)
@@ -82,47 +81,38 @@ int ends_with(const char *s, const char *suffix)
 	return ls >= lx && !memcmp(s + ls - lx, suffix, lx);
 }
 
+/* read_file() reads at least this much at a time. */
+#define READ_CHUNK 8192
+
 int read_file(const char *path, size_t max, char **buf, size_t *len)
 {
 	/* O_NONBLOCK: opening a FIFO with no writer must not wait */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	struct strbuf sb = STRBUF_INIT;
 	struct stat st;
-	char chunk[8192];
-	size_t n;
-	FILE *f;
+	char *p = NULL;
+	size_t n = 0, alloc = 0;
+	ssize_t got = 1;
 	int e;
 
 	if (fd < 0)
 		return -1;
 	e = fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+	while (!e && got) {
+		ALLOC_GROW(p, n + READ_CHUNK + 1, alloc);
+		got = read(fd, p + n, alloc - n - 1);
+		if (got < 0 && errno != EINTR)
+			e = errno;
+		else if (got > 0 && (n += (size_t)got) > max)
+			e = EFBIG;
+	}
+	close(fd);
 	if (e) {
-		close(fd);
+		free(p);
 		errno = e;
 		return -1;
 	}
-	f = fdopen(fd, "rb");
-	if (!f) {
-		close(fd);
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (sb.len + n > max) {
-			fclose(f);
-			strbuf_release(&sb);
-			errno = EFBIG;
-			return -1;
-		}
-		strbuf_add(&sb, chunk, n);
-	}
-	if (ferror(f)) {
-		e = errno;
-		fclose(f);
-		strbuf_release(&sb);
-		errno = e ? e : EIO;
-		return -1;
-	}
-	fclose(f);
-	*buf = strbuf_detach(&sb, len);
+	p[n] = '\0';
+	*buf = p;
+	*len = n;
 	return 0;
 }
