@@ -22,7 +22,7 @@
 #include <strings.h>
 
 #include "formats/config.h"
-#include "protocol/istio.h"
+#include "formats/meshnames.h"
 #include "base/k8sname.h"
 #include "transports/run.h"
 #include "formats/settings.h"
@@ -255,7 +255,7 @@ static void walk_fields(struct ctx *c, const struct ynode *n, const struct field
 /* --- endpoints --- */
 
 /* istio_field: Istio's name of the list ("Hosts", "Paths"), whose rules
- * (istio.h istio_check_values()) each value must pass. */
+ * (meshnames.h istio_check_values()) each value must pass. */
 static void read_strlist(struct ctx *c, const struct ynode *n, struct opt_strlist *dst,
 			 int methods, const char *istio_field)
 {
@@ -611,7 +611,7 @@ static void prov_mesh_type(struct ctx *c, const struct ynode *v, void *obj)
 }
 
 /* A provider label key or value: valid as it is, or, with placeholders
- * ({model}, {app}, {unit}, {waypoint}; istio.h), known placeholders only
+ * ({model}, {app}, {unit}, {waypoint}; meshnames.h), known placeholders only
  * and valid once expanded for a sample deployment (the real expansion is
  * checked again at hook time). */
 static int label_template_ok(struct ctx *c, const struct ynode *at, const char *s,
