@@ -13,6 +13,17 @@
 #ifndef SVCMESH_K8SNAME_H
 #define SVCMESH_K8SNAME_H
 
+/* The characters names are made of: [a-z0-9], and [A-Za-z0-9]. */
+static inline int k8s_is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static inline int k8s_is_alnum(char c)
+{
+	return k8s_is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+
 int k8s_label_key_valid(const char *key, const char **why);
 int k8s_label_value_valid(const char *value, const char **why);
 int k8s_dns_subdomain_valid(const char *name, const char **why);

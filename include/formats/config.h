@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include "base/kvlist.h"
 #include "base/strbuf.h"
+#include "formats/settings.h"   /* struct cfg_settings */
 
 /* A list that may be absent (JSON null) or present (possibly empty). */
 struct opt_strlist {
@@ -98,16 +99,6 @@ struct cfg_provider {
 	char *mesh_type;        /* "istio" */
 	struct kvlist labels;   /* in file order */
 	int manage_policies;
-};
-
-/* The settings section; 0 / NULL / -1 mean "not set". */
-struct cfg_settings {
-	int hook_tool_timeout_ms;
-	int kubectl_timeout_ms;
-	int jobs;
-	char *kubectl;
-	int verbose;
-	int remember_apps;
 };
 
 struct mesh_config {

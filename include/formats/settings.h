@@ -16,6 +16,9 @@
  * stderr and WARNING in juju-log) and the config value or the default
  * applies. Variables are read once, on first use.
  *
+ * The defaults and limits are here (run.c takes its deadline and batch
+ * size from the getters below).
+ *
  * Ownership: settings_use_config() copies what it needs; the values
  * returned stay valid until the next settings_use_config() or
  * settings_reset().
@@ -23,7 +26,37 @@
 #ifndef SVCMESH_SETTINGS_H
 #define SVCMESH_SETTINGS_H
 
-struct cfg_settings;
+#include <stddef.h>
+
+#define SETTINGS_MAX_SECONDS 86400
+#define SETTINGS_DEFAULT_TIMEOUT_MS 30000
+#define SETTINGS_DEFAULT_JOBS 8
+#define SETTINGS_MAX_JOBS 64
+
+/* The settings section of a config, or the variables; 0 / NULL / -1 (the
+ * booleans) mean "not set". */
+struct cfg_settings {
+	int hook_tool_timeout_ms;
+	int kubectl_timeout_ms;
+	int jobs;
+	char *kubectl;
+	int verbose;
+	int remember_apps;
+};
+
+/* The table above, one row per setting, in service-mesh.yaml's order:
+ * config.c reads the YAML keys with it, settings.c the variables. */
+enum setting_kind { SETTING_SECONDS, SETTING_JOBS, SETTING_PATH, SETTING_BOOL };
+struct setting {
+	const char *key;          /* under settings: in service-mesh.yaml */
+	const char *env;          /* the SVCMESH_* variable */
+	enum setting_kind kind;   /* its value parser */
+	size_t offset;            /* of its value in struct cfg_settings */
+	int def;                  /* the default (0: none; see the getters) */
+	const char *def_text;     /* the default, as warnings name it */
+};
+extern const struct setting settings_table[];
+extern const size_t settings_count;
 
 /* Take the settings of a loaded config (NULL: none). */
 void settings_use_config(const struct cfg_settings *cfg);
@@ -43,7 +76,8 @@ int settings_remember_apps(void);
 
 /* Parsing of one value, shared with config.c. Seconds: a decimal number
  * (no inf/nan/hex), 0 < s <= 86400, to milliseconds (at least 1). Jobs: a
- * decimal integer 1..64. Return 0, or -1 for anything else. */
+ * decimal integer 1..64. Return 0, or -1 for anything else (leaving the
+ * result as it was). */
 int settings_parse_seconds(const char *s, int *ms);
 int settings_parse_jobs(const char *s, int *jobs);
 /* "0"/"1"/"true"/"false" (any case) -> 0/1; else -1. */

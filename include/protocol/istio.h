@@ -8,15 +8,14 @@
  * gathers the policies and applies what this module renders.
  *
  * Sources followed (re-implemented, not copied):
- *  - canonical/service-mesh canonical_service_mesh/utils/_labels.py:
- *    charm_kubernetes_label() and its truncation (istio_charm_label());
- *  - .../k8s/resource_manager/_resource_manager.py:
+ *  - canonical/service-mesh (charm_kubernetes_label() and Istio's value
+ *    rules are in formats/meshnames.h);
+ *  - canonical_service_mesh/k8s/resource_manager/_resource_manager.py:
  *    create_charm_default_labels() (istio_owner_labels());
  *  - .../utils/istio/_policy_builder.py: object names, spec shapes;
  *  - istio/istio pkg/config/validation/validation.go
  *    ValidateAuthorizationPolicy and pkg/config/security/security.go
- *    (CheckEmptyValues, CheckValidPathTemplate, ValidatePorts):
- *    istio_validate_spec(), with Istio's message texts.
+ *    (ValidatePorts): istio_validate_spec(), with Istio's message texts.
  *
  * Object names (the beacon's scheme):
  *   <app>-<model>-policy-<src_app>-<src_ns>-<target>-<hash8>
@@ -39,6 +38,7 @@
 #define SVCMESH_ISTIO_H
 
 #include "formats/json.h"
+#include "formats/meshnames.h"   /* the label grammar, shared with config.c */
 #include "protocol/policy.h"
 #include "base/strbuf.h"
 
@@ -56,26 +56,6 @@
 /* Labels older svcmesh-hook versions put on their objects; still pruned. */
 #define ISTIO_LEGACY_PROVIDER_LABEL "svcmesh-hook/provider"
 #define ISTIO_LEGACY_MODEL_LABEL "svcmesh-hook/model"
-
-/* charm_kubernetes_label(model, app, prefix, suffix, max_length, separator)
- * of canonical_service_mesh: "PREFIX MODEL SEP APP SUFFIX" when it fits in
- * max_len characters, else model and app cut in proportion to their
- * lengths (at least 1 each) and SEP + the first 6 hex digits of the SHA-1
- * of MODEL SEP APP appended before SUFFIX. Lengths count code points, as
- * Python does. Returns 0, or -1 with why when a name is empty or the fixed
- * part leaves no room (the Python function raises ValueError there). */
-int istio_charm_label(struct strbuf *out, const char *model, const char *app, const char *prefix,
-		      const char *suffix, size_t max_len, const char *sep, struct strbuf *why);
-
-/* Provider label placeholders: append tmpl with {model}, {app}, {unit}
- * (the unit name with '/' as '-', as its pod is named: "beacon-0") and
- * {waypoint} (the beacon's waypoint name, charm_kubernetes_label(model,
- * app, suffix "-waypoint", separator "-")) replaced. Any other '{' or '}'
- * is an error: -1 with why ("unknown placeholder '{x}' (known: ...)"). */
-int istio_expand_label(struct strbuf *out, const char *tmpl, const char *model, const char *app,
-		       const char *unit, struct strbuf *why);
-/* 1 if tmpl has a placeholder (a '{'). */
-int istio_label_has_placeholder(const char *tmpl);
 
 /* Append a valid label value made from s: characters outside
  * [A-Za-z0-9_.-] become '-' (one per UTF-8 character), cut to 63, then
@@ -107,11 +87,6 @@ void istio_policy_pyrepr(struct strbuf *out, const struct mesh_policy *p);
 int istio_policy_name(struct strbuf *out, const char *app, const char *model,
 		      const struct mesh_policy *p, struct strbuf *why);
 
-/* Istio's checks on one list of an operation or source (CheckEmptyValues,
- * and CheckValidPathTemplate when field is "Paths"); field is Istio's
- * name for it: "Hosts", "Paths", "Methods", "Ports", "Principals".
- * Returns 0, or -1 with Istio's message appended to why. */
-int istio_check_values(const char *field, const char *const *values, size_t n, struct strbuf *why);
 /* ValidateAuthorizationPolicy on a rendered spec (JSON empty lists count
  * as absent, as protobuf reads them): every error, in Istio's order and
  * words, appended to why separated by "; ". Returns the number found. */

@@ -21,12 +21,14 @@
 
 #include <stddef.h>
 #include "base/strbuf.h"
+#include "formats/settings.h"
 
-#define RUN_DEFAULT_TIMEOUT_MS 30000
 #define RUN_KILL_GRACE_MS 2000
 #define RUN_MAX_OUTPUT (64u * 1024 * 1024)
-#define RUN_DEFAULT_JOBS 8
-#define RUN_MAX_JOBS 64
+/* The deadline and batch size are settings (formats/settings.h). */
+#define RUN_DEFAULT_TIMEOUT_MS SETTINGS_DEFAULT_TIMEOUT_MS
+#define RUN_DEFAULT_JOBS SETTINGS_DEFAULT_JOBS
+#define RUN_MAX_JOBS SETTINGS_MAX_JOBS
 
 struct child {
 	const char *const *argv;   /* argv[0] is looked up on PATH unless it has a '/' */

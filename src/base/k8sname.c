@@ -5,16 +5,6 @@
 
 #define SET_WHY(w) do { if (why) *why = (w); } while (0)
 
-static int is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static int is_alnum(char c)
-{
-	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
-
 /* A label name part or a non-empty label value: 1..63 of [A-Za-z0-9_.-],
  * alphanumeric at both ends. Messages come from msgs[]: too long, bad
  * character, bad ends. */
@@ -27,12 +17,12 @@ static int check_name_part(const char *s, size_t len, const char *const msgs[3],
 	}
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		if (!is_alnum(c) && c != '-' && c != '_' && c != '.') {
+		if (!k8s_is_alnum(c) && c != '-' && c != '_' && c != '.') {
 			SET_WHY(msgs[1]);
 			return 0;
 		}
 	}
-	if (!is_alnum(s[0]) || !is_alnum(s[len - 1])) {
+	if (!k8s_is_alnum(s[0]) || !k8s_is_alnum(s[len - 1])) {
 		SET_WHY(msgs[2]);
 		return 0;
 	}
@@ -55,7 +45,7 @@ static int check_subdomain(const char *s, size_t len, const char *const msgs[4],
 		return 0;
 	}
 	for (size_t i = 0; i < len; i++)
-		if (!is_lower_alnum(s[i]) && s[i] != '-' && s[i] != '.') {
+		if (!k8s_is_lower_alnum(s[i]) && s[i] != '-' && s[i] != '.') {
 			SET_WHY(msgs[2]);
 			return 0;
 		}
@@ -63,7 +53,7 @@ static int check_subdomain(const char *s, size_t len, const char *const msgs[4],
 	for (size_t i = 0; i <= len; i++) {
 		if (i < len && s[i] != '.')
 			continue;
-		if (i == start || !is_lower_alnum(s[start]) || !is_lower_alnum(s[i - 1])) {
+		if (i == start || !k8s_is_lower_alnum(s[start]) || !k8s_is_lower_alnum(s[i - 1])) {
 			SET_WHY(msgs[3]);
 			return 0;
 		}
@@ -141,11 +131,11 @@ int k8s_dns_label_valid(const char *name, const char **why)
 		return 0;
 	}
 	for (size_t i = 0; i < len; i++)
-		if (!is_lower_alnum(name[i]) && name[i] != '-') {
+		if (!k8s_is_lower_alnum(name[i]) && name[i] != '-') {
 			SET_WHY("may contain only lower case alphanumerics and '-'");
 			return 0;
 		}
-	if (!is_lower_alnum(name[0]) || !is_lower_alnum(name[len - 1])) {
+	if (!k8s_is_lower_alnum(name[0]) || !k8s_is_lower_alnum(name[len - 1])) {
 		SET_WHY("must start and end with a lower case alphanumeric character");
 		return 0;
 	}

@@ -22,9 +22,8 @@
 #include <strings.h>
 
 #include "formats/config.h"
-#include "protocol/istio.h"
+#include "formats/meshnames.h"
 #include "base/k8sname.h"
-#include "transports/run.h"
 #include "formats/settings.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -211,9 +210,11 @@ struct field {
  * something more useful than "unknown key". */
 typedef int (*unknown_fn)(struct ctx *c, const struct ynode *key);
 
-/* Walk mapping n (a null node counts as an empty mapping) with the table. */
+/* Walk mapping n (a null node counts as an empty mapping) with the table;
+ * fields[f].fn gets obj, or obj + at[f] when at is given. */
 static void walk_fields(struct ctx *c, const struct ynode *n, const struct field *fields,
-			size_t nfields, void *obj, const char *where, unknown_fn unknown)
+			size_t nfields, void *obj, const char *where, unknown_fn unknown,
+			const size_t *at)
 {
 	int seen[8] = { 0 };
 
@@ -244,7 +245,7 @@ static void walk_fields(struct ctx *c, const struct ynode *n, const struct field
 		}
 		seen[f] = 1;
 		old = push_key(c, key->value);
-		fields[f].fn(c, n->pairs[i].value, obj);
+		fields[f].fn(c, n->pairs[i].value, at ? (char *)obj + at[f] : obj);
 		pop(c, old);
 	}
 	for (size_t f = 0; f < nfields; f++)
@@ -255,7 +256,7 @@ static void walk_fields(struct ctx *c, const struct ynode *n, const struct field
 /* --- endpoints --- */
 
 /* istio_field: Istio's name of the list ("Hosts", "Paths"), whose rules
- * (istio.h istio_check_values()) each value must pass. */
+ * (meshnames.h istio_check_values()) each value must pass. */
 static void read_strlist(struct ctx *c, const struct ynode *n, struct opt_strlist *dst,
 			 int methods, const char *istio_field)
 {
@@ -442,7 +443,7 @@ static void pol_endpoints(struct ctx *c, const struct ynode *v, void *obj)
 			int before = c->nerr;
 
 			walk_fields(c, v->items[i], endpoint_fields, ARRAY_SIZE(endpoint_fields),
-				    &p->endpoints[i], "in endpoint", NULL);
+				    &p->endpoints[i], "in endpoint", NULL, NULL);
 			/* Istio refuses an operation with nothing in it */
 			if (c->nerr == before && !e->ports.n && !e->hosts.l.n && !e->methods.l.n &&
 			    !e->paths.l.n)
@@ -535,13 +536,13 @@ static void read_policy(struct ctx *c, const struct ynode *n, struct cfg_policy 
 		kind = policy_kind_of(type);
 	if (kind < 0)
 		walk_fields(c, n, any_policy_fields, ARRAY_SIZE(any_policy_fields), p,
-			    "in policy", NULL);
+			    "in policy", NULL, NULL);
 	else if (kind == POLICY_UNIT)
 		walk_fields(c, n, unit_policy_fields, ARRAY_SIZE(unit_policy_fields), p,
-			    "in unit policy", unknown_in_unit_policy);
+			    "in unit policy", unknown_in_unit_policy, NULL);
 	else
 		walk_fields(c, n, app_policy_fields, ARRAY_SIZE(app_policy_fields), p,
-			    "in app policy", unknown_in_app_policy);
+			    "in app policy", unknown_in_app_policy, NULL);
 }
 
 /* --- consumer --- */
@@ -611,7 +612,7 @@ static void prov_mesh_type(struct ctx *c, const struct ynode *v, void *obj)
 }
 
 /* A provider label key or value: valid as it is, or, with placeholders
- * ({model}, {app}, {unit}, {waypoint}; istio.h), known placeholders only
+ * ({model}, {app}, {unit}, {waypoint}; meshnames.h), known placeholders only
  * and valid once expanded for a sample deployment (the real expansion is
  * checked again at hook time). */
 static int label_template_ok(struct ctx *c, const struct ynode *at, const char *s,
@@ -690,36 +691,28 @@ static const struct field provider_fields[] = {
 
 /* --- settings --- */
 
-static void read_seconds(struct ctx *c, const struct ynode *v, int *ms)
+/* One handler per kind of setting; obj is where the value goes. */
+
+static void set_seconds(struct ctx *c, const struct ynode *v, void *obj)
 {
 	const char *kind = ynode_kind(v);
 
 	if (strcmp(kind, "an integer") && strcmp(kind, "a number"))
 		problem(c, v, "expected a number of seconds, got %s", kind);
-	else if (settings_parse_seconds(v->value, ms) < 0)
+	else if (settings_parse_seconds(v->value, obj) < 0)
 		problem(c, v, "'%s' is not a number of seconds (0 < seconds <= 86400, "
 			"digits with an optional fraction)", v->value);
-}
-
-static void set_tool_timeout(struct ctx *c, const struct ynode *v, void *obj)
-{
-	read_seconds(c, v, &((struct cfg_settings *)obj)->hook_tool_timeout_ms);
-}
-
-static void set_kubectl_timeout(struct ctx *c, const struct ynode *v, void *obj)
-{
-	read_seconds(c, v, &((struct cfg_settings *)obj)->kubectl_timeout_ms);
 }
 
 static void set_jobs(struct ctx *c, const struct ynode *v, void *obj)
 {
 	if (strcmp(ynode_kind(v), "an integer"))
 		problem(c, v, "expected an integer, got %s", ynode_kind(v));
-	else if (settings_parse_jobs(v->value, &((struct cfg_settings *)obj)->jobs) < 0)
-		problem(c, v, "%s is not a number of parallel jobs (1..%d)", v->value, RUN_MAX_JOBS);
+	else if (settings_parse_jobs(v->value, obj) < 0)
+		problem(c, v, "%s is not a number of parallel jobs (1..%d)", v->value, SETTINGS_MAX_JOBS);
 }
 
-static void set_kubectl(struct ctx *c, const struct ynode *v, void *obj)
+static void set_path(struct ctx *c, const struct ynode *v, void *obj)
 {
 	const char *s = want_string(c, v);
 
@@ -728,32 +721,32 @@ static void set_kubectl(struct ctx *c, const struct ynode *v, void *obj)
 	if (!*s || strlen(s) > 4096)
 		problem(c, v, "expected the path of a kubectl binary, got '%.40s'", s);
 	else
-		((struct cfg_settings *)obj)->kubectl = xstrdup(s);
+		*(char **)obj = xstrdup(s);
 }
 
-static void set_verbose(struct ctx *c, const struct ynode *v, void *obj)
+static void set_bool(struct ctx *c, const struct ynode *v, void *obj)
 {
-	want_bool(c, v, &((struct cfg_settings *)obj)->verbose);
+	want_bool(c, v, obj);
 }
 
-static void set_remember_apps(struct ctx *c, const struct ynode *v, void *obj)
-{
-	want_bool(c, v, &((struct cfg_settings *)obj)->remember_apps);
-}
-
-static const struct field settings_fields[] = {
-	{ "hook-tool-timeout", set_tool_timeout, 0 },
-	{ "kubectl-timeout", set_kubectl_timeout, 0 },
-	{ "jobs", set_jobs, 0 },
-	{ "kubectl", set_kubectl, 0 },
-	{ "verbose", set_verbose, 0 },
-	{ "remember-apps", set_remember_apps, 0 },
-};
-
+/* The keys of settings: are the rows of settings.h's table. */
 static void top_settings(struct ctx *c, const struct ynode *v, void *obj)
 {
-	walk_fields(c, v, settings_fields, ARRAY_SIZE(settings_fields),
-		    &((struct mesh_config *)obj)->settings, "in settings", NULL);
+	static const field_fn by_kind[] = {
+		[SETTING_SECONDS] = set_seconds, [SETTING_JOBS] = set_jobs,
+		[SETTING_PATH] = set_path, [SETTING_BOOL] = set_bool,
+	};
+	struct field fields[8];
+	size_t at[8];
+
+	if (settings_count > ARRAY_SIZE(fields))
+		die("top_settings: settings table too large");
+	for (size_t i = 0; i < settings_count; i++) {
+		fields[i] = (struct field){ settings_table[i].key, by_kind[settings_table[i].kind], 0 };
+		at[i] = settings_table[i].offset;
+	}
+	walk_fields(c, v, fields, settings_count, &((struct mesh_config *)obj)->settings,
+		    "in settings", NULL, at);
 }
 
 /* A relative kubectl path with a '/' is relative to the config's directory. */
@@ -786,7 +779,7 @@ static void top_consumer(struct ctx *c, const struct ynode *v, void *obj)
 	cfg->consumer = con;
 	con->auto_join = 1;
 	walk_fields(c, v, consumer_fields, ARRAY_SIZE(consumer_fields), con,
-		    "in consumer", NULL);
+		    "in consumer", NULL, NULL);
 	set_default(&con->mesh_relation, "service-mesh");
 	set_default(&con->cmr_requires, "require-cmr-mesh");
 	set_default(&con->cmr_provides, "provide-cmr-mesh");
@@ -799,7 +792,7 @@ static void top_provider(struct ctx *c, const struct ynode *v, void *obj)
 
 	cfg->provider = prov;
 	walk_fields(c, v, provider_fields, ARRAY_SIZE(provider_fields), prov,
-		    "in provider", NULL);
+		    "in provider", NULL, NULL);
 	set_default(&prov->mesh_relation, "service-mesh");
 }
 
@@ -820,7 +813,7 @@ static int config_from_tree(const char *name, const struct ynode *root,
 				ynode_kind(root));
 		else
 			walk_fields(&c, root, top_fields, ARRAY_SIZE(top_fields), cfg,
-				    "at the top level", NULL);
+				    "at the top level", NULL, NULL);
 	}
 	strbuf_release(&c.path);
 	return c.nerr ? -1 : 0;

@@ -6,13 +6,34 @@
 #include <string.h>
 #include <strings.h>
 
-#include "formats/config.h"
 #include "base/log.h"
-#include "transports/run.h"
 #include "formats/settings.h"
 #include "base/util.h"
 
-#define MAX_SECONDS 86400
+#define ROW(key, env, kind, field, def, def_text) \
+	{ key, env, kind, offsetof(struct cfg_settings, field), def, def_text }
+
+/* The rows, in service-mesh.yaml's order (config.c lists the keys so). */
+enum { TOOL_TIMEOUT, KUBECTL_TIMEOUT, JOBS, KUBECTL, VERBOSE, REMEMBER };
+
+const struct setting settings_table[] = {
+	[TOOL_TIMEOUT] = ROW("hook-tool-timeout", "SVCMESH_TIMEOUT", SETTING_SECONDS,
+			     hook_tool_timeout_ms, SETTINGS_DEFAULT_TIMEOUT_MS, "30"),
+	[KUBECTL_TIMEOUT] = ROW("kubectl-timeout", "SVCMESH_KUBECTL_TIMEOUT", SETTING_SECONDS,
+				kubectl_timeout_ms, 0, "the hook-tool timeout"),
+	[JOBS] = ROW("jobs", "SVCMESH_JOBS", SETTING_JOBS, jobs, SETTINGS_DEFAULT_JOBS, "8"),
+	[KUBECTL] = ROW("kubectl", "SVCMESH_KUBECTL", SETTING_PATH, kubectl, 0, NULL),
+	[VERBOSE] = ROW("verbose", "SVCMESH_VERBOSE", SETTING_BOOL, verbose, 0, "false"),
+	[REMEMBER] = ROW("remember-apps", "SVCMESH_REMEMBER", SETTING_BOOL, remember_apps, 1, "true"),
+};
+const size_t settings_count = ARRAY_SIZE(settings_table);
+
+/* What a variable of each kind must be, for warnings. */
+static const char *const kind_want[] = {
+	[SETTING_SECONDS] = "a number of seconds (0 < s <= 86400)",
+	[SETTING_JOBS] = "a whole number from 1 to 64",
+	[SETTING_BOOL] = "0, 1, true or false",
+};
 
 int settings_parse_seconds(const char *s, int *ms)
 {
@@ -32,7 +53,7 @@ int settings_parse_seconds(const char *s, int *ms)
 	if (!digits || *p || p - s > 32)
 		return -1;
 	v = strtod(s, NULL);
-	if (!(v > 0) || v > MAX_SECONDS)
+	if (!(v > 0) || v > SETTINGS_MAX_SECONDS)
 		return -1;
 	*ms = (int)(v * 1000 + 0.5);
 	if (*ms < 1)
@@ -52,7 +73,7 @@ int settings_parse_jobs(const char *s, int *jobs)
 			return -1;
 		n = n * 10 + (*p - '0');
 	}
-	if (n < 1 || n > RUN_MAX_JOBS)
+	if (n < 1 || n > SETTINGS_MAX_JOBS)
 		return -1;
 	*jobs = (int)n;
 	return 0;
@@ -69,69 +90,65 @@ int settings_parse_bool(const char *s, int *v)
 	return 0;
 }
 
+#define UNSET { 0, 0, 0, NULL, -1, -1 }
+
 /* One value: from the variable, else the config, else the default. */
 static struct {
 	int env_read;
-	int env_tool_ms, env_kubectl_ms, env_jobs;   /* 0: unset */
-	int env_verbose, env_remember;                /* -1: unset */
-	char *env_kubectl;
+	struct cfg_settings env;   /* kubectl owned */
 	struct cfg_settings cfg;   /* copy; kubectl owned */
-} st = { 0, 0, 0, 0, -1, -1, NULL, { 0, 0, 0, NULL, -1, -1 } };
+} st = { 0, UNSET, UNSET };
 
-static void warn_env(const char *name, const char *value, const char *want, const char *instead)
+#define ENV_WARNING "%s='%.40s%s' is not %s; ignoring it and using settings.%s or %s"
+
+static void warn_env(const struct setting *row, const char *value)
 {
-	log_warning("%s='%.40s%s' is not %s; ignoring it and using %s", name, value,
-		    strlen(value) > 40 ? "..." : "", want, instead);
+	const char *more = strlen(value) > 40 ? "..." : "";
+
+	log_warning(ENV_WARNING, row->env, value, more, kind_want[row->kind], row->key, row->def_text);
 	/* visible without --verbose: an override that does nothing must say so */
 	if (!settings_verbose())
-		fprintf(stderr, "svcmesh-hook: warning: %s='%.40s%s' is not %s; ignoring it and using %s\n",
-			name, value, strlen(value) > 40 ? "..." : "", want, instead);
+		fprintf(stderr, "svcmesh-hook: warning: " ENV_WARNING "\n", row->env, value, more,
+			kind_want[row->kind], row->key, row->def_text);
 }
 
-static const char *env_value(const char *name)
+/* The row's variable into st.env; unset when empty or not valid. */
+static void read_var(const struct setting *row)
 {
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
+	const char *v = getenv(row->env);
+	void *dst = (char *)&st.env + row->offset;
+	int bad = 0;
+
+	if (!v || !*v)
+		return;
+	if (row->kind == SETTING_SECONDS)
+		bad = settings_parse_seconds(v, dst);
+	else if (row->kind == SETTING_JOBS)
+		bad = settings_parse_jobs(v, dst);
+	else if (row->kind == SETTING_BOOL)
+		bad = settings_parse_bool(v, dst);
+	else
+		*(char **)dst = xstrdup(v);
+	if (bad)
+		warn_env(row, v);
 }
 
 static void read_env(void)
 {
-	const char *v;
-
 	if (st.env_read)
 		return;
 	st.env_read = 1;
-	if ((v = env_value("SVCMESH_VERBOSE")) && settings_parse_bool(v, &st.env_verbose) < 0) {
-		st.env_verbose = -1;
-		warn_env("SVCMESH_VERBOSE", v, "0, 1, true or false", "settings.verbose or false");
-	}
-	if ((v = env_value("SVCMESH_TIMEOUT")) && settings_parse_seconds(v, &st.env_tool_ms) < 0) {
-		st.env_tool_ms = 0;
-		warn_env("SVCMESH_TIMEOUT", v, "a number of seconds (0 < s <= 86400)",
-			 "settings.hook-tool-timeout or 30");
-	}
-	if ((v = env_value("SVCMESH_KUBECTL_TIMEOUT")) && settings_parse_seconds(v, &st.env_kubectl_ms) < 0) {
-		st.env_kubectl_ms = 0;
-		warn_env("SVCMESH_KUBECTL_TIMEOUT", v, "a number of seconds (0 < s <= 86400)",
-			 "settings.kubectl-timeout or the hook-tool timeout");
-	}
-	if ((v = env_value("SVCMESH_JOBS")) && settings_parse_jobs(v, &st.env_jobs) < 0) {
-		st.env_jobs = 0;
-		warn_env("SVCMESH_JOBS", v, "a whole number from 1 to 64", "settings.jobs or 8");
-	}
-	if ((v = env_value("SVCMESH_REMEMBER")) && settings_parse_bool(v, &st.env_remember) < 0) {
-		st.env_remember = -1;
-		warn_env("SVCMESH_REMEMBER", v, "0, 1, true or false", "settings.remember-apps or true");
-	}
-	if ((v = env_value("SVCMESH_KUBECTL")))
-		st.env_kubectl = xstrdup(v);
+	/* verbose first: warn_env() asks it whether to print to stderr */
+	read_var(&settings_table[VERBOSE]);
+	for (size_t i = 0; i < settings_count; i++)
+		if (i != VERBOSE)
+			read_var(&settings_table[i]);
 }
 
 void settings_use_config(const struct cfg_settings *cfg)
 {
 	free(st.cfg.kubectl);
-	memset(&st.cfg, 0, sizeof(st.cfg));
-	st.cfg.verbose = st.cfg.remember_apps = -1;
+	st.cfg = (struct cfg_settings)UNSET;
 	if (cfg) {
 		st.cfg = *cfg;
 		st.cfg.kubectl = cfg->kubectl ? xstrdup(cfg->kubectl) : NULL;
@@ -142,45 +159,48 @@ void settings_use_config(const struct cfg_settings *cfg)
 void settings_reset(void)
 {
 	settings_use_config(NULL);
-	free(st.env_kubectl);
-	st.env_kubectl = NULL;
+	free(st.env.kubectl);
+	st.env = (struct cfg_settings)UNSET;
 	st.env_read = 0;
-	st.env_tool_ms = st.env_kubectl_ms = st.env_jobs = 0;
-	st.env_verbose = st.env_remember = -1;
+}
+
+/* An int setting: the variable, else the config, else the row's default
+ * (the booleans' "not set" is -1, the others' 0). */
+static int value(int row)
+{
+	const struct setting *s = &settings_table[row];
+	int unset = s->kind == SETTING_BOOL ? -1 : 0;
+	int e, c;
+
+	read_env();
+	e = *(const int *)((const char *)&st.env + s->offset);
+	c = *(const int *)((const char *)&st.cfg + s->offset);
+	return e != unset ? e : c != unset ? c : s->def;
 }
 
 int settings_tool_timeout_ms(void)
 {
-	read_env();
-	if (st.env_tool_ms)
-		return st.env_tool_ms;
-	return st.cfg.hook_tool_timeout_ms ? st.cfg.hook_tool_timeout_ms : RUN_DEFAULT_TIMEOUT_MS;
+	return value(TOOL_TIMEOUT);
 }
 
 int settings_kubectl_timeout_ms(void)
 {
-	read_env();
-	if (st.env_kubectl_ms)
-		return st.env_kubectl_ms;
-	if (st.cfg.kubectl_timeout_ms)
-		return st.cfg.kubectl_timeout_ms;
-	return settings_tool_timeout_ms();
+	int ms = value(KUBECTL_TIMEOUT);
+
+	return ms ? ms : settings_tool_timeout_ms();
 }
 
 int settings_jobs(void)
 {
-	read_env();
-	if (st.env_jobs)
-		return st.env_jobs;
-	return st.cfg.jobs ? st.cfg.jobs : RUN_DEFAULT_JOBS;
+	return value(JOBS);
 }
 
 const char *settings_kubectl(const char **from)
 {
 	read_env();
-	if (st.env_kubectl) {
+	if (st.env.kubectl) {
 		*from = "SVCMESH_KUBECTL";
-		return st.env_kubectl;
+		return st.env.kubectl;
 	}
 	*from = "settings.kubectl";
 	return st.cfg.kubectl;
@@ -188,16 +208,13 @@ const char *settings_kubectl(const char **from)
 
 int settings_remember_apps(void)
 {
-	read_env();
-	if (st.env_remember >= 0)
-		return st.env_remember;
-	return st.cfg.remember_apps != 0;
+	return value(REMEMBER) != 0;
 }
 
 int settings_verbose(void)
 {
-	/* not read_env(): warn_env() asks this while the variables are read */
-	if (st.env_verbose >= 0)
-		return st.env_verbose;
+	/* not value(): warn_env() asks this while the variables are read */
+	if (st.env.verbose >= 0)
+		return st.env.verbose;
 	return st.cfg.verbose > 0;
 }

@@ -11,204 +11,6 @@
 #include "base/sha256.h"
 #include "base/util.h"
 
-static int is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static int is_alnum(char c)
-{
-	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
-
-/* One UTF-8 character of s starts here (not a continuation byte). */
-static int char_start(char c)
-{
-	return ((unsigned char)c & 0xC0) != 0x80;
-}
-
-/* ---- SHA-1 (FIPS 180-4), only for charm_kubernetes_label's hash ---- */
-
-static uint32_t rol32(uint32_t x, int n)
-{
-	return (x << n) | (x >> (32 - n));
-}
-
-static void sha1_block(uint32_t h[5], const unsigned char *p)
-{
-	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 80; i++)
-		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	for (int i = 0; i < 80; i++) {
-		uint32_t f, k, t;
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5A827999;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ED9EBA1;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8F1BBCDC;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xCA62C1D6;
-		}
-		t = rol32(a, 5) + f + e + k + w[i];
-		e = d;
-		d = c;
-		c = rol32(b, 30);
-		b = a;
-		a = t;
-	}
-	h[0] += a;
-	h[1] += b;
-	h[2] += c;
-	h[3] += d;
-	h[4] += e;
-}
-
-/* Append the lower-case hex SHA-1 of len bytes. */
-static void sha1_hex(struct strbuf *out, const char *data, size_t len)
-{
-	uint32_t h[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0 };
-	unsigned char blk[64];
-	size_t i = 0;
-	uint64_t bits = (uint64_t)len * 8;
-
-	for (; i + 64 <= len; i += 64)
-		sha1_block(h, (const unsigned char *)data + i);
-	memset(blk, 0, sizeof(blk));
-	memcpy(blk, data + i, len - i);
-	blk[len - i] = 0x80;
-	if (len - i >= 56) {
-		sha1_block(h, blk);
-		memset(blk, 0, sizeof(blk));
-	}
-	for (int k = 0; k < 8; k++)
-		blk[63 - k] = (unsigned char)(bits >> (8 * k));
-	sha1_block(h, blk);
-	for (int k = 0; k < 5; k++)
-		strbuf_addf(out, "%08x", (unsigned)h[k]);
-}
-
-/* ---- charm_kubernetes_label ---- */
-
-/* Code points in s (Python's len()). */
-static size_t cp_len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += char_start(*s);
-	return n;
-}
-
-/* Append the first n code points of s (Python's s[:n]). */
-static void cp_prefix(struct strbuf *out, const char *s, size_t n)
-{
-	const char *p = s;
-
-	for (size_t k = 0; *p; p++) {
-		if (char_start(*p) && k++ == n)
-			break;
-	}
-	strbuf_add(out, s, (size_t)(p - s));
-}
-
-int istio_charm_label(struct strbuf *out, const char *model, const char *app, const char *prefix,
-		      const char *suffix, size_t max_len, const char *sep, struct strbuf *why)
-{
-	size_t lm = cp_len(model), la = cp_len(app), fixed, avail, mlen, alen;
-	struct strbuf full = STRBUF_INIT, hash = STRBUF_INIT;
-
-	if (!lm || !la) {
-		strbuf_addstr(why, "both the model name and the app name must be at least 1 character long");
-		return -1;
-	}
-	strbuf_addf(&full, "%s%s%s%s%s", prefix, model, sep, app, suffix);
-	if (cp_len(full.buf) <= max_len) {
-		strbuf_add(out, full.buf, full.len);
-		strbuf_release(&full);
-		return 0;
-	}
-	/* the fixed part counts the hash (6) and two separators (2) */
-	fixed = cp_len(prefix) + cp_len(suffix) + 6 + 2;
-	if (fixed + 2 > max_len) {
-		strbuf_addf(why, "the fixed label portion is too long (%zu characters) to fit model and "
-			    "app names within %zu", fixed, max_len);
-		strbuf_release(&full);
-		return -1;
-	}
-	strbuf_reset(&full);
-	strbuf_addf(&full, "%s%s%s", model, sep, app);
-	sha1_hex(&hash, full.buf, full.len);
-	strbuf_setlen(&hash, 6);
-	avail = max_len - fixed;
-	/* int(available * len(model) / total): exact integer floor here */
-	mlen = avail * lm / (lm + la);
-	if (mlen < 1)
-		mlen = 1;
-	alen = avail > mlen ? avail - mlen : 1;
-	strbuf_addstr(out, prefix);
-	cp_prefix(out, model, mlen);
-	strbuf_addstr(out, sep);
-	cp_prefix(out, app, alen);
-	strbuf_addf(out, "%s%s%s", sep, hash.buf, suffix);
-	strbuf_release(&full);
-	strbuf_release(&hash);
-	return 0;
-}
-
-/* ---- label placeholders ---- */
-
-int istio_label_has_placeholder(const char *tmpl)
-{
-	return strchr(tmpl, '{') || strchr(tmpl, '}');
-}
-
-int istio_expand_label(struct strbuf *out, const char *tmpl, const char *model, const char *app,
-		       const char *unit, struct strbuf *why)
-{
-	size_t old = out->len;
-
-	for (const char *p = tmpl; *p; p++) {
-		const char *end;
-		size_t n;
-
-		if (*p != '{' && *p != '}') {
-			strbuf_addch(out, *p);
-			continue;
-		}
-		end = *p == '{' ? strchr(p, '}') : NULL;
-		n = end ? (size_t)(end - p - 1) : 0;
-		if (end && n == 5 && !strncmp(p + 1, "model", 5)) {
-			strbuf_addstr(out, model);
-		} else if (end && n == 3 && !strncmp(p + 1, "app", 3)) {
-			strbuf_addstr(out, app);
-		} else if (end && n == 4 && !strncmp(p + 1, "unit", 4)) {
-			for (const char *u = unit; *u; u++)
-				strbuf_addch(out, *u == '/' ? '-' : *u);
-		} else if (end && n == 8 && !strncmp(p + 1, "waypoint", 8)) {
-			if (istio_charm_label(out, model, app, "", "-waypoint", 63, "-", why) < 0) {
-				strbuf_setlen(out, old);
-				return -1;
-			}
-		} else {
-			strbuf_addf(why, "unknown placeholder '%.*s' (known: {model}, {app}, {unit}, {waypoint})",
-				    end ? (int)(n + 2 > 40 ? 40 : n + 2) : 1, p);
-			strbuf_setlen(out, old);
-			return -1;
-		}
-		p = end;
-	}
-	return 0;
-}
-
 /* ---- ownership ---- */
 
 int istio_label_value(struct strbuf *out, const char *s, struct strbuf *why)
@@ -219,15 +21,15 @@ int istio_label_value(struct strbuf *out, const char *s, struct strbuf *why)
 
 	for (const char *p = s; *p && v.len < 63; p++) {
 		char c = *p;
-		if (is_alnum(c) || c == '-' || c == '_' || c == '.')
+		if (k8s_is_alnum(c) || c == '-' || c == '_' || c == '.')
 			strbuf_addch(&v, c);
-		else if (char_start(c))
+		else if (meshnames_char_start(c))
 			strbuf_addch(&v, '-');
 	}
 	end = v.len;
-	while (start < end && !is_alnum(v.buf[start]))
+	while (start < end && !k8s_is_alnum(v.buf[start]))
 		start++;
-	while (end > start && !is_alnum(v.buf[end - 1]))
+	while (end > start && !k8s_is_alnum(v.buf[end - 1]))
 		end--;
 	strbuf_setlen(&v, end);
 	if (start == end || !k8s_label_value_valid(v.buf + start, &bad)) {
@@ -473,13 +275,13 @@ static void name_part(struct strbuf *out, const char *s, size_t max)
 {
 	size_t n = 0;
 
-	for (; *s && (!max || n < max || !char_start(*s)); s++) {
+	for (; *s && (!max || n < max || !meshnames_char_start(*s)); s++) {
 		char c = *s;
-		if (!char_start(c))
+		if (!meshnames_char_start(c))
 			continue;
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
-		strbuf_addch(out, is_lower_alnum(c) || c == '-' || c == '.' ? c : '-');
+		strbuf_addch(out, k8s_is_lower_alnum(c) || c == '-' || c == '.' ? c : '-');
 		n++;
 	}
 }
@@ -521,8 +323,8 @@ int istio_policy_name(struct strbuf *out, const char *app, const char *model,
 	/* dots must sit between alphanumerics in a DNS-1123 subdomain */
 	for (size_t i = 0; i < name.len; i++)
 		if (name.buf[i] == '.' &&
-		    (i == 0 || !is_lower_alnum(name.buf[i - 1]) || i + 1 == name.len ||
-		     !is_lower_alnum(name.buf[i + 1])))
+		    (i == 0 || !k8s_is_lower_alnum(name.buf[i - 1]) || i + 1 == name.len ||
+		     !k8s_is_lower_alnum(name.buf[i + 1])))
 			name.buf[i] = '-';
 	if (!k8s_dns_subdomain_valid(name.buf, &bad)) {
 		strbuf_addf(why, "cannot make a valid object name from provider '%.64s' in model '%.64s': %s",
@@ -537,89 +339,7 @@ int istio_policy_name(struct strbuf *out, const char *app, const char *model,
 	return ret;
 }
 
-/* ---- Istio's validation (pkg/config/validation, pkg/config/security) ---- */
-
-static void why_sep(struct strbuf *why)
-{
-	if (why->len)
-		strbuf_addstr(why, "; ");
-}
-
-/* [a-zA-Z0-9-._~%!$&'()+,;:@=]+ (security.go validLiteral) */
-static int valid_literal(const char *s, size_t n)
-{
-	if (!n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!is_alnum(s[i]) && !strchr("-._~%!$&'()+,;:@=", s[i]))
-			return 0;
-	return 1;
-}
-
-/* CheckValidPathTemplate for one path; message as Istio's. */
-static int check_path_template(const char *field, const char *path, struct strbuf *why)
-{
-	int templ = strstr(path, "{*}") || strstr(path, "{**}"), any = 0;
-	size_t start = 0, end = strlen(path);
-	struct strbuf trimmed = STRBUF_INIT;
-	int ret = 0;
-
-	while (start < end && path[start] == '/')
-		start++;
-	while (end > start && path[end - 1] == '/')
-		end--;
-	strbuf_add(&trimmed, path + start, end - start);
-	for (size_t i = 0, seg = 0; i <= trimmed.len && !ret; i++) {
-		const char *g = trimmed.buf + seg;
-		size_t n = i - seg;
-		int one, all;
-
-		if (i < trimmed.len && trimmed.buf[i] != '/')
-			continue;
-		seg = i + 1;
-		one = n == 3 && !strncmp(g, "{*}", 3);
-		all = n == 4 && !strncmp(g, "{**}", 4);
-		if (one && !any)
-			continue;
-		if (all && !any) {
-			any = 1;
-			continue;
-		}
-		why_sep(why);
-		if (one || all) {
-			strbuf_addf(why, "invalid or unsupported path %s, found in %s. {**} is not the last operator",
-				    trimmed.buf, field);
-			ret = -1;
-		} else if (memchr(g, '{', n) || memchr(g, '}', n)) {
-			strbuf_addf(why, "invalid or unsupported path %s, found in %s. Contains '{' or '}' beyond a "
-				    "supported path template", trimmed.buf, field);
-			ret = -1;
-		} else if (templ && !valid_literal(g, n)) {
-			strbuf_addf(why, "invalid or unsupported path %s, found in %s. Contains segment %.*s with "
-				    "invalid string literal", trimmed.buf, field, (int)n, g);
-			ret = -1;
-		} else if (why->len >= 2 && !strcmp(why->buf + why->len - 2, "; ")) {
-			strbuf_setlen(why, why->len - 2);
-		}
-	}
-	strbuf_release(&trimmed);
-	return ret;
-}
-
-int istio_check_values(const char *field, const char *const *values, size_t n, struct strbuf *why)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!values[i][0]) {
-			why_sep(why);
-			strbuf_addf(why, "empty value not allowed, found in %s", field);
-			return -1;
-		}
-	if (!strcmp(field, "Paths") || !strcmp(field, "NotPaths"))
-		for (size_t i = 0; i < n; i++)
-			if (check_path_template(field, values[i], why) < 0)
-				return -1;
-	return 0;
-}
+/* ---- Istio's validation (pkg/config/validation) ---- */
 
 static int has_items(const struct opt_strlist *l)
 {
@@ -661,7 +381,8 @@ static size_t PRINTF_LIKE(2, 3) err(struct strbuf *why, const char *fmt, ...)
 {
 	va_list ap;
 
-	why_sep(why);
+	if (why->len)
+		strbuf_addstr(why, "; ");
 	va_start(ap, fmt);
 	strbuf_vaddf(why, fmt, ap);
 	va_end(ap);
