@@ -1,19 +1,8 @@
-/* trust.h - who may be opened: the rule a consumer's policy must pass
- * before the provider renders or applies it (HARDENING.md "Only the
- * sender can be opened"). A policy counts only when every way it names
- * its target resolves to the application that sent it, in the provider's
- * model:
- *
- *   target_namespace        the provider's model
- *   target_app_name         null/empty, or the sender
- *   target_service          null/empty, or the sender's own name, and then
- *                           only with target_app_name set to the sender
- *   target_selector_labels  null/empty, or exactly
- *                           {app.kubernetes.io/name: <sender>}
- *
- * Pure: no hook tools, no I/O. The provider module says which app sent
- * each policy; this module only judges.
- */
+/* trust.h - who may be opened: a consumer's policy is enforced only when
+ * every way it names its target (namespace, app, Service, selector labels)
+ * resolves to the application that sent it, in the provider's model; the
+ * rule field by field is in HARDENING.md "Only the sender can be opened".
+ * Pure: the provider says which app sent each policy; this only judges. */
 #ifndef SVCMESH_TRUST_H
 #define SVCMESH_TRUST_H
 
@@ -21,8 +10,7 @@
 #include "base/strbuf.h"
 
 /* NULL when sender may have p enforced in model; else the reason it is
- * refused, appended to why (the result is why->buf, which the caller
- * owns; why must be empty on entry). */
+ * refused, appended to why (empty on entry; the result is why->buf). */
 const char *trust_refusal(const struct mesh_policy *p, const char *sender, const char *model,
 			  struct strbuf *why);
 
