@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "actions/provider.h"
 #include "base/strbuf.h"
+#include "protocol/trust.h"
 #include "base/util.h"
 #include "formats/yamltree.h"
 
@@ -280,37 +281,6 @@ static const struct json *find_named(const struct named *ix, size_t n, const str
 	return lo < n && !strcmp(ix[lo].ns, ns) && !strcmp(ix[lo].name, name) ? ix[lo].obj : NULL;
 }
 
-/* Who may be opened (HARDENING.md "Only the sender can be opened"): a
- * policy is enforced only when every way it names its target resolves to
- * the consumer that sent it, in this model. Returns the reason a policy is
- * refused, or NULL. */
-static const char *not_its_own(const struct mesh_policy *p, const char *sender, const char *model,
-			       struct strbuf *why)
-{
-	const char *tapp = p->target_app_name && *p->target_app_name ? p->target_app_name : NULL;
-	const char *tsvc = p->target_service && *p->target_service ? p->target_service : NULL;
-	const struct kvlist *sel = p->target_selector_labels && p->target_selector_labels->n
-		? p->target_selector_labels : NULL;
-
-	if (strcmp(p->target_namespace, model) != 0)
-		strbuf_addf(why, "it targets namespace '%s', but a consumer may only open its own "
-			    "workloads in this model ('%s')", p->target_namespace, model);
-	else if (tapp && strcmp(tapp, sender) != 0)
-		strbuf_addf(why, "it targets app '%s', but it was sent by '%s': a consumer may only "
-			    "open itself", tapp, sender);
-	else if (tsvc && !tapp)
-		strbuf_addf(why, "it names target_service '%s' without target_app_name: a Service "
-			    "cannot be tied to the consumer that sent it", tsvc);
-	else if (tsvc && strcmp(tsvc, sender) != 0)
-		strbuf_addf(why, "it targets Service '%s', but it was sent by '%s': only the Service "
-			    "named after the sending app (Juju's own) can be tied to it", tsvc, sender);
-	else if (sel && (sel->n != 1 || strcmp(sel->items[0].key, "app.kubernetes.io/name") ||
-			 strcmp(sel->items[0].value, sender)))
-		strbuf_addf(why, "its target_selector_labels are not exactly {app.kubernetes.io/name: "
-			    "%s}: a consumer may only select its own pods", sender);
-	return why->len ? why->buf : NULL;
-}
-
 /* Render every policy into *items (a new JSON array, in gathering order,
  * duplicates left out). Policies that cannot be enforced are logged as
  * warnings naming the relation, the consumer, the entry and the rule, and
@@ -334,7 +304,7 @@ static int render_all(const struct policy_list *pl, const struct strlist *origin
 		struct strbuf why = STRBUF_INIT;
 		struct json *obj;
 
-		if (not_its_own(p, senders->items[i], e->model, &why) ||
+		if (trust_refusal(p, senders->items[i], e->model, &why) ||
 		    istio_render_policy(e->app, e->model, p, &obj, &why) < 0) {
 			struct strbuf msg = STRBUF_INIT;
 

@@ -196,7 +196,7 @@ static int sync_labels(struct cmd_ctx *ctx, int remove_all)
 		else if (ret == WANT_NO_RELATION)
 			log_debug("%s", why.buf);
 	} else {
-		ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, remove_all, 0);
+		ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, remove_all);
 	}
 	kvlist_release(&labels);
 	strbuf_release(&why);
@@ -705,14 +705,7 @@ static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
 /* "set k=v, remove k" for one object, or "in sync". */
 static void change_text(struct strbuf *sb, const struct label_change *ch)
 {
-	size_t start = sb->len;
-
-	for (size_t i = 0; i < ch->set.n; i++)
-		strbuf_addf(sb, "%sset %s=%s", sb->len > start ? ", " : "", ch->set.items[i].key,
-			    ch->set.items[i].value);
-	for (size_t i = 0; i < ch->remove.n; i++)
-		strbuf_addf(sb, "%sremove %s", sb->len > start ? ", " : "", ch->remove.items[i]);
-	if (sb->len == start)
+	if (!label_change_text(sb, ch))
 		strbuf_addstr(sb, ch->needed ? "annotation only" : "in sync");
 }
 
@@ -763,7 +756,7 @@ static int labels_cmd(struct cmd_ctx *ctx, int apply)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (labels_reconcile(e->app, e->model, &labels, 0, 0) < 0)
+	if (labels_reconcile(e->app, e->model, &labels, 0) < 0)
 		goto out;
 	printf("%s%s\n", label_plan_writes(&plan) ? "reconciled: " : "", why.buf);
 	rc = EXIT_OK;

@@ -268,11 +268,7 @@ static void object_labels(const char *what, const struct label_change *ch, struc
 		line(t, 2, "%s: labels in sync; annotation " LABELS_ANNOTATION " %s", what,
 		     ch->mark_bad ? "unreadable" : "out of date");
 	} else {
-		for (size_t i = 0; i < ch->set.n; i++)
-			strbuf_addf(&sb, "%sset %s=%s", sb.len ? ", " : "", ch->set.items[i].key,
-				    ch->set.items[i].value);
-		for (size_t i = 0; i < ch->remove.n; i++)
-			strbuf_addf(&sb, "%sremove %s", sb.len ? ", " : "", ch->remove.items[i]);
+		label_change_text(&sb, ch);
 		line(t, 2, "%s: out of sync (needs: %s)", what, sb.buf);
 	}
 	strbuf_release(&sb);

@@ -1,10 +1,11 @@
-/* check_labels.c - unit tests for the label reconcile planner (labels.c). */
+/* check_labelplan.c - unit tests for the label reconcile planner
+ * (labelplan.c): the plan, its texts and its merge patches. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "formats/json.h"
-#include "actions/labels.h"
+#include "protocol/labelplan.h"
 
 /* The annotations of an object: its record of our labels, written
  * against the ConfigMap version base (NULL: no such annotation). */
@@ -551,9 +552,129 @@ START_TEST(configmap_name)
 }
 END_TEST
 
+/* The text of a JSON tree, as json.dumps writes it; caller frees. */
+static char *emitted(struct json *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	json_emit(&sb, v);
+	json_free(v);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The plan of plan_prints_every_write: the StatefulSet sets new=2 and
+ * removes old (its current annotation says old is ours); the Service
+ * sets new=2; no ConfigMap yet. */
+static void set_and_remove_plan(struct label_plan *p)
+{
+	struct json *items = objects_marked("{\"old\": \"1\"}", "{\"old\": \"1\"}", NULL, "{\"old\": \"1\"}", NULL, "");
+	struct kvlist w = KVLIST_INIT;
+
+	want(&w, "new", "2");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, p), 0);
+	kvlist_release(&w);
+	json_free(items);
+}
+
+START_TEST(change_text_names_sets_then_removes_after_what_is_there)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct label_plan p;
+
+	set_and_remove_plan(&p);
+	strbuf_addstr(&sb, "StatefulSet app: ");
+	ck_assert_uint_eq(label_change_text(&sb, &p.sts), 2);
+	ck_assert_str_eq(sb.buf, "StatefulSet app: set new=2, remove old");
+	strbuf_reset(&sb);
+	ck_assert_uint_eq(label_change_text(&sb, &p.svc), 1);
+	ck_assert_str_eq(sb.buf, "set new=2");
+	label_plan_release(&p);
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(change_text_leaves_the_empty_case_to_the_caller)
+{
+	struct json *items = objects_marked("{\"m\": \"1\"}", "{\"m\": \"1\"}", "{\"m\": \"1\"}", "not json", NULL, "7");
+	struct strbuf sb = STRBUF_INIT;
+	struct kvlist w = KVLIST_INIT;
+	struct label_plan p;
+
+	want(&w, "m", "1");
+	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	/* the StatefulSet's annotation is unreadable: rewritten, labels right */
+	ck_assert_int_eq(p.sts.needed, 1);
+	strbuf_addstr(&sb, "x");
+	ck_assert_uint_eq(label_change_text(&sb, &p.sts), 0);
+	ck_assert_uint_eq(label_change_text(&sb, &p.svc), 0);
+	ck_assert_str_eq(sb.buf, "x");
+	label_plan_release(&p);
+	kvlist_release(&w);
+	strbuf_release(&sb);
+	json_free(items);
+}
+END_TEST
+
+START_TEST(record_text_is_what_python_writes)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct kvlist l = KVLIST_INIT;
+
+	label_record_text(&sb, &l);
+	ck_assert_str_eq(sb.buf, "{}");
+	strbuf_reset(&sb);
+	kvlist_set(&l, "istio.io/dataplane-mode", "ambient");
+	kvlist_set(&l, "team", "caf\xc3\xa9 \"x\"");
+	label_record_text(&sb, &l);
+	ck_assert_str_eq(sb.buf, "{\"istio.io/dataplane-mode\": \"ambient\", \"team\": \"caf\\u00e9 \\\"x\\\"\"}");
+	kvlist_release(&l);
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(merge_patch_puts_statefulset_labels_in_the_pod_template)
+{
+	struct label_plan p;
+	char *text;
+
+	set_and_remove_plan(&p);
+	text = emitted(label_object_patch(&p.sts, &p.desired, p.cm_version, 1));
+	ck_assert_str_eq(text, "{\"spec\": {\"template\": {\"metadata\": {\"labels\": {\"new\": \"2\", \"old\": null}}}}, "
+			 "\"metadata\": {\"annotations\": {\"" LABELS_ANNOTATION "\": \"{\\\"new\\\": \\\"2\\\"}\", \""
+			 LABELS_BASE_ANNOTATION "\": \"\"}}}");
+	free(text);
+	text = emitted(label_object_patch(&p.svc, &p.desired, p.cm_version, 0));
+	ck_assert_str_eq(text, "{\"metadata\": {\"labels\": {\"new\": \"2\"}, \"annotations\": {\"" LABELS_ANNOTATION
+			 "\": \"{\\\"new\\\": \\\"2\\\"}\", \"" LABELS_BASE_ANNOTATION "\": \"\"}}}");
+	free(text);
+	label_plan_release(&p);
+}
+END_TEST
+
+START_TEST(merge_patch_when_broken_removes_labels_and_annotations)
+{
+	struct json *items = objects_marked("{\"m\": \"1\"}", "{\"m\": \"1\"}", "{\"m\": \"1\"}", "{\"m\": \"1\"}", NULL, "7");
+	struct label_plan p;
+	char *text;
+
+	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	text = emitted(label_object_patch(&p.sts, &p.desired, p.cm_version, 1));
+	ck_assert_str_eq(text, "{\"spec\": {\"template\": {\"metadata\": {\"labels\": {\"m\": null}}}}, "
+			 "\"metadata\": {\"annotations\": {\"" LABELS_ANNOTATION "\": null, \""
+			 LABELS_BASE_ANNOTATION "\": null}}}");
+	free(text);
+	/* no annotation on the Service: its labels only */
+	text = emitted(label_object_patch(&p.svc, &p.desired, p.cm_version, 0));
+	ck_assert_str_eq(text, "{\"metadata\": {\"labels\": {\"m\": null}}}");
+	free(text);
+	label_plan_release(&p);
+	json_free(items);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("labels");
+	Suite *s = suite_create("labelplan");
 	TCase *tc = tcase_create("plan");
 	SRunner *sr;
 	int failed;
@@ -582,6 +703,11 @@ int main(void)
 	tcase_add_test(tc, python_record_with_other_labels_is_ours);
 	tcase_add_test(tc, missing_statefulset_is_an_error);
 	tcase_add_test(tc, configmap_name);
+	tcase_add_test(tc, change_text_names_sets_then_removes_after_what_is_there);
+	tcase_add_test(tc, change_text_leaves_the_empty_case_to_the_caller);
+	tcase_add_test(tc, record_text_is_what_python_writes);
+	tcase_add_test(tc, merge_patch_puts_statefulset_labels_in_the_pod_template);
+	tcase_add_test(tc, merge_patch_when_broken_removes_labels_and_annotations);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
