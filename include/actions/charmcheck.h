@@ -2,7 +2,7 @@
  * with its metadata (metadata.yaml, else charmcraft.yaml), and does the
  * charm have the hooks the config needs?
  *
- * Errors (exit 2 from check-config), one line each, "FILE:LINE:COL: message":
+ * Errors (exit 2 from check-config, commands/cmd-check-config.c), one line each, "FILE:LINE:COL: message":
  *  - service-mesh.yaml itself is invalid (config_load()'s lines), or has
  *    neither a consumer nor a provider section (empty, only comments, {});
  *  - the metadata file is missing, not YAML, or badly shaped (a section
@@ -37,8 +37,8 @@
 #ifndef SVCMESH_CHARMCHECK_H
 #define SVCMESH_CHARMCHECK_H
 
-#include "commands/commands.h"
 #include "base/strbuf.h"
+#include "transports/charmstate.h"   /* charm_path(): the paths charm_check() reads */
 
 struct charm_check {
 	struct strbuf out;   /* every finding, in order, one '\n'-ended line each */
@@ -53,20 +53,5 @@ struct charm_check {
  * CHARM_CHECK_INIT) and returns res->errors. */
 int charm_check(const char *charm_dir, const char *config_path, struct charm_check *res);
 void charm_check_release(struct charm_check *res);
-
-/* "DIR/NAME", or just NAME when dir is "" (caller frees). */
-char *charm_path(const char *dir, const char *name);
-
-/* The charm directory of a command taking [CHARM_DIR]: dir_arg, else
- * $JUJU_CHARM_DIR (or $CHARM_DIR), else "." (borrowed, not to be freed). */
-const char *charm_dir_default(const char *dir_arg);
-/* The service-mesh.yaml such a command reads (caller frees): --config
- * when it was given, else DIR/service-mesh.yaml when dir_arg was given,
- * else ctx->config_path ($SVCMESH_CONFIG or the charm dir's). */
-char *charm_config_path(const struct cmd_ctx *ctx, const char *dir_arg);
-
-/* check-config [CHARM_DIR]: prints the findings on stdout; exit 0 when
- * there is no error (warnings allowed), 2 when there is one. */
-int check_config_cmd(struct cmd_ctx *ctx, int argc, const char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /* linkhooks.h - link-hooks: create the hooks/<name> symlinks to
- * svcmesh-hook that the config needs (names from hook_names()).
+ * svcmesh-hook that the config needs (names from protocol/hooks.h
+ * hook_names(); the command is commands/cmd-link-hooks.c).
  *
  * Idempotent and conservative: a correct link is left alone ("ok"); a
  * link to something else, or a file, in the way is reported and kept
@@ -17,7 +18,6 @@
 #ifndef SVCMESH_LINKHOOKS_H
 #define SVCMESH_LINKHOOKS_H
 
-#include "commands/commands.h"
 #include "base/kvlist.h"
 #include "base/strbuf.h"
 
@@ -35,10 +35,5 @@ struct link_opts {
  * appended to out stay). Names with '/' or a leading '.' are refused. */
 int link_hooks(const char *charm_dir, const struct strlist *names, const struct link_opts *opts,
 	       struct strbuf *out);
-
-/* link-hooks [--dry-run] [--force] [--target PATH] [CHARM_DIR]: exit 0
- * when every link is in place, 1 on a conflict or a system error, 2 on
- * a usage or config error. */
-int link_hooks_cmd(struct cmd_ctx *ctx, int argc, const char **argv);
 
 #endif

@@ -6,25 +6,23 @@
  * rendering (server-side apply of what differs, delete what is stale).
  *
  * Functions talk to Juju through jujuc.h and to Kubernetes through
- * kube.h. The hook actions do not check leadership (the dispatcher did);
- * the subcommands that write check it themselves.
- *
- * Subcommands (table rows in commands.c):
- *   mesh-info [--strict]                  print the gathered MeshPolicy list (JSON)
- *   render [--output yaml|json] [--strict] print the AuthorizationPolicies
- *   apply                                 apply them now and prune stale ones (leader)
+ * kube.h, and take the provider section of the config (NULL: no
+ * provider, nothing to do). They do not check leadership: the dispatcher
+ * does for hooks, and the commands that write (commands/cmd-apply.c) do
+ * for themselves. mesh-info, render and apply are commands/cmd-*.c.
  */
 #ifndef SVCMESH_PROVIDER_H
 #define SVCMESH_PROVIDER_H
 
-#include "commands/commands.h"
 #include "formats/config.h"
+#include "formats/json.h"
 #include "protocol/policy.h"
+#include "base/strbuf.h"
 
 /* ACT_PROVIDER_PUBLISH: write labels and mesh_type (json.dumps text) to
  * every provider mesh relation whose own app databag differs; one
  * relation-set per relation with just the changed keys. 0 / -1. */
-int provider_publish(struct cmd_ctx *ctx);
+int provider_publish(const struct cfg_provider *p);
 
 /* ACT_PROVIDER_APPLY: with manage-policies, apply the rendered policies
  * that differ from the cluster (one kubectl apply --server-side) and
@@ -34,7 +32,7 @@ int provider_publish(struct cmd_ctx *ctx);
  * and left out; they do not fail the hook. Without manage-policies: delete
  * every owned policy once, recorded in .svcmesh-hook-policies-unmanaged in
  * the charm directory, and then make no kubectl call. 0 / -1. */
-int provider_apply_action(struct cmd_ctx *ctx);
+int provider_apply_action(const struct cfg_provider *p);
 
 /* ACT_PROVIDER_REMOVE (the remove hook, on any unit: during removal of
  * the application Juju may have no leader), with manage-policies only:
@@ -42,7 +40,7 @@ int provider_apply_action(struct cmd_ctx *ctx);
  * planned_units() == 0, the beacon's remove handler) delete every policy
  * the provider owns, else (a scale-down) nothing and no kubectl call. A
  * failed kubectl call fails the hook; Juju retries remove. 0 / -1. */
-int provider_remove_action(struct cmd_ctx *ctx);
+int provider_remove_action(const struct cfg_provider *p);
 
 /* mesh_info(): the MeshPolicy list from every mesh relation's remote app
  * databag, in relation order then list order, appended to out (owned by
@@ -53,8 +51,24 @@ int provider_remove_action(struct cmd_ctx *ctx);
  * the call returns -1. -1 also when a hook tool fails. */
 int provider_gather(const struct cfg_provider *p, int strict, struct policy_list *out);
 
-int provider_cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv);
-int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv);
-int provider_cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv);
+/* mesh-info: provider_gather()'s list as one JSON text appended to out
+ * (empty on entry), each relation's policies turned into text as they
+ * are read. 0, or -1 as provider_gather() (out is then to be dropped). */
+int provider_mesh_info(const struct cfg_provider *p, int strict, struct strbuf *out);
+
+/* render: every gathered policy rendered as an AuthorizationPolicy, into
+ * *items (a new JSON array, duplicates left out; the caller frees it).
+ * Policies that cannot be enforced are left out with a warning, on stderr
+ * too, and counted in *refused. 0 / -1. */
+int provider_render(const struct cfg_provider *p, int strict, struct json **items, size_t *refused);
+
+/* What provider_enforce() did. */
+struct apply_counts {
+	size_t applied, deleted, unchanged, refused;
+};
+
+/* Make the owned AuthorizationPolicies what the consumers ask for (as
+ * ACT_PROVIDER_APPLY with manage-policies), counted in *n. 0 / -1. */
+int provider_enforce(const struct cfg_provider *p, struct apply_counts *n);
 
 #endif

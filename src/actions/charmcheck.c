@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "actions/charmcheck.h"
-#include "commands/commands.h"
+#include "protocol/hooks.h"
+#include "transports/charmstate.h"
 #include "formats/config.h"
-#include "transports/jujuc.h"
 #include "base/kvlist.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -43,21 +43,6 @@ struct checker {
 	int meta_ok;                 /* the metadata was read: eps is the whole list */
 	const struct ynode *parts;   /* charmcraft.yaml's parts: (may be NULL) */
 };
-
-char *charm_path(const char *dir, const char *name)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (dir && *dir) {
-		strbuf_addstr(&sb, dir);
-		while (sb.len > 1 && sb.buf[sb.len - 1] == '/')
-			strbuf_setlen(&sb, sb.len - 1);
-		if (sb.buf[sb.len - 1] != '/')
-			strbuf_addch(&sb, '/');
-	}
-	strbuf_addstr(&sb, name);
-	return strbuf_detach(&sb, NULL);
-}
 
 /* One line of the report: "FILE[:LINE:COL]: [warning: ]message". */
 static void vnote(struct checker *ck, int warning, const char *file, const struct ynode *at, const char *fmt,
@@ -582,64 +567,4 @@ void charm_check_release(struct charm_check *res)
 	free(res->metafile);
 	res->metafile = NULL;
 	res->errors = res->warnings = 0;
-}
-
-/* ---- the command ---- */
-
-const char *charm_dir_default(const char *dir_arg)
-{
-	const char *d;
-
-	if (dir_arg && *dir_arg)
-		return dir_arg;
-	d = juju_env()->charm_dir;
-	return d ? d : ".";
-}
-
-char *charm_config_path(const struct cmd_ctx *ctx, const char *dir_arg)
-{
-	/* an explicit --config or SVCMESH_CONFIG wins; else the charm dir's file */
-	if (dir_arg && *dir_arg && !ctx->config_explicit)
-		return charm_path(dir_arg, "service-mesh.yaml");
-	return xstrdup(ctx->config_path);
-}
-
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
-int check_config_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
-{
-	struct charm_check res = CHARM_CHECK_INIT;
-	const char *dir_arg = NULL, *dir;
-	char *config;
-	int rc;
-
-	for (int i = 0; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1]) {
-			error("check-config: unknown option %s (usage: svcmesh-hook check-config [CHARM_DIR])", argv[i]);
-			return EXIT_USAGE;
-		}
-		if (dir_arg) {
-			error("check-config takes one CHARM_DIR at most");
-			return EXIT_USAGE;
-		}
-		dir_arg = argv[i];
-	}
-	dir = charm_dir_default(dir_arg);
-	config = charm_config_path(ctx, dir_arg);
-	charm_check(dir, config, &res);
-	fputs(res.out.buf, stdout);
-	if (!res.errors) {
-		printf("%s: %s and %s agree", dir, base_name(config), base_name(res.metafile));
-		if (res.warnings)
-			printf(" (%d warning%s)", res.warnings, res.warnings == 1 ? "" : "s");
-		putchar('\n');
-	}
-	rc = res.errors ? EXIT_USAGE : EXIT_OK;
-	charm_check_release(&res);
-	free(config);
-	return rc;
 }

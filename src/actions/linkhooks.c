@@ -6,9 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "actions/charmcheck.h"
-#include "commands/commands.h"
 #include "actions/linkhooks.h"
+#include "transports/charmstate.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -155,77 +154,4 @@ int link_hooks(const char *charm_dir, const struct strlist *names, const struct 
 			conflicts += r;
 	}
 	return failed ? -1 : conflicts;
-}
-
-/* 1 if dir has a dispatch file, which Juju runs instead of hooks/<name>. */
-static int has_dispatch(const char *dir)
-{
-	char *p = charm_path(dir, "dispatch");
-	struct stat st;
-	int r = lstat(p, &st) == 0 && !S_ISDIR(st.st_mode);
-
-	free(p);
-	return r;
-}
-
-int link_hooks_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
-{
-	struct link_opts o = { NULL, 0, 0 };
-	struct strlist names = STRLIST_INIT;
-	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
-	struct mesh_config cfg;
-	const char *dir_arg = NULL;
-	char *config;
-	int r;
-
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
-			o.dry_run = 1;
-		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
-			o.force = 1;
-		} else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
-			o.target = argv[++i];
-		} else if (!strncmp(argv[i], "--target=", 9)) {
-			o.target = argv[i] + 9;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			error("link-hooks: unknown option %s (usage: svcmesh-hook link-hooks [--dry-run] [--force] [--target PATH] [CHARM_DIR])",
-			      argv[i]);
-			return EXIT_USAGE;
-		} else if (dir_arg) {
-			error("link-hooks takes one CHARM_DIR at most");
-			return EXIT_USAGE;
-		} else {
-			dir_arg = argv[i];
-		}
-	}
-	if (o.target && !*o.target) {
-		error("link-hooks: --target needs a PATH");
-		return EXIT_USAGE;
-	}
-	config = charm_config_path(ctx, dir_arg);
-	if (config_load(config, &cfg, &err) < 0) {
-		strbuf_rtrim(&err);
-		error("invalid configuration:\n%s", err.buf);
-		strbuf_release(&err);
-		free(config);
-		return EXIT_USAGE;
-	}
-	strbuf_release(&err);
-	hook_names(&cfg, &names);
-	r = link_hooks(charm_dir_default(dir_arg), &names, &o, &out);
-	fputs(out.buf, stdout);
-	if (r > 0)
-		error("%d hook%s in the way: nothing was overwritten; end %s with "
-		      "exec \"$JUJU_CHARM_DIR/svcmesh-hook\" (it takes the hook name from "
-		      "JUJU_DISPATCH_PATH), or use --force to replace %s", r,
-		      r == 1 ? " is" : "s are", r == 1 ? "it" : "each", r == 1 ? "it" : "them");
-	if (r >= 0 && has_dispatch(charm_dir_default(dir_arg)))
-		fprintf(stderr, "svcmesh-hook: warning: this charm has a dispatch script, which Juju runs "
-			"instead of hooks/: call svcmesh-hook from it (a line "
-			"\"$JUJU_CHARM_DIR/svcmesh-hook\" || exit $? after the charm's own work)\n");
-	strbuf_release(&out);
-	strlist_release(&names);
-	config_release(&cfg);
-	free(config);
-	return r == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -17,7 +17,6 @@
 #include "base/strbuf.h"
 #include "protocol/trust.h"
 #include "base/util.h"
-#include "formats/yamltree.h"
 
 /* ---- publish ---- */
 
@@ -44,9 +43,8 @@ static void expand_labels(const struct cfg_provider *p, const struct juju_env *e
 	}
 }
 
-int provider_publish(struct cmd_ctx *ctx)
+int provider_publish(const struct cfg_provider *p)
 {
-	const struct cfg_provider *p = ctx->cfg.provider;
 	const struct juju_env *e;
 	const struct strlist *ids;
 	struct strbuf labels = STRBUF_INIT, type = STRBUF_INIT;
@@ -412,10 +410,6 @@ static int up_to_date(const struct json *want, const struct json *live)
 	return 1;
 }
 
-struct apply_counts {
-	size_t applied, deleted, unchanged, refused;
-};
-
 /* The AuthorizationPolicies provider app in model owns (the beacon's
  * labels, or the labels older versions wrote): one kubectl list of every
  * object with the beacon's scope label, filtered here. */
@@ -503,7 +497,7 @@ static void unmanaged_forget(void)
 	strbuf_release(&path);
 }
 
-static int enforce(const struct cfg_provider *p, struct apply_counts *n)
+int provider_enforce(const struct cfg_provider *p, struct apply_counts *n)
 {
 	const struct juju_env *e;
 	struct policy_list pl = POLICY_LIST_INIT;
@@ -597,23 +591,23 @@ out:
 	return ret;
 }
 
-int provider_apply_action(struct cmd_ctx *ctx)
+int provider_apply_action(const struct cfg_provider *p)
 {
 	struct apply_counts n;
 
-	if (!ctx->cfg.provider)
+	if (!p)
 		return 0;
-	if (!ctx->cfg.provider->manage_policies)
+	if (!p->manage_policies)
 		return cleanup_unmanaged();
-	return enforce(ctx->cfg.provider, &n);
+	return provider_enforce(p, &n);
 }
 
-int provider_remove_action(struct cmd_ctx *ctx)
+int provider_remove_action(const struct cfg_provider *p)
 {
 	const struct juju_env *e;
 	size_t planned, deleted = 0;
 
-	if (!ctx->cfg.provider || !ctx->cfg.provider->manage_policies)
+	if (!p || !p->manage_policies)
 		return 0;
 	if (!(e = juju_context("the provider")) || juju_planned_units(&planned) < 0)
 		return -1;
@@ -628,137 +622,33 @@ int provider_remove_action(struct cmd_ctx *ctx)
 	return 0;
 }
 
-/* ---- subcommands ---- */
+/* ---- for the commands ---- */
 
-static int need_provider(struct cmd_ctx *ctx)
-{
-	return cmd_need_section(ctx, 1);
-}
-
-int provider_cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
+int provider_mesh_info(const struct cfg_provider *p, int strict, struct strbuf *out)
 {
 	struct policy_list pl = POLICY_LIST_INIT;
-	struct strbuf out = STRBUF_INIT;
-	int strict = 0, rc;
+	int ret;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--strict")) {
-			strict = 1;
-		} else {
-			error("mesh-info: unexpected argument '%s' (usage: svcmesh-hook mesh-info [--strict])", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
-	if ((rc = need_provider(ctx)))
-		return rc;
-	/* printed only once everything was read: all or nothing */
-	strbuf_addch(&out, '[');
-	if (gather(ctx->cfg.provider, strict, &pl, NULL, NULL, &out) < 0) {
-		policy_list_release(&pl);
-		strbuf_release(&out);
-		return EXIT_FAIL;
-	}
-	strbuf_addch(&out, ']');
-	rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
-	strbuf_release(&out);
+	strbuf_addch(out, '[');
+	ret = gather(p, strict, &pl, NULL, NULL, out);
+	strbuf_addch(out, ']');
 	policy_list_release(&pl);
-	return rc;
+	return ret;
 }
 
-static int print_yaml(const struct json *items)
-{
-	struct strbuf out = STRBUF_INIT;
-
-	for (size_t i = 0; i < items->u.arr.n; i++) {
-		if (i)
-			strbuf_addstr(&out, "---\n");
-		if (yaml_emit_json(&out, items->u.arr.items[i]) < 0) {
-			strbuf_release(&out);
-			return -1;
-		}
-	}
-	fwrite(out.buf, 1, out.len, stdout);
-	strbuf_release(&out);
-	return 0;
-}
-
-int provider_cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
+int provider_render(const struct cfg_provider *p, int strict, struct json **items, size_t *refused)
 {
 	struct policy_list pl = POLICY_LIST_INIT;
 	struct strlist origins = STRLIST_INIT, senders = STRLIST_INIT;
-	struct json *items = NULL;
-	size_t refused = 0;
-	int strict = 0, rc = EXIT_FAIL;
+	int ret = 0;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--strict")) {
-			strict = 1;
-		} else {
-			error("render: unexpected argument '%s' (usage: svcmesh-hook render [--format yaml|json] [--strict])",
-			      argv[i]);
-			return EXIT_USAGE;
-		}
-	}
-	if ((rc = need_provider(ctx)))
-		return rc;
-	rc = EXIT_FAIL;
-	if (gather(ctx->cfg.provider, strict, &pl, &origins, &senders, NULL) < 0 ||
-	    render_all(&pl, &origins, &senders, &items, &refused, 1) < 0)
-		goto out;
-	if (refused && strict) {
-		error("render --strict: %zu %s cannot be enforced (see above)", refused,
-		      refused == 1 ? "policy" : "policies");
-		goto out;
-	}
-	if (ctx->format == FMT_JSON) {
-		struct strbuf out = STRBUF_INIT;
-		struct json *list = istio_list(items);
-
-		items = NULL;
-		json_emit(&out, list);
-		cmd_print_json(ctx, out.buf);
-		strbuf_release(&out);
-		json_free(list);
-	} else if (print_yaml(items) < 0) {
-		goto out;
-	}
-	if (refused)
-		fprintf(stderr, "svcmesh-hook: warning: %zu %s left out: not enforced (see the warnings above)\n",
-			refused, refused == 1 ? "policy" : "policies");
-	rc = EXIT_OK;
-out:
-	json_free(items);
+	*items = NULL;
+	*refused = 0;
+	if (gather(p, strict, &pl, &origins, &senders, NULL) < 0 ||
+	    render_all(&pl, &origins, &senders, items, refused, 1) < 0)
+		ret = -1;
 	policy_list_release(&pl);
 	strlist_release(&origins);
 	strlist_release(&senders);
-	return rc;
-}
-
-int provider_cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv)
-{
-	struct apply_counts n;
-	int rc;
-
-	(void)argv;
-	if (argc > 0) {
-		error("apply takes no arguments (see svcmesh-hook help apply)");
-		return EXIT_USAGE;
-	}
-	if ((rc = need_provider(ctx)))
-		return rc;
-	if (!ctx->cfg.provider->manage_policies) {
-		error("manage-policies is false in %s: svcmesh-hook does not manage AuthorizationPolicies",
-		      ctx->config_path);
-		return EXIT_USAGE;
-	}
-	if ((rc = cmd_need_leader("applies AuthorizationPolicies")))
-		return rc;
-	if (enforce(ctx->cfg.provider, &n) < 0)
-		return EXIT_FAIL;
-	if (n.applied || n.deleted)
-		printf("authorization policies: %zu applied, %zu deleted, %zu unchanged\n",
-		       n.applied, n.deleted, n.unchanged);
-	else
-		printf("authorization policies already up to date (%zu)\n", n.unchanged);
-	return EXIT_OK;
+	return ret;
 }

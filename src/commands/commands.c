@@ -1,43 +1,23 @@
-/* commands.c - the hook/subcommand table and the dispatcher; see commands.h. */
+/* commands.c - the list of subcommand rows and the dispatcher: global
+ * options, --format, help, the checks each row asks for, and hooks (the
+ * actions protocol/hooks.c gives them); see commands.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "actions/charmcheck.h"
+#include "commands/command.h"
 #include "commands/commands.h"
 #include "actions/consumer.h"
 #include "formats/json.h"
+#include "protocol/hooks.h"
 #include "transports/jujuc.h"
 #include "actions/labels.h"
-#include "actions/linkhooks.h"
 #include "base/log.h"
 #include "actions/provider.h"
 #include "formats/settings.h"
-#include "commands/status.h"
 #include "base/strbuf.h"
 #include "base/util.h"
-#include "formats/yamltree.h"
-
-typedef int (*cmd_fn)(struct cmd_ctx *ctx, int argc, const char **argv);
-
-enum entry_kind { HOOK, SUBCOMMAND };
-
-struct entry {
-	enum entry_kind kind;
-	const char *name;      /* HOOK: event ("relation-created") or whole hook name; SUBCOMMAND: its name */
-	enum role role;        /* HOOK: which endpoints; ROLE_NONE for non-relation hooks */
-	unsigned actions;      /* HOOK */
-	cmd_fn fn;             /* SUBCOMMAND */
-	const char *args;      /* SUBCOMMAND: argument synopsis */
-	const char *help;      /* one line */
-	unsigned formats;      /* SUBCOMMAND: the --format values it takes (0: none) */
-	enum out_format def;   /* SUBCOMMAND: the format without --format */
-	const char *options;   /* SUBCOMMAND: its own options, "  --x  what it does\n" each */
-	const char *example;   /* SUBCOMMAND: one example command line */
-	int published;         /* SUBCOMMAND: its JSON is relation data, byte for byte */
-	int context;           /* SUBCOMMAND: needs a Juju context (juju_context()), else exit 2 */
-};
 
 static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv);
 static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv);
@@ -51,95 +31,66 @@ static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv);
 static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv);
 static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv);
 
-static const struct entry table[] = {
-	/* hooks, as the Python library observes them (reference/service-mesh-protocol.md) */
-	{ .kind = HOOK, .name = "relation-created", .role = ROLE_MESH, .actions = ACT_POLICIES, .help = "publish policies" },
-	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_MESH, .actions = ACT_LABELS, .help = "reconcile mesh labels (auto-join)" },
-	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_MESH, .actions = ACT_UNLABEL, .help = "remove mesh labels (auto-join)" },
-	{ .kind = HOOK, .name = "relation-created", .role = ROLE_CMR_REQUIRES, .actions = ACT_CMR_DATA, .help = "send cmr_data" },
-	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_CMR_PROVIDES, .actions = ACT_POLICIES, .help = "publish policies (cross-model source known)" },
-	{ .kind = HOOK, .name = "relation-created", .role = ROLE_POLICY, .actions = ACT_POLICIES, .help = "publish policies" },
-	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_POLICY, .actions = ACT_POLICIES, .help = "publish policies" },
-	{ .kind = HOOK, .name = "upgrade-charm", .role = ROLE_NONE, .actions = ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY, .help = "publish everything, repair labels" },
-	{ .kind = HOOK, .name = "leader-elected", .role = ROLE_NONE, .actions = ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH, .help = "publish everything, repair labels" },
-	{ .kind = HOOK, .name = "config-changed", .role = ROLE_NONE, .actions = ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY, .help = "provider: publish labels and mesh type" },
-	{ .kind = HOOK, .name = "remove", .role = ROLE_NONE, .actions = ACT_PROVIDER_REMOVE, .help = "provider: delete its policies when the last unit goes (any unit)" },
-	{ .kind = HOOK, .name = "relation-created", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_PUBLISH, .help = "provider: publish labels and mesh type" },
-	{ .kind = HOOK, .name = "relation-changed", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_APPLY, .help = "provider: apply authorization policies" },
-	{ .kind = HOOK, .name = "relation-broken", .role = ROLE_PROVIDER_MESH, .actions = ACT_PROVIDER_APPLY, .help = "provider: apply authorization policies" },
+/* the rows of the commands in their own cmd-<name>.c */
+extern const struct cmd_entry cmd_mesh_info_entry, cmd_render_entry, cmd_apply_entry, cmd_status_entry,
+	cmd_check_config_entry, cmd_link_hooks_entry;
 
-	/* subcommands */
-#define SUB .kind = SUBCOMMAND, .role = ROLE_NONE
 #define CTX .context = 1   /* in a hook or juju exec only */
-	{ SUB, .name = "dispatch", .fn = cmd_dispatch, .args = "",
-	  .help = "handle the hook named by JUJU_DISPATCH_PATH (the default)",
-	  .example = "JUJU_DISPATCH_PATH=hooks/upgrade-charm svcmesh-hook dispatch" },
-	{ SUB, CTX, .published = 1, .name = "policies", .fn = cmd_policies, .args = "[--format json|yaml]",
-	  .help = "print the policies JSON it would publish (writes nothing)",
-	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
-	  .example = "juju exec --unit app/0 -- ./svcmesh-hook policies --format yaml" },
-	{ SUB, CTX, .name = "update", .fn = cmd_update, .args = "",
-	  .help = "publish policies and cmr_data now (leader)",
-	  .example = "juju exec --unit app/0 -- ./svcmesh-hook update" },
-	{ SUB, CTX, .published = 1, .name = "labels", .fn = cmd_labels, .args = "[--format json|yaml]",
-	  .help = "print the labels the mesh provider sent, as JSON",
-	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
-	  .example = "juju exec --unit app/0 -- ./svcmesh-hook labels" },
-	{ SUB, CTX, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
-	  .help = "print the mesh type the provider sent (null if none)",
-	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
-	  .example = "juju exec --unit app/0 -- ./svcmesh-hook mesh-type --format json" },
-	{ SUB, CTX, .name = "enabled", .fn = cmd_enabled, .args = "[--format text|json|yaml]",
-	  .help = "print true if the charm has a mesh relation, else false",
-	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
-	  .example = "juju exec --unit app/0 -- ./svcmesh-hook enabled" },
-	{ SUB, CTX, .name = "reconcile-labels", .fn = cmd_reconcile_labels, .args = "",
-	  .help = "put the provider's mesh labels on the StatefulSet and Service now (leader)",
-	  .example = "juju exec --unit app/0 -- ./svcmesh-hook reconcile-labels" },
-	{ SUB, CTX, .name = "plan-labels", .fn = cmd_plan_labels, .args = "",
-	  .help = "print what reconcile-labels would change (changes nothing)",
-	  .example = "juju exec --unit app/0 -- ./svcmesh-hook plan-labels" },
-	{ SUB, CTX, .published = 1, .name = "mesh-info", .fn = provider_cmd_mesh_info, .args = "[--format json|yaml] [--strict]",
-	  .help = "provider: print the MeshPolicy list the consumers sent, as JSON",
-	  .formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
-	  .options = "  --strict         exit 1 when a consumer sent an invalid entry (default: skip it\n"
-		     "                   with a warning)\n",
-	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook mesh-info --strict" },
-	{ SUB, CTX, .name = "render", .fn = provider_cmd_render, .args = "[--format yaml|json] [--strict]",
-	  .help = "provider: print the Istio AuthorizationPolicies for the consumers' policies",
-	  .formats = FMT_JSON | FMT_YAML, .def = FMT_YAML,
-	  .options = "  --strict         exit 1 when a policy is invalid or cannot be enforced (default:\n"
-		     "                   leave it out with a warning)\n",
-	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook render --format json" },
-	{ SUB, CTX, .name = "apply", .fn = provider_cmd_apply, .args = "",
-	  .help = "provider: apply the AuthorizationPolicies now and delete stale ones (leader)",
-	  .example = "juju exec --unit beacon/0 -- ./svcmesh-hook apply" },
-	{ SUB, CTX, .name = "status", .fn = status_cmd, .args = "[--format text|json|yaml]",
-	  .help = "show what svcmesh-hook sees and did (inside juju exec)",
-	  .formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
-	  .example = "juju exec --unit app/0 -- ./svcmesh-hook status" },
-	{ SUB, .name = "check-config", .fn = check_config_cmd, .args = "[CHARM_DIR]",
-	  .help = "check service-mesh.yaml against the charm's metadata and hooks",
-	  .options = "  CHARM_DIR        the charm directory (default: $JUJU_CHARM_DIR, else .); its\n"
-		     "                   service-mesh.yaml unless --config names another\n",
-	  .example = "svcmesh-hook check-config ./my-charm" },
-	{ SUB, .name = "link-hooks", .fn = link_hooks_cmd, .args = "[--dry-run] [--force] [--target PATH] [CHARM_DIR]",
-	  .help = "create the hooks/ symlinks this config needs",
-	  .options = "  --dry-run        print the links it would create, create none\n"
-		     "  --force          replace what is in the way (a file, or a symlink elsewhere)\n"
-		     "  --target PATH    what the links point at (default: ../svcmesh-hook)\n"
-		     "  CHARM_DIR        the charm directory (default: $JUJU_CHARM_DIR, else .)\n",
-	  .example = "svcmesh-hook link-hooks --dry-run ./my-charm" },
-	{ SUB, .name = "list-hooks", .fn = cmd_list_hooks, .args = "",
-	  .help = "print the hook names this config handles",
-	  .example = "svcmesh-hook --config ./my-charm/service-mesh.yaml list-hooks" },
-	{ SUB, .name = "help", .fn = cmd_help, .args = "[COMMAND]", .help = "show help",
-	  .options = "  COMMAND          the command to explain (default: all of them, briefly)\n",
-	  .example = "svcmesh-hook help status" },
-	{ SUB, .name = "version", .fn = cmd_version, .args = "", .help = "print the version",
-	  .example = "svcmesh-hook --version" },
+static const struct cmd_entry dispatch_entry = {
+	.name = "dispatch", .fn = cmd_dispatch, .args = "",
+	.help = "handle the hook named by JUJU_DISPATCH_PATH (the default)",
+	.example = "JUJU_DISPATCH_PATH=hooks/upgrade-charm svcmesh-hook dispatch" };
+static const struct cmd_entry policies_entry = {
+	CTX, .published = 1, .name = "policies", .fn = cmd_policies, .args = "[--format json|yaml]",
+	.help = "print the policies JSON it would publish (writes nothing)",
+	.formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
+	.example = "juju exec --unit app/0 -- ./svcmesh-hook policies --format yaml" };
+static const struct cmd_entry update_entry = {
+	CTX, .name = "update", .fn = cmd_update, .args = "",
+	.help = "publish policies and cmr_data now (leader)",
+	.example = "juju exec --unit app/0 -- ./svcmesh-hook update" };
+static const struct cmd_entry labels_entry = {
+	CTX, .published = 1, .name = "labels", .fn = cmd_labels, .args = "[--format json|yaml]",
+	.help = "print the labels the mesh provider sent, as JSON",
+	.formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
+	.example = "juju exec --unit app/0 -- ./svcmesh-hook labels" };
+static const struct cmd_entry mesh_type_entry = {
+	CTX, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
+	.help = "print the mesh type the provider sent (null if none)",
+	.formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	.example = "juju exec --unit app/0 -- ./svcmesh-hook mesh-type --format json" };
+static const struct cmd_entry enabled_entry = {
+	CTX, .name = "enabled", .fn = cmd_enabled, .args = "[--format text|json|yaml]",
+	.help = "print true if the charm has a mesh relation, else false",
+	.formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	.example = "juju exec --unit app/0 -- ./svcmesh-hook enabled" };
+static const struct cmd_entry reconcile_labels_entry = {
+	CTX, .name = "reconcile-labels", .fn = cmd_reconcile_labels, .args = "",
+	.help = "put the provider's mesh labels on the StatefulSet and Service now (leader)",
+	.example = "juju exec --unit app/0 -- ./svcmesh-hook reconcile-labels" };
+static const struct cmd_entry plan_labels_entry = {
+	CTX, .name = "plan-labels", .fn = cmd_plan_labels, .args = "",
+	.help = "print what reconcile-labels would change (changes nothing)",
+	.example = "juju exec --unit app/0 -- ./svcmesh-hook plan-labels" };
+static const struct cmd_entry list_hooks_entry = {
+	.name = "list-hooks", .fn = cmd_list_hooks, .args = "",
+	.help = "print the hook names this config handles",
+	.example = "svcmesh-hook --config ./my-charm/service-mesh.yaml list-hooks" };
+static const struct cmd_entry help_entry = {
+	.name = "help", .fn = cmd_help, .args = "[COMMAND]", .help = "show help",
+	.options = "  COMMAND          the command to explain (default: all of them, briefly)\n",
+	.example = "svcmesh-hook help status" };
+static const struct cmd_entry version_entry = {
+	.name = "version", .fn = cmd_version, .args = "", .help = "print the version",
+	.example = "svcmesh-hook --version" };
 #undef CTX
-#undef SUB
+
+/* Every subcommand, in the order help lists them. */
+static const struct cmd_entry *const table[] = {
+	&dispatch_entry, &policies_entry, &update_entry, &labels_entry, &mesh_type_entry, &enabled_entry,
+	&reconcile_labels_entry, &plan_labels_entry, &cmd_mesh_info_entry, &cmd_render_entry,
+	&cmd_apply_entry, &cmd_status_entry, &cmd_check_config_entry, &cmd_link_hooks_entry,
+	&list_hooks_entry, &help_entry, &version_entry,
 };
 
 /* ---- actions ---- */
@@ -213,8 +164,23 @@ static int act_unlabel(struct cmd_ctx *ctx)
 	return sync_labels(ctx, 1);
 }
 
-/* Each action bit and the code that carries it out, in the order a hook
- * with several actions runs them. */
+static int act_provider_publish(struct cmd_ctx *ctx)
+{
+	return provider_publish(ctx->cfg.provider);
+}
+
+static int act_provider_apply(struct cmd_ctx *ctx)
+{
+	return provider_apply_action(ctx->cfg.provider);
+}
+
+static int act_provider_remove(struct cmd_ctx *ctx)
+{
+	return provider_remove_action(ctx->cfg.provider);
+}
+
+/* Each action bit (protocol/hooks.h) and the code that carries it out,
+ * in the order a hook with several actions runs them; every bit has one. */
 static const struct {
 	unsigned bit;
 	int (*fn)(struct cmd_ctx *ctx);
@@ -223,215 +189,14 @@ static const struct {
 	{ ACT_POLICIES, act_policies },
 	{ ACT_LABELS, act_labels },
 	{ ACT_UNLABEL, act_unlabel },
-	{ ACT_PROVIDER_PUBLISH, provider_publish },
-	{ ACT_PROVIDER_APPLY, provider_apply_action },
-	{ ACT_PROVIDER_REMOVE, provider_remove_action },
+	{ ACT_PROVIDER_PUBLISH, act_provider_publish },
+	{ ACT_PROVIDER_APPLY, act_provider_apply },
+	{ ACT_PROVIDER_REMOVE, act_provider_remove },
 };
-
-/* Actions any unit carries out; every other one is the leader's. */
-#define ANY_UNIT_ACTIONS ACT_PROVIDER_REMOVE
-
-static unsigned implemented_actions(void)
-{
-	unsigned mask = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(action_fns); i++)
-		mask |= action_fns[i].bit;
-	return mask;
-}
-
-/* ---- roles and hooks ---- */
-
-static int endpoint_has_role(const struct mesh_config *cfg, const char *endpoint, enum role role)
-{
-	const struct cfg_consumer *c = cfg->consumer;
-
-	switch (role) {
-	case ROLE_NONE:
-		return 0;
-	case ROLE_MESH:
-		return c && !strcmp(c->mesh_relation, endpoint);
-	case ROLE_CMR_REQUIRES:
-		return c && !strcmp(c->cmr_requires, endpoint);
-	case ROLE_CMR_PROVIDES:
-		return c && !strcmp(c->cmr_provides, endpoint);
-	case ROLE_POLICY:
-		for (size_t i = 0; c && i < c->npolicies; i++)
-			if (!strcmp(c->policies[i].relation, endpoint))
-				return 1;
-		return 0;
-	case ROLE_PROVIDER_MESH:
-		return cfg->provider && !strcmp(cfg->provider->mesh_relation, endpoint);
-	}
-	return 0;
-}
-
-/* Actions this config can carry out at all. */
-static unsigned enabled_actions(const struct mesh_config *cfg)
-{
-	unsigned mask = 0;
-
-	if (cfg->consumer) {
-		mask |= ACT_POLICIES | ACT_CMR_DATA;
-		if (cfg->consumer->auto_join)
-			mask |= ACT_LABELS | ACT_UNLABEL;
-	}
-	if (cfg->provider) {
-		/* apply also runs with manage-policies false: it then deletes
-		 * the policies applied before, once (provider.c) */
-		mask |= ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY;
-		/* without manage-policies there is nothing to delete on remove */
-		if (cfg->provider->manage_policies)
-			mask |= ACT_PROVIDER_REMOVE;
-	}
-	return mask & implemented_actions();
-}
-
-unsigned hook_actions(const struct mesh_config *cfg, const char *hook)
-{
-	unsigned acts = 0;
-	size_t hl = strlen(hook);
-
-	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-		const struct entry *e = &table[i];
-		size_t el = strlen(e->name);
-
-		if (e->kind != HOOK)
-			continue;
-		if (e->role == ROLE_NONE) {
-			if (!strcmp(hook, e->name))
-				acts |= e->actions;
-			continue;
-		}
-		/* "<endpoint>-<event>" */
-		if (hl > el + 1 && hook[hl - el - 1] == '-' && !strcmp(hook + hl - el, e->name)) {
-			char *endpoint = xstrndup(hook, hl - el - 1);
-			if (endpoint_has_role(cfg, endpoint, e->role))
-				acts |= e->actions;
-			free(endpoint);
-		}
-	}
-	return acts & enabled_actions(cfg);
-}
-
-static void add_unique(struct strlist *out, const char *name)
-{
-	if (!strlist_has(out, name))
-		strlist_add(out, name);
-}
-
-static void add_endpoint_hook(struct strlist *out, const char *endpoint, const char *event)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addf(&sb, "%s-%s", endpoint, event);
-	add_unique(out, sb.buf);
-	strbuf_release(&sb);
-}
-
-static void add_role_hooks(const struct mesh_config *cfg, const struct entry *e, struct strlist *out)
-{
-	const struct cfg_consumer *c = cfg->consumer;
-
-	switch (e->role) {
-	case ROLE_MESH:
-		if (c)
-			add_endpoint_hook(out, c->mesh_relation, e->name);
-		break;
-	case ROLE_CMR_REQUIRES:
-		if (c)
-			add_endpoint_hook(out, c->cmr_requires, e->name);
-		break;
-	case ROLE_CMR_PROVIDES:
-		if (c)
-			add_endpoint_hook(out, c->cmr_provides, e->name);
-		break;
-	case ROLE_PROVIDER_MESH:
-		if (cfg->provider)
-			add_endpoint_hook(out, cfg->provider->mesh_relation, e->name);
-		break;
-	case ROLE_POLICY:
-		for (size_t i = 0; c && i < c->npolicies; i++)
-			add_endpoint_hook(out, c->policies[i].relation, e->name);
-		break;
-	case ROLE_NONE:
-		add_unique(out, e->name);
-		break;
-	}
-}
-
-void hook_names(const struct mesh_config *cfg, struct strlist *out)
-{
-	struct strlist all = STRLIST_INIT;
-
-	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
-		if (table[i].kind == HOOK)
-			add_role_hooks(cfg, &table[i], &all);
-	/* keep only hooks that have something to do with this config */
-	for (size_t i = 0; i < all.n; i++)
-		if (hook_actions(cfg, all.items[i]))
-			strlist_add(out, all.items[i]);
-	strlist_release(&all);
-}
-
-/* ---- config ---- */
-
-int cmd_load_config(struct cmd_ctx *ctx)
-{
-	struct strbuf err = STRBUF_INIT;
-
-	if (ctx->cfg_loaded)
-		return 0;
-	if (config_load(ctx->config_path, &ctx->cfg, &err) < 0) {
-		/* every problem already names FILE:LINE:COL: one record each */
-		strbuf_rtrim(&err);
-		error("%s", err.buf);
-		strbuf_release(&err);
-		return -1;
-	}
-	strbuf_release(&err);
-	ctx->cfg_loaded = 1;
-	settings_use_config(&ctx->cfg.settings);
-	log_set_verbose(ctx->verbose || settings_verbose());
-	return 0;
-}
-
-int cmd_need_section(struct cmd_ctx *ctx, int provider)
-{
-	if (cmd_load_config(ctx) < 0)
-		return EXIT_USAGE;
-	if (provider ? !ctx->cfg.provider : !ctx->cfg.consumer) {
-		error("%s has no %s section", ctx->config_path, provider ? "provider" : "consumer");
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-int cmd_need_leader(const char *what)
-{
-	int leader;
-
-	if (juju_is_leader(&leader) < 0)
-		return EXIT_FAIL;
-	if (!leader) {
-		error("this unit is not the leader: only the leader %s (run it on the leader unit)", what);
-		return EXIT_FAIL;
-	}
-	return 0;
-}
 
 static int need_consumer(struct cmd_ctx *ctx)
 {
 	return cmd_need_section(ctx, 0);
-}
-
-static int no_args(const char *name, int argc)
-{
-	if (argc > 0) {
-		error("%s takes no arguments (see svcmesh-hook help %s)", name, name);
-		return EXIT_USAGE;
-	}
-	return 0;
 }
 
 /* ---- hooks ---- */
@@ -471,7 +236,7 @@ static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv)
 	const char *dp = getenv("JUJU_DISPATCH_PATH"), *hook;
 
 	(void)argv;
-	if (no_args("dispatch", argc))
+	if (cmd_no_args(ctx, argc))
 		return EXIT_USAGE;
 	if (!dp || !*dp) {
 		error("no hook to handle: JUJU_DISPATCH_PATH is not set (run a subcommand by hand, see svcmesh-hook help)");
@@ -480,94 +245,6 @@ static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv)
 	hook = strrchr(dp, '/');
 	hook = hook ? hook + 1 : dp;
 	return run_hook(ctx, hook);
-}
-
-/* ---- output ---- */
-
-/* Compact JSON text re-indented by two spaces (as Python's indent=2),
- * strings untouched. The text is the emitter's, so only ", " and ": "
- * separate items outside strings. */
-static void indent_json(struct strbuf *out, const char *s)
-{
-	int depth = 0, in_str = 0;
-
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-
-		if (in_str) {
-			strbuf_addch(out, c);
-			if (c == '\\' && p[1])
-				strbuf_addch(out, *++p);
-			else if (c == '"')
-				in_str = 0;
-			continue;
-		}
-		switch (c) {
-		case '"':
-			in_str = 1;
-			strbuf_addch(out, c);
-			break;
-		case '{':
-		case '[':
-			strbuf_addch(out, c);
-			if (p[1] == (c == '{' ? '}' : ']')) {
-				strbuf_addch(out, *++p);
-				break;
-			}
-			depth++;
-			strbuf_addch(out, '\n');
-			for (int i = 0; i < depth; i++)
-				strbuf_addstr(out, "  ");
-			break;
-		case '}':
-		case ']':
-			depth--;
-			strbuf_addch(out, '\n');
-			for (int i = 0; i < depth; i++)
-				strbuf_addstr(out, "  ");
-			strbuf_addch(out, c);
-			break;
-		case ',':
-			strbuf_addch(out, ',');
-			strbuf_addch(out, '\n');
-			for (int i = 0; i < depth; i++)
-				strbuf_addstr(out, "  ");
-			break;
-		case ':':
-			strbuf_addstr(out, ": ");
-			break;
-		case ' ':
-			break;
-		default:
-			strbuf_addch(out, c);
-		}
-	}
-}
-
-int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text)
-{
-	struct strbuf out = STRBUF_INIT;
-
-	if (ctx->format == FMT_YAML) {
-		struct strbuf why = STRBUF_INIT;
-		struct json *v = json_parse_str(json_text, &why);
-		int r = v ? yaml_emit_json(&out, v) : error("cannot show it as YAML: %s", why.buf);
-
-		json_free(v);
-		strbuf_release(&why);
-		if (r < 0) {
-			strbuf_release(&out);
-			return -1;
-		}
-		fwrite(out.buf, 1, out.len, stdout);
-	} else if (!ctx->format_given && isatty(STDOUT_FILENO)) {
-		indent_json(&out, json_text);
-		puts(out.buf);
-	} else {
-		puts(json_text);
-	}
-	strbuf_release(&out);
-	return 0;
 }
 
 /* A scalar (mesh-type, enabled): text as it is, JSON and YAML as such. */
@@ -589,7 +266,7 @@ static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv)
 	int rc;
 
 	(void)argv;
-	if ((rc = no_args("policies", argc)) || (rc = need_consumer(ctx)))
+	if ((rc = cmd_no_args(ctx, argc)) || (rc = need_consumer(ctx)))
 		return rc;
 	if (consumer_compute(ctx->cfg.consumer, &pl) < 0)
 		return EXIT_FAIL;
@@ -607,7 +284,7 @@ static int cmd_update(struct cmd_ctx *ctx, int argc, const char **argv)
 	int rc, changed = 0;
 
 	(void)argv;
-	if ((rc = no_args("update", argc)) || (rc = need_consumer(ctx)))
+	if ((rc = cmd_no_args(ctx, argc)) || (rc = need_consumer(ctx)))
 		return rc;
 	if ((rc = cmd_need_leader("publishes")))
 		return rc;
@@ -638,7 +315,7 @@ static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 	int rc;
 
 	(void)argv;
-	if ((rc = no_args("labels", argc)) || (rc = need_consumer(ctx)))
+	if ((rc = cmd_no_args(ctx, argc)) || (rc = need_consumer(ctx)))
 		return rc;
 	if (consumer_provider_data(ctx->cfg.consumer, NULL, &labels, NULL, NULL) < 0)
 		return EXIT_FAIL;
@@ -658,7 +335,7 @@ static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
 	int rc;
 
 	(void)argv;
-	if ((rc = no_args("mesh-type", argc)) || (rc = need_consumer(ctx)))
+	if ((rc = cmd_no_args(ctx, argc)) || (rc = need_consumer(ctx)))
 		return rc;
 	if (consumer_provider_data(ctx->cfg.consumer, NULL, NULL, NULL, &type) < 0)
 		return EXIT_FAIL;
@@ -677,7 +354,7 @@ static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv)
 	int rc, related = 0;
 
 	(void)argv;
-	if ((rc = no_args("enabled", argc)) || (rc = need_consumer(ctx)))
+	if ((rc = cmd_no_args(ctx, argc)) || (rc = need_consumer(ctx)))
 		return rc;
 	/* as the Python library: in the mesh as soon as the relation exists
 	 * (and no longer once it is being broken) */
@@ -691,7 +368,7 @@ static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
 	struct strlist names = STRLIST_INIT;
 
 	(void)argv;
-	if (no_args("list-hooks", argc))
+	if (cmd_no_args(ctx, argc))
 		return EXIT_USAGE;
 	if (cmd_load_config(ctx) < 0)
 		return EXIT_USAGE;
@@ -772,7 +449,7 @@ static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv
 	int rc;
 
 	(void)argv;
-	if ((rc = no_args("reconcile-labels", argc)) || (rc = need_consumer(ctx)))
+	if ((rc = cmd_no_args(ctx, argc)) || (rc = need_consumer(ctx)))
 		return rc;
 	if (!ctx->cfg.consumer->auto_join) {
 		error("auto-join is false in %s: svcmesh-hook does not manage labels", ctx->config_path);
@@ -788,16 +465,16 @@ static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 	int rc;
 
 	(void)argv;
-	if ((rc = no_args("plan-labels", argc)) || (rc = need_consumer(ctx)))
+	if ((rc = cmd_no_args(ctx, argc)) || (rc = need_consumer(ctx)))
 		return rc;
 	return labels_cmd(ctx, 0);
 }
 
-static const struct entry *find_subcommand(const char *name)
+static const struct cmd_entry *find_subcommand(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
-		if (table[i].kind == SUBCOMMAND && !strcmp(table[i].name, name))
-			return &table[i];
+		if (!strcmp(table[i]->name, name))
+			return table[i];
 	return NULL;
 }
 
@@ -807,7 +484,7 @@ static const char *format_name(enum out_format f)
 }
 
 /* "text, json or yaml" for a formats mask, in the order the command prefers. */
-static void formats_text(struct strbuf *sb, const struct entry *e)
+static void formats_text(struct strbuf *sb, const struct cmd_entry *e)
 {
 	static const enum out_format all[] = { FMT_TEXT, FMT_JSON, FMT_YAML };
 	size_t n = 0, k = 0;
@@ -836,8 +513,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands (svcmesh-hook COMMAND --help explains one):\n");
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
-		if (table[i].kind == SUBCOMMAND)
-			fprintf(f, "  %-16s %s\n", table[i].name, table[i].help);
+		fprintf(f, "  %-16s %s\n", table[i]->name, table[i]->help);
 	fprintf(f,
 		"\n"
 		"Options:\n"
@@ -852,7 +528,7 @@ static void usage(FILE *f)
 		"is in error and Juju retries the hook.\n");
 }
 
-static void command_help(const struct entry *e)
+static void command_help(const struct cmd_entry *e)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -877,7 +553,7 @@ static void command_help(const struct entry *e)
 
 static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv)
 {
-	const struct entry *e;
+	const struct cmd_entry *e;
 
 	(void)ctx;
 	if (argc == 0) {
@@ -920,7 +596,7 @@ static const char *default_config_path(struct cmd_ctx *ctx, struct strbuf *sb)
 /* The one --format parser: takes --format F, --format=F and the aliases
  * -o F, -oF, --output F, --output=F out of argv (the last one wins) and
  * sets ctx->format, else the command's default. 0, or EXIT_USAGE. */
-static int take_format(const struct entry *e, struct cmd_ctx *ctx, int *argc, const char **argv)
+static int take_format(const struct cmd_entry *e, struct cmd_ctx *ctx, int *argc, const char **argv)
 {
 	static const char *const longs[] = { "--format", "--output" };
 	const char *value = NULL, *opt = NULL;
@@ -989,7 +665,7 @@ int commands_main(int argc, const char **argv, const char *hook_from_argv0)
 	struct cmd_ctx ctx;
 	struct strbuf pathbuf = STRBUF_INIT;
 	const char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
-	const struct entry *e = NULL;
+	const struct cmd_entry *e = NULL;
 	int nrest = 0, rc, want_help = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -1025,11 +701,15 @@ int commands_main(int argc, const char **argv, const char *hook_from_argv0)
 	if (hook_from_argv0) {
 		rc = run_hook(&ctx, hook_from_argv0);
 	} else if (want_help) {
+		ctx.cmd = &help_entry;
 		rc = cmd_help(&ctx, nrest ? 1 : 0, rest);
 	} else if (nrest == 0) {
+		ctx.cmd = &dispatch_entry;
 		rc = cmd_dispatch(&ctx, 0, rest);
 	} else if ((e = find_subcommand(rest[0])) != NULL) {
 		int n = nrest - 1;
+
+		ctx.cmd = e;
 		if ((rc = take_format(e, &ctx, &n, rest + 1)) == 0)
 			rc = e->context && !juju_context(e->name) ? EXIT_USAGE : e->fn(&ctx, n, rest + 1);
 	} else {

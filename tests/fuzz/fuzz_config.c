@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands/commands.h"
+#include "protocol/hooks.h"
 #include "formats/config.h"
 #include "base/k8sname.h"
 #include "base/log.h"

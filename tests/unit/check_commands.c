@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands/commands.h"
+#include "protocol/hooks.h"
 #include "formats/config.h"
 
 static const char skeleton[] =

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "actions/charmcheck.h"
-#include "commands/commands.h"
+#include "protocol/hooks.h"
 #include "formats/config.h"
 #include "base/kvlist.h"
 #include "actions/linkhooks.h"

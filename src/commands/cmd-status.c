@@ -1,4 +1,20 @@
-/* status.c - the operator's view of one unit; see status.h.
+/* cmd-status.c - status [--format text|json|yaml]: the operator's view
+ * of one unit, one screen (or one JSON object) of what svcmesh-hook sees
+ * for it (run it with juju exec).
+ *
+ * Facts: unit, model, config file, roles, leadership; for the consumer
+ * the mesh relations, the relations its policies consider (with the
+ * cross-model mapping from provide-cmr-mesh cmr_data), the computed
+ * policies against the published ones (leader only: a non-leader cannot
+ * read its own application databag), what the provider sent (labels,
+ * mesh type) and, with auto-join, the labels wanted against those on the
+ * StatefulSet pod template and the Service (one kubectl get; a kubectl
+ * failure is shown in that section, not fatal); for the provider its
+ * mesh relations and the policies each one sent.
+ *
+ * Hook tools go through jujuc.h, whose cache makes repeated questions
+ * free. Nothing is written, anywhere. Exit 0, 1 when a hook tool
+ * failed, 2 on usage or config errors (also outside a Juju context).
  *
  * Every fact is recorded twice as it is learnt, once in the JSON object
  * and once as a line of text, so the two outputs cannot disagree.
@@ -9,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands/commands.h"
+#include "commands/command.h"
 #include "formats/config.h"
 #include "actions/consumer.h"
 #include "formats/json.h"
@@ -21,7 +37,6 @@
 #include "protocol/policy.h"
 #include "actions/provider.h"
 #include "formats/settings.h"
-#include "commands/status.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -524,7 +539,10 @@ static void remote_apps(struct json *root, struct strbuf *t)
 	free(memo);
 }
 
-int status_collect(const struct mesh_config *cfg, struct json **facts, struct strbuf *text)
+/* Gather the facts for cfg: *facts gets a new JSON object (caller frees
+ * with json_free()), text the same facts for people. Returns 0, or -1
+ * after error() when a hook tool failed. */
+static int status_collect(const struct mesh_config *cfg, struct json **facts, struct strbuf *text)
 {
 	const struct juju_env *e = juju_env();
 	struct json *root = json_object(), *roles = json_array();
@@ -557,17 +575,14 @@ int status_collect(const struct mesh_config *cfg, struct json **facts, struct st
 	return 0;
 }
 
-int status_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_status(struct cmd_ctx *ctx, int argc, const char **argv)
 {
 	struct json *facts = NULL;
 	struct strbuf text = STRBUF_INIT;
 	int rc = EXIT_OK;
 
-	if (argc > 0) {
-		error("status: unexpected argument '%s' (usage: svcmesh-hook status [--format text|json|yaml])",
-		      argv[0]);
-		return EXIT_USAGE;
-	}
+	if (argc > 0)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[0]);
 	if (cmd_load_config(ctx) < 0)
 		return EXIT_USAGE;
 	if (status_collect(&ctx->cfg, &facts, &text) < 0) {
@@ -584,3 +599,10 @@ int status_cmd(struct cmd_ctx *ctx, int argc, const char **argv)
 	strbuf_release(&text);
 	return rc;
 }
+
+const struct cmd_entry cmd_status_entry = {
+	.context = 1, .name = "status", .fn = cmd_status, .args = "[--format text|json|yaml]",
+	.help = "show what svcmesh-hook sees and did (inside juju exec)",
+	.formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	.example = "juju exec --unit app/0 -- ./svcmesh-hook status",
+};

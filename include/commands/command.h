@@ -1,0 +1,92 @@
+/* command.h - what every command shares: the row a command is described
+ * by (struct cmd_entry), the state handed to it (struct cmd_ctx), and
+ * the helpers for reading the config, checking leadership, reporting
+ * usage errors and printing JSON in the chosen --format.
+ *
+ * Each cmd-<name>.c defines its command's function and row and uses this
+ * header only; the list of rows, and the dispatcher reading it, are in
+ * commands.c. Exit codes are base/util.h's enum exit_code.
+ */
+#ifndef SVCMESH_COMMAND_H
+#define SVCMESH_COMMAND_H
+
+#include "formats/config.h"
+#include "base/util.h"
+
+/* Output formats a data-printing subcommand may take (--format, with
+ * -o/--output as aliases); its row says which ones it accepts. */
+enum out_format {
+	FMT_TEXT = 1 << 0,   /* for people: status, mesh-type, enabled */
+	FMT_JSON = 1 << 1,   /* exactly the bytes the charm publishes (indented on a terminal by default) */
+	FMT_YAML = 1 << 2,
+};
+
+struct cmd_entry;
+
+/* Global options and state handed to every command. */
+struct cmd_ctx {
+	const struct cmd_entry *cmd; /* the command running (its row) */
+	const char *config_path;   /* resolved path of service-mesh.yaml */
+	int config_explicit;       /* 1: from --config or SVCMESH_CONFIG, not the default */
+	struct mesh_config cfg;    /* loaded on demand by cmd_load_config() */
+	int cfg_loaded;
+	int verbose;
+	enum out_format format;    /* the subcommand's --format, else its default */
+	int format_given;          /* 1: --format (or -o/--output) was on the command line */
+};
+
+/* A command's function: argv holds its arguments (--format taken out);
+ * returns the exit code. */
+typedef int (*cmd_fn)(struct cmd_ctx *ctx, int argc, const char **argv);
+
+/* One subcommand: its row in the list that --help, help and the
+ * dispatcher read. */
+struct cmd_entry {
+	const char *name;
+	cmd_fn fn;
+	const char *args;      /* argument synopsis: the one usage text */
+	const char *help;      /* one line */
+	unsigned formats;      /* the --format values it takes (0: none) */
+	enum out_format def;   /* the format without --format */
+	const char *options;   /* its own options, "  --x  what it does\n" each */
+	const char *example;   /* one example command line */
+	int published;         /* its JSON is relation data, byte for byte */
+	int context;           /* needs a Juju context (juju_context()), else exit 2 */
+};
+
+/* Print JSON text (compact, as the charm publishes it) in ctx->format:
+ * json: the bytes as they are, except that with no --format and a
+ * terminal on stdout they are indented for reading; yaml: as YAML.
+ * A newline follows. Returns 0, or -1 after error(). */
+int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text);
+
+/* "NAME: MESSAGE (usage: svcmesh-hook NAME ARGS)" for ctx->cmd, as an
+ * error; returns EXIT_USAGE. */
+int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* 0 when argc is 0, else EXIT_USAGE after "NAME takes no arguments". */
+int cmd_no_args(const struct cmd_ctx *ctx, int argc);
+
+/* For a command whose only argument is --strict: 0 with *strict set
+ * when it is there, else EXIT_USAGE after cmd_usage_error(). */
+int cmd_strict_only(const struct cmd_ctx *ctx, int argc, const char **argv, int *strict);
+
+/* Load ctx->cfg once; on error print FILE:LINE:COL lines and return -1. */
+int cmd_load_config(struct cmd_ctx *ctx);
+
+/* Load the config and require its consumer (provider = 0) or provider
+ * section: 0, or the exit code to return (the reason already reported). */
+int cmd_need_section(struct cmd_ctx *ctx, int provider);
+
+/* For subcommands that write: 0 on the leader, else EXIT_FAIL after
+ * "this unit is not the leader: only the leader WHAT ..." (is-leader asked once). */
+int cmd_need_leader(const char *what);
+
+/* The charm directory of a command taking [CHARM_DIR]: dir_arg, else
+ * $JUJU_CHARM_DIR (or $CHARM_DIR), else "." (borrowed, not to be freed). */
+const char *charm_dir_default(const char *dir_arg);
+/* The service-mesh.yaml such a command reads (caller frees): --config
+ * when it was given, else DIR/service-mesh.yaml when dir_arg was given,
+ * else ctx->config_path ($SVCMESH_CONFIG or the charm dir's). */
+char *charm_config_path(const struct cmd_ctx *ctx, const char *dir_arg);
+
+#endif

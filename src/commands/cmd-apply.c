@@ -1,0 +1,38 @@
+/* cmd-apply.c - apply: make the owned AuthorizationPolicies what the
+ * consumers ask for now (actions/provider.h provider_enforce()), on the
+ * leader, and say what changed in one line. */
+#include <stdio.h>
+
+#include "actions/provider.h"
+#include "commands/command.h"
+
+static int cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct apply_counts n;
+	int rc;
+
+	(void)argv;
+	if ((rc = cmd_no_args(ctx, argc)) || (rc = cmd_need_section(ctx, 1)))
+		return rc;
+	if (!ctx->cfg.provider->manage_policies) {
+		error("manage-policies is false in %s: svcmesh-hook does not manage AuthorizationPolicies",
+		      ctx->config_path);
+		return EXIT_USAGE;
+	}
+	if ((rc = cmd_need_leader("applies AuthorizationPolicies")))
+		return rc;
+	if (provider_enforce(ctx->cfg.provider, &n) < 0)
+		return EXIT_FAIL;
+	if (n.applied || n.deleted)
+		printf("authorization policies: %zu applied, %zu deleted, %zu unchanged\n",
+		       n.applied, n.deleted, n.unchanged);
+	else
+		printf("authorization policies already up to date (%zu)\n", n.unchanged);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_apply_entry = {
+	.context = 1, .name = "apply", .fn = cmd_apply, .args = "",
+	.help = "provider: apply the AuthorizationPolicies now and delete stale ones (leader)",
+	.example = "juju exec --unit beacon/0 -- ./svcmesh-hook apply",
+};

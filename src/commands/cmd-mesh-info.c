@@ -1,0 +1,33 @@
+/* cmd-mesh-info.c - mesh-info [--format json|yaml] [--strict]: print the
+ * MeshPolicy list the consumers sent (actions/provider.h
+ * provider_mesh_info()), all or nothing. */
+
+#include "actions/provider.h"
+#include "commands/command.h"
+#include "base/strbuf.h"
+
+static int cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct strbuf out = STRBUF_INIT;
+	int strict = 0, rc;
+
+	if ((rc = cmd_strict_only(ctx, argc, argv, &strict)) || (rc = cmd_need_section(ctx, 1)))
+		return rc;
+	/* printed only once everything was read */
+	if (provider_mesh_info(ctx->cfg.provider, strict, &out) < 0)
+		rc = EXIT_FAIL;
+	else
+		rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+	strbuf_release(&out);
+	return rc;
+}
+
+const struct cmd_entry cmd_mesh_info_entry = {
+	.context = 1, .published = 1, .name = "mesh-info", .fn = cmd_mesh_info,
+	.args = "[--format json|yaml] [--strict]",
+	.help = "provider: print the MeshPolicy list the consumers sent, as JSON",
+	.formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
+	.options = "  --strict         exit 1 when a consumer sent an invalid entry (default: skip it\n"
+		   "                   with a warning)\n",
+	.example = "juju exec --unit beacon/0 -- ./svcmesh-hook mesh-info --strict",
+};

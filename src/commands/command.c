@@ -1,0 +1,205 @@
+/* command.c - what the commands share: config, leadership, usage
+ * errors, JSON output in the chosen --format; see command.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands/command.h"
+#include "formats/json.h"
+#include "formats/settings.h"
+#include "formats/yamltree.h"
+#include "transports/charmstate.h"
+#include "transports/jujuc.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+
+/* ---- config and leadership ---- */
+
+int cmd_load_config(struct cmd_ctx *ctx)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (ctx->cfg_loaded)
+		return 0;
+	if (config_load(ctx->config_path, &ctx->cfg, &err) < 0) {
+		/* every problem already names FILE:LINE:COL: one record each */
+		strbuf_rtrim(&err);
+		error("%s", err.buf);
+		strbuf_release(&err);
+		return -1;
+	}
+	strbuf_release(&err);
+	ctx->cfg_loaded = 1;
+	settings_use_config(&ctx->cfg.settings);
+	log_set_verbose(ctx->verbose || settings_verbose());
+	return 0;
+}
+
+int cmd_need_section(struct cmd_ctx *ctx, int provider)
+{
+	if (cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	if (provider ? !ctx->cfg.provider : !ctx->cfg.consumer) {
+		error("%s has no %s section", ctx->config_path, provider ? "provider" : "consumer");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_need_leader(const char *what)
+{
+	int leader;
+
+	if (juju_is_leader(&leader) < 0)
+		return EXIT_FAIL;
+	if (!leader) {
+		error("this unit is not the leader: only the leader %s (run it on the leader unit)", what);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* ---- usage ---- */
+
+int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	error("%s: %s (usage: svcmesh-hook %s%s%s)", ctx->cmd->name, sb.buf, ctx->cmd->name,
+	      *ctx->cmd->args ? " " : "", ctx->cmd->args);
+	strbuf_release(&sb);
+	return EXIT_USAGE;
+}
+
+int cmd_no_args(const struct cmd_ctx *ctx, int argc)
+{
+	if (argc > 0) {
+		error("%s takes no arguments (see svcmesh-hook help %s)", ctx->cmd->name, ctx->cmd->name);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_strict_only(const struct cmd_ctx *ctx, int argc, const char **argv, int *strict)
+{
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--strict"))
+			return cmd_usage_error(ctx, "unexpected argument '%s'", argv[i]);
+		*strict = 1;
+	}
+	return 0;
+}
+
+/* ---- the charm directory ---- */
+
+const char *charm_dir_default(const char *dir_arg)
+{
+	const char *d;
+
+	if (dir_arg && *dir_arg)
+		return dir_arg;
+	d = juju_env()->charm_dir;
+	return d ? d : ".";
+}
+
+char *charm_config_path(const struct cmd_ctx *ctx, const char *dir_arg)
+{
+	/* an explicit --config or SVCMESH_CONFIG wins; else the charm dir's file */
+	if (dir_arg && *dir_arg && !ctx->config_explicit)
+		return charm_path(dir_arg, "service-mesh.yaml");
+	return xstrdup(ctx->config_path);
+}
+
+/* ---- output ---- */
+
+/* Compact JSON text re-indented by two spaces (as Python's indent=2),
+ * strings untouched. The text is the emitter's, so only ", " and ": "
+ * separate items outside strings. */
+static void indent_json(struct strbuf *out, const char *s)
+{
+	int depth = 0, in_str = 0;
+
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+
+		if (in_str) {
+			strbuf_addch(out, c);
+			if (c == '\\' && p[1])
+				strbuf_addch(out, *++p);
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_str = 1;
+			strbuf_addch(out, c);
+			break;
+		case '{':
+		case '[':
+			strbuf_addch(out, c);
+			if (p[1] == (c == '{' ? '}' : ']')) {
+				strbuf_addch(out, *++p);
+				break;
+			}
+			depth++;
+			strbuf_addch(out, '\n');
+			for (int i = 0; i < depth; i++)
+				strbuf_addstr(out, "  ");
+			break;
+		case '}':
+		case ']':
+			depth--;
+			strbuf_addch(out, '\n');
+			for (int i = 0; i < depth; i++)
+				strbuf_addstr(out, "  ");
+			strbuf_addch(out, c);
+			break;
+		case ',':
+			strbuf_addch(out, ',');
+			strbuf_addch(out, '\n');
+			for (int i = 0; i < depth; i++)
+				strbuf_addstr(out, "  ");
+			break;
+		case ':':
+			strbuf_addstr(out, ": ");
+			break;
+		case ' ':
+			break;
+		default:
+			strbuf_addch(out, c);
+		}
+	}
+}
+
+int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	if (ctx->format == FMT_YAML) {
+		struct strbuf why = STRBUF_INIT;
+		struct json *v = json_parse_str(json_text, &why);
+		int r = v ? yaml_emit_json(&out, v) : error("cannot show it as YAML: %s", why.buf);
+
+		json_free(v);
+		strbuf_release(&why);
+		if (r < 0) {
+			strbuf_release(&out);
+			return -1;
+		}
+		fwrite(out.buf, 1, out.len, stdout);
+	} else if (!ctx->format_given && isatty(STDOUT_FILENO)) {
+		indent_json(&out, json_text);
+		puts(out.buf);
+	} else {
+		puts(json_text);
+	}
+	strbuf_release(&out);
+	return 0;
+}
