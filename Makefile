@@ -167,7 +167,7 @@ check-layers: $(LIB_OBJ) $(MAIN_OBJ)
 # unit and bats side by side (each fills the other's idle CPU: the unit suites
 # wait on kubesim and on deadlines); the unit suites' output is printed whole
 # when the bats files are done, and either failing fails check.
-check: test-build $(FLOOR_BIN)
+check: test-build $(FLOOR_BIN) check-layers
 	@$(MAKE) -s unit > $(BUILD)/unit.log 2>&1 & pid=$$!; rc=0; \
 	$(MAKE) -s bats || rc=$$?; \
 	urc=0; wait $$pid || urc=$$?; cat $(BUILD)/unit.log; \
