@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "base/kvlist.h"
 #include "base/util.h"
 
@@ -39,9 +40,8 @@ void strlist_release(struct strlist *l)
 
 static size_t key_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325u;  /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	uint64_t h = fnv1a(s, strlen(s));
+
 	return (size_t)(h ^ (h >> 29));
 }
 

@@ -39,6 +39,7 @@
 #include <cJSON.h>
 
 #include "formats/json.h"
+#include "base/hash.h"
 #include "base/kvlist.h"
 #include "base/util.h"
 
@@ -711,14 +712,6 @@ static const char *next_string(struct conv *cv, char **text)
 	return b->why;
 }
 
-static uint64_t key_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325u;  /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-	return h;
-}
-
 #define SMALL_OBJECT 16
 
 /* Index of a member whose key repeats an earlier one, or (size_t)-1.
@@ -742,7 +735,7 @@ static size_t find_duplicate_key(const struct json *obj, const size_t *klen)
 		size *= 2;
 	slots = xcalloc(size, sizeof(*slots));  /* member index + 1; 0 is empty */
 	for (size_t a = 0; a < n && found == (size_t)-1; a++) {
-		size_t s = (size_t)key_hash(m[a].key) & (size - 1);
+		size_t s = (size_t)fnv1a(m[a].key, strlen(m[a].key)) & (size - 1);
 		if (m[a].bad)
 			continue;  /* its text is a stand-in: never a duplicate */
 		while (slots[s] && strcmp(m[slots[s] - 1].key, m[a].key))

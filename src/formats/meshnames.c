@@ -1,79 +1,10 @@
 /* meshnames.c - Istio's value grammar, charm_kubernetes_label and the
  * provider label placeholders; see meshnames.h. */
-#include <stdint.h>
 #include <string.h>
 
 #include "formats/meshnames.h"
+#include "base/hash.h"
 #include "base/k8sname.h"
-
-/* ---- SHA-1 (FIPS 180-4), only for charm_kubernetes_label's hash ---- */
-
-static uint32_t rol32(uint32_t x, int n)
-{
-	return (x << n) | (x >> (32 - n));
-}
-
-static void sha1_block(uint32_t h[5], const unsigned char *p)
-{
-	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 80; i++)
-		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	for (int i = 0; i < 80; i++) {
-		uint32_t f, k, t;
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5A827999;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ED9EBA1;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8F1BBCDC;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xCA62C1D6;
-		}
-		t = rol32(a, 5) + f + e + k + w[i];
-		e = d;
-		d = c;
-		c = rol32(b, 30);
-		b = a;
-		a = t;
-	}
-	h[0] += a;
-	h[1] += b;
-	h[2] += c;
-	h[3] += d;
-	h[4] += e;
-}
-
-/* Append the lower-case hex SHA-1 of len bytes. */
-static void sha1_hex(struct strbuf *out, const char *data, size_t len)
-{
-	uint32_t h[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0 };
-	unsigned char blk[64];
-	size_t i = 0;
-	uint64_t bits = (uint64_t)len * 8;
-
-	for (; i + 64 <= len; i += 64)
-		sha1_block(h, (const unsigned char *)data + i);
-	memset(blk, 0, sizeof(blk));
-	memcpy(blk, data + i, len - i);
-	blk[len - i] = 0x80;
-	if (len - i >= 56) {
-		sha1_block(h, blk);
-		memset(blk, 0, sizeof(blk));
-	}
-	for (int k = 0; k < 8; k++)
-		blk[63 - k] = (unsigned char)(bits >> (8 * k));
-	sha1_block(h, blk);
-	for (int k = 0; k < 5; k++)
-		strbuf_addf(out, "%08x", (unsigned)h[k]);
-}
 
 /* ---- charm_kubernetes_label ---- */
 

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "formats/json.h"
+#include "base/hash.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 #include "formats/yamltree.h"
@@ -192,10 +193,7 @@ struct keyset {
 
 static size_t key_hash(const struct ynode *k)
 {
-	size_t h = 2166136261u;
-	for (size_t i = 0; i < k->len; i++)
-		h = (h ^ (unsigned char)k->value[i]) * 16777619u;
-	return h;
+	return (size_t)fnv1a(k->value, k->len);
 }
 
 static void keyset_insert_raw(struct keyset *s, const struct ypair *pairs, size_t idx)

@@ -8,7 +8,7 @@
 
 #include "protocol/istio.h"
 #include "base/k8sname.h"
-#include "base/sha256.h"
+#include "base/hash.h"
 #include "base/util.h"
 
 /* ---- ownership ---- */

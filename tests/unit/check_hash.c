@@ -1,10 +1,11 @@
-/* check_sha256.c - unit tests for sha256.c. Expected digests come from
- * python3 -c 'import hashlib; print(hashlib.sha256(DATA).hexdigest())'. */
+/* check_hash.c - unit tests for hash.c. Expected digests come from
+ * python3 -c 'import hashlib; print(hashlib.sha256(DATA).hexdigest())'
+ * (and hashlib.sha1); FNV-1a vectors are the published 64-bit ones. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/sha256.h"
+#include "base/hash.h"
 #include "base/strbuf.h"
 
 struct vector {
@@ -105,9 +106,47 @@ START_TEST(hex_appends)
 }
 END_TEST
 
+static const struct vector sha1_vectors[] = {
+	{ "", 0, "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+	{ "abc", 0, "a9993e364706816aba3e25717850c26c9cd0d89d" },
+	{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 0,
+	  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+	/* padding edges: 55, 56 and 64 bytes */
+	{ "a", 55, "c1c8bbdc22796e28c0e15163d20899b65621d65a" },
+	{ "a", 56, "c2db330f6083854c99d4b5bfb6e8f29f201be699" },
+	{ "a", 64, "0098ba824b5c16427bd7a1122a5a442a25ec644d" },
+};
+
+START_TEST(sha1_known_vectors)
+{
+	const struct vector *v = &sha1_vectors[_i];
+	struct strbuf hex = STRBUF_INIT;
+	size_t len;
+	char *data = expand(v, &len);
+
+	strbuf_addstr(&hex, "x-");
+	sha1_hex(&hex, data, len);
+	ck_assert_uint_eq(hex.len, 42);
+	ck_assert_str_eq(hex.buf + 2, v->hex);
+	strbuf_release(&hex);
+	free(data);
+}
+END_TEST
+
+START_TEST(fnv1a_known_vectors)
+{
+	ck_assert_uint_eq(fnv1a("", 0), 0xcbf29ce484222325u);
+	ck_assert_uint_eq(fnv1a(NULL, 0), 0xcbf29ce484222325u);
+	ck_assert_uint_eq(fnv1a("a", 1), 0xaf63dc4c8601ec8cu);
+	ck_assert_uint_eq(fnv1a("foobar", 6), 0x85944171f73967e8u);
+	/* the length counts, not a NUL */
+	ck_assert_uint_eq(fnv1a("foobar\0x", 6), 0x85944171f73967e8u);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("sha256");
+	Suite *s = suite_create("hash");
 	TCase *tc = tcase_create("sha256");
 	SRunner *sr;
 	int failed;
@@ -117,6 +156,9 @@ int main(void)
 	tcase_add_test(tc, incremental_split_anywhere);
 	tcase_add_test(tc, byte_at_a_time);
 	tcase_add_test(tc, hex_appends);
+	tcase_add_loop_test(tc, sha1_known_vectors, 0,
+			    (int)(sizeof(sha1_vectors) / sizeof(sha1_vectors[0])));
+	tcase_add_test(tc, fnv1a_known_vectors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,7 +1,8 @@
-/* sha256.c - SHA-256 as specified in FIPS 180-4; see sha256.h. */
+/* hash.c - SHA-256 and SHA-1 as specified in FIPS 180-4, and 64-bit
+ * FNV-1a; see hash.h. */
 #include <string.h>
 
-#include "base/sha256.h"
+#include "base/hash.h"
 
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -17,6 +18,11 @@ static const uint32_t K[64] = {
 static uint32_t ror(uint32_t x, unsigned n)
 {
 	return (x >> n) | (x << (32 - n));
+}
+
+static uint32_t rol(uint32_t x, unsigned n)
+{
+	return ror(x, 32 - n);
 }
 
 static void compress(uint32_t h[8], const unsigned char *p)
@@ -130,4 +136,81 @@ void sha256_hex(struct strbuf *out, const void *data, size_t len)
 		strbuf_addch(out, hex[d[i] >> 4]);
 		strbuf_addch(out, hex[d[i] & 15]);
 	}
+}
+
+/* ---- SHA-1 ---- */
+
+static void sha1_block(uint32_t h[5], const unsigned char *p)
+{
+	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 80; i++)
+		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	for (int i = 0; i < 80; i++) {
+		uint32_t f, k, t;
+		if (i < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5A827999;
+		} else if (i < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ED9EBA1;
+		} else if (i < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8F1BBCDC;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xCA62C1D6;
+		}
+		t = rol(a, 5) + f + e + k + w[i];
+		e = d;
+		d = c;
+		c = rol(b, 30);
+		b = a;
+		a = t;
+	}
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+}
+
+void sha1_hex(struct strbuf *out, const void *data, size_t len)
+{
+	uint32_t h[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0 };
+	const unsigned char *p = data;
+	unsigned char blk[64];
+	size_t i = 0;
+	uint64_t bits = (uint64_t)len * 8;
+
+	for (; i + 64 <= len; i += 64)
+		sha1_block(h, p + i);
+	memset(blk, 0, sizeof(blk));
+	if (len > i)
+		memcpy(blk, p + i, len - i);
+	blk[len - i] = 0x80;
+	if (len - i >= 56) {
+		sha1_block(h, blk);
+		memset(blk, 0, sizeof(blk));
+	}
+	for (int k = 0; k < 8; k++)
+		blk[63 - k] = (unsigned char)(bits >> (8 * k));
+	sha1_block(h, blk);
+	for (int k = 0; k < 5; k++)
+		strbuf_addf(out, "%08x", (unsigned)h[k]);
+}
+
+/* ---- FNV-1a ---- */
+
+uint64_t fnv1a(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3u;
+	return h;
 }

@@ -1,11 +1,12 @@
-/* sha256.h - SHA-256 (FIPS 180-4), for short deterministic hashes in
- * generated Kubernetes object names.
+/* hash.h - the program's hashes: SHA-256 (FIPS 180-4) for short
+ * deterministic hashes in generated Kubernetes object names, SHA-1 for
+ * charm_kubernetes_label's hash, FNV-1a for in-memory hash tables.
  *
  * Ownership: a sha256_ctx lives wherever the caller puts it and holds no
  * allocated memory; nothing needs freeing.
  */
-#ifndef SVCMESH_SHA256_H
-#define SVCMESH_SHA256_H
+#ifndef SVCMESH_HASH_H
+#define SVCMESH_HASH_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,5 +32,11 @@ void sha256_final(struct sha256_ctx *c, unsigned char out[SHA256_DIGEST_SIZE]);
 void sha256(const void *data, size_t len, unsigned char out[SHA256_DIGEST_SIZE]);
 /* Append the lower-case hex digest of len bytes (64 characters) to out. */
 void sha256_hex(struct strbuf *out, const void *data, size_t len);
+
+/* Append the lower-case hex SHA-1 of len bytes (40 characters) to out. */
+void sha1_hex(struct strbuf *out, const void *data, size_t len);
+
+/* 64-bit FNV-1a of len bytes: for hash tables, not for anything stored. */
+uint64_t fnv1a(const void *data, size_t len);
 
 #endif
