@@ -121,6 +121,11 @@ void juju_forget_bag(const char *relid, const char *app);
 /* relation-set -r ID --app --file -: set each pair of kv in the unit's
  * own application databag (an empty value deletes the key). */
 int juju_relation_set_app(const char *relid, const struct kvlist *kv);
+/* Read the unit's own application databag on relid (cached) and
+ * juju_relation_set_app() only the pairs of want whose value differs there
+ * (no call when none does). *changed gets bit i set for each pair
+ * want->items[i] that differed (want holds at most 15 pairs); 0: in step. */
+int juju_relation_update_app(const char *relid, const struct kvlist *want, int *changed);
 /* juju-log --log-level LEVEL -- MESSAGE; best effort (failure is printed
  * on stderr, never fatal). No-op outside a hook context. */
 void juju_log(const char *level, const char *message);

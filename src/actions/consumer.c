@@ -136,10 +136,10 @@ int consumer_compute(const struct cfg_consumer *c, struct policy_list *out)
 
 int consumer_publish(const struct cfg_consumer *c, int *changed)
 {
-	const struct juju_env *e = juju_env();
 	const struct strlist *mesh;
 	struct policy_list pl = POLICY_LIST_INIT;
 	struct strbuf text = STRBUF_INIT;
+	struct kvlist kv = KVLIST_INIT;
 	int ret = 0;
 
 	if (changed)
@@ -153,29 +153,20 @@ int consumer_publish(const struct cfg_consumer *c, int *changed)
 	if (consumer_compute(c, &pl) < 0)
 		return -1;
 	policy_list_emit(&text, &pl);
+	kvlist_set(&kv, "policies", text.buf);
 	for (size_t i = 0; i < mesh->n && ret == 0; i++) {
-		const struct kvlist *own;
-		const char *old;
-		struct kvlist kv = KVLIST_INIT;
+		int sent;
 
-		if (juju_relation_get_app(mesh->items[i], e->app, &own) < 0) {
-			ret = -1;
-			break;
-		}
-		old = kvlist_get(own, "policies");
-		if (old && !strcmp(old, text.buf)) {
+		ret = juju_relation_update_app(mesh->items[i], &kv, &sent);
+		if (ret == 0 && !sent) {
 			log_debug("%s: policies unchanged (%zu)", mesh->items[i], pl.n);
-			continue;
-		}
-		kvlist_set(&kv, "policies", text.buf);
-		ret = juju_relation_set_app(mesh->items[i], &kv);
-		kvlist_release(&kv);
-		if (ret == 0) {
+		} else if (ret == 0) {
 			log_info("published %zu mesh policies to %s", pl.n, mesh->items[i]);
 			if (changed)
 				(*changed)++;
 		}
 	}
+	kvlist_release(&kv);
 	strbuf_release(&text);
 	policy_list_release(&pl);
 	return ret;
@@ -201,17 +192,9 @@ int consumer_send_cmr_data(const struct cfg_consumer *c, const char *relid)
 		if (juju_relation_ids(c->cmr_requires, &ids) < 0)
 			ret = -1;
 		for (size_t i = 0; ret == 0 && i < ids->n; i++) {
-			const struct kvlist *own;
-			const char *old;
-			if (juju_relation_get_app(ids->items[i], e->app, &own) < 0) {
-				ret = -1;
-				break;
-			}
-			old = kvlist_get(own, "cmr_data");
-			if (old && !strcmp(old, text.buf))
-				continue;
-			ret = juju_relation_set_app(ids->items[i], &kv);
-			if (ret == 0)
+			int sent;
+			ret = juju_relation_update_app(ids->items[i], &kv, &sent);
+			if (ret == 0 && sent)
 				log_info("sent cmr_data %s to %s", text.buf, ids->items[i]);
 		}
 	}

@@ -48,6 +48,7 @@ int provider_publish(const struct cfg_provider *p)
 	const struct juju_env *e;
 	const struct strlist *ids;
 	struct strbuf labels = STRBUF_INIT, type = STRBUF_INIT;
+	struct kvlist kv = KVLIST_INIT;
 	struct json *o;
 	int ret = 0;
 
@@ -70,33 +71,21 @@ int provider_publish(const struct cfg_provider *p)
 	json_free(o);
 	json_emit_string(&type, p->mesh_type, strlen(p->mesh_type));
 
+	kvlist_set(&kv, "labels", labels.buf);
+	kvlist_set(&kv, "mesh_type", type.buf);
 	for (size_t i = 0; i < ids->n && ret == 0; i++) {
-		const char *relid = ids->items[i], *old;
-		const struct kvlist *own;
-		struct kvlist kv = KVLIST_INIT;
+		const char *relid = ids->items[i];
+		int sent;
 
-		if (juju_relation_get_app(relid, e->app, &own) < 0) {
-			ret = -1;
-			break;
-		}
-		old = kvlist_get(own, "labels");
-		if (!old || strcmp(old, labels.buf))
-			kvlist_set(&kv, "labels", labels.buf);
-		old = kvlist_get(own, "mesh_type");
-		if (!old || strcmp(old, type.buf))
-			kvlist_set(&kv, "mesh_type", type.buf);
-		if (!kv.n) {
+		ret = juju_relation_update_app(relid, &kv, &sent);
+		if (ret == 0 && !sent)
 			log_debug("%s: labels and mesh_type unchanged", relid);
-			continue;
-		}
-		ret = juju_relation_set_app(relid, &kv);
-		if (ret == 0)
-			log_info("%s: published %s%s%s", relid,
-				 kvlist_get(&kv, "labels") ? "labels " : "",
-				 kvlist_get(&kv, "labels") ? labels.buf : "",
-				 kvlist_get(&kv, "mesh_type") ? (kv.n > 1 ? " and mesh_type" : "mesh_type") : "");
-		kvlist_release(&kv);
+		else if (ret == 0)
+			log_info("%s: published %s%s%s", relid, sent & 1 ? "labels " : "",
+				 sent & 1 ? labels.buf : "",
+				 sent & 2 ? (sent & 1 ? " and mesh_type" : "mesh_type") : "");
 	}
+	kvlist_release(&kv);
 	strbuf_release(&labels);
 	strbuf_release(&type);
 	return ret;

@@ -811,6 +811,28 @@ int juju_relation_set_app(const char *relid, const struct kvlist *kv)
 	return 0;
 }
 
+int juju_relation_update_app(const char *relid, const struct kvlist *want, int *changed)
+{
+	const struct kvlist *own;
+	struct kvlist kv = KVLIST_INIT;
+	int ret = 0;
+
+	*changed = 0;
+	if (juju_relation_get_app(relid, juju_env()->app, &own) < 0)
+		return -1;
+	for (size_t i = 0; i < want->n; i++) {
+		const char *old = kvlist_get(own, want->items[i].key);
+		if (!old || strcmp(old, want->items[i].value)) {
+			kvlist_set(&kv, want->items[i].key, want->items[i].value);
+			*changed |= 1 << i;
+		}
+	}
+	if (kv.n)
+		ret = juju_relation_set_app(relid, &kv);
+	kvlist_release(&kv);
+	return ret;
+}
+
 void juju_log(const char *level, const char *message)
 {
 	const char *argv[] = { "juju-log", "--log-level", level, "--", message, NULL };
