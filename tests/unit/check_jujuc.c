@@ -308,6 +308,35 @@ START_TEST(relation_set_app_writes_exactly)
 }
 END_TEST
 
+START_TEST(relation_update_app_sends_only_what_differs)
+{
+	struct kvlist want = KVLIST_INIT;
+	const struct kvlist *bag = NULL;
+	int sent = -1;
+
+	init("--leader", NULL);
+	SIM("add-relation", "x", "alpha", "--id", "1");
+	SIM("set-data", "x:1", "--local-app", "a=1", "b=2");
+	kvlist_set(&want, "a", "1");
+	kvlist_set(&want, "b", "3");
+	kvlist_set(&want, "c", "4");
+	ck_assert_int_eq(juju_relation_update_app("x:1", &want, &sent), 0);
+	ck_assert_int_eq(sent, 2 | 4);
+	ck_assert_int_eq(calls("relation-get"), 1);
+	ck_assert_int_eq(calls("relation-set"), 1);
+	ck_assert_int_eq(juju_relation_get_app("x:1", "consumer", &bag), 0);
+	ck_assert_str_eq(kvlist_get(bag, "b"), "3");
+	ck_assert_str_eq(kvlist_get(bag, "c"), "4");
+
+	/* in step now: no call at all (the bag is cached) */
+	ck_assert_int_eq(juju_relation_update_app("x:1", &want, &sent), 0);
+	ck_assert_int_eq(sent, 0);
+	ck_assert_int_eq(calls("relation-get"), 1);
+	ck_assert_int_eq(calls("relation-set"), 1);
+	kvlist_release(&want);
+}
+END_TEST
+
 START_TEST(relation_set_app_committed_by_the_hook)
 {
 	struct strbuf out = STRBUF_INIT;
@@ -839,6 +868,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, relation_get_own_app_as_non_leader_is_denied);
 	tcase_add_test(tc, relation_set_app_writes_exactly);
 	tcase_add_test(tc, relation_set_app_committed_by_the_hook);
+	tcase_add_test(tc, relation_update_app_sends_only_what_differs);
 	tcase_add_test(tc, relation_set_app_as_non_leader_fails);
 	tcase_add_test(tc, failing_tool_returns_error_and_is_not_cached);
 	tcase_add_test(tc, non_json_output_is_an_error);
