@@ -5,12 +5,14 @@
  *
  * Each cmd-<name>.c defines its command's function and row and uses this
  * header only; the list of rows, and the dispatcher reading it, are in
- * commands.c. Exit codes are base/util.h's enum exit_code.
+ * dispatch.c. Exit codes are base/util.h's enum exit_code.
  */
 #ifndef SVCMESH_COMMAND_H
 #define SVCMESH_COMMAND_H
 
 #include "formats/config.h"
+#include "base/kvlist.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 /* Output formats a data-printing subcommand may take (--format, with
@@ -60,6 +62,10 @@ struct cmd_entry {
  * A newline follows. Returns 0, or -1 after error(). */
 int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text);
 
+/* A scalar (mesh-type, enabled): text as it is in FMT_TEXT, else
+ * json_text through cmd_print_json(). Returns 0, or -1 after error(). */
+int cmd_print_scalar(const struct cmd_ctx *ctx, const char *text, const char *json_text);
+
 /* "NAME: MESSAGE (usage: svcmesh-hook NAME ARGS)" for ctx->cmd, as an
  * error; returns EXIT_USAGE. */
 int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -80,6 +86,17 @@ int cmd_need_section(struct cmd_ctx *ctx, int provider);
 /* For subcommands that write: 0 on the leader, else EXIT_FAIL after
  * "this unit is not the leader: only the leader WHAT ..." (is-leader asked once). */
 int cmd_need_leader(const char *what);
+
+/* What cmd_wanted_labels() found. */
+enum wanted_labels { WANT_NO_RELATION = 0, WANT_LABELS = 1, WANT_UNREADABLE = 2 };
+/* What the provider wants on this unit's objects (the consumer section
+ * loaded): WANT_LABELS with *labels filled, or why there is nothing to
+ * reconcile (said in why), -1 on failure. */
+int cmd_wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strbuf *why);
+/* plan-labels (apply = 0) and reconcile-labels (1): the plan, then
+ * (apply) make it so; one line says what was (or would be) done, or why
+ * nothing. Returns the exit code. */
+int cmd_labels_plan(struct cmd_ctx *ctx, int apply);
 
 /* The charm directory of a command taking [CHARM_DIR]: dir_arg, else
  * $JUJU_CHARM_DIR (or $CHARM_DIR), else "." (borrowed, not to be freed). */
