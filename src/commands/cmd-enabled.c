@@ -5,11 +5,10 @@
 
 static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv)
 {
-	int rc, related = 0;
+	int related = 0;
 
+	(void)argc;
 	(void)argv;
-	if ((rc = cmd_no_args(ctx, argc)) || (rc = cmd_need_section(ctx, 0)))
-		return rc;
 	/* as the Python library: in the mesh as soon as the relation exists
 	 * (and no longer once it is being broken) */
 	if (consumer_provider_data(ctx->cfg.consumer, &related, NULL, NULL, NULL) < 0)
@@ -18,7 +17,7 @@ static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_enabled_entry = {
-	.context = 1, .name = "enabled", .fn = cmd_enabled, .args = "[--format text|json|yaml]",
+	.needs = NEED_CONTEXT | NEED_NO_ARGS | NEED_CONSUMER, .name = "enabled", .fn = cmd_enabled, .args = "[--format text|json|yaml]",
 	.help = "print true if the charm has a mesh relation, else false",
 	.formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
 	.example = "juju exec --unit app/0 -- ./svcmesh-hook enabled",

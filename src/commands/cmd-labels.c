@@ -13,9 +13,8 @@ static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 	struct json *o;
 	int rc;
 
+	(void)argc;
 	(void)argv;
-	if ((rc = cmd_no_args(ctx, argc)) || (rc = cmd_need_section(ctx, 0)))
-		return rc;
 	if (consumer_provider_data(ctx->cfg.consumer, NULL, &labels, NULL, NULL) < 0)
 		return EXIT_FAIL;
 	o = json_object_from_kvlist(&labels);
@@ -28,7 +27,7 @@ static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_labels_entry = {
-	.context = 1, .published = 1, .name = "labels", .fn = cmd_labels, .args = "[--format json|yaml]",
+	.needs = NEED_CONTEXT | NEED_NO_ARGS | NEED_CONSUMER, .published = 1, .name = "labels", .fn = cmd_labels, .args = "[--format json|yaml]",
 	.help = "print the labels the mesh provider sent, as JSON",
 	.formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
 	.example = "juju exec --unit app/0 -- ./svcmesh-hook labels",

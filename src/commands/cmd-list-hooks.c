@@ -10,11 +10,8 @@ static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
 {
 	struct strlist names = STRLIST_INIT;
 
+	(void)argc;
 	(void)argv;
-	if (cmd_no_args(ctx, argc))
-		return EXIT_USAGE;
-	if (cmd_load_config(ctx) < 0)
-		return EXIT_USAGE;
 	hook_names(&ctx->cfg, &names);
 	for (size_t i = 0; i < names.n; i++)
 		puts(names.items[i]);
@@ -23,7 +20,7 @@ static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_list_hooks_entry = {
-	.name = "list-hooks", .fn = cmd_list_hooks, .args = "",
+	.needs = NEED_NO_ARGS | NEED_CONFIG, .name = "list-hooks", .fn = cmd_list_hooks, .args = "",
 	.help = "print the hook names this config handles",
 	.example = "svcmesh-hook --config ./my-charm/service-mesh.yaml list-hooks",
 };

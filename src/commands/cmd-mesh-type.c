@@ -15,9 +15,8 @@ static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
 	char *type = NULL;
 	int rc;
 
+	(void)argc;
 	(void)argv;
-	if ((rc = cmd_no_args(ctx, argc)) || (rc = cmd_need_section(ctx, 0)))
-		return rc;
 	if (consumer_provider_data(ctx->cfg.consumer, NULL, NULL, NULL, &type) < 0)
 		return EXIT_FAIL;
 	if (type)
@@ -31,7 +30,7 @@ static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_mesh_type_entry = {
-	.context = 1, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
+	.needs = NEED_CONTEXT | NEED_NO_ARGS | NEED_CONSUMER, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
 	.help = "print the mesh type the provider sent (null if none)",
 	.formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
 	.example = "juju exec --unit app/0 -- ./svcmesh-hook mesh-type --format json",

@@ -4,16 +4,13 @@
 
 static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 {
-	int rc;
-
+	(void)argc;
 	(void)argv;
-	if ((rc = cmd_no_args(ctx, argc)) || (rc = cmd_need_section(ctx, 0)))
-		return rc;
 	return cmd_labels_plan(ctx, 0);
 }
 
 const struct cmd_entry cmd_plan_labels_entry = {
-	.context = 1, .name = "plan-labels", .fn = cmd_plan_labels, .args = "",
+	.needs = NEED_CONTEXT | NEED_NO_ARGS | NEED_CONSUMER, .name = "plan-labels", .fn = cmd_plan_labels, .args = "",
 	.help = "print what reconcile-labels would change (changes nothing)",
 	.example = "juju exec --unit app/0 -- ./svcmesh-hook plan-labels",
 };

@@ -11,9 +11,8 @@ static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv)
 	struct strbuf out = STRBUF_INIT;
 	int rc;
 
+	(void)argc;
 	(void)argv;
-	if ((rc = cmd_no_args(ctx, argc)) || (rc = cmd_need_section(ctx, 0)))
-		return rc;
 	if (consumer_compute(ctx->cfg.consumer, &pl) < 0)
 		return EXIT_FAIL;
 	policy_list_emit(&out, &pl);
@@ -24,7 +23,7 @@ static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_policies_entry = {
-	.context = 1, .published = 1, .name = "policies", .fn = cmd_policies, .args = "[--format json|yaml]",
+	.needs = NEED_CONTEXT | NEED_NO_ARGS | NEED_CONSUMER, .published = 1, .name = "policies", .fn = cmd_policies, .args = "[--format json|yaml]",
 	.help = "print the policies JSON it would publish (writes nothing)",
 	.formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,
 	.example = "juju exec --unit app/0 -- ./svcmesh-hook policies --format yaml",

@@ -10,13 +10,10 @@ static int cmd_update(struct cmd_ctx *ctx, int argc, const char **argv)
 {
 	const struct cfg_consumer *c;
 	const struct strlist *mesh, *cmr;
-	int rc, changed = 0;
+	int changed = 0;
 
+	(void)argc;
 	(void)argv;
-	if ((rc = cmd_no_args(ctx, argc)) || (rc = cmd_need_section(ctx, 0)))
-		return rc;
-	if ((rc = cmd_need_leader("publishes")))
-		return rc;
 	c = ctx->cfg.consumer;
 	if (consumer_send_cmr_data(c, NULL) < 0 || consumer_publish(c, &changed) < 0 ||
 	    juju_relation_ids(c->mesh_relation, &mesh) < 0 || juju_relation_ids(c->cmr_requires, &cmr) < 0)
@@ -37,7 +34,8 @@ static int cmd_update(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_update_entry = {
-	.context = 1, .name = "update", .fn = cmd_update, .args = "",
+	.needs = NEED_CONTEXT | NEED_NO_ARGS | NEED_CONSUMER | NEED_LEADER, .leader_what = "publishes",
+	.name = "update", .fn = cmd_update, .args = "",
 	.help = "publish policies and cmr_data now (leader)",
 	.example = "juju exec --unit app/0 -- ./svcmesh-hook update",
 };

@@ -1,5 +1,4 @@
-/* command.c - what the commands share: config, leadership, usage
- * errors, JSON output in the chosen --format, the labels the provider
+/* command.c - what the commands share: config, usage errors, JSON output in the chosen --format, the labels the provider
  * wants (hooks, plan-labels, reconcile-labels); see command.h. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,7 +17,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 
-/* ---- config and leadership ---- */
+/* ---- config ---- */
 
 int cmd_load_config(struct cmd_ctx *ctx)
 {
@@ -51,19 +50,6 @@ int cmd_need_section(struct cmd_ctx *ctx, int provider)
 	return 0;
 }
 
-int cmd_need_leader(const char *what)
-{
-	int leader;
-
-	if (juju_is_leader(&leader) < 0)
-		return EXIT_FAIL;
-	if (!leader) {
-		error("this unit is not the leader: only the leader %s (run it on the leader unit)", what);
-		return EXIT_FAIL;
-	}
-	return 0;
-}
-
 /* ---- usage ---- */
 
 int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
@@ -78,15 +64,6 @@ int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
 	      *ctx->cmd->args ? " " : "", ctx->cmd->args);
 	strbuf_release(&sb);
 	return EXIT_USAGE;
-}
-
-int cmd_no_args(const struct cmd_ctx *ctx, int argc)
-{
-	if (argc > 0) {
-		error("%s takes no arguments (see svcmesh-hook help %s)", ctx->cmd->name, ctx->cmd->name);
-		return EXIT_USAGE;
-	}
-	return 0;
 }
 
 int cmd_strict_only(const struct cmd_ctx *ctx, int argc, const char **argv, int *strict)

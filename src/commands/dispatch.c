@@ -124,6 +124,70 @@ static const struct {
 	{ ACT_PROVIDER_REMOVE, act_provider_remove },
 };
 
+/* ---- a row's needs ---- */
+
+/* 0 when argc is 0, else EXIT_USAGE after "NAME takes no arguments". */
+static int no_args(const struct cmd_ctx *ctx, int argc)
+{
+	if (argc > 0) {
+		error("%s takes no arguments (see svcmesh-hook help %s)", ctx->cmd->name, ctx->cmd->name);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* 0 on the leader, else EXIT_FAIL after "this unit is not the leader:
+ * only the leader WHAT ..." (is-leader asked once). */
+static int need_leader(const char *what)
+{
+	int leader;
+
+	if (juju_is_leader(&leader) < 0)
+		return EXIT_FAIL;
+	if (!leader) {
+		error("this unit is not the leader: only the leader %s (run it on the leader unit)", what);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* A feature the row needs switched on in service-mesh.yaml. */
+static int need_feature(const struct cmd_ctx *ctx, unsigned needs)
+{
+	if ((needs & NEED_AUTO_JOIN) && !ctx->cfg.consumer->auto_join) {
+		error("auto-join is false in %s: svcmesh-hook does not manage labels", ctx->config_path);
+		return EXIT_USAGE;
+	}
+	if ((needs & NEED_MANAGE_POLICIES) && !ctx->cfg.provider->manage_policies) {
+		error("manage-policies is false in %s: svcmesh-hook does not manage AuthorizationPolicies",
+		      ctx->config_path);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ctx->cmd's needs (enum cmd_needs), in their order: 0 when all hold,
+ * else the exit code (the reason already reported). */
+static int check_needs(struct cmd_ctx *ctx, int argc)
+{
+	unsigned needs = ctx->cmd->needs;
+	int rc;
+
+	if ((needs & NEED_CONTEXT) && !juju_context(ctx->cmd->name))
+		return EXIT_USAGE;
+	if ((needs & NEED_NO_ARGS) && (rc = no_args(ctx, argc)))
+		return rc;
+	if ((needs & NEED_CONFIG) && cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	if ((needs & (NEED_CONSUMER | NEED_PROVIDER)) && (rc = cmd_need_section(ctx, !!(needs & NEED_PROVIDER))))
+		return rc;
+	if ((rc = need_feature(ctx, needs)))
+		return rc;
+	if ((needs & NEED_LEADER) && (rc = need_leader(ctx->cmd->leader_what)))
+		return rc;
+	return 0;
+}
+
 /* ---- hooks ---- */
 
 static int run_hook(struct cmd_ctx *ctx, const char *hook)
@@ -161,7 +225,7 @@ static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv)
 	const char *dp = getenv("JUJU_DISPATCH_PATH"), *hook;
 
 	(void)argv;
-	if (cmd_no_args(ctx, argc))
+	if (no_args(ctx, argc))
 		return EXIT_USAGE;
 	if (!dp || !*dp) {
 		error("no hook to handle: JUJU_DISPATCH_PATH is not set (run a subcommand by hand, see svcmesh-hook help)");
@@ -401,8 +465,8 @@ int dispatch_main(int argc, const char **argv, const char *hook_from_argv0)
 		int n = nrest - 1;
 
 		ctx.cmd = e;
-		if ((rc = take_format(e, &ctx, &n, rest + 1)) == 0)
-			rc = e->context && !juju_context(e->name) ? EXIT_USAGE : e->fn(&ctx, n, rest + 1);
+		if ((rc = take_format(e, &ctx, &n, rest + 1)) == 0 && (rc = check_needs(&ctx, n)) == 0)
+			rc = e->fn(&ctx, n, rest + 1);
 	} else {
 		error("unknown %s: %s (see svcmesh-hook --help)", rest[0][0] == '-' ? "option" : "command", rest[0]);
 		rc = EXIT_USAGE;
