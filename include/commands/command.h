@@ -1,16 +1,17 @@
 /* command.h - what every command shares: the row a command is described
- * by (struct cmd_entry), the state handed to it (struct cmd_ctx), and
- * the helpers for reading the config, checking leadership, reporting
- * usage errors and printing JSON in the chosen --format.
+ * by (struct cmd_entry, with the needs the dispatcher checks), the state handed to it (struct cmd_ctx), and
+ * the helpers for reading the config, reporting usage errors and printing JSON in the chosen --format.
  *
  * Each cmd-<name>.c defines its command's function and row and uses this
  * header only; the list of rows, and the dispatcher reading it, are in
- * commands.c. Exit codes are base/util.h's enum exit_code.
+ * dispatch.c. Exit codes are base/util.h's enum exit_code.
  */
 #ifndef SVCMESH_COMMAND_H
 #define SVCMESH_COMMAND_H
 
 #include "formats/config.h"
+#include "base/kvlist.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 /* Output formats a data-printing subcommand may take (--format, with
@@ -22,6 +23,21 @@ enum out_format {
 };
 
 struct cmd_entry;
+
+/* What a command needs before it runs: the dispatcher checks a row's
+ * needs once, in this order (after --format), and the command's function
+ * runs only when all hold. A failed check has been reported and gives
+ * exit 2, but for the leader's (exit 1). */
+enum cmd_needs {
+	NEED_CONTEXT = 1 << 0,         /* a Juju context (juju_context()): a hook or juju exec */
+	NEED_NO_ARGS = 1 << 1,         /* no arguments ("NAME takes no arguments") */
+	NEED_CONFIG = 1 << 2,          /* service-mesh.yaml loaded (cmd_load_config()) */
+	NEED_CONSUMER = 1 << 3,        /* ... with a consumer section (cmd_need_section()) */
+	NEED_PROVIDER = 1 << 4,        /* ... with a provider section */
+	NEED_AUTO_JOIN = 1 << 5,       /* the consumer's auto-join is on */
+	NEED_MANAGE_POLICIES = 1 << 6, /* the provider's manage-policies is on */
+	NEED_LEADER = 1 << 7,          /* this unit is the leader (.leader_what says why) */
+};
 
 /* Global options and state handed to every command. */
 struct cmd_ctx {
@@ -51,7 +67,8 @@ struct cmd_entry {
 	const char *options;   /* its own options, "  --x  what it does\n" each */
 	const char *example;   /* one example command line */
 	int published;         /* its JSON is relation data, byte for byte */
-	int context;           /* needs a Juju context (juju_context()), else exit 2 */
+	unsigned needs;        /* enum cmd_needs: checked by the dispatcher */
+	const char *leader_what; /* NEED_LEADER: "only the leader WHAT" */
 };
 
 /* Print JSON text (compact, as the charm publishes it) in ctx->format:
@@ -60,11 +77,13 @@ struct cmd_entry {
  * A newline follows. Returns 0, or -1 after error(). */
 int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text);
 
+/* A scalar (mesh-type, enabled): text as it is in FMT_TEXT, else
+ * json_text through cmd_print_json(). Returns 0, or -1 after error(). */
+int cmd_print_scalar(const struct cmd_ctx *ctx, const char *text, const char *json_text);
+
 /* "NAME: MESSAGE (usage: svcmesh-hook NAME ARGS)" for ctx->cmd, as an
  * error; returns EXIT_USAGE. */
 int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3);
-/* 0 when argc is 0, else EXIT_USAGE after "NAME takes no arguments". */
-int cmd_no_args(const struct cmd_ctx *ctx, int argc);
 
 /* For a command whose only argument is --strict: 0 with *strict set
  * when it is there, else EXIT_USAGE after cmd_usage_error(). */
@@ -77,9 +96,17 @@ int cmd_load_config(struct cmd_ctx *ctx);
  * section: 0, or the exit code to return (the reason already reported). */
 int cmd_need_section(struct cmd_ctx *ctx, int provider);
 
-/* For subcommands that write: 0 on the leader, else EXIT_FAIL after
- * "this unit is not the leader: only the leader WHAT ..." (is-leader asked once). */
-int cmd_need_leader(const char *what);
+
+/* What cmd_wanted_labels() found. */
+enum wanted_labels { WANT_NO_RELATION = 0, WANT_LABELS = 1, WANT_UNREADABLE = 2 };
+/* What the provider wants on this unit's objects (the consumer section
+ * loaded): WANT_LABELS with *labels filled, or why there is nothing to
+ * reconcile (said in why), -1 on failure. */
+int cmd_wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strbuf *why);
+/* plan-labels (apply = 0) and reconcile-labels (1): the plan, then
+ * (apply) make it so; one line says what was (or would be) done, or why
+ * nothing. Returns the exit code. */
+int cmd_labels_plan(struct cmd_ctx *ctx, int apply);
 
 /* The charm directory of a command taking [CHARM_DIR]: dir_arg, else
  * $JUJU_CHARM_DIR (or $CHARM_DIR), else "." (borrowed, not to be freed). */

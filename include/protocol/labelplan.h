@@ -92,6 +92,9 @@ void label_plan_release(struct label_plan *plan);
  * how many changes it named (0: nothing appended, and the caller words
  * that case). */
 size_t label_change_text(struct strbuf *sb, const struct label_change *ch);
+/* Append the one-line summary of a plan: what reconcile-labels does (did)
+ * to each object, or that the labels are already in place. */
+void label_plan_summary(struct strbuf *sb, const struct label_plan *plan);
 /* Append the text a record holds: {"k": "v", ...}, as json.dumps. */
 void label_record_text(struct strbuf *sb, const struct kvlist *labels);
 /* One merge patch for an object (ch->needed): its labels (in_template:

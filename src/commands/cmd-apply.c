@@ -9,18 +9,9 @@
 static int cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv)
 {
 	struct apply_counts n;
-	int rc;
 
+	(void)argc;
 	(void)argv;
-	if ((rc = cmd_no_args(ctx, argc)) || (rc = cmd_need_section(ctx, 1)))
-		return rc;
-	if (!ctx->cfg.provider->manage_policies) {
-		error("manage-policies is false in %s: svcmesh-hook does not manage AuthorizationPolicies",
-		      ctx->config_path);
-		return EXIT_USAGE;
-	}
-	if ((rc = cmd_need_leader("applies AuthorizationPolicies")))
-		return rc;
 	if (provider_enforce(ctx->cfg.provider, &n) < 0)
 		return EXIT_FAIL;
 	if (n.applied || n.deleted)
@@ -32,7 +23,9 @@ static int cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_apply_entry = {
-	.context = 1, .name = "apply", .fn = cmd_apply, .args = "",
+	.needs = NEED_CONTEXT | NEED_NO_ARGS | NEED_PROVIDER | NEED_MANAGE_POLICIES | NEED_LEADER,
+	.leader_what = "applies AuthorizationPolicies",
+	.name = "apply", .fn = cmd_apply, .args = "",
 	.help = "provider: apply the AuthorizationPolicies now and delete stale ones (leader)",
 	.example = "juju exec --unit beacon/0 -- ./svcmesh-hook apply",
 };

@@ -23,7 +23,7 @@ static int cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_mesh_info_entry = {
-	.context = 1, .published = 1, .name = "mesh-info", .fn = cmd_mesh_info,
+	.needs = NEED_CONTEXT, .published = 1, .name = "mesh-info", .fn = cmd_mesh_info,
 	.args = "[--format json|yaml] [--strict]",
 	.help = "provider: print the MeshPolicy list the consumers sent, as JSON",
 	.formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,

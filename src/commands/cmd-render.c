@@ -72,7 +72,7 @@ out:
 }
 
 const struct cmd_entry cmd_render_entry = {
-	.context = 1, .name = "render", .fn = cmd_render, .args = "[--format yaml|json] [--strict]",
+	.needs = NEED_CONTEXT, .name = "render", .fn = cmd_render, .args = "[--format yaml|json] [--strict]",
 	.help = "provider: print the Istio AuthorizationPolicies for the consumers' policies",
 	.formats = FMT_JSON | FMT_YAML, .def = FMT_YAML,
 	.options = "  --strict         exit 1 when a policy is invalid or cannot be enforced (default:\n"

@@ -601,7 +601,7 @@ static int cmd_status(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_status_entry = {
-	.context = 1, .name = "status", .fn = cmd_status, .args = "[--format text|json|yaml]",
+	.needs = NEED_CONTEXT, .name = "status", .fn = cmd_status, .args = "[--format text|json|yaml]",
 	.help = "show what svcmesh-hook sees and did (inside juju exec)",
 	.formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
 	.example = "juju exec --unit app/0 -- ./svcmesh-hook status",

@@ -1,11 +1,13 @@
-/* command.c - what the commands share: config, leadership, usage
- * errors, JSON output in the chosen --format; see command.h. */
+/* command.c - what the commands share: config, usage errors, JSON output in the chosen --format, the labels the provider
+ * wants (hooks, plan-labels, reconcile-labels); see command.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "actions/consumer.h"
+#include "actions/labels.h"
 #include "commands/command.h"
 #include "formats/json.h"
 #include "formats/settings.h"
@@ -15,7 +17,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 
-/* ---- config and leadership ---- */
+/* ---- config ---- */
 
 int cmd_load_config(struct cmd_ctx *ctx)
 {
@@ -48,19 +50,6 @@ int cmd_need_section(struct cmd_ctx *ctx, int provider)
 	return 0;
 }
 
-int cmd_need_leader(const char *what)
-{
-	int leader;
-
-	if (juju_is_leader(&leader) < 0)
-		return EXIT_FAIL;
-	if (!leader) {
-		error("this unit is not the leader: only the leader %s (run it on the leader unit)", what);
-		return EXIT_FAIL;
-	}
-	return 0;
-}
-
 /* ---- usage ---- */
 
 int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
@@ -77,15 +66,6 @@ int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cmd_no_args(const struct cmd_ctx *ctx, int argc)
-{
-	if (argc > 0) {
-		error("%s takes no arguments (see svcmesh-hook help %s)", ctx->cmd->name, ctx->cmd->name);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
 int cmd_strict_only(const struct cmd_ctx *ctx, int argc, const char **argv, int *strict)
 {
 	for (int i = 0; i < argc; i++) {
@@ -94,6 +74,65 @@ int cmd_strict_only(const struct cmd_ctx *ctx, int argc, const char **argv, int 
 		*strict = 1;
 	}
 	return 0;
+}
+
+/* ---- the labels the provider wants ---- */
+
+int cmd_wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strbuf *why)
+{
+	int related = 0, have = 0;
+
+	if (consumer_provider_data(ctx->cfg.consumer, &related, labels, &have, NULL) < 0)
+		return -1;
+	if (!related) {
+		strbuf_addf(why, "no %s relation: mesh labels left as they are", ctx->cfg.consumer->mesh_relation);
+		return WANT_NO_RELATION;
+	}
+	if (have < 0) {
+		strbuf_addstr(why, "the mesh provider's labels are unreadable: mesh labels left as they are");
+		return WANT_UNREADABLE;
+	}
+	return WANT_LABELS;
+}
+
+int cmd_labels_plan(struct cmd_ctx *ctx, int apply)
+{
+	const struct juju_env *e = juju_env();
+	struct kvlist labels = KVLIST_INIT;
+	struct strbuf why = STRBUF_INIT;
+	struct label_plan plan;
+	int w, rc = EXIT_FAIL;
+
+	memset(&plan, 0, sizeof(plan));
+	if ((w = cmd_wanted_labels(ctx, &labels, &why)) < 0)
+		goto out;
+	if (w != WANT_LABELS) {
+		printf("%s: nothing to %s\n", why.buf, apply ? "reconcile" : "plan");
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (labels_read(e->app, e->model, &labels, 0, &plan) < 0)
+		goto out;
+	strbuf_reset(&why);
+	label_plan_summary(&why, &plan);
+	if (!apply) {
+		/* the refusals are said by label_plan_print(), and logged */
+		for (size_t i = 0; i < plan.refused.n; i++)
+			log_warning("refusing mesh label %s", plan.refused.items[i]);
+		label_plan_print(&plan, stdout);
+		printf("%s%s\n", label_plan_writes(&plan) ? "reconcile-labels would: " : "", why.buf);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (labels_reconcile(e->app, e->model, &labels, 0) < 0)
+		goto out;
+	printf("%s%s\n", label_plan_writes(&plan) ? "reconciled: " : "", why.buf);
+	rc = EXIT_OK;
+out:
+	label_plan_release(&plan);
+	kvlist_release(&labels);
+	strbuf_release(&why);
+	return rc;
 }
 
 /* ---- the charm directory ---- */
@@ -176,6 +215,15 @@ static void indent_json(struct strbuf *out, const char *s)
 			strbuf_addch(out, c);
 		}
 	}
+}
+
+int cmd_print_scalar(const struct cmd_ctx *ctx, const char *text, const char *json_text)
+{
+	if (ctx->format == FMT_TEXT) {
+		puts(text);
+		return 0;
+	}
+	return cmd_print_json(ctx, json_text);
 }
 
 int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands/commands.h"
+#include "commands/dispatch.h"
 #include "transports/jujuc.h"
 #include "base/log.h"
 #include "transports/stats.h"
@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		log_flush();
 		return EXIT_USAGE;
 	}
-	rc = commands_main(argc > 0 ? argc - 1 : 0, (const char **)argv + (argc > 0), hook);
+	rc = dispatch_main(argc > 0 ? argc - 1 : 0, (const char **)argv + (argc > 0), hook);
 	juju_remember();
 	log_flush();
 	stats_write(hook ? hook : (argc > 1 ? argv[1] : "dispatch"), rc);

@@ -287,6 +287,28 @@ size_t label_change_text(struct strbuf *sb, const struct label_change *ch)
 	return ch->set.n + ch->remove.n;
 }
 
+/* "set k=v, remove k" for one object, or "in sync". */
+static void change_text(struct strbuf *sb, const struct label_change *ch)
+{
+	if (!label_change_text(sb, ch))
+		strbuf_addstr(sb, ch->needed ? "annotation only" : "in sync");
+}
+
+void label_plan_summary(struct strbuf *sb, const struct label_plan *p)
+{
+	if (!label_plan_writes(p)) {
+		strbuf_addf(sb, "mesh labels already in place (%zu on StatefulSet %s and Service %s)",
+			    p->desired.n, p->app, p->app);
+		return;
+	}
+	strbuf_addf(sb, "StatefulSet %s: ", p->app);
+	change_text(sb, &p->sts);
+	strbuf_addf(sb, "; Service %s: ", p->app);
+	change_text(sb, &p->svc);
+	strbuf_addf(sb, "; ConfigMap %s: %s", p->configmap,
+		    p->cm_write ? "record the labels" : p->cm_delete ? "delete" : "no change");
+}
+
 static void print_change(FILE *f, const char *what, const struct label_change *ch,
 			 const struct kvlist *desired)
 {

@@ -1,0 +1,37 @@
+/* cmd-mesh-type.c - mesh-type [--format text|json|yaml]: print the mesh
+ * type the provider sent (actions/consumer.h consumer_provider_data()),
+ * null if none. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions/consumer.h"
+#include "commands/command.h"
+#include "formats/json.h"
+#include "base/strbuf.h"
+
+static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	struct strbuf js = STRBUF_INIT;
+	char *type = NULL;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (consumer_provider_data(ctx->cfg.consumer, NULL, NULL, NULL, &type) < 0)
+		return EXIT_FAIL;
+	if (type)
+		json_emit_string(&js, type, strlen(type));
+	else
+		strbuf_addstr(&js, "null");
+	rc = cmd_print_scalar(ctx, type ? type : "null", js.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+	strbuf_release(&js);
+	free(type);
+	return rc;
+}
+
+const struct cmd_entry cmd_mesh_type_entry = {
+	.needs = NEED_CONTEXT | NEED_NO_ARGS | NEED_CONSUMER, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
+	.help = "print the mesh type the provider sent (null if none)",
+	.formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
+	.example = "juju exec --unit app/0 -- ./svcmesh-hook mesh-type --format json",
+};

@@ -1,0 +1,480 @@
+/* dispatch.c - the list of subcommand rows and the dispatcher: global
+ * options, --format, help, the checks each row asks for, and hooks (the
+ * actions protocol/hooks.c gives them); see dispatch.h. Each command's
+ * function and row are in its own cmd-<name>.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands/command.h"
+#include "commands/dispatch.h"
+#include "actions/consumer.h"
+#include "protocol/hooks.h"
+#include "transports/jujuc.h"
+#include "actions/labels.h"
+#include "base/log.h"
+#include "actions/provider.h"
+#include "formats/settings.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv);
+
+/* the rows of the commands in their own cmd-<name>.c */
+extern const struct cmd_entry cmd_policies_entry, cmd_update_entry, cmd_labels_entry, cmd_mesh_type_entry,
+	cmd_enabled_entry, cmd_reconcile_labels_entry, cmd_plan_labels_entry, cmd_mesh_info_entry,
+	cmd_render_entry, cmd_apply_entry, cmd_status_entry, cmd_check_config_entry, cmd_link_hooks_entry,
+	cmd_list_hooks_entry, cmd_version_entry;
+
+static const struct cmd_entry dispatch_entry = {
+	.name = "dispatch", .fn = cmd_dispatch, .args = "",
+	.help = "handle the hook named by JUJU_DISPATCH_PATH (the default)",
+	.example = "JUJU_DISPATCH_PATH=hooks/upgrade-charm svcmesh-hook dispatch" };
+static const struct cmd_entry help_entry = {
+	.name = "help", .fn = cmd_help, .args = "[COMMAND]", .help = "show help",
+	.options = "  COMMAND          the command to explain (default: all of them, briefly)\n",
+	.example = "svcmesh-hook help status" };
+
+/* Every subcommand, in the order help lists them. */
+static const struct cmd_entry *const table[] = {
+	&dispatch_entry, &cmd_policies_entry, &cmd_update_entry, &cmd_labels_entry, &cmd_mesh_type_entry,
+	&cmd_enabled_entry, &cmd_reconcile_labels_entry, &cmd_plan_labels_entry, &cmd_mesh_info_entry,
+	&cmd_render_entry, &cmd_apply_entry, &cmd_status_entry, &cmd_check_config_entry, &cmd_link_hooks_entry,
+	&cmd_list_hooks_entry, &help_entry, &cmd_version_entry,
+};
+
+/* ---- actions ---- */
+
+static int act_cmr_data(struct cmd_ctx *ctx)
+{
+	const char *relid = juju_env()->relation_id;
+
+	if (!relid)
+		return error("cannot send cmr_data: JUJU_RELATION_ID is not set");
+	return consumer_send_cmr_data(ctx->cfg.consumer, relid);
+}
+
+static int act_policies(struct cmd_ctx *ctx)
+{
+	return consumer_publish(ctx->cfg.consumer, NULL);
+}
+
+/* Reconcile labels to what the provider sent (remove_all: to nothing). */
+static int sync_labels(struct cmd_ctx *ctx, int remove_all)
+{
+	const struct juju_env *e = juju_context("label reconciliation");
+	struct kvlist labels = KVLIST_INIT;
+	struct strbuf why = STRBUF_INIT;
+	int ret = 0;
+
+	if (!e)
+		return -1;
+	if (!remove_all && (ret = cmd_wanted_labels(ctx, &labels, &why)) != WANT_LABELS) {
+		if (ret == WANT_UNREADABLE)
+			log_warning("%s", why.buf);
+		else if (ret == WANT_NO_RELATION)
+			log_debug("%s", why.buf);
+	} else {
+		ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, remove_all);
+	}
+	kvlist_release(&labels);
+	strbuf_release(&why);
+	return ret < 0 ? -1 : 0;
+}
+
+static int act_labels(struct cmd_ctx *ctx)
+{
+	return sync_labels(ctx, 0);
+}
+
+static int act_unlabel(struct cmd_ctx *ctx)
+{
+	return sync_labels(ctx, 1);
+}
+
+static int act_provider_publish(struct cmd_ctx *ctx)
+{
+	return provider_publish(ctx->cfg.provider);
+}
+
+static int act_provider_apply(struct cmd_ctx *ctx)
+{
+	return provider_apply_action(ctx->cfg.provider);
+}
+
+static int act_provider_remove(struct cmd_ctx *ctx)
+{
+	return provider_remove_action(ctx->cfg.provider);
+}
+
+/* Each action bit (protocol/hooks.h) and the code that carries it out,
+ * in the order a hook with several actions runs them; every bit has one. */
+static const struct {
+	unsigned bit;
+	int (*fn)(struct cmd_ctx *ctx);
+} action_fns[] = {
+	{ ACT_CMR_DATA, act_cmr_data },
+	{ ACT_POLICIES, act_policies },
+	{ ACT_LABELS, act_labels },
+	{ ACT_UNLABEL, act_unlabel },
+	{ ACT_PROVIDER_PUBLISH, act_provider_publish },
+	{ ACT_PROVIDER_APPLY, act_provider_apply },
+	{ ACT_PROVIDER_REMOVE, act_provider_remove },
+};
+
+/* ---- a row's needs ---- */
+
+/* 0 when argc is 0, else EXIT_USAGE after "NAME takes no arguments". */
+static int no_args(const struct cmd_ctx *ctx, int argc)
+{
+	if (argc > 0) {
+		error("%s takes no arguments (see svcmesh-hook help %s)", ctx->cmd->name, ctx->cmd->name);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* 0 on the leader, else EXIT_FAIL after "this unit is not the leader:
+ * only the leader WHAT ..." (is-leader asked once). */
+static int need_leader(const char *what)
+{
+	int leader;
+
+	if (juju_is_leader(&leader) < 0)
+		return EXIT_FAIL;
+	if (!leader) {
+		error("this unit is not the leader: only the leader %s (run it on the leader unit)", what);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* A feature the row needs switched on in service-mesh.yaml. */
+static int need_feature(const struct cmd_ctx *ctx, unsigned needs)
+{
+	if ((needs & NEED_AUTO_JOIN) && !ctx->cfg.consumer->auto_join) {
+		error("auto-join is false in %s: svcmesh-hook does not manage labels", ctx->config_path);
+		return EXIT_USAGE;
+	}
+	if ((needs & NEED_MANAGE_POLICIES) && !ctx->cfg.provider->manage_policies) {
+		error("manage-policies is false in %s: svcmesh-hook does not manage AuthorizationPolicies",
+		      ctx->config_path);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ctx->cmd's needs (enum cmd_needs), in their order: 0 when all hold,
+ * else the exit code (the reason already reported). */
+static int check_needs(struct cmd_ctx *ctx, int argc)
+{
+	unsigned needs = ctx->cmd->needs;
+	int rc;
+
+	if ((needs & NEED_CONTEXT) && !juju_context(ctx->cmd->name))
+		return EXIT_USAGE;
+	if ((needs & NEED_NO_ARGS) && (rc = no_args(ctx, argc)))
+		return rc;
+	if ((needs & NEED_CONFIG) && cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	if ((needs & (NEED_CONSUMER | NEED_PROVIDER)) && (rc = cmd_need_section(ctx, !!(needs & NEED_PROVIDER))))
+		return rc;
+	if ((rc = need_feature(ctx, needs)))
+		return rc;
+	if ((needs & NEED_LEADER) && (rc = need_leader(ctx->cmd->leader_what)))
+		return rc;
+	return 0;
+}
+
+/* ---- hooks ---- */
+
+static int run_hook(struct cmd_ctx *ctx, const char *hook)
+{
+	unsigned acts;
+	int leader;
+
+	log_set_hook(1);
+	if (cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	juju_set_hook(hook);
+	acts = hook_actions(&ctx->cfg, hook);
+	if (!acts)
+		return EXIT_OK;
+	if (!juju_context(hook))
+		return EXIT_USAGE;
+	if (juju_check_hook_relation(hook) < 0)
+		return EXIT_FAIL;
+	/* the actions write Juju or Kubernetes state: the leader's, but for
+	 * remove's (removing the application may leave no leader) */
+	if (acts & ~ANY_UNIT_ACTIONS) {
+		if (juju_is_leader(&leader) < 0)
+			return EXIT_FAIL;
+		if (!leader)
+			acts &= ANY_UNIT_ACTIONS;   /* quietly: a log line would cost a juju-log call on every unit */
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(action_fns); i++)
+		if ((acts & action_fns[i].bit) && action_fns[i].fn(ctx) < 0)
+			return EXIT_FAIL;
+	return EXIT_OK;
+}
+
+static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	const char *dp = getenv("JUJU_DISPATCH_PATH"), *hook;
+
+	(void)argv;
+	if (no_args(ctx, argc))
+		return EXIT_USAGE;
+	if (!dp || !*dp) {
+		error("no hook to handle: JUJU_DISPATCH_PATH is not set (run a subcommand by hand, see svcmesh-hook help)");
+		return EXIT_USAGE;
+	}
+	hook = strrchr(dp, '/');
+	hook = hook ? hook + 1 : dp;
+	return run_hook(ctx, hook);
+}
+
+static const struct cmd_entry *find_subcommand(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (!strcmp(table[i]->name, name))
+			return table[i];
+	return NULL;
+}
+
+static const char *format_name(enum out_format f)
+{
+	return f == FMT_TEXT ? "text" : f == FMT_JSON ? "json" : "yaml";
+}
+
+/* "text, json or yaml" for a formats mask, in the order the command prefers. */
+static void formats_text(struct strbuf *sb, const struct cmd_entry *e)
+{
+	static const enum out_format all[] = { FMT_TEXT, FMT_JSON, FMT_YAML };
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		n += !!(e->formats & all[i]);
+	strbuf_addstr(sb, format_name(e->def));
+	k = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		if (!(e->formats & all[i]) || all[i] == e->def)
+			continue;
+		strbuf_addstr(sb, ++k == n ? " or " : ", ");
+		strbuf_addstr(sb, format_name(all[i]));
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: svcmesh-hook [--config FILE] [--verbose] [COMMAND [ARGS]]\n"
+		"       hooks/<hook-name>   (symlink to svcmesh-hook)\n"
+		"\n"
+		"Puts a Juju charm on a service mesh, speaking the service_mesh and\n"
+		"cross_model_mesh relation protocol of charmlibs.interfaces.service_mesh.\n"
+		"With no COMMAND it handles the hook named by JUJU_DISPATCH_PATH.\n"
+		"\n"
+		"Commands (svcmesh-hook COMMAND --help explains one):\n");
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		fprintf(f, "  %-16s %s\n", table[i]->name, table[i]->help);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  --config FILE  service-mesh.yaml to use (default: $SVCMESH_CONFIG, else\n"
+		"                 $JUJU_CHARM_DIR/service-mesh.yaml)\n"
+		"  --verbose      also print every log line on stderr\n"
+		"  --help, --version\n"
+		"\n"
+		"Exit status: 0 done (warnings allowed), 1 a hook tool, kubectl or the system\n"
+		"failed, or the command needs the leader; 2 bad command line or bad\n"
+		"service-mesh.yaml. Juju treats any non-zero exit of a hook alike: the unit\n"
+		"is in error and Juju retries the hook.\n");
+}
+
+static void command_help(const struct cmd_entry *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	printf("usage: svcmesh-hook %s%s%s\n\n%s\n", e->name, *e->args ? " " : "", e->args, e->help);
+	if (e->formats || e->options) {
+		printf("\nOptions:\n");
+		if (e->formats) {
+			formats_text(&sb, e);
+			printf("  --format FORMAT  %s (default %s); -o and --output are aliases.\n",
+			       sb.buf, format_name(e->def));
+			if (e->formats & FMT_JSON)
+				printf("                   json: %s; with no\n"
+				       "                   --format, a terminal gets it indented\n",
+				       e->published ? "the exact bytes of the relation data" : "compact, on one line");
+		}
+		if (e->options)
+			fputs(e->options, stdout);
+	}
+	printf("\nExample:\n  %s\n", e->example);
+	strbuf_release(&sb);
+}
+
+static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv)
+{
+	const struct cmd_entry *e;
+
+	(void)ctx;
+	if (argc == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	e = find_subcommand(argv[0]);
+	if (!e) {
+		error("no such command: '%s' (svcmesh-hook help lists them)", argv[0]);
+		return EXIT_USAGE;
+	}
+	command_help(e);
+	return EXIT_OK;
+}
+
+static const char *default_config_path(struct cmd_ctx *ctx, struct strbuf *sb)
+{
+	const char *env = getenv("SVCMESH_CONFIG"), *dir;
+
+	if (env && *env) {
+		ctx->config_explicit = 1;
+		return env;
+	}
+	dir = juju_env()->charm_dir;
+	strbuf_addf(sb, "%s/service-mesh.yaml", dir ? dir : ".");
+	return sb->buf;
+}
+
+/* The one --format parser: takes --format F, --format=F and the aliases
+ * -o F, -oF, --output F, --output=F out of argv (the last one wins) and
+ * sets ctx->format, else the command's default. 0, or EXIT_USAGE. */
+static int take_format(const struct cmd_entry *e, struct cmd_ctx *ctx, int *argc, const char **argv)
+{
+	static const char *const longs[] = { "--format", "--output" };
+	const char *value = NULL, *opt = NULL;
+	int n = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		int is_opt = 0;
+
+		for (size_t k = 0; k < ARRAY_SIZE(longs) && !is_opt; k++) {
+			size_t l = strlen(longs[k]);
+			if (!strncmp(a, longs[k], l) && (a[l] == '\0' || a[l] == '=')) {
+				is_opt = 1;
+				v = a[l] == '=' ? a + l + 1 : NULL;
+			}
+		}
+		if (!is_opt && !strncmp(a, "-o", 2)) {
+			is_opt = 1;
+			v = a[2] ? a + 2 : NULL;
+		}
+		if (!is_opt) {
+			argv[n++] = a;
+			continue;
+		}
+		opt = a;
+		if (!v) {
+			if (i + 1 >= *argc) {
+				error("%s: %s needs a FORMAT (see svcmesh-hook %s --help)", e->name, a, e->name);
+				return EXIT_USAGE;
+			}
+			v = argv[++i];
+		}
+		value = v;
+	}
+	*argc = n;
+	argv[n] = NULL;
+	ctx->format = e->def;
+	if (!value)
+		return 0;
+	if (!e->formats) {
+		error("%s prints no data: it takes no %s option (see svcmesh-hook %s --help)", e->name, opt, e->name);
+		return EXIT_USAGE;
+	}
+	ctx->format_given = 1;
+	if (!strcmp(value, "text"))
+		ctx->format = FMT_TEXT;
+	else if (!strcmp(value, "json"))
+		ctx->format = FMT_JSON;
+	else if (!strcmp(value, "yaml"))
+		ctx->format = FMT_YAML;
+	else
+		ctx->format = 0;
+	if (!(ctx->format & e->formats)) {
+		struct strbuf sb = STRBUF_INIT;
+
+		formats_text(&sb, e);
+		error("%s: --format must be %s, not '%s'", e->name, sb.buf, value);
+		strbuf_release(&sb);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int dispatch_main(int argc, const char **argv, const char *hook_from_argv0)
+{
+	struct cmd_ctx ctx;
+	struct strbuf pathbuf = STRBUF_INIT;
+	const char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
+	const struct cmd_entry *e = NULL;
+	int nrest = 0, rc, want_help = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	/* global options may stand anywhere; everything else is kept in order */
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			ctx.config_path = argv[++i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			ctx.config_path = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--config")) {
+			free(rest);
+			error("--config needs a FILE");
+			return EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--verbose")) {
+			ctx.verbose = 1;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			want_help = 1;
+		} else if (!strcmp(argv[i], "--version")) {
+			rest[0] = "version";   /* cmd-version.c's row */
+			nrest = 1;
+			break;
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	settings_use_config(NULL);   /* the SVCMESH_* overrides, checked once */
+	log_set_verbose(ctx.verbose || settings_verbose());
+	if (ctx.config_path)
+		ctx.config_explicit = 1;
+	else
+		ctx.config_path = default_config_path(&ctx, &pathbuf);
+
+	if (hook_from_argv0) {
+		rc = run_hook(&ctx, hook_from_argv0);
+	} else if (want_help) {
+		ctx.cmd = &help_entry;
+		rc = cmd_help(&ctx, nrest ? 1 : 0, rest);
+	} else if (nrest == 0) {
+		ctx.cmd = &dispatch_entry;
+		rc = cmd_dispatch(&ctx, 0, rest);
+	} else if ((e = find_subcommand(rest[0])) != NULL) {
+		int n = nrest - 1;
+
+		ctx.cmd = e;
+		if ((rc = take_format(e, &ctx, &n, rest + 1)) == 0 && (rc = check_needs(&ctx, n)) == 0)
+			rc = e->fn(&ctx, n, rest + 1);
+	} else {
+		error("unknown %s: %s (see svcmesh-hook --help)", rest[0][0] == '-' ? "option" : "command", rest[0]);
+		rc = EXIT_USAGE;
+	}
+	log_set_outcome(rc != EXIT_OK);
+	if (ctx.cfg_loaded)
+		config_release(&ctx.cfg);
+	free(rest);
+	strbuf_release(&pathbuf);
+	return rc;
+}
