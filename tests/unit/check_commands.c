@@ -1,4 +1,4 @@
-/* check_commands.c - unit tests for the dispatch table (commands.c): which
+/* check_commands.c - unit tests for the dispatch table (protocol/hooks.c, commands/dispatch.c): which
  * hooks do what for a given service-mesh.yaml, and the hook names derived
  * from the same table. */
 #include <check.h>
