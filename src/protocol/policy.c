@@ -1,4 +1,5 @@
 /* policy.c - build, write and read MeshPolicy lists; see policy.h. */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -293,6 +294,64 @@ static int get_strlist(const struct json *o, const char *key, struct opt_strlist
 	return 0;
 }
 
+/* Unicode White_Space outside ASCII, in UTF-8: pydantic reads a string as
+ * an integer after Rust's str::trim(), which strips these too. */
+static const char *const wide_spaces[] = {
+	"\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\x80", "\xe2\x80\x81", "\xe2\x80\x82",
+	"\xe2\x80\x83", "\xe2\x80\x84", "\xe2\x80\x85", "\xe2\x80\x86", "\xe2\x80\x87",
+	"\xe2\x80\x88", "\xe2\x80\x89", "\xe2\x80\x8a", "\xe2\x80\xa8", "\xe2\x80\xa9",
+	"\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80",
+};
+
+/* Length of the white space that s[0..len) starts with (at_end: ends
+ * with), or 0. */
+static size_t space_len(const char *s, size_t len, int at_end)
+{
+	char c = len ? (at_end ? s[len - 1] : s[0]) : '\0';
+
+	if (c && strchr(" \t\n\v\f\r", c))
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(wide_spaces); i++) {
+		size_t n = strlen(wide_spaces[i]);
+		if (n <= len && !memcmp(at_end ? s + len - n : s, wide_spaces[i], n))
+			return n;
+	}
+	return 0;
+}
+
+/* A port written as a string, read the way pydantic's lax mode reads an
+ * int field from one: white space around it, an optional sign, digits
+ * with single underscores between them, and an optional fraction of
+ * zeros ("+8_080.00"). Returns 0 with *out (saturated beyond 10^7), or -1. */
+static int lax_port(const char *s, long long *out)
+{
+	size_t len = strlen(s), n, i = 0;
+	long long v = 0;
+	int neg = 0, digits = 0;
+
+	while ((n = space_len(s, len, 0)) != 0)
+		s += n, len -= n;
+	while ((n = space_len(s, len, 1)) != 0)
+		len -= n;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (; i < len; i++) {
+		if (s[i] == '_' && digits && i + 1 < len && isdigit((unsigned char)s[i + 1]))
+			continue;
+		if (!isdigit((unsigned char)s[i]))
+			break;
+		v = v > 10000000 ? v : v * 10 + (s[i] - '0');
+		digits++;
+	}
+	if (i < len && s[i] == '.' && i + 1 < len)
+		while (++i < len && s[i] == '0')
+			;
+	if (!digits || i != len)
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
 static int get_ports(const struct json *o, struct opt_intlist *out, struct strbuf *why)
 {
 	const struct json *v = json_get(o, "ports");
@@ -309,16 +368,22 @@ static int get_ports(const struct json *o, struct opt_intlist *out, struct strbu
 		const struct json *n = v->u.arr.items[i];
 		long long port;
 
+		/* pydantic's lax int: an integral float, a bool, a numeric string */
 		if (n->type == JSON_INT)
 			port = n->u.i;
 		else if (n->type == JSON_REAL && n->u.d == floor(n->u.d) && fabs(n->u.d) < 1e9)
 			port = (long long)n->u.d;
-		else {
+		else if (n->type == JSON_TRUE || n->type == JSON_FALSE)
+			port = n->type == JSON_TRUE;
+		else if (n->type != JSON_STRING || lax_port(n->u.s, &port) < 0) {
 			strbuf_addf(why, "endpoint ports[%zu] ", i);
 			return wrong_type(why, "", n, n->type == JSON_REAL ? "an integer (a fractional or huge number)" : "an integer");
 		}
 		if (port < 1 || port > 65535) {
-			strbuf_addf(why, "port '%lld' is out of range 1..65535", port);
+			if (n->type == JSON_STRING)  /* its value may be saturated */
+				strbuf_addf(why, "port '%s' is out of range 1..65535", n->u.s);
+			else
+				strbuf_addf(why, "port '%lld' is out of range 1..65535", port);
 			return -1;
 		}
 		opt_intlist_add(out, (int)port);

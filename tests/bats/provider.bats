@@ -259,6 +259,16 @@ relation_sets() {
     [[ "$stderr" == *"service-mesh:0 (app web): invalid policies[1]: port '70000' is out of range 1..65535"* ]]
 }
 
+@test "mesh-info: ports a Python peer's pydantic reads from strings or floats are read the same way" {
+    add_consumer web "[$(pol consumer-model client web app '[{"ports": ["8080", " 9_090 ", 443.0], "methods": ["GET"]}]')]"
+    run --separate-stderr sm mesh-info --strict
+    assert_success
+    assert_output "[$(pol consumer-model client web app '[{"hosts": null, "ports": [8080, 9090, 443], "methods": ["GET"], "paths": null}]')]"
+    run --separate-stderr sm render -o json
+    assert_success
+    assert_output --partial '"ports": ["8080", "9090", "443"]'
+}
+
 @test "mesh-info: a charm without a provider section is a usage error" {
     printf 'consumer: {}\n' > "$CHARM/service-mesh.yaml"
     run sm mesh-info
