@@ -290,6 +290,18 @@ static const char *protocol_role(const struct mesh_config *cfg, const char *rela
 	return NULL;
 }
 
+/* An endpoint through which istio-ingress-k8s may route outside traffic
+ * to this charm: the interfaces it provides. */
+static int is_ingress(const struct endpoint *e)
+{
+	static const char *const ifaces[] = { "ingress", "istio_ingress_route" };
+
+	for (size_t i = 0; e->iface && i < ARRAY_SIZE(ifaces); i++)
+		if (!strcmp(e->iface->value, ifaces[i]))
+			return 1;
+	return 0;
+}
+
 static void check_policies(struct checker *ck, const struct mesh_config *cfg)
 {
 	const struct cfg_consumer *c = cfg->consumer;
@@ -328,11 +340,18 @@ static void check_policies(struct checker *ck, const struct mesh_config *cfg)
 				finding(ck, ck->smfile, at,
 					"consumer.policies[%zu].relation: no endpoint '%s' in %s (requires, provides or peers)",
 					i, p->relation, ck->metafile);
+		} else if (is_ingress(e)) {
+			warn_at(ck, ck->smfile, at,
+				"consumer.policies[%zu].relation: '%s' is an ingress relation (interface '%s'): behind "
+				"istio-ingress-k8s no policy is needed (it opens the routes it serves to its gateway "
+				"itself) and this one opens this charm to the ingress charm's own pods, not to its "
+				"gateway; README \"Behind an ingress\" says what other gateways need",
+				i, p->relation, e->iface->value);
 		} else if (!strcmp(e->section, "requires")) {
 			warn_at(ck, ck->smfile, at,
 				"consumer.policies[%zu].relation: '%s' is under requires: this charm is the client "
 				"there and calls the related application, which needs no policy to answer; keep it "
-				"only if that application also calls this charm (as an ingress does)", i, p->relation);
+				"only if that application also opens connections to this charm", i, p->relation);
 		}
 	}
 }

@@ -78,7 +78,7 @@ load assertions
 	YAML
 	run "$BATS_TEST_DIRNAME/../../tools/simulate" --no-kube "$C"
 	assert_success
-	assert_output --partial "warning: consumer.policies[1].relation: 'ingress' is under requires"
+	assert_output --partial "warning: consumer.policies[1].relation: 'ingress' is an ingress relation (interface 'ingress'): behind istio-ingress-k8s no policy is needed"
 	assert_output --partial "simulating with auto-join: false"
 	assert_output --partial "juju integrate my-api:ingress ingress-client   (my-api requires ingress)"
 	assert_output --partial '"source_app_name": "ingress-client", "target_namespace": "sim", "target_app_name": "my-api"'

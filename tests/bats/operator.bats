@@ -171,7 +171,7 @@ provides:
 EOF
     run "$BIN" check-config "$CHARM"
     assert_success
-    assert_line "$CHARM/service-mesh.yaml:11:17: warning: consumer.policies[0].relation: 'data' is under requires: this charm is the client there and calls the related application, which needs no policy to answer; keep it only if that application also calls this charm (as an ingress does)"
+    assert_line "$CHARM/service-mesh.yaml:11:17: warning: consumer.policies[0].relation: 'data' is under requires: this charm is the client there and calls the related application, which needs no policy to answer; keep it only if that application also opens connections to this charm"
     assert_line "$CHARM: service-mesh.yaml and metadata.yaml agree (1 warning)"
     rm "$CHARM/metadata.yaml"
     # hooks pointing at a binary that is not there (no charmcraft part builds it here)

@@ -395,7 +395,37 @@ START_TEST(test_policy_on_a_required_relation_warns)
 	expect(0, 1,
 	       "@SM@:3:17: warning: consumer.policies[0].relation: 'database' is under requires: this charm is "
 	       "the client there and calls the related application, which needs no policy to answer; keep it only "
-	       "if that application also calls this charm (as an ingress does)\n");
+	       "if that application also opens connections to this charm\n");
+}
+END_TEST
+
+START_TEST(test_policy_on_an_ingress_relation_warns)
+{
+	/* istio-ingress-k8s provides both interfaces; one warning each, and
+	 * not also the one for a required endpoint */
+	write_file("service-mesh.yaml",
+		   "consumer:\n"
+		   "  policies:\n"
+		   "    - relation: ingress\n"
+		   "      endpoints: [{ports: [8080]}]\n"
+		   "    - {relation: route, type: unit, ports: [8080]}\n");
+	write_file("metadata.yaml",
+		   "requires:\n"
+		   "  service-mesh: {interface: service_mesh}\n"
+		   "  require-cmr-mesh: {interface: cross_model_mesh}\n"
+		   "  ingress: {interface: ingress}\n"
+		   "  route: {interface: istio_ingress_route}\n"
+		   "provides:\n"
+		   "  provide-cmr-mesh: {interface: cross_model_mesh}\n");
+	expect(0, 2,
+	       "@SM@:3:17: warning: consumer.policies[0].relation: 'ingress' is an ingress relation (interface "
+	       "'ingress'): behind istio-ingress-k8s no policy is needed (it opens the routes it serves to its "
+	       "gateway itself) and this one opens this charm to the ingress charm's own pods, not to its gateway; "
+	       "README \"Behind an ingress\" says what other gateways need\n"
+	       "@SM@:5:18: warning: consumer.policies[1].relation: 'route' is an ingress relation (interface "
+	       "'istio_ingress_route'): behind istio-ingress-k8s no policy is needed (it opens the routes it serves "
+	       "to its gateway itself) and this one opens this charm to the ingress charm's own pods, not to its "
+	       "gateway; README \"Behind an ingress\" says what other gateways need\n");
 }
 END_TEST
 
@@ -525,6 +555,7 @@ static Suite *charmcheck_suite(void)
 	tcase_add_test(tc, test_errors_and_warnings_together);
 	tcase_add_test(tc, test_empty_config);
 	tcase_add_test(tc, test_policy_on_a_required_relation_warns);
+	tcase_add_test(tc, test_policy_on_an_ingress_relation_warns);
 	tcase_add_test(tc, test_policy_on_a_mesh_endpoint_is_an_error);
 	tcase_add_test(tc, test_typo_did_you_mean_and_no_cascade);
 	tcase_add_test(tc, test_hook_links_to_a_missing_binary);
