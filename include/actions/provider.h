@@ -29,10 +29,16 @@ int provider_publish(const struct cfg_provider *p);
  * delete owned ones no longer wanted; nothing changed means no write at
  * all. Policies that cannot be enforced (who may be opened, Istio's
  * validation; README "Istio AuthorizationPolicies") are logged (WARNING)
- * and left out; they do not fail the hook. Without manage-policies: delete
- * every owned policy once, recorded in .svcmesh-hook-policies-unmanaged in
- * the charm directory, and then make no kubectl call. 0 / -1. */
+ * and left out; they do not fail the hook. Without manage-policies: when
+ * this unit's record (provider_record_action) says it was on, delete every
+ * owned policy; else make no kubectl call at all. 0 / -1. */
 int provider_apply_action(const struct cfg_provider *p);
+
+/* ACT_PROVIDER_RECORD (every unit, after apply): keep
+ * .svcmesh-hook-policies-managed in the charm directory while
+ * manage-policies is on, and remove it when it is off. Never fails the
+ * hook: a file it cannot write is a WARNING. Returns 0. */
+int provider_record_action(const struct cfg_provider *p);
 
 /* ACT_PROVIDER_REMOVE (the remove hook, on any unit: during removal of
  * the application Juju may have no leader), with manage-policies only:

@@ -30,10 +30,11 @@ enum action {
 	ACT_PROVIDER_PUBLISH = 1 << 4, /* provider: publish labels and mesh_type (leader) */
 	ACT_PROVIDER_APPLY = 1 << 5,  /* provider: apply AuthorizationPolicies (leader, manage-policies) */
 	ACT_PROVIDER_REMOVE = 1 << 6, /* provider: last unit removed, delete owned policies (any unit, manage-policies) */
+	ACT_PROVIDER_RECORD = 1 << 7, /* provider: record on this unit whether manage-policies is on (any unit) */
 };
 
 /* Actions any unit carries out; every other one is the leader's. */
-#define ANY_UNIT_ACTIONS ACT_PROVIDER_REMOVE
+#define ANY_UNIT_ACTIONS (ACT_PROVIDER_REMOVE | ACT_PROVIDER_RECORD)
 
 /* The actions the table gives hook for this config (0: nothing to do). */
 unsigned hook_actions(const struct mesh_config *cfg, const char *hook);

@@ -9,6 +9,7 @@
 
 #include "protocol/istio.h"
 #include "formats/json.h"
+#include "transports/charmstate.h"
 #include "transports/jujuc.h"
 #include "base/k8sname.h"
 #include "transports/kube.h"
@@ -463,27 +464,18 @@ static int delete_all_owned(const struct juju_env *e, const char *why, size_t *d
 	return ret;
 }
 
-/* The record that policies were cleaned up after manage-policies was
- * turned off: while it exists, hooks make no kubectl call at all. */
-#define UNMANAGED_RECORD ".svcmesh-hook-policies-unmanaged"
+/* This unit's record that manage-policies was on: kept by every unit
+ * (config-changed and upgrade-charm), so whichever unit is the leader when
+ * it is turned off knows there may be policies to delete. Without it, a
+ * provider that never managed policies makes no kubectl call at all. */
+#define MANAGED_RECORD ".svcmesh-hook-policies-managed"
 
-static int unmanaged_path(struct strbuf *path)
+/* The record's path (caller frees), or NULL outside a charm directory. */
+static char *managed_record(void)
 {
 	const struct juju_env *e = juju_env();
 
-	if (!e->charm_dir)
-		return -1;
-	strbuf_addf(path, "%s/%s", e->charm_dir, UNMANAGED_RECORD);
-	return 0;
-}
-
-static void unmanaged_forget(void)
-{
-	struct strbuf path = STRBUF_INIT;
-
-	if (unmanaged_path(&path) == 0 && unlink(path.buf) < 0 && errno != ENOENT)
-		log_warning("cannot remove %s: %s", path.buf, strerror(errno));
-	strbuf_release(&path);
+	return e->charm_dir ? charm_path(e->charm_dir, MANAGED_RECORD) : NULL;
 }
 
 int provider_enforce(const struct cfg_provider *p, struct apply_counts *n)
@@ -530,7 +522,6 @@ int provider_enforce(const struct cfg_provider *p, struct apply_counts *n)
 			 n->applied, n->deleted, n->unchanged);
 	else
 		log_debug("authorization policies up to date (%zu)", n->unchanged);
-	unmanaged_forget();
 	ret = 0;
 out:
 	json_free(changed);
@@ -544,40 +535,50 @@ out:
 	return ret;
 }
 
-/* manage-policies is false: delete every policy this provider owns, once
- * (as the beacon reconciles to an empty set), then record that it did so;
- * while the record exists no kubectl call is made. A failure leaves no
- * record, so the retried hook deletes the rest. */
+/* manage-policies is false: when this unit's record says it was on,
+ * delete every policy this provider owns (as the beacon reconciles to an
+ * empty set); the record action then forgets it. A failure fails the hook
+ * with the record kept, so the retried hook deletes the rest. */
 static int cleanup_unmanaged(void)
 {
 	const struct juju_env *e;
-	struct strbuf path = STRBUF_INIT;
+	char *path = managed_record();
 	size_t deleted = 0;
-	int ret = -1;
+	int ret = 0;
+
+	if (!path || access(path, F_OK) < 0) {
+		log_debug("manage-policies is false and this unit never saw it on: nothing to delete");
+	} else if (!(e = juju_context("the provider")) ||
+		   delete_all_owned(e, "manage-policies is false", &deleted) < 0) {
+		ret = -1;
+	} else if (deleted) {
+		log_info("manage-policies is false: deleted %zu AuthorizationPolicies", deleted);
+	}
+	free(path);
+	return ret;
+}
+
+int provider_record_action(const struct cfg_provider *p)
+{
+	char *path = managed_record();
 	FILE *f;
 
-	if (!(e = juju_context("the provider")))
-		return -1;
-	if (unmanaged_path(&path) == 0 && access(path.buf, F_OK) == 0) {
-		log_debug("manage-policies is false and owned AuthorizationPolicies were already removed");
-		strbuf_release(&path);
+	if (!p || !path) {
+		free(path);
 		return 0;
 	}
-	if (delete_all_owned(e, "manage-policies is false", &deleted) < 0)
-		goto out;
-	if (deleted)
-		log_info("manage-policies is false: deleted %zu AuthorizationPolicies", deleted);
-	if (path.len) {
-		f = fopen(path.buf, "w");
-		if (!f || fputs("owned AuthorizationPolicies removed; manage-policies is false\n", f) < 0 ||
+	if (!p->manage_policies) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			log_warning("cannot remove %s: %s", path, strerror(errno));
+	} else if (access(path, F_OK) < 0) {
+		f = fopen(path, "w");
+		if (!f || fputs("manage-policies was on: turning it off deletes the policies applied\n", f) < 0 ||
 		    fclose(f) != 0)
-			log_warning("cannot write %s: %s (the next hook checks again)", path.buf,
-				    strerror(errno));
+			log_warning("cannot write %s: %s (turning manage-policies off may then leave "
+				    "policies applied)", path, strerror(errno));
 	}
-	ret = 0;
-out:
-	strbuf_release(&path);
-	return ret;
+	free(path);
+	return 0;
 }
 
 int provider_apply_action(const struct cfg_provider *p)

@@ -109,6 +109,11 @@ static int act_provider_remove(struct cmd_ctx *ctx)
 	return provider_remove_action(ctx->cfg.provider);
 }
 
+static int act_provider_record(struct cmd_ctx *ctx)
+{
+	return provider_record_action(ctx->cfg.provider);
+}
+
 /* Each action bit (protocol/hooks.h) and the code that carries it out,
  * in the order a hook with several actions runs them; every bit has one. */
 static const struct {
@@ -122,6 +127,7 @@ static const struct {
 	{ ACT_PROVIDER_PUBLISH, act_provider_publish },
 	{ ACT_PROVIDER_APPLY, act_provider_apply },
 	{ ACT_PROVIDER_REMOVE, act_provider_remove },
+	{ ACT_PROVIDER_RECORD, act_provider_record },   /* after apply: its cleanup reads the record */
 };
 
 /* ---- a row's needs ---- */

@@ -22,9 +22,10 @@ static const struct hook_row hooks[] = {
 	{ "relation-created", ROLE_POLICY, ACT_POLICIES },               /* publish policies */
 	{ "relation-broken", ROLE_POLICY, ACT_POLICIES },                /* publish policies */
 	/* publish everything, repair labels */
-	{ "upgrade-charm", ROLE_NONE, ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY },
+	{ "upgrade-charm", ROLE_NONE, ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY | ACT_PROVIDER_RECORD },
 	{ "leader-elected", ROLE_NONE, ACT_POLICIES | ACT_LABELS | ACT_PROVIDER_PUBLISH },
-	{ "config-changed", ROLE_NONE, ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY }, /* provider: publish labels and mesh type */
+	/* provider: publish labels and mesh type, apply or clean up, record manage-policies */
+	{ "config-changed", ROLE_NONE, ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY | ACT_PROVIDER_RECORD },
 	{ "remove", ROLE_NONE, ACT_PROVIDER_REMOVE },   /* provider: delete its policies when the last unit goes (any unit) */
 	{ "relation-created", ROLE_PROVIDER_MESH, ACT_PROVIDER_PUBLISH },  /* provider: publish labels and mesh type */
 	{ "relation-changed", ROLE_PROVIDER_MESH, ACT_PROVIDER_APPLY },    /* provider: apply authorization policies */
@@ -67,8 +68,9 @@ static unsigned enabled_actions(const struct mesh_config *cfg)
 	}
 	if (cfg->provider) {
 		/* apply also runs with manage-policies false: it then deletes
-		 * the policies applied before, once (provider.c) */
-		mask |= ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY;
+		 * the policies applied before, once (provider.c), when this
+		 * unit's record says manage-policies was on */
+		mask |= ACT_PROVIDER_PUBLISH | ACT_PROVIDER_APPLY | ACT_PROVIDER_RECORD;
 		/* without manage-policies there is nothing to delete on remove */
 		if (cfg->provider->manage_policies)
 			mask |= ACT_PROVIDER_REMOVE;

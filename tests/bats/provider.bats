@@ -137,8 +137,6 @@ relation_sets() {
 
 @test "publish: config-changed, leader-elected and upgrade-charm each publish; nothing written when unchanged" {
     provider_config false
-    # policies already cleaned up after manage-policies went off: no kubectl here
-    touch "$CHARM/.svcmesh-hook-policies-unmanaged"
     add_consumer web
     for hook in config-changed leader-elected upgrade-charm; do
         "$J" set-data "$S" 0 --local-app labels= mesh_type=
@@ -164,8 +162,6 @@ relation_sets() {
 
 @test "publish: only the keys that differ are sent, in one relation-set" {
     provider_config false
-    # policies already cleaned up after manage-policies went off: no kubectl here
-    touch "$CHARM/.svcmesh-hook-policies-unmanaged"
     add_consumer web
     "$J" set-data "$S" 0 --local-app "labels=$LABELS_TEXT" 'mesh_type="linkerd"' other=keep
     # SVCMESH_STATS is a measurement with no settings key (it changes nothing
@@ -610,20 +606,21 @@ ap_names() {
     run "$J" run "$S" config-changed
     assert_success
     [ "$(ap_names | wc -l)" -eq 2 ]
-    # switched off: the first delete fails (server error), the hook fails, nothing is recorded
+    [ -e "$CHARM/.svcmesh-hook-policies-managed" ]
+    # switched off: the first delete fails (server error), the hook fails, the record stays
     provider_config false
     kubesimctl fault --method DELETE --path authorizationpolicies --status 500 --message boom >/dev/null
     run "$J" run "$S" config-changed
     assert_failure 1
-    [ ! -e "$CHARM/.svcmesh-hook-policies-unmanaged" ]
+    [ -e "$CHARM/.svcmesh-hook-policies-managed" ]
     [ "$(ap_names | wc -l)" -eq 2 ]
-    # the retry deletes them all and records it
+    # the retry deletes them all and forgets the record
     kubesimctl clear-requests
     run "$J" run "$S" config-changed
     assert_success
     run ap_names
     assert_output ""
-    [ -e "$CHARM/.svcmesh-hook-policies-unmanaged" ]
+    [ ! -e "$CHARM/.svcmesh-hook-policies-managed" ]
     run kubesimctl requests --method DELETE --count
     assert_output 2
     run "$J" log "$S"
@@ -635,13 +632,13 @@ ap_names() {
         assert_success
     done
     no_kubectl_called
-    # switched on again: applied, the record forgotten; off again: deleted again
+    # switched on again: applied and recorded; off again: deleted again
     ship_kubectl
     provider_config true
     run "$J" run "$S" config-changed
     assert_success
     [ "$(ap_names | wc -l)" -eq 2 ]
-    [ ! -e "$CHARM/.svcmesh-hook-policies-unmanaged" ]
+    [ -e "$CHARM/.svcmesh-hook-policies-managed" ]
     provider_config false
     run "$J" run "$S" upgrade-charm
     assert_success
@@ -649,23 +646,63 @@ ap_names() {
     assert_output ""
 }
 
-@test "apply: manage-policies false from the start: one kubectl list, then none" {
+@test "apply: a unit that saw manage-policies on cleans up when it leads after it is turned off; one that never did calls no kubectl" {
     kube
-    provider_config false
     add_consumer web "[$APP_POL]"
-    run "$J" run "$S" service-mesh-relation-changed --relation 0
-    assert_success
-    # one list of AuthorizationPolicies (kubectl's discovery aside)
-    run kubesimctl requests --path authorizationpolicies --count
-    assert_output 1
-    run kubesim_writes
-    assert_output 0
-    deny_kubectl
-    run "$J" run "$S" service-mesh-relation-changed --relation 0
-    assert_success
+    # a non-leader applies nothing but records what it saw
+    "$J" set-leader "$S" false
     run "$J" run "$S" config-changed
     assert_success
+    [ -e "$CHARM/.svcmesh-hook-policies-managed" ]
+    run ap_names
+    assert_output ""
+    # the policy another unit applied while it led
+    "$J" set-leader "$S" true
+    "$J" run "$S" service-mesh-relation-changed --relation 0
+    [ "$(ap_names | wc -l)" -eq 1 ]
+    # turned off: this unit, leader now, deletes it
+    provider_config false
+    run "$J" run "$S" config-changed
+    assert_success
+    run ap_names
+    assert_output ""
+    # a non-leader that sees it off forgets its record and calls no kubectl
+    provider_config true
+    "$J" set-leader "$S" false
+    "$J" run "$S" config-changed
+    [ -e "$CHARM/.svcmesh-hook-policies-managed" ]
+    provider_config false
+    deny_kubectl
+    run "$J" run "$S" config-changed
+    assert_success
+    [ ! -e "$CHARM/.svcmesh-hook-policies-managed" ]
     no_kubectl_called
+}
+
+@test "publish-only provider (manage-policies false from the start): every hook succeeds with no kubectl and no cluster" {
+    # no kube: JUJUSIM_ENV=juju leaves no kubectl on PATH and no kubeconfig
+    provider_config false
+    for hook in install leader-elected config-changed upgrade-charm; do
+        run "$J" run "$S" "$hook"
+        assert_success
+    done
+    add_consumer web "[$APP_POL]"
+    for hook in service-mesh-relation-created service-mesh-relation-changed; do
+        run "$J" run "$S" "$hook" --relation 0
+        assert_success
+    done
+    run "$J" get-key "$S" 0 --local-app mesh_type
+    assert_output '"istio"'
+    run "$J" get-key "$S" 0 --local-app labels
+    assert_output "$LABELS_TEXT"
+    "$J" break-relation "$S" 0
+    run "$J" run "$S" service-mesh-relation-broken --relation 0
+    assert_success
+    run "$J" run "$S" remove
+    assert_success
+    [ ! -e "$CHARM/.svcmesh-hook-policies-managed" ]
+    run "$J" log "$S"
+    refute_output --partial "ERROR"
 }
 
 @test "apply: when the last consumer's relation is broken, every owned policy goes" {
