@@ -840,8 +840,17 @@ calls_but_log() {
 
 BEACON="$REPO/tests/interop/beacon_policies.py"
 
+# need_pydantic: PY_BEACON is a python3 that has pydantic 2 (the tests' own
+# python3 is Debian's, which has none: any other python3 on PATH may)
 need_pydantic() {
-    python3 -c 'import pydantic' 2>/dev/null || skip "python3 pydantic is needed by the beacon oracle"
+    local py
+    for py in python3 $(type -ap python3 python3.11 python3.12 python3.13); do
+        if "$py" -c 'import pydantic, sys; sys.exit(pydantic.VERSION < "2")' 2>/dev/null; then
+            PY_BEACON="$py"
+            return 0
+        fi
+    done
+    skip "no python3 with pydantic 2 (the beacon oracle needs it)"
 }
 
 @test "beacon: render writes exactly the objects istio-beacon-k8s writes (names, labels, specs)" {
@@ -851,7 +860,7 @@ need_pydantic() {
     add_consumer web "[$APP_POL, $CMR_POL, $NOEP, $OWNSEL]"
     add_consumer db "[$UNIT_POL]"
     sm render -o json > "$BATS_TEST_TMPDIR/ours.json"
-    echo "[$APP_POL, $CMR_POL, $NOEP, $OWNSEL, $UNIT_POL]" | python3 "$BEACON" beacon consumer-model > "$BATS_TEST_TMPDIR/beacon.json"
+    echo "[$APP_POL, $CMR_POL, $NOEP, $OWNSEL, $UNIT_POL]" | "$PY_BEACON" "$BEACON" beacon consumer-model > "$BATS_TEST_TMPDIR/beacon.json"
     # the model name of CMR_POL's source has a '_', which no Juju model has: compare after that one mapping
     run python3 - "$BATS_TEST_TMPDIR/ours.json" "$BATS_TEST_TMPDIR/beacon.json" <<-'EOF2'
 	import json, sys
@@ -866,6 +875,18 @@ need_pydantic() {
     assert_output 5
 }
 
+@test "beacon: ports a Python consumer sends as strings or floats render as istio-beacon-k8s renders them" {
+    need_pydantic
+    LAX="$(pol consumer-model client web app '[{"hosts": null, "ports": ["8080", " 9_090 ", 443.0], "methods": ["GET"], "paths": null}]')"
+    add_consumer web "[$LAX]"
+    sm render -o json > "$BATS_TEST_TMPDIR/ours.json"
+    echo "[$LAX]" | "$PY_BEACON" "$BEACON" beacon consumer-model > "$BATS_TEST_TMPDIR/beacon.json"
+    run python3 -c 'import json,sys; a,b=(json.load(open(f))["items"] for f in sys.argv[1:]); assert a==b,(a,b); print(a[0]["spec"]["rules"][0]["to"][0]["operation"]["ports"])' \
+        "$BATS_TEST_TMPDIR/ours.json" "$BATS_TEST_TMPDIR/beacon.json"
+    assert_success
+    assert_output "['8080', '9090', '443']"
+}
+
 @test "beacon: moving from the beacon changes nothing it applied and prunes what it would prune" {
     need_pydantic
     kube
@@ -875,7 +896,7 @@ need_pydantic() {
     # what the beacon applied (its field manager is its app name), a policy it
     # no longer wants, its modeloperator policy (another scope), and an object
     # of an older svcmesh-hook (its own labels, a truncated instance label)
-    echo "[$APP_POL, $UNIT_POL, $STALE]" | python3 "$BEACON" beacon consumer-model |
+    echo "[$APP_POL, $UNIT_POL, $STALE]" | "$PY_BEACON" "$BEACON" beacon consumer-model |
         kubectl apply --server-side --field-manager=beacon -f - >/dev/null
     kubectl apply --server-side --field-manager=beacon -f - >/dev/null <<-'EOF2'
 	{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
@@ -915,7 +936,7 @@ need_pydantic() {
     run kubectl get authorizationpolicies.security.istio.io -A -l 'app.kubernetes.io/instance=consumer-model-beacon,kubernetes-resource-handler-scope=istio-authorization-policy' -o json
     assert_success
     echo "$output" > "$BATS_TEST_TMPDIR/live.json"
-    echo "[$APP_POL, $UNIT_POL]" | python3 "$BEACON" beacon consumer-model > "$BATS_TEST_TMPDIR/beacon.json"
+    echo "[$APP_POL, $UNIT_POL]" | "$PY_BEACON" "$BEACON" beacon consumer-model > "$BATS_TEST_TMPDIR/beacon.json"
     run python3 - "$BATS_TEST_TMPDIR/live.json" "$BATS_TEST_TMPDIR/beacon.json" <<-'EOF2'
 	import json, sys
 	live = {(i["metadata"]["namespace"], i["metadata"]["name"]): i for i in json.load(open(sys.argv[1]))["items"]}
