@@ -1,10 +1,7 @@
 /* jujucache.h - the hook-tool answers that cannot change within one hook,
- * kept so that each is asked once: relation-ids per endpoint, the remote
- * application of a relation, and whole application databags. jujuc.c asks
- * the tools and fills it. The remote application of a relation cannot
- * change in its lifetime at all: those answers are also kept for later
- * hooks in the charm directory (.svcmesh-hook-apps, the memo;
- * SVCMESH_REMEMBER=0 turns it off).
+ * asked once: relation-ids per endpoint, the remote application of a
+ * relation (also kept for later hooks in .svcmesh-hook-apps, the memo: see
+ * jujucache.c) and whole application databags. jujuc.c fills it.
  *
  * Ownership: strings, lists and databags returned belong to the cache and
  * stay valid until juju_cache_reset() (a databag: juju_forget_bag()); do

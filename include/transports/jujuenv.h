@@ -1,8 +1,6 @@
-/* jujuenv.h - what the hook's environment says: unit, model, hook name,
- * relation, charm dir; and which names are Juju hook names.
- *
- * Ownership: the strings of struct juju_env are the environment's (app
- * is the module's) and stay valid until juju_env_forget().
+/* jujuenv.h - what the hook's environment says (unit, model, hook,
+ * relation, charm dir) and which names are Juju hook names. Ownership: the
+ * strings are the environment's, app the module's, valid until juju_env_forget().
  */
 #ifndef SVCMESH_JUJUENV_H
 #define SVCMESH_JUJUENV_H
