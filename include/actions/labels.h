@@ -5,8 +5,8 @@
  * can move between the Python library and svcmesh-hook either way).
  *
  * Planning is pure and unit-tested (protocol/labelplan.h, which also says
- * which labels are ours); labels_reconcile() reads the three objects with
- * one kubectl call and writes only what differs:
+ * which labels are ours); labels_read() reads the three objects with one
+ * kubectl call and labels_apply() writes only what differs:
  *
  *   1. kubectl get statefulset/APP service/APP configmap/CM   (always)
  *   2. merge-patch the StatefulSet: the pod template's labels (a change
@@ -30,8 +30,12 @@
 int labels_read(const char *app, const char *ns, const struct kvlist *wanted, int remove_all,
 		struct label_plan *plan);
 
-/* Make it so (leader): get, plan, write. wanted NULL + remove_all for
- * relation-broken. */
+/* Write what plan (read by labels_read(), still the caller's) says
+ * differs, after logging its refusals and foreign labels: 0, or -1 with
+ * error() at the first write that fails. */
+int labels_apply(const char *ns, const struct label_plan *plan);
+/* Make it so (leader): labels_read(), then labels_apply(). wanted NULL +
+ * remove_all for relation-broken. */
 int labels_reconcile(const char *app, const char *ns, const struct kvlist *wanted, int remove_all);
 
 #endif

@@ -38,6 +38,10 @@ struct policy_list {
 };
 #define POLICY_LIST_INIT { NULL, 0, 0 }
 
+/* The databag keys the service_mesh protocol reads (NULL-terminated):
+ * the commands hand them to juju_note_keys(). */
+extern const char *const mesh_keys[];
+
 /* The related applications of one endpoint, in relation-ids order. */
 struct endpoint_apps {
 	const char *endpoint;

@@ -87,43 +87,49 @@ static int patch_object(const char *ns, const char *kindname, const struct label
 	return ret;
 }
 
-int labels_reconcile(const char *app, const char *ns, const struct kvlist *wanted, int remove_all)
+int labels_apply(const char *ns, const struct label_plan *plan)
 {
 	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT;
-	struct label_plan plan;
 	int ret = -1;
 
-	strbuf_addf(&sts, "statefulset/%s", app);
-	strbuf_addf(&svc, "service/%s", app);
-	if (labels_read(app, ns, wanted, remove_all, &plan) < 0)
-		goto out;
-	strbuf_addf(&cm, "configmap/%s", plan.configmap);
-	for (size_t i = 0; i < plan.refused.n; i++)
-		log_error("refusing mesh label %s", plan.refused.items[i]);
-	for (size_t i = 0; i < plan.foreign.n; i++)
-		log_warning("leaving label %s alone: svcmesh-hook did not set it", plan.foreign.items[i]);
-	if (!label_plan_writes(&plan)) {
-		log_debug("mesh labels already in place (%zu)", plan.desired.n);
-		ret = 0;
-		goto out;
+	for (size_t i = 0; i < plan->refused.n; i++)
+		log_error("refusing mesh label %s", plan->refused.items[i]);
+	for (size_t i = 0; i < plan->foreign.n; i++)
+		log_warning("leaving label %s alone: svcmesh-hook did not set it", plan->foreign.items[i]);
+	if (!label_plan_writes(plan)) {
+		log_debug("mesh labels already in place (%zu)", plan->desired.n);
+		return 0;
 	}
+	strbuf_addf(&sts, "statefulset/%s", plan->app);
+	strbuf_addf(&svc, "service/%s", plan->app);
+	strbuf_addf(&cm, "configmap/%s", plan->configmap);
 	/* each object's labels and its own record of them change together;
 	 * the ConfigMap follows */
-	if (patch_object(ns, sts.buf, &plan.sts, &plan.desired, plan.cm_version, 1) < 0 ||
-	    patch_object(ns, svc.buf, &plan.svc, &plan.desired, plan.cm_version, 0) < 0)
+	if (patch_object(ns, sts.buf, &plan->sts, &plan->desired, plan->cm_version, 1) < 0 ||
+	    patch_object(ns, svc.buf, &plan->svc, &plan->desired, plan->cm_version, 0) < 0)
 		goto out;
-	if (plan.cm_write && write_record(ns, &plan) < 0)
+	if (plan->cm_write && write_record(ns, plan) < 0)
 		goto out;
-	if (plan.cm_delete) {
+	if (plan->cm_delete) {
 		if (kube_delete(ns, cm.buf) < 0)
 			goto out;
-		log_info("ConfigMap %s deleted", plan.configmap);
+		log_info("ConfigMap %s deleted", plan->configmap);
 	}
 	ret = 0;
 out:
-	label_plan_release(&plan);
 	strbuf_release(&sts);
 	strbuf_release(&svc);
 	strbuf_release(&cm);
+	return ret;
+}
+
+int labels_reconcile(const char *app, const char *ns, const struct kvlist *wanted, int remove_all)
+{
+	struct label_plan plan;
+	int ret = labels_read(app, ns, wanted, remove_all, &plan);
+
+	if (ret == 0)
+		ret = labels_apply(ns, &plan);
+	label_plan_release(&plan);
 	return ret;
 }

@@ -124,7 +124,7 @@ int cmd_labels_plan(struct cmd_ctx *ctx, int apply)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (labels_reconcile(e->app, e->model, &labels, 0) < 0)
+	if (labels_apply(e->model, &plan) < 0)
 		goto out;
 	printf("%s%s\n", label_plan_writes(&plan) ? "reconciled: " : "", why.buf);
 	rc = EXIT_OK;

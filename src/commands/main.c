@@ -10,6 +10,7 @@
 #include "commands/dispatch.h"
 #include "transports/jujuc.h"
 #include "base/log.h"
+#include "protocol/policy.h"
 #include "transports/stats.h"
 #include "base/util.h"
 
@@ -21,6 +22,7 @@ int main(int argc, char **argv)
 
 	stats_start();
 	juju_attach_log();
+	juju_note_keys(mesh_keys);
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "svcmesh-hook");
 	/* A child that exits early must not kill us through a broken pipe. */
 	signal(SIGPIPE, SIG_IGN);

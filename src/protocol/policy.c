@@ -8,6 +8,8 @@
 #include "protocol/policy.h"
 #include "base/util.h"
 
+const char *const mesh_keys[] = { "policies", "labels", "mesh_type", "cmr_data", NULL };
+
 static char *dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;

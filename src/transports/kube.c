@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "formats/json.h"
-#include "transports/jujuc.h"
+#include "transports/jujuenv.h"
 #include "transports/kube.h"
 #include "base/log.h"
 #include "formats/settings.h"

@@ -461,4 +461,14 @@ GET="get statefulset/consumer service/consumer $CM"
 	assert_equal "$(kubesim_writes)" 3
 }
 
+@test "reconcile-labels: one get, then the writes: 4 kubectl invocations, 3 API writes" {
+	label_setup
+	provider_sends '{"istio.io/dataplane-mode": "ambient"}'
+	: > "$KLOG"
+	run in_exec "$CHARM/svcmesh-hook" reconcile-labels
+	assert_success
+	assert_equal "$(kubectl_calls)" "$(printf '%s\n' "$GET" "patch statefulset/consumer" "patch service/consumer" "create")"
+	assert_equal "$(kubesim_writes)" 3
+}
+
 untraced_file "$BATS_TEST_FILENAME"   # its helpers without the DEBUG trap (untraced.bash)

@@ -620,6 +620,46 @@ START_TEST(env_parsed)
 }
 END_TEST
 
+static struct strbuf sunk = STRBUF_INIT;
+
+static void sink_to_sunk(enum log_level level, const char *text, int hook)
+{
+	(void)hook;
+	strbuf_addf(&sunk, "%s %s\n", log_level_name(level), text);
+}
+
+static int sink_on(void)
+{
+	return 1;
+}
+
+START_TEST(noted_keys_skipped_as_warning_others_as_debug)
+{
+	static const char *const keys[] = { "labels", NULL };
+	struct strbuf text = STRBUF_INIT, why = STRBUF_INIT;
+	struct kvlist kv = KVLIST_INIT;
+	struct json *v;
+
+	strbuf_addstr(&text, "{\"labels\":\"a\\u0000\",\"other\":\"b\\u0000\",\"ok\":\"c\"}");
+	v = json_parse_strbuf_keep(&text, &why);
+	ck_assert_ptr_nonnull(v);
+	juju_note_keys(keys);
+	log_set_sink(sink_to_sunk, sink_on);
+	ck_assert_int_eq(juju_databag_from_json("x:1", "peer", v, &kv), 0);
+	ck_assert_int_eq((int)kv.n, 1);
+	log_flush();
+	juju_note_keys(NULL);
+	juju_reset();
+	ck_assert_ptr_nonnull(strstr(sunk.buf, "WARNING relation-get -r x:1 peer: skipping key 'labels'"));
+	ck_assert_ptr_nonnull(strstr(sunk.buf, "DEBUG relation-get -r x:1 peer: skipping key 'other'"));
+	strbuf_release(&sunk);
+	kvlist_release(&kv);
+	json_free(v);
+	strbuf_release(&why);
+	strbuf_release(&text);
+}
+END_TEST
+
 /* Run as a command by `jujusim exec`: relation-set RELID K V [K V...]. */
 static int helper_set(int argc, char **argv)
 {
@@ -875,6 +915,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, juju_log_only_in_context);
 	tcase_add_test(tc, context_needs_all_three);
 	tcase_add_test(tc, env_parsed);
+	tcase_add_test(tc, noted_keys_skipped_as_warning_others_as_debug);
 	tcase_add_test(tc, prefetch_apps_asks_together_then_answers_from_cache);
 	tcase_add_test(tc, prefetch_remote_bags_and_forget);
 	tcase_add_test(tc, prefetch_failure_names_the_tool_and_caches_nothing);

@@ -1,0 +1,333 @@
+/* jujucache.c - the per-hook cache of hook-tool answers and the memo of
+ * remote applications; see jujucache.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "transports/jujucache.h"
+#include "transports/jujuenv.h"
+#include "formats/settings.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+struct ids_cache {
+	char *endpoint;
+	struct strlist ids;
+};
+
+struct app_cache {
+	char *relid;
+	char *app;
+	int remembered;    /* read from the memo file, not learnt in this run */
+};
+
+struct bag_cache {
+	char *relid;
+	char *app;
+	struct kvlist data;
+};
+
+static struct ids_cache *ids_c;
+static size_t ids_n, ids_alloc;
+static struct app_cache *apps_c;
+static size_t apps_n, apps_alloc;
+static struct bag_cache *bags_c;
+static size_t bags_n, bags_alloc;
+static int memo_loaded, memo_dirty;
+
+void juju_cache_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < ids_n; i++) {
+		free(ids_c[i].endpoint);
+		strlist_release(&ids_c[i].ids);
+	}
+	free(ids_c);
+	ids_c = NULL;
+	ids_n = ids_alloc = 0;
+	for (i = 0; i < apps_n; i++) {
+		free(apps_c[i].relid);
+		free(apps_c[i].app);
+	}
+	free(apps_c);
+	apps_c = NULL;
+	apps_n = apps_alloc = 0;
+	for (i = 0; i < bags_n; i++) {
+		free(bags_c[i].relid);
+		free(bags_c[i].app);
+		kvlist_release(&bags_c[i].data);
+	}
+	free(bags_c);
+	bags_c = NULL;
+	bags_n = bags_alloc = 0;
+	memo_loaded = memo_dirty = 0;
+}
+
+const struct strlist *juju_cached_ids(const char *endpoint)
+{
+	for (size_t i = 0; i < ids_n; i++)
+		if (!strcmp(ids_c[i].endpoint, endpoint))
+			return &ids_c[i].ids;
+	return NULL;
+}
+
+struct strlist *juju_cache_ids(const char *endpoint)
+{
+	struct ids_cache *e;
+
+	ALLOC_GROW(ids_c, ids_n + 1, ids_alloc);
+	e = &ids_c[ids_n++];
+	e->endpoint = xstrdup(endpoint);
+	memset(&e->ids, 0, sizeof(e->ids));
+	return &e->ids;
+}
+
+const char *juju_cache_app(const char *relid, const char *app)
+{
+	ALLOC_GROW(apps_c, apps_n + 1, apps_alloc);
+	apps_c[apps_n].relid = xstrdup(relid);
+	apps_c[apps_n].app = xstrdup(app);
+	apps_c[apps_n].remembered = 0;
+	return apps_c[apps_n++].app;
+}
+
+/* ---- remote applications remembered across hooks ----
+ *
+ * A relation's remote application never changes while the relation
+ * exists, and Juju never gives a model's relation id to another relation,
+ * so the answers of relation-list --app are kept in MEMO_FILE in the charm
+ * directory (beside the ops framework's .unit-state.db) and later hooks
+ * ask only about relations they have not met. The file is a cache: when
+ * it is missing, unreadable or written for another unit or model it is
+ * ignored, and settings.remember-apps: false (SVCMESH_REMEMBER=0) turns
+ * it off.
+ */
+#define MEMO_FILE ".svcmesh-hook-apps"
+#define MEMO_MAX_BYTES (4u * 1024 * 1024)
+
+static char *memo_path(void)
+{
+	const struct juju_env *e = juju_env();
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!settings_remember_apps() || !e->charm_dir || !e->unit || !juju_in_context())
+		return NULL;
+	strbuf_addf(&sb, "%s/%s", e->charm_dir, MEMO_FILE);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void memo_header(struct strbuf *sb)
+{
+	const char *uuid = getenv("JUJU_MODEL_UUID");
+
+	strbuf_addf(sb, "svcmesh-hook remote apps 1 %s %s\n", juju_env()->unit,
+		    uuid && *uuid ? uuid : "-");
+}
+
+/* An application or endpoint name as the memo file may hold it. */
+static int memo_name(const char *s, size_t len)
+{
+	if (!len || len > 256)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* A relation id, "endpoint:N". */
+static int memo_relid(const char *s, size_t len)
+{
+	const char *colon = memchr(s, ':', len);
+	size_t n;
+
+	if (!colon || !memo_name(s, (size_t)(colon - s)))
+		return 0;
+	n = len - (size_t)(colon - s) - 1;
+	if (!n || n > 20)
+		return 0;
+	for (size_t i = 1; i <= n; i++)
+		if (colon[i] < '0' || colon[i] > '9')
+			return 0;
+	return 1;
+}
+
+static void memo_load(void)
+{
+	struct strbuf head = STRBUF_INIT;
+	char *path, *text = NULL;
+	const char *p, *end;
+	size_t len = 0;
+
+	memo_loaded = 1;
+	path = memo_path();
+	if (!path)
+		return;
+	if (read_file(path, MEMO_MAX_BYTES, &text, &len) < 0) {
+		memo_dirty = errno != ENOENT;
+		free(path);
+		return;
+	}
+	free(path);
+	memo_header(&head);
+	if (len < head.len || memcmp(text, head.buf, head.len)) {
+		memo_dirty = 1;    /* another unit's or model's: replace it */
+		goto out;
+	}
+	for (p = text + head.len, end = text + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
+		if (!nl || !(sp = memchr(p, ' ', (size_t)(nl - p))) ||
+		    !memo_relid(p, (size_t)(sp - p)) || !memo_name(sp + 1, (size_t)(nl - sp - 1))) {
+			/* damaged: forget all of it (nothing else is cached yet) */
+			while (apps_n) {
+				apps_n--;
+				free(apps_c[apps_n].relid);
+				free(apps_c[apps_n].app);
+			}
+			memo_dirty = 1;
+			goto out;
+		}
+		ALLOC_GROW(apps_c, apps_n + 1, apps_alloc);
+		apps_c[apps_n].relid = xstrndup(p, (size_t)(sp - p));
+		apps_c[apps_n].app = xstrndup(sp + 1, (size_t)(nl - sp - 1));
+		apps_c[apps_n++].remembered = 1;
+		p = nl + 1;
+	}
+out:
+	free(text);
+	strbuf_release(&head);
+}
+
+/* 1 if relid is worth remembering: listed by a relation-ids of this run,
+ * or remembered and of an endpoint this run did not list. */
+static int memo_keep(const struct app_cache *a)
+{
+	size_t elen = strcspn(a->relid, ":");
+
+	for (size_t i = 0; i < ids_n; i++) {
+		if (strlen(ids_c[i].endpoint) != elen || strncmp(ids_c[i].endpoint, a->relid, elen))
+			continue;
+		return strlist_has(&ids_c[i].ids, a->relid);
+	}
+	return a->remembered;
+}
+
+void juju_app_sources(size_t *remembered, size_t *learnt, char **memo)
+{
+	*remembered = *learnt = 0;
+	for (size_t i = 0; i < apps_n; i++)
+		++*(apps_c[i].remembered ? remembered : learnt);
+	*memo = memo_path();
+}
+
+void juju_remember(void)
+{
+	struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
+	char *path;
+	FILE *f;
+
+	if (!memo_loaded)
+		return;
+	/* written when it gains or loses a relation */
+	for (size_t i = 0; i < apps_n; i++)
+		if (memo_keep(&apps_c[i]) != apps_c[i].remembered)
+			memo_dirty = 1;
+	if (!memo_dirty || !(path = memo_path()))
+		return;
+	memo_header(&sb);
+	for (size_t i = 0; i < apps_n; i++)
+		if (memo_keep(&apps_c[i]) && memo_name(apps_c[i].app, strlen(apps_c[i].app)) &&
+		    memo_relid(apps_c[i].relid, strlen(apps_c[i].relid)))
+			strbuf_addf(&sb, "%s %s\n", apps_c[i].relid, apps_c[i].app);
+	/* written whole under another name, then renamed over: a reader
+	 * sees the old file or the new one */
+	strbuf_addf(&tmp, "%s.%ld", path, (long)getpid());
+	f = fopen(tmp.buf, "w");
+	/* no log line: it would cost a juju-log call of its own */
+	if (f && fwrite(sb.buf, 1, sb.len, f) == sb.len && fclose(f) == 0) {
+		f = NULL;
+		if (rename(tmp.buf, path) < 0)
+			unlink(tmp.buf);
+	} else {
+		if (f)
+			fclose(f);
+		unlink(tmp.buf);
+	}
+	memo_dirty = 0;
+	free(path);
+	strbuf_release(&tmp);
+	strbuf_release(&sb);
+}
+
+/* Cached answer for relid, searched from where the last hit was: callers
+ * ask in the order the answers were stored, so a walk over a thousand
+ * relations stays linear. */
+static struct app_cache *find_app(const char *relid)
+{
+	static size_t hint;
+
+	if (!memo_loaded)
+		memo_load();
+	for (size_t k = 0; k < apps_n; k++) {
+		size_t i = (hint + k) % apps_n;
+		if (!strcmp(apps_c[i].relid, relid)) {
+			hint = i + 1;
+			return &apps_c[i];
+		}
+	}
+	return NULL;
+}
+
+const char *juju_known_app(const char *relid)
+{
+	const struct juju_env *e = juju_env();
+	struct app_cache *a = find_app(relid);
+
+	if (a)
+		return a->app;
+	if (e->relation_id && e->remote_app && !strcmp(e->relation_id, relid))
+		return juju_cache_app(relid, e->remote_app);
+	return NULL;
+}
+
+static struct bag_cache *find_bag(const char *relid, const char *app)
+{
+	for (size_t i = 0; i < bags_n; i++)
+		if (!strcmp(bags_c[i].relid, relid) && !strcmp(bags_c[i].app, app))
+			return &bags_c[i];
+	return NULL;
+}
+
+struct kvlist *juju_cached_bag(const char *relid, const char *app)
+{
+	struct bag_cache *b = find_bag(relid, app);
+	return b ? &b->data : NULL;
+}
+
+const struct kvlist *juju_cache_bag(const char *relid, const char *app, struct kvlist *kv)
+{
+	struct bag_cache *b;
+
+	ALLOC_GROW(bags_c, bags_n + 1, bags_alloc);
+	b = &bags_c[bags_n++];
+	b->relid = xstrdup(relid);
+	b->app = xstrdup(app);
+	b->data = *kv;
+	memset(kv, 0, sizeof(*kv));
+	return &b->data;
+}
+
+void juju_forget_bag(const char *relid, const char *app)
+{
+	struct bag_cache *b = find_bag(relid, app);
+
+	if (!b)
+		return;
+	free(b->relid);
+	free(b->app);
+	kvlist_release(&b->data);
+	*b = bags_c[--bags_n];
+}
