@@ -148,5 +148,8 @@ int json_equal(const struct json *a, const struct json *b);
 const char *json_type_name(enum json_type t);
 /* Free v and everything below it; NULL is fine. */
 void json_free(struct json *v);
+/* json_equal(), except that object members may come in any order (the
+ * API server sorts them). NULL (a missing member) equals only NULL. */
+int json_equal_unordered(const struct json *a, const struct json *b);
 
 #endif

@@ -1464,3 +1464,42 @@ void json_free(struct json *v)
 	}
 	free(v);
 }
+
+static int cmp_member_keys(const void *a, const void *b)
+{
+	const struct json_member *x = *(const struct json_member *const *)a;
+	const struct json_member *y = *(const struct json_member *const *)b;
+	return strcmp(x->key, y->key);
+}
+
+int json_equal_unordered(const struct json *a, const struct json *b)
+{
+	const struct json_member **m;
+	size_t n, k;
+	int eq = 1;
+
+	if (!a || !b || a->type != b->type)
+		return a == b;  /* both NULL */
+	if (a->type == JSON_ARRAY) {
+		for (k = 0, eq = a->u.arr.n == b->u.arr.n; eq && k < a->u.arr.n; k++)
+			eq = json_equal_unordered(a->u.arr.items[k], b->u.arr.items[k]);
+		return eq;
+	}
+	if (a->type != JSON_OBJECT)
+		return json_equal(a, b);
+	if ((n = a->u.obj.n) != b->u.obj.n)
+		return 0;
+	/* a's members by key, then b's, side by side */
+	m = xcalloc(2 * n + 1, sizeof(*m));
+	for (k = 0; k < n; k++) {
+		m[k] = &a->u.obj.m[k];
+		m[n + k] = &b->u.obj.m[k];
+	}
+	qsort(m, n, sizeof(*m), cmp_member_keys);
+	qsort(m + n, n, sizeof(*m), cmp_member_keys);
+	for (k = 0; eq && k < n; k++)
+		eq = !strcmp(m[k]->key, m[n + k]->key) && !m[k]->bad == !m[n + k]->bad &&
+		     json_equal_unordered(m[k]->value, m[n + k]->value);
+	free(m);
+	return eq;
+}

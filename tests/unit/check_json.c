@@ -1086,6 +1086,52 @@ START_TEST(test_goldens)
 }
 END_TEST
 
+/* ---- equality that ignores key order ---- */
+
+static int equal_unordered(const char *a, const char *b)
+{
+	struct json *x = parse_ok(a), *y = parse_ok(b);
+	int eq = json_equal_unordered(x, y);
+
+	ck_assert_int_eq(json_equal_unordered(y, x), eq);
+	json_free(x);
+	json_free(y);
+	return eq;
+}
+
+START_TEST(test_equal_unordered)
+{
+	struct json *n = json_null();
+
+	ck_assert(equal_unordered("{\"a\": 1, \"b\": {\"c\": [1, {\"d\": 2, \"e\": 3}]}}",
+				  "{\"b\": {\"c\": [1, {\"e\": 3, \"d\": 2}]}, \"a\": 1}"));
+	ck_assert(equal_unordered("{}", "{}"));
+	ck_assert(equal_unordered("[1, \"s\", null, -0.0]", "[1, \"s\", null, -0.0]"));
+	/* list order still matters, and values are compared as json_equal() does */
+	ck_assert(!equal_unordered("[1, 2]", "[2, 1]"));
+	ck_assert(!equal_unordered("{\"a\": 1, \"b\": 2}", "{\"b\": 2, \"a\": 1.0}"));
+	ck_assert(!equal_unordered("{\"a\": 0.0}", "{\"a\": -0.0}"));
+	ck_assert(!equal_unordered("{\"a\": {\"x\": 1, \"y\": 2}}", "{\"a\": {\"y\": 2, \"x\": 3}}"));
+	/* other keys, or one more */
+	ck_assert(!equal_unordered("{\"a\": 1, \"b\": 2}", "{\"a\": 1, \"c\": 2}"));
+	ck_assert(!equal_unordered("{\"a\": 1}", "{\"a\": 1, \"b\": 2}"));
+	ck_assert(!equal_unordered("{\"a\": []}", "{\"a\": {}}"));
+	/* NULL (a missing member) equals only NULL */
+	ck_assert(json_equal_unordered(NULL, NULL));
+	ck_assert(!json_equal_unordered(NULL, n));
+	ck_assert(!json_equal_unordered(n, NULL));
+	json_free(n);
+}
+END_TEST
+
+static TCase *unordered_tcase(void)
+{
+	TCase *tc = tcase_create("unordered");
+
+	tcase_add_test(tc, test_equal_unordered);
+	return tc;
+}
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -1118,6 +1164,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_type_names);
 	tcase_add_test(tc, test_goldens);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, unordered_tcase());
 	return s;
 }
 
