@@ -10,10 +10,28 @@
 
 #include "formats/config.h"
 #include "base/kvlist.h"
+#include "protocol/meshview.h"
 #include "protocol/policy.h"
 
-/* Compute the policies this unit would publish now. out is filled (and
- * owned by the caller). */
+/* What consumer_collect() reads into the view (each part once per view). */
+enum consumer_reads {
+	VIEW_MESH = 1,                     /* the mesh relations' ids */
+	VIEW_MESH_APPS = 2 | VIEW_MESH,    /* and their remote applications */
+	VIEW_PUBLISHED = 4 | VIEW_MESH,    /* and our own databag there (only the leader may) */
+	VIEW_PROVIDER = 8 | VIEW_MESH,     /* and what the provider sent on the first */
+	VIEW_POLICIES = 16,                /* the relations policies name, the cross-model
+					    * peers, and the policies computed from them */
+};
+#define VIEW_HAS(what, part) (((what) & (part)) == (part))
+
+/* Read the hook tools once for the parts asked (an OR of consumer_reads)
+ * and add what they say to v (protocol/meshview.h). Relation by relation,
+ * as Juju answers; an unusable cmr_data or label is skipped with a
+ * WARNING. 0, or -1 when a hook tool failed. */
+int consumer_collect(const struct cfg_consumer *c, unsigned what, struct consumer_view *v);
+
+/* Compute the policies this unit would publish now. out (empty on entry)
+ * is filled (and owned by the caller). */
 int consumer_compute(const struct cfg_consumer *c, struct policy_list *out);
 
 /* Publish the policies to every mesh relation whose app databag does not

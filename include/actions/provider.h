@@ -1,6 +1,6 @@
 /* provider.h - the provider side of service_mesh (ServiceMeshProvider):
- * publish the mesh labels and type to every consumer, gather the
- * MeshPolicy lists they sent (mesh_info), render them as Istio
+ * publish the mesh labels and type to every consumer, collect the
+ * MeshPolicy lists they sent (protocol/meshview.h), render them as Istio
  * AuthorizationPolicies (istio.h) and, with manage-policies: true, keep
  * the cluster's set of owned AuthorizationPolicies equal to that
  * rendering (server-side apply of what differs, delete what is stale).
@@ -16,8 +16,8 @@
 
 #include "formats/config.h"
 #include "formats/json.h"
+#include "protocol/meshview.h"
 #include "protocol/policy.h"
-#include "base/strbuf.h"
 
 /* ACT_PROVIDER_PUBLISH: write labels and mesh_type (json.dumps text) to
  * every provider mesh relation whose own app databag differs; one
@@ -48,19 +48,16 @@ int provider_record_action(const struct cfg_provider *p);
  * failed kubectl call fails the hook; Juju retries remove. 0 / -1. */
 int provider_remove_action(const struct cfg_provider *p);
 
-/* mesh_info(): the MeshPolicy list from every mesh relation's remote app
- * databag, in relation order then list order, appended to out (owned by
- * the caller). Missing `policies` counts as []. Without strict, a bad
- * entry, or a `policies` value that is not a JSON list, is skipped with a
- * WARNING naming the relation ("service-mesh:3 (app foo): skipping policy
- * 2: ..."; policies are counted from 1); with strict each is an error and
- * the call returns -1. -1 also when a hook tool fails. */
-int provider_gather(const struct cfg_provider *p, int strict, struct policy_list *out);
+/* Read every mesh relation's remote app databag into v (empty on entry;
+ * protocol/meshview.h provider_view_add() judges each entry as strict
+ * says), in relation order, the databags of 64 relations asked for
+ * together and each dropped once read. 0; -1 when a hook tool fails, or with strict
+ * after every relation was read when an entry was bad. */
+int provider_collect(const struct cfg_provider *p, int strict, struct provider_view *v);
 
-/* mesh-info: provider_gather()'s list as one JSON text appended to out
- * (empty on entry), each relation's policies turned into text as they
- * are read. 0, or -1 as provider_gather() (out is then to be dropped). */
-int provider_mesh_info(const struct cfg_provider *p, int strict, struct strbuf *out);
+/* mesh_info(): provider_collect()'s policies appended to out (owned by
+ * the caller). 0 / -1 as provider_collect(). */
+int provider_gather(const struct cfg_provider *p, int strict, struct policy_list *out);
 
 /* render: every gathered policy rendered as an AuthorizationPolicy, into
  * *items (a new JSON array, duplicates left out; the caller frees it).

@@ -4,120 +4,70 @@
 #include <string.h>
 
 #include "actions/consumer.h"
-#include "formats/json.h"
 #include "transports/jujuc.h"
-#include "base/k8sname.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
-/* Remote applications of each distinct endpoint named by a policy. */
-struct gathered {
-	struct endpoint_apps *rel;
-	size_t nrel;
-	struct cmr_entry *cmr;
-	size_t ncmr, cmr_alloc;
-};
-
-static void gathered_release(struct gathered *g)
+/* The mesh relations (ids; apps and own databags as asked). */
+static int collect_mesh(const struct cfg_consumer *c, unsigned what, struct consumer_view *v)
 {
-	for (size_t i = 0; i < g->nrel; i++)
-		free((void *)g->rel[i].apps);
-	free(g->rel);
-	for (size_t i = 0; i < g->ncmr; i++) {
-		free((void *)g->cmr[i].app_name);
-		free((void *)g->cmr[i].model);
-	}
-	free(g->cmr);
-	memset(g, 0, sizeof(*g));
-}
-
-static int has_endpoint(const struct gathered *g, const char *endpoint)
-{
-	for (size_t i = 0; i < g->nrel; i++)
-		if (!strcmp(g->rel[i].endpoint, endpoint))
-			return 1;
-	return 0;
-}
-
-/* relation-ids + relation-list --app for one endpoint. */
-static int gather_endpoint(const char *endpoint, struct endpoint_apps *ea)
-{
+	const struct juju_env *e = juju_env();
 	const struct strlist *ids;
-	const char **apps;
 
-	memset(ea, 0, sizeof(*ea));
-	ea->endpoint = endpoint;
-	if (juju_relation_ids(endpoint, &ids) < 0 || juju_prefetch_apps(ids) < 0)
+	if (juju_relation_ids(c->mesh_relation, &ids) < 0 ||
+	    (VIEW_HAS(what, VIEW_MESH_APPS) && juju_prefetch_apps(ids) < 0))
 		return -1;
-	apps = xcalloc(ids->n ? ids->n : 1, sizeof(*apps));
-	ea->apps = apps;
 	for (size_t i = 0; i < ids->n; i++) {
-		if (juju_relation_app(ids->items[i], &apps[i]) < 0)
+		const struct kvlist *own = NULL;
+		const char *app = NULL;
+
+		if ((VIEW_HAS(what, VIEW_MESH_APPS) && juju_relation_app(ids->items[i], &app) < 0) ||
+		    (VIEW_HAS(what, VIEW_PUBLISHED) && juju_relation_get_app(ids->items[i], e->app, &own) < 0))
 			return -1;
-		ea->n = i + 1;
+		consumer_view_add_mesh(v, ids->items[i], app, own);
 	}
 	return 0;
 }
 
-/* cmr_data of every provide-cmr-mesh relation; bad entries are skipped. */
-static int gather_cmr(const struct cfg_consumer *c, struct gathered *g)
+/* relation-ids + relation-list --app for each distinct endpoint named by
+ * a policy, then cmr_data of every provide-cmr-mesh relation. */
+static int collect_relations(const struct cfg_consumer *c, struct consumer_view *v)
 {
 	const struct strlist *ids;
 
+	for (size_t p = 0; p < c->npolicies; p++) {
+		const char *endpoint = c->policies[p].relation, *app;
+		int seen = 0;
+
+		for (size_t q = 0; q < p && !seen; q++)
+			seen = !strcmp(c->policies[q].relation, endpoint);
+		if (seen)
+			continue;
+		if (juju_relation_ids(endpoint, &ids) < 0 || juju_prefetch_apps(ids) < 0)
+			return -1;
+		for (size_t i = 0; i < ids->n; i++) {
+			if (juju_relation_app(ids->items[i], &app) < 0)
+				return -1;
+			consumer_view_add_endpoint(v, endpoint, ids->items[i], app);
+		}
+	}
 	if (juju_relation_ids(c->cmr_provides, &ids) < 0 || juju_prefetch_remote_bags(ids) < 0)
 		return -1;
 	for (size_t i = 0; i < ids->n; i++) {
-		const char *relid = ids->items[i], *app, *text;
 		const struct kvlist *bag;
-		struct strbuf why = STRBUF_INIT;
-		char *real_app, *model;
+		const char *app;
 
-		if (juju_relation_app(relid, &app) < 0 || juju_relation_get_app(relid, app, &bag) < 0)
+		if (juju_relation_app(ids->items[i], &app) < 0 || juju_relation_get_app(ids->items[i], app, &bag) < 0)
 			return -1;
-		text = kvlist_get(bag, "cmr_data");
-		if (!text) {
-			log_debug("%s (%s) has not sent cmr_data yet; treating it as in-model", relid, app);
-			continue;
-		}
-		if (cmr_data_parse(text, &real_app, &model, &why) < 0) {
-			log_warning("skipping cmr_data of %s (%s): %s", relid, app, why.buf);
-			strbuf_release(&why);
-			continue;
-		}
-		strbuf_release(&why);
-		ALLOC_GROW(g->cmr, g->ncmr + 1, g->cmr_alloc);
-		g->cmr[g->ncmr].alias = app;
-		g->cmr[g->ncmr].app_name = real_app;
-		g->cmr[g->ncmr].model = model;
-		g->ncmr++;
-		log_debug("%s: cross-model alias %s is %s in model %s", relid, app, real_app, model);
+		consumer_view_add_cmr(v, ids->items[i], app, kvlist_get(bag, "cmr_data"));
 	}
 	return 0;
 }
 
-static int gather(const struct cfg_consumer *c, struct gathered *g)
-{
-	memset(g, 0, sizeof(*g));
-	g->rel = xcalloc(c->npolicies ? c->npolicies : 1, sizeof(*g->rel));
-	for (size_t i = 0; i < c->npolicies; i++) {
-		const char *endpoint = c->policies[i].relation;
-		if (has_endpoint(g, endpoint))
-			continue;
-		if (gather_endpoint(endpoint, &g->rel[g->nrel]) < 0) {
-			g->nrel++;
-			return -1;
-		}
-		g->nrel++;
-	}
-	return gather_cmr(c, g);
-}
-
-int consumer_compute(const struct cfg_consumer *c, struct policy_list *out)
+static int collect_policies(const struct cfg_consumer *c, struct consumer_view *v)
 {
 	const struct juju_env *e = juju_context("computing policies");
-	struct gathered g;
-	int ret = -1;
 
 	if (!e)
 		return -1;
@@ -125,50 +75,76 @@ int consumer_compute(const struct cfg_consumer *c, struct policy_list *out)
 		if (c->policies[i].kind == POLICY_DEPRECATED)
 			log_warning("the policy for '%s' (line %d) uses type 'policy', which is deprecated: use 'app'",
 				    c->policies[i].relation, c->policies[i].line);
-	if (gather(c, &g) == 0) {
-		policy_build(c, e->app, e->model, g.rel, g.nrel, g.cmr, g.ncmr, out);
-		log_debug("computed %zu mesh policies from %zu declared policies", out->n, c->npolicies);
-		ret = 0;
+	if (collect_relations(c, v) < 0)
+		return -1;
+	consumer_view_policies(v, c, e->app, e->model, &v->policies);
+	log_debug("computed %zu mesh policies from %zu declared policies", v->policies.n, c->npolicies);
+	return 0;
+}
+
+int consumer_collect(const struct cfg_consumer *c, unsigned what, struct consumer_view *v)
+{
+	const struct kvlist *bag;
+	const char *app;
+
+	if ((what & VIEW_MESH) && collect_mesh(c, what, v) < 0)
+		return -1;
+	if ((what & VIEW_POLICIES) && collect_policies(c, v) < 0)
+		return -1;
+	if (!VIEW_HAS(what, VIEW_PROVIDER) || !v->nmesh)
+		return 0;
+	if (juju_relation_app(v->mesh[0].id, &app) < 0 || juju_relation_get_app(v->mesh[0].id, app, &bag) < 0)
+		return -1;
+	consumer_view_add_provider(v, v->mesh[0].id, bag);
+	return 0;
+}
+
+int consumer_compute(const struct cfg_consumer *c, struct policy_list *out)
+{
+	struct consumer_view v = CONSUMER_VIEW_INIT;
+	int ret = consumer_collect(c, VIEW_POLICIES, &v);
+
+	if (ret == 0) {
+		*out = v.policies;
+		v.policies = (struct policy_list)POLICY_LIST_INIT;
 	}
-	gathered_release(&g);
+	consumer_view_release(&v);
 	return ret;
 }
 
 int consumer_publish(const struct cfg_consumer *c, int *changed)
 {
-	const struct strlist *mesh;
-	struct policy_list pl = POLICY_LIST_INIT;
+	struct consumer_view v = CONSUMER_VIEW_INIT;
 	struct strbuf text = STRBUF_INIT;
 	struct kvlist kv = KVLIST_INIT;
-	int ret = 0;
+	int ret;
 
 	if (changed)
 		*changed = 0;
-	if (juju_relation_ids(c->mesh_relation, &mesh) < 0)
-		return -1;
-	if (!mesh->n) {
+	ret = consumer_collect(c, VIEW_MESH, &v);
+	if (ret == 0 && !v.nmesh)
 		log_debug("no %s relation: no policies to publish", c->mesh_relation);
-		return 0;
+	else if (ret == 0)
+		ret = consumer_collect(c, VIEW_POLICIES, &v);
+	if (ret == 0 && v.nmesh) {
+		policy_list_emit(&text, &v.policies);
+		kvlist_set(&kv, "policies", text.buf);
 	}
-	if (consumer_compute(c, &pl) < 0)
-		return -1;
-	policy_list_emit(&text, &pl);
-	kvlist_set(&kv, "policies", text.buf);
-	for (size_t i = 0; i < mesh->n && ret == 0; i++) {
+	for (size_t i = 0; i < v.nmesh && ret == 0; i++) {
 		int sent;
 
-		ret = juju_relation_update_app(mesh->items[i], &kv, &sent);
+		ret = juju_relation_update_app(v.mesh[i].id, &kv, &sent);
 		if (ret == 0 && !sent) {
-			log_debug("%s: policies unchanged (%zu)", mesh->items[i], pl.n);
+			log_debug("%s: policies unchanged (%zu)", v.mesh[i].id, v.policies.n);
 		} else if (ret == 0) {
-			log_info("published %zu mesh policies to %s", pl.n, mesh->items[i]);
+			log_info("published %zu mesh policies to %s", v.policies.n, v.mesh[i].id);
 			if (changed)
 				(*changed)++;
 		}
 	}
 	kvlist_release(&kv);
 	strbuf_release(&text);
-	policy_list_release(&pl);
+	consumer_view_release(&v);
 	return ret;
 }
 
@@ -203,85 +179,20 @@ int consumer_send_cmr_data(const struct cfg_consumer *c, const char *relid)
 	return ret;
 }
 
-/* labels: untrusted JSON object of string -> string. */
-static void read_labels(const char *relid, const char *text, struct kvlist *labels, int *have)
-{
-	struct strbuf why = STRBUF_INIT;
-	struct json *v = json_parse_str_keep(text, &why);
-
-	if (!v) {
-		*have = -1;
-		log_warning("%s: ignoring labels from the mesh provider: %s", relid, why.buf);
-	} else if (v->type != JSON_OBJECT) {
-		*have = -1;
-		log_warning("%s: ignoring labels from the mesh provider: %s, not an object", relid,
-			    json_type_name(v->type));
-	} else {
-		*have = 1;
-		for (size_t i = 0; i < v->u.obj.n; i++) {
-			const struct json_member *m = &v->u.obj.m[i];
-			const char *bad = NULL;
-			int ok = m->value->type == JSON_STRING && !m->bad;
-
-			if (m->bad || m->value->type == JSON_BADSTRING)
-				bad = m->bad ? m->bad : m->value->u.bad.why;
-			else if (!ok)
-				bad = "its value is not a string";
-			else
-				ok = k8s_label_key_valid(m->key, &bad) && k8s_label_value_valid(m->value->u.s, &bad);
-			if (!ok) {
-				log_warning("%s: skipping label '%.100s' from the mesh provider: %s", relid, m->key, bad);
-				continue;
-			}
-			if (labels)
-				kvlist_set(labels, m->key, m->value->u.s);
-		}
-	}
-	strbuf_release(&why);
-	json_free(v);
-}
-
 int consumer_provider_data(const struct cfg_consumer *c, int *related, struct kvlist *labels,
 			   int *have_labels, char **mesh_type)
 {
-	const struct strlist *mesh;
-	const struct kvlist *bag;
-	const char *app, *text;
-	int have = 0;
+	struct consumer_view v = CONSUMER_VIEW_INIT;
+	int ret = consumer_collect(c, labels || have_labels || mesh_type ? VIEW_PROVIDER : VIEW_MESH, &v);
 
 	if (related)
-		*related = 0;
+		*related = ret == 0 && v.nmesh;
+	if (labels && ret == 0)
+		kvlist_copy(labels, &v.labels);
 	if (have_labels)
-		*have_labels = 0;
+		*have_labels = ret == 0 ? v.have_labels : 0;
 	if (mesh_type)
-		*mesh_type = NULL;
-	if (juju_relation_ids(c->mesh_relation, &mesh) < 0)
-		return -1;
-	if (!mesh->n)
-		return 0;
-	if (related)
-		*related = 1;
-	if (!labels && !have_labels && !mesh_type)
-		return 0;
-	if (juju_relation_app(mesh->items[0], &app) < 0 ||
-	    juju_relation_get_app(mesh->items[0], app, &bag) < 0)
-		return -1;
-	text = kvlist_get(bag, "labels");
-	if (text)
-		read_labels(mesh->items[0], text, labels, &have);
-	if (have_labels)
-		*have_labels = have;
-	text = kvlist_get(bag, "mesh_type");
-	if (text && mesh_type) {
-		struct strbuf why = STRBUF_INIT;
-		struct json *v = json_parse_str_keep(text, &why);
-		if (v && v->type == JSON_STRING)
-			*mesh_type = xstrdup(v->u.s);
-		else
-			log_warning("%s: ignoring mesh_type from the mesh provider: %s", mesh->items[0],
-				    !v ? why.buf : v->type == JSON_BADSTRING ? v->u.bad.why : "not a JSON string");
-		json_free(v);
-		strbuf_release(&why);
-	}
-	return 0;
+		*mesh_type = ret == 0 ? consumer_view_mesh_type(&v) : NULL;
+	consumer_view_release(&v);
+	return ret;
 }

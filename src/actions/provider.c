@@ -1,7 +1,6 @@
 /* provider.c - ServiceMeshProvider in C: publish, mesh_info, render and
  * enforce; see provider.h and reference/service-mesh-protocol.md. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,46 +91,21 @@ int provider_publish(const struct cfg_provider *p)
 	return ret;
 }
 
-/* ---- mesh_info ---- */
+/* ---- gathering ---- */
 
-/* A bad entry: a WARNING (lenient) or an error (strict). */
-static void PRINTF_LIKE(2, 3) bad_entry(int strict, const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	if (strict)
-		error("%s", sb.buf);
-	else
-		log_warning("%s", sb.buf);
-	strbuf_release(&sb);
-}
-
-/* Consumer relations whose databags gather() asks for together. */
+/* Consumer relations whose databags provider_collect() asks for together. */
 #define GATHER_WINDOW 64
 
-/* provider_gather(), also recording where each policy came from
- * ("service-mesh:3 (app foo)") in origins and the consumer that sent it in
- * senders (either may be NULL). With text_out (which holds "[" on entry),
- * each relation's policies are appended to it as JSON list items instead
- * of being kept in out. */
-static int gather(const struct cfg_provider *p, int strict, struct policy_list *out,
-		  struct strlist *origins, struct strlist *senders, struct strbuf *text_out)
+int provider_collect(const struct cfg_provider *p, int strict, struct provider_view *v)
 {
 	const struct strlist *ids;
-	size_t total = 0;
-	int bad = 0;
+	int ret = 0;
 
 	if (juju_relation_ids(p->mesh_relation, &ids) < 0)
 		return -1;
 	for (size_t r = 0; r < ids->n; r++) {
-		const char *relid = ids->items[r], *app, *text;
+		const char *relid = ids->items[r], *app;
 		const struct kvlist *bag;
-		struct strbuf why = STRBUF_INIT, origin = STRBUF_INIT;
-		struct json *v;
 
 		/* The databags of the next GATHER_WINDOW relations are asked for
 		 * together, and each is dropped once read: memory holds one
@@ -145,63 +119,27 @@ static int gather(const struct cfg_provider *p, int strict, struct policy_list *
 		}
 		if (juju_relation_app(relid, &app) < 0 || juju_relation_get_app(relid, app, &bag) < 0)
 			return -1;
-		text = kvlist_get(bag, "policies");
-		if (!text) {
-			log_debug("%s (app %s) has sent no policies", relid, app);
-			juju_forget_bag(relid, app);
-			continue;
-		}
-		strbuf_addf(&origin, "%s (app %s)", relid, app);
-		v = json_parse_str_keep(text, &why);
-		if (!v || v->type != JSON_ARRAY) {
-			bad_entry(strict, "%s: %s: %s%s", origin.buf,
-				  strict ? "invalid policies" : "skipping its policies",
-				  v ? json_type_name(v->type) : why.buf, v ? ", not a list" : "");
-			bad++;
-		}
-		for (size_t i = 0; v && v->type == JSON_ARRAY && i < v->u.arr.n; i++) {
-			struct mesh_policy mp;
-
-			strbuf_reset(&why);
-			if (policy_from_json(v->u.arr.items[i], &mp, &why) < 0) {
-				bad_entry(strict, "%s: %s policies[%zu]: %s", origin.buf,
-					  strict ? "invalid" : "skipping", i, why.buf);
-				bad++;
-				continue;
-			}
-			ALLOC_GROW(out->items, out->n + 1, out->alloc);
-			out->items[out->n++] = mp;
-			total++;
-			if (origins) {
-				struct strbuf o = STRBUF_INIT;
-				strbuf_addf(&o, "%s policies[%zu]", origin.buf, i);
-				strlist_add(origins, o.buf);
-				strbuf_release(&o);
-			}
-			if (senders)
-				strlist_add(senders, app);
-		}
-		json_free(v);
+		if (provider_view_add(v, relid, app, bag, strict) < 0)
+			ret = -1;
 		juju_forget_bag(relid, app);
-		/* text_out: keep the policies as text only (mesh-info) */
-		for (size_t i = 0; text_out && i < out->n; i++) {
-			strbuf_addstr(text_out, text_out->len > 1 ? ", " : "");
-			mesh_policy_emit(text_out, &out->items[i]);
-			mesh_policy_release(&out->items[i]);
-		}
-		if (text_out)
-			out->n = 0;
-		strbuf_release(&why);
-		strbuf_release(&origin);
 	}
-	log_debug("gathered %zu mesh policies from %zu %s relations%s", total, ids->n,
-		  p->mesh_relation, bad ? " (some skipped)" : "");
-	return strict && bad ? -1 : 0;
+	log_debug("gathered %zu mesh policies from %zu %s relations%s", v->kept, ids->n, p->mesh_relation,
+		  v->bad ? " (some skipped)" : "");
+	return ret;
 }
 
 int provider_gather(const struct cfg_provider *p, int strict, struct policy_list *out)
 {
-	return gather(p, strict, out, NULL, NULL, NULL);
+	struct provider_view v = PROVIDER_VIEW_INIT;
+	int ret = provider_collect(p, strict, &v);
+
+	for (size_t i = 0; i < v.policies.n; i++) {
+		ALLOC_GROW(out->items, out->n + 1, out->alloc);
+		out->items[out->n++] = v.policies.items[i];
+	}
+	v.policies.n = 0;
+	provider_view_release(&v);
+	return ret;
 }
 
 /* ---- rendering ---- */
@@ -287,14 +225,13 @@ static char *managed_record(void)
 int provider_enforce(const struct cfg_provider *p, struct apply_counts *n)
 {
 	const struct juju_env *e;
-	struct policy_list pl = POLICY_LIST_INIT;
-	struct strlist origins = STRLIST_INIT, senders = STRLIST_INIT;
+	struct provider_view v = PROVIDER_VIEW_INIT;
 	struct json *want = NULL;
 	int ret = -1;
 
 	memset(n, 0, sizeof(*n));
-	if (!(e = juju_context("the provider")) || gather(p, 0, &pl, &origins, &senders, NULL) < 0 ||
-	    render_all(&pl, &origins, &senders, &want, &n->refused, 0) < 0)
+	if (!(e = juju_context("the provider")) || provider_collect(p, 0, &v) < 0 ||
+	    render_all(&v.policies, &v.origins, &v.senders, &want, &n->refused, 0) < 0)
 		goto out;
 	if (reconcile(e, want, "no consumer asks for it any more", n) < 0)
 		goto out;
@@ -306,9 +243,7 @@ int provider_enforce(const struct cfg_provider *p, struct apply_counts *n)
 	ret = 0;
 out:
 	json_free(want);
-	policy_list_release(&pl);
-	strlist_release(&origins);
-	strlist_release(&senders);
+	provider_view_release(&v);
 	return ret;
 }
 
@@ -392,31 +327,16 @@ int provider_remove_action(const struct cfg_provider *p)
 
 /* ---- for the commands ---- */
 
-int provider_mesh_info(const struct cfg_provider *p, int strict, struct strbuf *out)
-{
-	struct policy_list pl = POLICY_LIST_INIT;
-	int ret;
-
-	strbuf_addch(out, '[');
-	ret = gather(p, strict, &pl, NULL, NULL, out);
-	strbuf_addch(out, ']');
-	policy_list_release(&pl);
-	return ret;
-}
-
 int provider_render(const struct cfg_provider *p, int strict, struct json **items, size_t *refused)
 {
-	struct policy_list pl = POLICY_LIST_INIT;
-	struct strlist origins = STRLIST_INIT, senders = STRLIST_INIT;
+	struct provider_view v = PROVIDER_VIEW_INIT;
 	int ret = 0;
 
 	*items = NULL;
 	*refused = 0;
-	if (gather(p, strict, &pl, &origins, &senders, NULL) < 0 ||
-	    render_all(&pl, &origins, &senders, items, refused, 1) < 0)
+	if (provider_collect(p, strict, &v) < 0 ||
+	    render_all(&v.policies, &v.origins, &v.senders, items, refused, 1) < 0)
 		ret = -1;
-	policy_list_release(&pl);
-	strlist_release(&origins);
-	strlist_release(&senders);
+	provider_view_release(&v);
 	return ret;
 }

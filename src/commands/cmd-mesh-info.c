@@ -1,6 +1,6 @@
 /* cmd-mesh-info.c - mesh-info [--format json|yaml] [--strict]: print the
  * MeshPolicy list the consumers sent (actions/provider.h
- * provider_mesh_info()), all or nothing. */
+ * provider_collect()), all or nothing. */
 
 #include "actions/provider.h"
 #include "commands/command.h"
@@ -8,16 +8,23 @@
 
 static int cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
 {
+	struct provider_view v = PROVIDER_VIEW_INIT;
 	struct strbuf out = STRBUF_INIT;
 	int strict = 0, rc;
 
 	if ((rc = cmd_strict_only(ctx, argc, argv, &strict)) || (rc = cmd_need_section(ctx, 1)))
 		return rc;
-	/* printed only once everything was read */
-	if (provider_mesh_info(ctx->cfg.provider, strict, &out) < 0)
+	/* each relation's policies become text as they are read (memory holds
+	 * text, not policies); printed only once everything was read */
+	v.text = &out;
+	strbuf_addch(&out, '[');
+	if (provider_collect(ctx->cfg.provider, strict, &v) < 0) {
 		rc = EXIT_FAIL;
-	else
+	} else {
+		strbuf_addch(&out, ']');
 		rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+	}
+	provider_view_release(&v);
 	strbuf_release(&out);
 	return rc;
 }

@@ -12,8 +12,10 @@
  * failure is shown in that section, not fatal); for the provider its
  * mesh relations and the policies each one sent.
  *
- * Hook tools go through jujuc.h, whose cache makes repeated questions
- * free. Nothing is written, anywhere. Exit 0, 1 when a hook tool
+ * The relations are read once, into the mesh views the hooks act on
+ * (protocol/meshview.h, filled by consumer_collect() and
+ * provider_collect()), so status shows what a hook would see. Nothing is
+ * written, anywhere. Exit 0, 1 when a hook tool
  * failed, 2 on usage or config errors (also outside a Juju context).
  *
  * Every fact is recorded twice as it is learnt, once in the JSON object
@@ -23,17 +25,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands/command.h"
 #include "formats/config.h"
 #include "actions/consumer.h"
 #include "formats/json.h"
 #include "transports/jujuc.h"
-#include "base/k8sname.h"
 #include "base/kvlist.h"
 #include "actions/labels.h"
 #include "base/log.h"
+#include "protocol/meshview.h"
 #include "protocol/policy.h"
 #include "actions/provider.h"
 #include "formats/settings.h"
@@ -66,199 +67,116 @@ static void labels_text(struct strbuf *sb, const struct kvlist *l)
 
 /* ---- consumer ---- */
 
-struct cmr_map {
-	struct cmr_entry *e;
-	size_t n, alloc;
-};
-
-static void cmr_map_release(struct cmr_map *m)
+static void mesh_relations(const struct cfg_consumer *c, const struct consumer_view *v, struct json *o,
+			   struct strbuf *t)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		free((void *)m->e[i].app_name);
-		free((void *)m->e[i].model);
-	}
-	free(m->e);
-	memset(m, 0, sizeof(*m));
-}
-
-static const struct cmr_entry *cmr_find(const struct cmr_map *m, const char *alias)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->e[i].alias, alias))
-			return &m->e[i];
-	return NULL;
-}
-
-static int mesh_relations(const struct cfg_consumer *c, struct json *o, struct strbuf *t)
-{
-	const struct strlist *ids;
 	struct json *arr = json_array();
 
 	json_set(o, "mesh_relations", arr);
-	if (juju_relation_ids(c->mesh_relation, &ids) < 0 || juju_prefetch_apps(ids) < 0)
-		return -1;
-	if (!ids->n)
+	if (!v->nmesh)
 		line(t, 1, "mesh relation:  none (%s is not related: not on the mesh)", c->mesh_relation);
-	for (size_t i = 0; i < ids->n; i++) {
-		const char *app;
-		struct json *r;
+	for (size_t i = 0; i < v->nmesh; i++) {
+		struct json *r = json_object();
 
-		if (juju_relation_app(ids->items[i], &app) < 0)
-			return -1;
-		r = json_object();
-		json_set(r, "id", json_string(ids->items[i]));
-		json_set(r, "remote_app", json_string(app));
+		json_set(r, "id", json_string(v->mesh[i].id));
+		json_set(r, "remote_app", json_string(v->mesh[i].app));
 		json_append(arr, r);
-		line(t, 1, "mesh relation:  %s -> %s", ids->items[i], app);
+		line(t, 1, "mesh relation:  %s -> %s", v->mesh[i].id, v->mesh[i].app);
 	}
-	return 0;
 }
 
-static int cmr_peers(const struct cfg_consumer *c, struct cmr_map *map, struct json *o, struct strbuf *t)
+/* A peer's usable cmr_data as JSON, or null. */
+static struct json *cross_model(const struct cmr_peer *x)
 {
-	const struct strlist *ids;
+	struct json *d;
+
+	if (!x || !x->app_name)
+		return json_null();
+	d = json_object();
+	json_set(d, "app_name", json_string(x->app_name));
+	json_set(d, "juju_model_name", json_string(x->model));
+	return d;
+}
+
+static void cmr_peers(const struct cfg_consumer *c, const struct consumer_view *v, struct json *o,
+		      struct strbuf *t)
+{
 	struct json *arr = json_array();
 
 	json_set(o, "cross_model_peers", arr);
-	if (juju_relation_ids(c->cmr_provides, &ids) < 0 || juju_prefetch_remote_bags(ids) < 0)
-		return -1;
-	if (ids->n)
+	if (v->ncmr)
 		line(t, 1, "cross-model peers (%s):", c->cmr_provides);
-	for (size_t i = 0; i < ids->n; i++) {
-		const char *relid = ids->items[i], *alias, *text;
-		const struct kvlist *bag;
-		struct strbuf why = STRBUF_INIT;
-		char *app, *model;
-		struct json *r;
+	for (size_t i = 0; i < v->ncmr; i++) {
+		const struct cmr_peer *x = &v->cmr[i];
+		struct json *r = json_object();
 
-		if (juju_relation_app(relid, &alias) < 0 || juju_relation_get_app(relid, alias, &bag) < 0)
-			return -1;
-		r = json_object();
-		json_set(r, "id", json_string(relid));
-		json_set(r, "alias", json_string(alias));
-		text = kvlist_get(bag, "cmr_data");
-		if (!text) {
-			json_set(r, "cmr_data", json_null());
-			line(t, 2, "%s: %s has not sent cmr_data yet (treated as in-model)", relid, alias);
-		} else if (cmr_data_parse(text, &app, &model, &why) < 0) {
-			json_set(r, "cmr_data", json_null());
-			json_set(r, "error", json_string(why.buf));
-			line(t, 2, "%s: %s sent unusable cmr_data: %s", relid, alias, why.buf);
-		} else {
-			struct json *d = json_object();
-			json_set(d, "app_name", json_string(app));
-			json_set(d, "juju_model_name", json_string(model));
-			json_set(r, "cmr_data", d);
-			line(t, 2, "%s: %s is %s in model %s", relid, alias, app, model);
-			ALLOC_GROW(map->e, map->n + 1, map->alloc);
-			map->e[map->n].alias = alias;
-			map->e[map->n].app_name = app;
-			map->e[map->n].model = model;
-			map->n++;
-		}
-		strbuf_release(&why);
+		json_set(r, "id", json_string(x->id));
+		json_set(r, "alias", json_string(x->alias));
+		json_set(r, "cmr_data", cross_model(x));
+		if (x->app_name)
+			line(t, 2, "%s: %s is %s in model %s", x->id, x->alias, x->app_name, x->model);
+		else if (x->error)
+			line(t, 2, "%s: %s sent unusable cmr_data: %s", x->id, x->alias, x->error);
+		else
+			line(t, 2, "%s: %s has not sent cmr_data yet (treated as in-model)", x->id, x->alias);
+		if (x->error)
+			json_set(r, "error", json_string(x->error));
 		json_append(arr, r);
 	}
-	return 0;
 }
 
-static int policy_relations(const struct cfg_consumer *c, const struct cmr_map *map, struct json *o,
-			    struct strbuf *t)
+static void policy_relations(const struct cfg_consumer *c, const struct consumer_view *v, struct json *o,
+			     struct strbuf *t)
 {
-	struct strlist seen = STRLIST_INIT;
 	struct json *arr = json_array();
-	int ret = 0, any = 0;
 
 	json_set(o, "relations", arr);
-	for (size_t p = 0; p < c->npolicies && ret == 0; p++) {
-		const char *ep = c->policies[p].relation;
-		const struct strlist *ids;
-
-		if (strlist_has(&seen, ep))
-			continue;
-		strlist_add(&seen, ep);
-		if (juju_relation_ids(ep, &ids) < 0 || juju_prefetch_apps(ids) < 0) {
-			ret = -1;
-			break;
-		}
-		for (size_t i = 0; i < ids->n; i++) {
-			const struct cmr_entry *x;
-			const char *app;
-			struct json *r;
-
-			if (juju_relation_app(ids->items[i], &app) < 0) {
-				ret = -1;
-				break;
-			}
-			if (!any++)
-				line(t, 1, "relations its policies consider:");
-			r = json_object();
-			json_set(r, "id", json_string(ids->items[i]));
-			json_set(r, "endpoint", json_string(ep));
-			json_set(r, "remote_app", json_string(app));
-			x = cmr_find(map, app);
-			if (x) {
-				struct json *d = json_object();
-				json_set(d, "app_name", json_string(x->app_name));
-				json_set(d, "juju_model_name", json_string(x->model));
-				json_set(r, "cross_model", d);
-				line(t, 2, "%s -> %s (cross-model: %s in model %s)", ids->items[i], app, x->app_name,
-				     x->model);
-			} else {
-				json_set(r, "cross_model", json_null());
-				line(t, 2, "%s -> %s", ids->items[i], app);
-			}
-			json_append(arr, r);
-		}
-	}
-	if (ret == 0 && !any && c->npolicies)
+	if (v->nrel)
+		line(t, 1, "relations its policies consider:");
+	else if (c->npolicies)
 		line(t, 1, "relations its policies consider: none yet");
-	strlist_release(&seen);
-	return ret;
+	for (size_t i = 0; i < v->nrel; i++) {
+		const struct view_relation *rel = &v->rel[i];
+		const struct cmr_peer *x = consumer_view_cmr(v, rel->app);
+		struct json *r = json_object();
+
+		json_set(r, "id", json_string(rel->id));
+		json_set(r, "endpoint", json_string(rel->endpoint));
+		json_set(r, "remote_app", json_string(rel->app));
+		json_set(r, "cross_model", cross_model(x));
+		if (x)
+			line(t, 2, "%s -> %s (cross-model: %s in model %s)", rel->id, rel->app, x->app_name, x->model);
+		else
+			line(t, 2, "%s -> %s", rel->id, rel->app);
+		json_append(arr, r);
+	}
 }
 
-static int policies(const struct cfg_consumer *c, int leader, struct json *o, struct strbuf *t)
+static void policies(const struct cfg_consumer *c, const struct consumer_view *v, struct json *o,
+		     struct strbuf *t)
 {
-	const struct juju_env *e = juju_env();
-	struct policy_list pl = POLICY_LIST_INIT;
 	struct strbuf text = STRBUF_INIT;
-	const struct strlist *mesh;
 	struct json *po = json_object(), *pub = json_array();
-	int ret = 0;
 
 	json_set(o, "policies", po);
-	if (juju_relation_ids(c->mesh_relation, &mesh) < 0 || consumer_compute(c, &pl) < 0) {
-		json_free(pub);
-		return -1;
-	}
-	policy_list_emit(&text, &pl);
-	json_set(po, "computed", json_int((long long)pl.n));
+	policy_list_emit(&text, &v->policies);
+	json_set(po, "computed", json_int((long long)v->policies.n));
 	json_set(po, "published", pub);
-	line(t, 1, "policies:       %zu computed (from %zu declared)", pl.n, c->npolicies);
-	if (!mesh->n)
+	line(t, 1, "policies:       %zu computed (from %zu declared)", v->policies.n, c->npolicies);
+	if (!v->nmesh)
 		line(t, 2, "published: nowhere (no %s relation)", c->mesh_relation);
-	for (size_t i = 0; i < mesh->n; i++) {
-		const char *state = NOT_LEADER, *old;
-		const struct kvlist *own;
-		struct json *r;
+	for (size_t i = 0; i < v->nmesh; i++) {
+		const struct view_relation *m = &v->mesh[i];
+		const char *state = !m->own_read ? NOT_LEADER : !m->published ? "not published"
+				    : strcmp(m->published, text.buf) ? "out of sync" : "in sync";
+		struct json *r = json_object();
 
-		if (leader) {
-			if (juju_relation_get_app(mesh->items[i], e->app, &own) < 0) {
-				ret = -1;
-				break;
-			}
-			old = kvlist_get(own, "policies");
-			state = !old ? "not published" : strcmp(old, text.buf) ? "out of sync" : "in sync";
-		}
-		r = json_object();
-		json_set(r, "relation", json_string(mesh->items[i]));
-		json_set(r, "state", json_string(leader ? state : "unknown"));
+		json_set(r, "relation", json_string(m->id));
+		json_set(r, "state", json_string(m->own_read ? state : "unknown"));
 		json_append(pub, r);
-		line(t, 2, "%s: published: %s", mesh->items[i], state);
+		line(t, 2, "%s: published: %s", m->id, state);
 	}
 	strbuf_release(&text);
-	policy_list_release(&pl);
-	return ret;
 }
 
 /* Wanted vs present on one object. */
@@ -302,42 +220,6 @@ static void error_lines(struct strbuf *t, const char *msg)
 	if (last != nl)
 		line(t, 3, "...");
 	line(t, 3, "%s", last + 1);
-}
-
-/* The provider's labels that are not wanted because they are invalid
- * (consumer_provider_data() skipped them with a warning), "key: reason"
- * each. From the databag already read: no hook-tool call. */
-static int skipped_labels(const struct cfg_consumer *c, struct strlist *out)
-{
-	const struct strlist *mesh;
-	const struct kvlist *bag;
-	const char *app, *text;
-	struct json *v;
-
-	if (juju_relation_ids(c->mesh_relation, &mesh) < 0)
-		return -1;
-	if (!mesh->n)
-		return 0;
-	if (juju_relation_app(mesh->items[0], &app) < 0 || juju_relation_get_app(mesh->items[0], app, &bag) < 0)
-		return -1;
-	text = kvlist_get(bag, "labels");
-	v = text ? json_parse_str(text, NULL) : NULL;
-	for (size_t i = 0; v && v->type == JSON_OBJECT && i < v->u.obj.n; i++) {
-		const struct json_member *m = &v->u.obj.m[i];
-		const char *bad = NULL;
-		struct strbuf sb = STRBUF_INIT;
-
-		if (m->value->type != JSON_STRING)
-			bad = "its value is not a string";
-		else if (k8s_label_key_valid(m->key, &bad) && k8s_label_value_valid(m->value->u.s, &bad))
-			continue;
-		strbuf_add_quoted(&sb, m->key);
-		strbuf_addf(&sb, ": %s", bad);
-		strlist_add(out, sb.buf);
-		strbuf_release(&sb);
-	}
-	json_free(v);
-	return 0;
 }
 
 static void auto_join(const struct kvlist *wanted, const struct strlist *skipped, struct json *o,
@@ -409,69 +291,62 @@ static void auto_join(const struct kvlist *wanted, const struct strlist *skipped
 
 static int consumer_section(const struct cfg_consumer *c, int leader, struct json *root, struct strbuf *t)
 {
+	struct consumer_view v = CONSUMER_VIEW_INIT;
 	struct json *o = json_object(), *prov;
-	struct cmr_map map = { NULL, 0, 0 };
-	struct kvlist labels = KVLIST_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	char *mesh_type = NULL;
-	int related = 0, have = 0, ret = -1;
 
 	json_set(root, "consumer", o);
 	json_set(o, "mesh_relation", json_string(c->mesh_relation));
 	json_set(o, "auto_join_enabled", json_bool(c->auto_join));
 	line(t, 0, "consumer (mesh relation %s, auto-join %s):", c->mesh_relation, c->auto_join ? "on" : "off");
-	if (mesh_relations(c, o, t) < 0 || cmr_peers(c, &map, o, t) < 0 || policy_relations(c, &map, o, t) < 0 ||
-	    policies(c, leader, o, t) < 0 ||
-	    consumer_provider_data(c, &related, &labels, &have, &mesh_type) < 0)
-		goto out;
+	if (consumer_collect(c, VIEW_MESH_APPS | VIEW_POLICIES | VIEW_PROVIDER | (leader ? VIEW_PUBLISHED : 0),
+			     &v) < 0) {
+		consumer_view_release(&v);
+		return -1;
+	}
+	mesh_relations(c, &v, o, t);
+	cmr_peers(c, &v, o, t);
+	policy_relations(c, &v, o, t);
+	policies(c, &v, o, t);
+	mesh_type = consumer_view_mesh_type(&v);
 	prov = json_object();
 	json_set(o, "provider_data", prov);
 	json_set(prov, "mesh_type", json_string_or_null(mesh_type));
-	json_set(prov, "labels", have > 0 ? json_object_from_kvlist(&labels) : json_null());
-	if (!related) {
+	json_set(prov, "labels", v.have_labels > 0 ? json_object_from_kvlist(&v.labels) : json_null());
+	if (!v.nmesh) {
 		line(t, 1, "provider sent:  nothing (no mesh relation)");
 	} else {
-		if (have > 0)
-			labels_text(&sb, &labels);
+		if (v.have_labels > 0)
+			labels_text(&sb, &v.labels);
 		line(t, 1, "provider sent:  mesh type %s; labels %s", mesh_type ? mesh_type : "(none)",
-		     have > 0 ? sb.buf : have < 0 ? "(unreadable)" : "(none yet)");
+		     v.have_labels > 0 ? sb.buf : v.have_labels < 0 ? "(unreadable)" : "(none yet)");
 	}
 	if (!c->auto_join) {
 		json_set(o, "auto_join", json_null());
 		line(t, 1, "auto-join labels: off (auto-join: false)");
-	} else if (!related) {
+	} else if (!v.nmesh) {
 		json_set(o, "auto_join", json_null());
 		line(t, 1, "auto-join labels: no mesh relation, no labels wanted");
-	} else if (have < 0) {
+	} else if (v.have_labels < 0) {
 		json_set(o, "auto_join", json_null());
 		line(t, 1, "auto-join labels: the provider's labels are unreadable; labels are left as they are");
 	} else {
-		struct strlist skipped = STRLIST_INIT;
-
-		if (skipped_labels(c, &skipped) < 0) {
-			strlist_release(&skipped);
-			goto out;
-		}
-		auto_join(&labels, &skipped, o, t);
-		strlist_release(&skipped);
+		auto_join(&v.labels, &v.skipped, o, t);
 	}
-	ret = 0;
-out:
-	cmr_map_release(&map);
-	kvlist_release(&labels);
+	consumer_view_release(&v);
 	strbuf_release(&sb);
 	free(mesh_type);
-	return ret;
+	return 0;
 }
 
 /* ---- provider ---- */
 
 static int provider_section(const struct cfg_provider *p, struct json *root, struct strbuf *t)
 {
+	struct provider_view v = PROVIDER_VIEW_INIT;
 	struct json *o = json_object(), *arr = json_array();
-	const struct strlist *ids;
 	struct strbuf sb = STRBUF_INIT;
-	struct policy_list pl = POLICY_LIST_INIT;
 
 	json_set(root, "provider", o);
 	json_set(o, "mesh_relation", json_string(p->mesh_relation));
@@ -484,33 +359,25 @@ static int provider_section(const struct cfg_provider *p, struct json *root, str
 	     p->mesh_type, p->manage_policies ? "on" : "off");
 	line(t, 1, "labels:         %s", sb.buf);
 	strbuf_release(&sb);
-	if (juju_relation_ids(p->mesh_relation, &ids) < 0 || juju_prefetch_remote_bags(ids) < 0)
+	if (provider_collect(p, 0, &v) < 0) {
+		provider_view_release(&v);
 		return -1;
-	if (!ids->n)
+	}
+	if (!v.nrel)
 		line(t, 1, "mesh relations: none");
-	for (size_t i = 0; i < ids->n; i++) {
-		const char *app, *text;
-		const struct kvlist *bag;
-		struct json *r;
+	for (size_t i = 0; i < v.nrel; i++) {
+		const struct provider_relation *rel = &v.rel[i];
+		struct json *r = json_object();
 
-		if (juju_relation_app(ids->items[i], &app) < 0 || juju_relation_get_app(ids->items[i], app, &bag) < 0)
-			return -1;
-		text = kvlist_get(bag, "policies");
-		r = json_object();
-		json_set(r, "id", json_string(ids->items[i]));
-		json_set(r, "remote_app", json_string(app));
-		json_set(r, "sent_policies", json_bool(text != NULL));
+		json_set(r, "id", json_string(rel->id));
+		json_set(r, "remote_app", json_string(rel->app));
+		json_set(r, "sent_policies", json_bool(rel->sent));
 		json_append(arr, r);
-		line(t, 1, "%s -> %s: %s", ids->items[i], app, text ? "sent policies" : "no policies sent");
+		line(t, 1, "%s -> %s: %s", rel->id, rel->app, rel->sent ? "sent policies" : "no policies sent");
 	}
-	/* the same databags, already cached: no more hook-tool calls */
-	if (provider_gather(p, 0, &pl) < 0) {
-		policy_list_release(&pl);
-		return -1;
-	}
-	json_set(o, "policies_gathered", json_int((long long)pl.n));
-	line(t, 1, "policies gathered: %zu", pl.n);
-	policy_list_release(&pl);
+	json_set(o, "policies_gathered", json_int((long long)v.kept));
+	line(t, 1, "policies gathered: %zu", v.kept);
+	provider_view_release(&v);
 	return 0;
 }
 

@@ -454,6 +454,18 @@ EOF
     refute_line --regexp '^WARNING refusing'   # nothing was refused: kubectl failed first
 }
 
+@test "status: a label holding bad text is listed as not applied, by the consumer's own rule" {
+    consumer_state
+    XENV=(--env SVCMESH_KUBECTL=/bin/false)
+    "$J" set-data "$S" 0 --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "c": "\udc00", "b\u0000": "1"}'
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
+    assert_success
+    assert_line "  provider sent:  mesh type istio; labels istio.io/dataplane-mode=ambient"
+    assert_line "    not applied (invalid): 'c': holds a lone surrogate escape"
+    assert_line --regexp "^    not applied \(invalid\): 'b.*': holds a NUL character"
+    [[ "$stderr" == *"warning: service-mesh:0: skipping label 'c' from the mesh provider: holds a lone surrogate escape"* ]]
+}
+
 @test "status: provider role lists mesh relations and the policies they sent" {
     printf 'provider:\n  mesh-type: istio\n  labels:\n    istio.io/dataplane-mode: ambient\n' > "$CHARM/service-mesh.yaml"
     "$J" init "$S" --app beacon --charm-dir "$CHARM" >/dev/null
