@@ -817,6 +817,53 @@ START_TEST(test_utf8_reported_first)
 }
 END_TEST
 
+/* The rest of the ranking, as it was when cJSON checked the structure: a
+ * bad token after a structural fault still wins, and a duplicate key or
+ * a number out of range is reported only for otherwise valid JSON (the
+ * first one met; an object's keys are checked at its end, after its
+ * values). */
+START_TEST(test_faults_ranked)
+{
+	refused("[1 2, \"\x01\"]", "string contains a control character at byte 7");
+	refused("[1 2, [[tru]]]", "not valid JSON near byte 8");
+	refused("{\"a\": 1, \"a\": 2} x", "not valid JSON near byte 17");
+	refused("[1e999, 1 2]", "not valid JSON near byte 10");
+	refused("{\"a\":1,\"a\":2,\"b\":1e999}", "number out of range at byte 17");
+	refused("[{\"a\":1,\"a\":2}, 1e999]", "duplicate key \"a\"");
+	refused("{\"a\":1e999,\"a\":2}", "number out of range at byte 5");
+	refused("{\"a\":{\"b\":1,\"b\":2},\"a\":3}", "duplicate key \"b\"");
+	/* the key of an object is missing: cJSON named the byte after */
+	refused("{\"a\": 1, 2: 3}", "not valid JSON near byte 10");
+	refused("{\"a\": 1, ", "not valid JSON near byte 9");
+}
+END_TEST
+
+/* json_parse_flags() itself: no reason wanted, and a float at the very
+ * end of a buffer that is not NUL-terminated (the sanitizer build sees a
+ * read past it). */
+START_TEST(test_parse_flags)
+{
+	char *b = xmalloc(3);
+	struct strbuf err = STRBUF_INIT;
+	struct json *v;
+
+	ck_assert_ptr_null(json_parse_flags("[1,", 3, 0, NULL));
+	ck_assert_ptr_null(json_parse_flags("{\"a\":1,\"a\":2}", 13, JSON_PARSE_KEEP_BAD, NULL));
+	memcpy(b, "1.5", 3);
+	v = json_parse_flags(b, 3, 0, &err);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(v->type, JSON_REAL);
+	ck_assert(v->u.d == 1.5);
+	json_free(v);
+	memcpy(b, "1e9", 3);
+	v = json_parse_flags(b, 2, 0, &err);  /* "1e": cut short */
+	ck_assert_ptr_null(v);
+	ck_assert_str_eq(err.buf, "not valid JSON near byte 2");
+	free(b);
+	strbuf_release(&err);
+}
+END_TEST
+
 /* ------------------------------------------------------------- emitting */
 
 START_TEST(test_emit_scalars)
@@ -1111,6 +1158,8 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_parse_many_objects);
 	tcase_add_test(tc, test_parse_string_sizes);
 	tcase_add_test(tc, test_utf8_reported_first);
+	tcase_add_test(tc, test_faults_ranked);
+	tcase_add_test(tc, test_parse_flags);
 	tcase_add_test(tc, test_emit_scalars);
 	tcase_add_test(tc, test_emit_string_bytes);
 	tcase_add_test(tc, test_build_and_set);
