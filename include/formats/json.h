@@ -110,6 +110,11 @@ const char *json_first_bad(const struct json *v, struct strbuf *where);
 /* Append the Python json.dumps() text of v (default options: ", " and
  * ": " separators, ensure_ascii, keys in tree order). */
 void json_emit(struct strbuf *out, const struct json *v);
+/* Append the Python json.dumps(v, indent=indent) text of v: each item of
+ * a non-empty list or object on a line of its own, indented by indent
+ * spaces per level, "," ending all but the last, ": " after keys; [] and
+ * {} when empty. indent < 0 is json_emit() (Python's indent=None). */
+void json_emit_indent(struct strbuf *out, const struct json *v, int indent);
 /* Append s (len bytes of valid UTF-8) as a Python json.dumps() string
  * literal, quotes included. Invalid UTF-8 bytes are written as U+FFFD
  * (one per maximal invalid subsequence, like Python's errors="replace"). */

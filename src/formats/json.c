@@ -953,7 +953,24 @@ static void emit_real(struct strbuf *out, double d)
 	}
 }
 
-void json_emit(struct strbuf *out, const struct json *v)
+/* Before an item (first: the first of its container), or before the close
+ * (first set too): ", " between items on one line (indent < 0), else ","
+ * between them and each on a new line, indented to level. */
+static void add_break(struct strbuf *out, int indent, int level, int first)
+{
+	if (indent < 0) {
+		if (!first)
+			strbuf_addstr(out, ", ");
+		return;
+	}
+	if (!first)
+		strbuf_addch(out, ',');
+	strbuf_addch(out, '\n');
+	for (int k = 0; k < indent * level; k++)
+		strbuf_addch(out, ' ');
+}
+
+static void emit(struct strbuf *out, const struct json *v, int indent, int level)
 {
 	size_t k;
 
@@ -968,25 +985,37 @@ void json_emit(struct strbuf *out, const struct json *v)
 	case JSON_ARRAY:
 		strbuf_addch(out, '[');
 		for (k = 0; k < v->u.arr.n; k++) {
-			if (k)
-				strbuf_addstr(out, ", ");
-			json_emit(out, v->u.arr.items[k]);
+			add_break(out, indent, level + 1, k == 0);
+			emit(out, v->u.arr.items[k], indent, level + 1);
 		}
+		if (v->u.arr.n)
+			add_break(out, indent, level, 1);
 		strbuf_addch(out, ']');
 		break;
 	case JSON_OBJECT:
 		strbuf_addch(out, '{');
 		for (k = 0; k < v->u.obj.n; k++) {
 			const struct json_member *m = &v->u.obj.m[k];
-			if (k)
-				strbuf_addstr(out, ", ");
+			add_break(out, indent, level + 1, k == 0);
 			json_emit_string(out, m->key, strlen(m->key));
 			strbuf_addstr(out, ": ");
-			json_emit(out, m->value);
+			emit(out, m->value, indent, level + 1);
 		}
+		if (v->u.obj.n)
+			add_break(out, indent, level, 1);
 		strbuf_addch(out, '}');
 		break;
 	}
+}
+
+void json_emit(struct strbuf *out, const struct json *v)
+{
+	emit(out, v, -1, 0);
+}
+
+void json_emit_indent(struct strbuf *out, const struct json *v, int indent)
+{
+	emit(out, v, indent, 0);
 }
 
 /* --------------------------------------------------------- constructors */

@@ -1133,6 +1133,66 @@ START_TEST(test_goldens)
 }
 END_TEST
 
+/* json_golden_indent.txt: "I", the indent, the input, and what
+ * json.dumps(value, indent=indent) wrote, as a JSON string literal. */
+START_TEST(test_goldens_indent)
+{
+	const char *srcdir = getenv("SRCDIR");
+	struct strbuf path = STRBUF_INIT, got = STRBUF_INIT;
+	char *buf, *line, *next, *f[3];
+	int lineno = 0, cases = 0;
+	size_t len;
+
+	strbuf_addf(&path, "%s/tests/unit/json_golden_indent.txt", srcdir && *srcdir ? srcdir : ".");
+	ck_assert_msg(read_file(path.buf, 1 << 20, &buf, &len) == 0,
+		      "cannot read %s (set SRCDIR to the source tree)", path.buf);
+	for (line = buf; line && *line; line = next) {
+		struct json *v, *want;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (line[0] == '#')
+			continue;
+		ck_assert_msg(line[0] == 'I' && line[1] == '\t', "line %d: bad format", lineno);
+		f[0] = line + 2;
+		for (int k = 1; k < 3; k++) {
+			f[k] = strchr(f[k - 1], '\t');
+			ck_assert_msg(f[k] != NULL, "line %d: bad format", lineno);
+			*f[k]++ = '\0';
+		}
+		v = parse_ok(f[1]);
+		want = parse_ok(f[2]);
+		ck_assert_int_eq(want->type, JSON_STRING);
+		strbuf_reset(&got);
+		json_emit_indent(&got, v, atoi(f[0]));
+		ck_assert_msg(!strcmp(got.buf, want->u.s), "line %d: %s, indent %s: got\n%s\nwant\n%s",
+			      lineno, f[1], f[0], got.buf, want->u.s);
+		json_free(v);
+		json_free(want);
+		cases++;
+	}
+	ck_assert_int_ge(cases, 100);
+	free(buf);
+	strbuf_release(&path);
+	strbuf_release(&got);
+}
+END_TEST
+
+/* indent < 0 is the one-line form */
+START_TEST(test_emit_indent_none)
+{
+	struct json *v = parse_ok("{\"a\": [1, {}], \"b\": []}");
+	struct strbuf sb = STRBUF_INIT;
+
+	json_emit_indent(&sb, v, -1);
+	ck_assert_str_eq(sb.buf, "{\"a\": [1, {}], \"b\": []}");
+	json_free(v);
+	strbuf_release(&sb);
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -1166,6 +1226,8 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_copy_equal);
 	tcase_add_test(tc, test_type_names);
 	tcase_add_test(tc, test_goldens);
+	tcase_add_test(tc, test_goldens_indent);
+	tcase_add_test(tc, test_emit_indent_none);
 	suite_add_tcase(s, tc);
 	return s;
 }
