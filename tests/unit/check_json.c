@@ -16,6 +16,7 @@
 #include "base/kvlist.h"
 #include "base/strbuf.h"
 #include "base/util.h"
+#include "cjson_ref.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -27,6 +28,8 @@ static struct json *parse_ok_len(const char *text, size_t len)
 	ck_assert_msg(v != NULL, "refused %.60s: %s", text, err.buf);
 	ck_assert_uint_eq(err.len, 0);
 	strbuf_release(&err);
+	ck_assert_msg(!cjson_ref_check(v, text, len), "%.60s: cJSON disagrees: %s", text,
+		      cjson_ref_check(v, text, len));
 	return v;
 }
 
