@@ -21,18 +21,24 @@ DESTDIR ?=
 BUILD ?= build
 VERSION := 0.1.0
 
-# Debian packages behind each pkg-config name, for the error message.
-DEPS_PC := libcjson yaml-0.1
+# Debian packages behind each pkg-config name, for the error message. The
+# program needs libyaml; the tests also need cJSON (TEST_PC), the reference
+# parser check_json and fuzz_json_roundtrip hold ours against.
+DEPS_PC := yaml-0.1
+TEST_PC := libcjson
 DEPS_PKG_libcjson := libcjson-dev
 DEPS_PKG_yaml-0.1 := libyaml-dev
 DEPS_PKG_check := check
 
+pc_missing = $(1) not found by $(PKG_CONFIG): install the Debian package $(DEPS_PKG_$(1)) (apt-get install $(DEPS_PKG_$(1)) pkg-config)
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 define need_pc
-$(if $(shell $(PKG_CONFIG) --exists $(1) && echo ok),,$(error $(1) not found by $(PKG_CONFIG): install the Debian package $(DEPS_PKG_$(1)) (apt-get install $(DEPS_PKG_$(1)) pkg-config)))
+$(if $(shell $(PKG_CONFIG) --exists $(1) && echo ok),,$(error $(call pc_missing,$(1))))
 endef
 $(foreach p,$(DEPS_PC),$(call need_pc,$(p)))
 endif
+# the same check in the recipe of a test, which alone needs TEST_PC
+need_test_pc = $(foreach p,$(TEST_PC),$(PKG_CONFIG) --exists $(p) || { echo "$(call pc_missing,$(p))" >&2; exit 1; };)
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	-Wwrite-strings -Wvla -Wformat=2 -Wno-format-nonliteral
@@ -45,9 +51,11 @@ ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinc
 	$(shell $(PKG_CONFIG) --cflags $(DEPS_PC)) -DSVCMESH_VERSION='"$(VERSION)"' $(CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS)
 LIBS := $(shell $(PKG_CONFIG) --libs $(DEPS_PC)) -lm
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PC) 2>/dev/null)
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PC) 2>/dev/null)
 
 # CHARM_RPATH=1: look for shared libraries in lib/ beside the binary first
-# (a packed charm stages libcjson and libyaml there; see charm-skeleton/).
+# (a packed charm stages libyaml there; see charm-skeleton/).
 ifeq ($(CHARM_RPATH),1)
 ALL_LDFLAGS += -Wl,-rpath,'$$ORIGIN/lib'
 endif
@@ -105,9 +113,10 @@ $(BIN): $(MAIN_OBJ) $(LIBA)
 # Unit tests: one Check binary per module.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	@$(PKG_CONFIG) --exists check || { echo "check not found: apt-get install check" >&2; exit 1; }
+	@$(need_test_pc)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags check) -Itests/unit -MMD -MP -o $@ $< $(LIBA) \
-		$(ALL_LDFLAGS) $$($(PKG_CONFIG) --libs check) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags check) $(TEST_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIBA) \
+		$(ALL_LDFLAGS) $$($(PKG_CONFIG) --libs check) $(LIBS) $(TEST_LIBS)
 
 # everything the tests run, built at once (make -j: tools/quickstart check)
 test-build: $(BIN) $(UNIT_BIN) jujusim
@@ -160,7 +169,7 @@ $(FLOOR_BIN): tests/bench/spawn-floor.c $(FLOOR_SRC) $(wildcard include/*/*.h)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/spawn-floor.c $(FLOOR_SRC) $(ALL_LDFLAGS)
 
 # The layers point one way (tools/check-layers: includes, calls between the
-# objects, cycles, and which module may use cJSON, libyaml, posix_spawn, exit).
+# objects, cycles, and which module may use libyaml, posix_spawn, exit; cJSON none).
 check-layers: $(LIB_OBJ) $(MAIN_OBJ)
 	@tools/check-layers $(BUILD)/obj
 
@@ -197,11 +206,12 @@ charm-tree:
 # libFuzzer harnesses: built with clang straight from the sources (not the
 # archive) so that coverage instrumentation reaches every module.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard include/*/*.h)
+	@$(need_test_pc)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Iinclude \
-		$(shell $(PKG_CONFIG) --cflags $(DEPS_PC)) -DSVCMESH_VERSION='"fuzz"' \
+		$(shell $(PKG_CONFIG) --cflags $(DEPS_PC)) $(TEST_CFLAGS) -DSVCMESH_VERSION='"fuzz"' \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(LIB_SRC) $(LIBS)
+		-o $@ $< $(LIB_SRC) $(LIBS) $(TEST_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

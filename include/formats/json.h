@@ -1,8 +1,6 @@
 /* json.h - the JSON value tree, parsing untrusted JSON, and the one emitter
  * that writes exactly what Python's json.dumps(value) writes.
  *
- * cJSON stays behind this wall: no other module includes cJSON.h.
- *
  * Ownership: every struct json * returned by a constructor or by
  * json_parse() is owned by the caller and freed with json_free(), which
  * frees the whole tree. json_append() and json_set() take ownership of
@@ -13,8 +11,8 @@
  *
  * Strings are UTF-8, NUL-terminated, and never contain a NUL byte:
  * json_parse() refuses input with invalid UTF-8, raw NUL bytes, "\u0000"
- * escapes, or lone surrogates. The *_keep() parsers, for relation data
- * (where one bad entry must not cost the rest), keep such a string as a
+ * escapes, or lone surrogates. With JSON_PARSE_KEEP_BAD, for relation data
+ * (where one bad entry must not cost the rest), it keeps such a string as a
  * JSON_BADSTRING instead, and such a key with its member's bad set: code
  * that wants a JSON_STRING never sees them as text, json_get() never finds
  * a bad key, and json_first_bad() says where one is.
@@ -23,6 +21,7 @@
 #define SVCMESH_JSON_H
 
 #include <stddef.h>
+#include <string.h>
 #include "base/strbuf.h"
 
 enum json_type {
@@ -35,7 +34,7 @@ enum json_type {
 	JSON_STRING,
 	JSON_ARRAY,
 	JSON_OBJECT,
-	JSON_BADSTRING, /* only from the *_keep() parsers: a string with a NUL
+	JSON_BADSTRING, /* only with JSON_PARSE_KEEP_BAD: a string with a NUL
 	                 * (\u0000), a lone surrogate escape or invalid UTF-8;
 	                 * u.bad.s is its text with U+FFFD for each of those */
 };
@@ -64,35 +63,43 @@ struct json_member {
 /* Maximum nesting json_parse() accepts. Deeper input is refused. */
 #define JSON_MAX_DEPTH 512
 
-/* Parse len bytes of text (which need not be NUL-terminated). Returns a
- * new tree, or NULL with a one-line reason appended to err (byte offsets
- * count from 0): "not valid JSON near byte 17", "invalid UTF-8 at byte 12",
- * "duplicate key \"ports\"", "string contains a NUL character at byte 3",
- * "string contains a control character at byte 3", "lone surrogate escape
- * in string at byte 3", "number out of range at byte 3", "nested deeper
- * than 512 levels". Only strict RFC 8259 JSON is accepted (no BOM, no
- * leading zeros, whitespace is space, tab, CR, LF only). Objects with
- * duplicate keys (compared case-sensitively) are refused.
- * Numbers follow Python's json.loads(): "12" and "-0" are JSON_INT, "12.0"
- * and "1e3" are JSON_REAL; an integer beyond long long becomes a JSON_REAL
- * (where Python would keep the exact int). */
-struct json *json_parse(const char *text, size_t len, struct strbuf *err);
-/* json_parse() of the NUL-terminated string s (its length is strlen(s)),
- * without the copy of the text json_parse() makes: use it for text that
- * already is a C string (a relation value, a JSON_STRING). */
-struct json *json_parse_str(const char *s, struct strbuf *err);
-/* json_parse(sb->buf, sb->len, err) without the copy (sb->buf is
- * NUL-terminated at sb->len, and may hold NUL bytes before it, which are
- * refused as json_parse() refuses them): use it for captured output. */
-struct json *json_parse_strbuf(const struct strbuf *sb, struct strbuf *err);
-/* The same three, except that a string or key holding a NUL character
- * ("\u0000"), a lone surrogate escape or invalid UTF-8 is no fault: it
- * is kept as a JSON_BADSTRING (a key: its member's bad is set). For
- * relation data, where only the entry holding it is to be skipped. A raw
- * NUL or control character is still not JSON. */
-struct json *json_parse_keep(const char *text, size_t len, struct strbuf *err);
-struct json *json_parse_str_keep(const char *s, struct strbuf *err);
-struct json *json_parse_strbuf_keep(const struct strbuf *sb, struct strbuf *err);
+/* json_parse_flags(): keep a string or key holding a NUL character
+ * ("\u0000"), a lone surrogate escape or invalid UTF-8 as a
+ * JSON_BADSTRING (a key: its member's bad is set) instead of refusing the
+ * text. For relation data, where only the entry holding it is to be
+ * skipped. A raw NUL or control character is still not JSON. */
+#define JSON_PARSE_KEEP_BAD 1u
+
+/* Parse len bytes of text (which need not be NUL-terminated, and is not
+ * copied). Returns a new tree, or NULL with a one-line reason appended to
+ * err, unless err is NULL (byte offsets count from 0): "not valid JSON near byte 17", "invalid
+ * UTF-8 at byte 12", "duplicate key \"ports\"", "string contains a NUL
+ * character at byte 3", "string contains a control character at byte 3",
+ * "lone surrogate escape in string at byte 3", "number out of range at
+ * byte 3", "nested deeper than 512 levels". Only strict RFC 8259 JSON is
+ * accepted (no BOM, no leading zeros, whitespace is space, tab, CR, LF
+ * only). Objects with duplicate keys (compared case-sensitively) are
+ * refused. Numbers follow Python's json.loads(): "12" and "-0" are
+ * JSON_INT, "12.0" and "1e3" are JSON_REAL; an integer beyond long long
+ * becomes a JSON_REAL (where Python would keep the exact int).
+ * flags: 0 or JSON_PARSE_KEEP_BAD. */
+struct json *json_parse_flags(const char *text, size_t len, unsigned flags, struct strbuf *err);
+
+/* The same for a NUL-terminated string, or a strbuf's text (which may hold
+ * NUL bytes, refused as any NUL byte is); the _keep names pass
+ * JSON_PARSE_KEEP_BAD. */
+static inline struct json *json_parse(const char *text, size_t len, struct strbuf *err)
+{ return json_parse_flags(text, len, 0, err); }
+static inline struct json *json_parse_str(const char *s, struct strbuf *err)
+{ return json_parse_flags(s, strlen(s), 0, err); }
+static inline struct json *json_parse_strbuf(const struct strbuf *sb, struct strbuf *err)
+{ return json_parse_flags(sb->buf, sb->len, 0, err); }
+static inline struct json *json_parse_keep(const char *text, size_t len, struct strbuf *err)
+{ return json_parse_flags(text, len, JSON_PARSE_KEEP_BAD, err); }
+static inline struct json *json_parse_str_keep(const char *s, struct strbuf *err)
+{ return json_parse_flags(s, strlen(s), JSON_PARSE_KEEP_BAD, err); }
+static inline struct json *json_parse_strbuf_keep(const struct strbuf *sb, struct strbuf *err)
+{ return json_parse_flags(sb->buf, sb->len, JSON_PARSE_KEEP_BAD, err); }
 /* The first JSON_BADSTRING or bad key in v (depth first, in order): the
  * reason ("holds a NUL character (\u0000)", "holds a lone surrogate
  * escape", "holds invalid UTF-8"), with its path appended to where
@@ -103,6 +110,11 @@ const char *json_first_bad(const struct json *v, struct strbuf *where);
 /* Append the Python json.dumps() text of v (default options: ", " and
  * ": " separators, ensure_ascii, keys in tree order). */
 void json_emit(struct strbuf *out, const struct json *v);
+/* Append the Python json.dumps(v, indent=indent) text of v: each item of
+ * a non-empty list or object on a line of its own, indented by indent
+ * spaces per level, "," ending all but the last, ": " after keys; [] and
+ * {} when empty. indent < 0 is json_emit() (Python's indent=None). */
+void json_emit_indent(struct strbuf *out, const struct json *v, int indent);
 /* Append s (len bytes of valid UTF-8) as a Python json.dumps() string
  * literal, quotes included. Invalid UTF-8 bytes are written as U+FFFD
  * (one per maximal invalid subsequence, like Python's errors="replace"). */

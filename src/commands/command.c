@@ -157,66 +157,6 @@ char *charm_config_path(const struct cmd_ctx *ctx, const char *dir_arg)
 
 /* ---- output ---- */
 
-/* Compact JSON text re-indented by two spaces (as Python's indent=2),
- * strings untouched. The text is the emitter's, so only ", " and ": "
- * separate items outside strings. */
-static void indent_json(struct strbuf *out, const char *s)
-{
-	int depth = 0, in_str = 0;
-
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-
-		if (in_str) {
-			strbuf_addch(out, c);
-			if (c == '\\' && p[1])
-				strbuf_addch(out, *++p);
-			else if (c == '"')
-				in_str = 0;
-			continue;
-		}
-		switch (c) {
-		case '"':
-			in_str = 1;
-			strbuf_addch(out, c);
-			break;
-		case '{':
-		case '[':
-			strbuf_addch(out, c);
-			if (p[1] == (c == '{' ? '}' : ']')) {
-				strbuf_addch(out, *++p);
-				break;
-			}
-			depth++;
-			strbuf_addch(out, '\n');
-			for (int i = 0; i < depth; i++)
-				strbuf_addstr(out, "  ");
-			break;
-		case '}':
-		case ']':
-			depth--;
-			strbuf_addch(out, '\n');
-			for (int i = 0; i < depth; i++)
-				strbuf_addstr(out, "  ");
-			strbuf_addch(out, c);
-			break;
-		case ',':
-			strbuf_addch(out, ',');
-			strbuf_addch(out, '\n');
-			for (int i = 0; i < depth; i++)
-				strbuf_addstr(out, "  ");
-			break;
-		case ':':
-			strbuf_addstr(out, ": ");
-			break;
-		case ' ':
-			break;
-		default:
-			strbuf_addch(out, c);
-		}
-	}
-}
-
 int cmd_print_scalar(const struct cmd_ctx *ctx, const char *text, const char *json_text)
 {
 	if (ctx->format == FMT_TEXT) {
@@ -228,26 +168,28 @@ int cmd_print_scalar(const struct cmd_ctx *ctx, const char *text, const char *js
 
 int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text)
 {
-	struct strbuf out = STRBUF_INIT;
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+	struct json *v;
+	int r = 0;
 
-	if (ctx->format == FMT_YAML) {
-		struct strbuf why = STRBUF_INIT;
-		struct json *v = json_parse_str(json_text, &why);
-		int r = v ? yaml_emit_json(&out, v) : error("cannot show it as YAML: %s", why.buf);
-
-		json_free(v);
-		strbuf_release(&why);
-		if (r < 0) {
-			strbuf_release(&out);
-			return -1;
-		}
-		fwrite(out.buf, 1, out.len, stdout);
-	} else if (!ctx->format_given && isatty(STDOUT_FILENO)) {
-		indent_json(&out, json_text);
-		puts(out.buf);
-	} else {
+	if (ctx->format != FMT_YAML && (ctx->format_given || !isatty(STDOUT_FILENO))) {
 		puts(json_text);
+		return 0;
 	}
+	v = json_parse_str(json_text, &why);
+	if (ctx->format == FMT_YAML) {
+		r = v ? yaml_emit_json(&out, v) : error("cannot show it as YAML: %s", why.buf);
+	} else {
+		if (v)
+			json_emit_indent(&out, v, 2);  /* for reading, as Python's indent=2 */
+		else
+			strbuf_addstr(&out, json_text);  /* not JSON we read back: as it is */
+		strbuf_addch(&out, '\n');
+	}
+	if (r == 0)
+		fwrite(out.buf, 1, out.len, stdout);
+	json_free(v);
+	strbuf_release(&why);
 	strbuf_release(&out);
-	return 0;
+	return r;
 }

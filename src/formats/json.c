@@ -1,29 +1,23 @@
 /* json.c - the JSON value tree, strict parsing of untrusted JSON, and the one
  * emitter that writes what Python's json.dumps(value) writes; see json.h.
  *
- * Parsing. Relation data comes from other units, so it is untrusted. cJSON
- * builds the tree, but cJSON 1.7.15 is lenient where we must not be: it
- * skips any byte <= 0x20 as whitespace, keeps raw control characters and
- * invalid UTF-8 in strings, turns "\u0000" into a truncated string, reads
- * "01", "+1" and "1." as numbers, ignores a BOM and keeps duplicate keys.
- * So scan_text() first checks every byte itself (UTF-8, tokens, escapes,
- * nesting depth) and notes where each number token starts and whether it
- * is spelled as an integer ("12") or a float ("12.0", "1e3"), which decides
- * its type as in Python (cJSON only keeps a double); cJSON then checks the
- * structure and builds its tree, in a bump allocator (the arena below);
- * convert() copies that tree into struct json (cJSON types never leave this
- * file), refusing duplicate keys, and frees the cJSON tree as it goes.
+ * Parsing. Relation data comes from other units, so it is untrusted: only
+ * RFC 8259 is accepted (no BOM, no leading zeros, no raw control
+ * characters, valid UTF-8, no duplicate keys, at most JSON_MAX_DEPTH deep).
+ * One recursive-descent pass checks each byte and builds the tree as it
+ * goes. A number's spelling decides its type as in Python: "12" is an
+ * integer, "12.0" and "1e3" are floats.
  *
  * A JSON_STRING value made here holds its characters in its own block
  * (u.s == (char *)(v + 1)): one allocation per string, and json_free()
  * knows not to free u.s then.
  *
- * Emitting. cJSON_Print() and cJSON_PrintUnformatted() write neither
- * Python's separators (", " and ": "), nor its escaping (ensure_ascii: every
- * non-ASCII character and DEL as \uXXXX, astral ones as surrogate pairs),
- * nor Python's float repr. Relation data must match what the Python library
- * writes byte for byte, so json_emit() is our own and is compared with real
- * python3 output by tests/unit/json_golden.txt.
+ * Emitting. Relation data must match what the Python library writes byte
+ * for byte (", " and ": " separators, ensure_ascii: every non-ASCII
+ * character and DEL as \uXXXX, astral ones as surrogate pairs, Python's
+ * float repr), so json_emit() is compared with real python3 output by
+ * tests/unit/json_golden.txt. cJSON, which the tests keep as a reference
+ * parser, writes none of these.
  *
  * Byte offsets in error messages count from 0. Floats are formatted and
  * read with snprintf()/strtod(), which assumes LC_NUMERIC is "C" (the
@@ -35,8 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cJSON.h>
 
 #include "formats/json.h"
 #include "base/hash.h"
@@ -183,90 +175,180 @@ static const char *const bad_nul = "holds a NUL character (\\u0000)";
 static const char *const bad_surrogate = "holds a lone surrogate escape";
 static const char *const bad_utf8 = "holds invalid UTF-8";
 
-/* Check the string token starting at the '"' at p[*i], UTF-8 included;
- * on success *i is just past its closing quote. An invalid UTF-8 sequence
- * is reported as not JSON: scan_text() rewrites the message. With keep,
- * a "\u0000" escape, a lone surrogate escape or invalid UTF-8 is no fault:
- * *why is set to the first such reason (else NULL). */
-static int scan_string(const unsigned char *p, size_t len, size_t *i, int keep,
-		       const char **why, struct strbuf *err)
+static void add_utf8(struct strbuf *sb, uint32_t cp)
 {
-	size_t j = *i + 1, bad;
+	char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | cp >> 12);
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		b[0] = (char)(0xF0 | cp >> 18);
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	strbuf_add(sb, b, n);
+}
+
+#define NONE ((size_t)-1)
+
+/* One parse. The children of each open container wait on the stack until
+ * it ends; its array is then allocated once, at its size (arrays grown
+ * child by child fragment the heap: parsing and freeing took twice as long).
+ *
+ * Faults are ranked as tests and users' logs have always seen them:
+ * invalid UTF-8 anywhere (unless keep) before anything else; then the
+ * first bad token of the text, even one after a structural fault (a
+ * missing ',', a stray ']'); then that structural fault; then the first
+ * duplicate key or number out of range. So a bad token goes to err at
+ * once; a structural fault notes where scan_rest() is to look on for a
+ * bad token (resume) and the byte to report (at: where cJSON, which
+ * checked the structure before, reported it); a late fault waits in late. */
+struct parser {
+	const unsigned char *p;
+	size_t len, i;           /* the text; the next byte to read */
+	int keep;
+	unsigned depth;          /* containers open (not unwound on a fault) */
+	size_t resume, at;       /* a structural fault: NONE, or its two bytes */
+	struct json_member *stack; /* the children of the open containers (keys NULL in a list) */
+	size_t n, alloc;
+	struct strbuf text;      /* a string token's text when it is not the token's bytes */
+	struct strbuf late;
+	struct strbuf *err;
+};
+
+/* A structural fault at ps->i, reported as byte at (at most len). */
+static struct json *syntax(struct parser *ps, size_t at)
+{
+	ps->resume = ps->i;
+	ps->at = at < ps->len ? at : ps->len;
+	return NULL;
+}
+
+/* The byte after any whitespace, or -1 at the end. */
+static int peek(struct parser *ps)
+{
+	while (ps->i < ps->len && (ps->p[ps->i] == ' ' || ps->p[ps->i] == '\t' ||
+				   ps->p[ps->i] == '\n' || ps->p[ps->i] == '\r'))
+		ps->i++;
+	return ps->i < ps->len ? ps->p[ps->i] : -1;
+}
+
+/* Decode the escape at p[j] ('\') into ps->text; returns its length, or
+ * 0 after writing the fault to err. */
+static size_t read_escape(struct parser *ps, size_t j, const char **why)
+{
+	const unsigned char *p = ps->p;
+	size_t len = ps->len;
 	uint32_t cp, lo;
 
-	*why = NULL;
+	if (j + 1 >= len)
+		goto bad;
+	switch (p[j + 1]) {
+	case '"': case '\\': case '/': strbuf_addch(&ps->text, p[j + 1]); return 2;
+	case 'b': strbuf_addch(&ps->text, '\b'); return 2;
+	case 'f': strbuf_addch(&ps->text, '\f'); return 2;
+	case 'n': strbuf_addch(&ps->text, '\n'); return 2;
+	case 'r': strbuf_addch(&ps->text, '\r'); return 2;
+	case 't': strbuf_addch(&ps->text, '\t'); return 2;
+	case 'u': break;
+	default: goto bad;
+	}
+	if (hex4(p + j + 2, len - j - 2, &cp))
+		goto bad;
+	if (cp >= 0xD800 && cp <= 0xDBFF && j + 7 < len && p[j + 6] == '\\' && p[j + 7] == 'u' &&
+	    !hex4(p + j + 8, len - j - 8, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+		add_utf8(&ps->text, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+		return 12;
+	}
+	if (cp && (cp < 0xD800 || cp > 0xDFFF)) {
+		add_utf8(&ps->text, cp);
+		return 6;
+	}
+	if (!ps->keep) {
+		strbuf_addf(ps->err, cp ? "lone surrogate escape in string at byte %zu" :
+			    "string contains a NUL character at byte %zu", j);
+		return 0;
+	}
+	*why = *why ? *why : cp ? bad_surrogate : bad_nul;
+	add_utf8(&ps->text, 0xFFFD);
+	return 6;
+bad:
+	not_json(ps->err, j);
+	return 0;
+}
 
+/* Read the string token at ps->i (its '"'); on success ps->i is past its
+ * closing quote and *s, *n are its text: the token's own bytes when it
+ * holds no escape, else ps->text. With keep, "\u0000", a lone surrogate
+ * escape or invalid UTF-8 is no fault: U+FFFD stands for each (as Python's
+ * errors="replace" writes it) and *why is the first such reason (else NULL). */
+static int read_string(struct parser *ps, const char **s, size_t *n, const char **why)
+{
+	const unsigned char *p = ps->p;
+	size_t len = ps->len, start = ps->i + 1, j = start, from = start, k, bad;
+	uint32_t cp;
+
+	*why = NULL;
+	strbuf_setlen(&ps->text, 0);
 	for (;;) {
 		j = skip_plain(p, len, j);
 		if (j >= len)
-			return not_json(err, *i);  /* unterminated */
+			return not_json(ps->err, start - 1);  /* unterminated */
 		if (p[j] == '"')
 			break;
-		if (p[j] >= 0x80) {
-			size_t n = utf8_next(p + j, len - j, &cp, &bad);
-			if (!n && !keep)
-				return not_json(err, j);
-			if (!n && !*why)
-				*why = bad_utf8;
-			j += n ? n : bad;
+		if (p[j] >= 0x80 && (k = utf8_next(p + j, len - j, &cp, &bad)) != 0) {
+			j += k;
 			continue;
 		}
 		if (p[j] == '\0') {
-			strbuf_addf(err, "string contains a NUL character at byte %zu", j);
+			strbuf_addf(ps->err, "string contains a NUL character at byte %zu", j);
 			return -1;
 		}
 		if (p[j] < 0x20) {
-			strbuf_addf(err, "string contains a control character at byte %zu", j);
+			strbuf_addf(ps->err, "string contains a control character at byte %zu", j);
 			return -1;
 		}
-		/* a backslash */
-		if (j + 1 >= len)
-			return not_json(err, j);
-		switch (p[j + 1]) {
-		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-			j += 2;
-			continue;
-		case 'u':
-			break;
-		default:
-			return not_json(err, j);
-		}
-		if (hex4(p + j + 2, len - j - 2, &cp))
-			return not_json(err, j);
-		if (cp == 0) {
-			if (keep) {
-				*why = *why ? *why : bad_nul;
-				j += 6;
-				continue;
-			}
-			strbuf_addf(err, "string contains a NUL character at byte %zu", j);
+		if (p[j] >= 0x80 && !ps->keep)
+			return not_json(ps->err, j);  /* parse() says "invalid UTF-8" */
+		strbuf_add(&ps->text, p + from, j - from);
+		if (p[j] >= 0x80) {
+			*why = *why ? *why : bad_utf8;
+			add_utf8(&ps->text, 0xFFFD);
+			k = bad;
+		} else if ((k = read_escape(ps, j, why)) == 0) {
 			return -1;
 		}
-		if (cp >= 0xDC00 && cp <= 0xDFFF)
-			goto lone;
-		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			if (j + 7 >= len || p[j + 6] != '\\' || p[j + 7] != 'u' ||
-			    hex4(p + j + 8, len - j - 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-				goto lone;
-			j += 6;
-		}
-		j += 6;
-		continue;
-lone:
-		if (!keep) {
-			strbuf_addf(err, "lone surrogate escape in string at byte %zu", j);
-			return -1;
-		}
-		*why = *why ? *why : bad_surrogate;
-		j += 6;
+		from = j += k;
 	}
-	*i = j + 1;
+	ps->i = j + 1;
+	if (from == start) {
+		*s = (const char *)p + start;
+		*n = j - start;
+	} else {
+		strbuf_add(&ps->text, p + from, j - from);
+		*s = ps->text.buf;
+		*n = ps->text.len;
+	}
 	return 0;
 }
 
 /* Check the number token at p[*i] against JSON's grammar
- * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? and that no byte cJSON
- * would take as part of the number follows it. *integral is set to 1 when
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? and that no byte that
+ * could continue a number follows it ("01", "1.5.2" and "2-1" are faults
+ * of the token, not of the structure). *integral is set to 1 when
  * it has neither fraction nor exponent. */
 static int scan_number(const unsigned char *p, size_t len, size_t *i, int *integral,
 		       struct strbuf *err)
@@ -308,249 +390,6 @@ static int scan_number(const unsigned char *p, size_t len, size_t *i, int *integ
 	*i = j;
 	return 0;
 }
-
-/* A string token kept as JSON_BADSTRING: the how-manyth string token of
- * the text it is (keys count), where it starts (its '"') and why. */
-struct badtok {
-	size_t ord, start;
-	const char *why;
-};
-
-/* What the scan found, in text order: the number tokens, as
- * (offset << 1) | integral; with keep, the string tokens that cannot be
- * held as text. */
-struct numlist {
-	size_t *pos;
-	size_t n, alloc;
-	int keep;
-	size_t strings;          /* string tokens seen */
-	struct badtok *bad;
-	size_t nbad, bad_alloc;
-};
-
-/* The checks of scan_text() but the UTF-8 one outside strings. */
-static int scan_tokens(const unsigned char *p, size_t len, struct numlist *nums,
-		       struct strbuf *err)
-{
-	size_t i, depth = 0, start;
-	const char *why;
-	int integral;
-
-	for (i = 0; i < len; ) {
-		switch (p[i]) {
-		case ' ': case '\t': case '\n': case '\r': case ',': case ':':
-			i++;
-			break;
-		case '[': case '{':
-			if (++depth > JSON_MAX_DEPTH) {
-				strbuf_addf(err, "nested deeper than %d levels", JSON_MAX_DEPTH);
-				return -1;
-			}
-			i++;
-			break;
-		case ']': case '}':
-			if (depth)
-				depth--;
-			i++;
-			break;
-		case '"':
-			start = i;
-			if (scan_string(p, len, &i, nums->keep, &why, err))
-				return -1;
-			if (why) {
-				ALLOC_GROW(nums->bad, nums->nbad + 1, nums->bad_alloc);
-				nums->bad[nums->nbad++] = (struct badtok){ nums->strings, start, why };
-			}
-			nums->strings++;
-			break;
-		case 't':
-			if (len - i < 4 || memcmp(p + i, "true", 4))
-				return not_json(err, i);
-			i += 4;
-			break;
-		case 'f':
-			if (len - i < 5 || memcmp(p + i, "false", 5))
-				return not_json(err, i);
-			i += 5;
-			break;
-		case 'n':
-			if (len - i < 4 || memcmp(p + i, "null", 4))
-				return not_json(err, i);
-			i += 4;
-			break;
-		default: {
-			start = i;
-			if (p[i] != '-' && !is_digit(p[i]))
-				return not_json(err, i);
-			if (scan_number(p, len, &i, &integral, err))
-				return -1;
-			ALLOC_GROW(nums->pos, nums->n + 1, nums->alloc);
-			nums->pos[nums->n++] = start << 1 | (size_t)integral;
-			break;
-		}
-		}
-	}
-	return 0;
-}
-
-/* First pass over the raw text: everything cJSON would let through but
- * we refuse. Structure (commas, colons, brackets matching) is cJSON's job.
- * Invalid UTF-8 anywhere in the text is reported before any other fault,
- * so on a fault the whole text is checked for it. Records the number
- * tokens in nums. */
-static int scan_text(const unsigned char *p, size_t len, struct numlist *nums,
-		     struct strbuf *err)
-{
-	struct strbuf why = STRBUF_INIT;
-	size_t bad;
-
-	if (!scan_tokens(p, len, nums, &why))
-		return 0;
-	/* with keep, invalid UTF-8 in strings is no fault: the fault is */
-	bad = nums->keep ? (size_t)-1 : first_bad_utf8(p, len);
-	if (bad != (size_t)-1)
-		strbuf_addf(err, "invalid UTF-8 at byte %zu", bad);
-	else
-		strbuf_add(err, why.buf, why.len);
-	strbuf_release(&why);
-	return -1;
-}
-
-/* ---------------------------------------------------------------- arena */
-
-/* cJSON allocates through hooks. During json_parse() they point at this
- * bump allocator: chunks of ARENA_CHUNK bytes, plus one chunk of its own
- * for each allocation larger than ARENA_BIG. Chunks are kept in
- * allocation order, and cJSON allocates its tree in text order (a node,
- * then its key, its string, its children), which is also the order in
- * which convert() visits it. So once convert() reaches a node, every
- * chunk before the node's own chunk is dead and is freed: the cJSON tree
- * shrinks while ours grows. cJSON's frees do nothing. */
-#ifndef ARENA_CHUNK  /* a test build may make it tiny: -DARENA_CHUNK=256 */
-#define ARENA_CHUNK ((size_t)64 * 1024 - 64)
-#endif
-#define ARENA_BIG (ARENA_CHUNK / 4)
-
-struct chunk {
-	struct chunk *next;
-	char *mem;           /* NULL once a big string was taken over */
-	size_t used, size;
-};
-
-struct arena {
-	struct chunk *oldest, *newest;
-	int open;            /* newest may take more small allocations */
-};
-
-static struct arena *cur_arena;
-
-static struct chunk *arena_add(struct arena *a, size_t size, int big)
-{
-	struct chunk *c;
-
-	if (big) {
-		c = xmalloc(sizeof(*c));
-		c->mem = xmalloc(size);
-	} else {
-		c = xmalloc(sizeof(*c) + size);
-		c->mem = (char *)(c + 1);
-	}
-	c->next = NULL;
-	c->used = 0;
-	c->size = size;
-	if (a->newest)
-		a->newest->next = c;
-	else
-		a->oldest = c;
-	a->newest = c;
-	a->open = !big;
-	return c;
-}
-
-static void *arena_alloc(size_t size)
-{
-	struct arena *a = cur_arena;
-	struct chunk *c = a->newest;
-	void *p;
-
-	if (size > SIZE_MAX - 16)
-		die("json: allocation too large");
-	size = (size + 7) & ~(size_t)7;
-	if (size > ARENA_BIG)
-		c = arena_add(a, size, 1);
-	else if (!c || !a->open || c->size - c->used < size)
-		c = arena_add(a, ARENA_CHUNK, 0);
-	p = c->mem + c->used;
-	c->used += size;
-	return p;
-}
-
-static void arena_free(void *p)
-{
-	(void)p;  /* released with the whole chunk */
-}
-
-static int in_chunk(const struct chunk *c, const void *p)
-{
-	uintptr_t u = (uintptr_t)p, m = (uintptr_t)c->mem;
-
-	return c->mem && u >= m && u < m + c->used;
-}
-
-static void free_chunk(struct chunk *c)
-{
-	if (c->mem != (char *)(c + 1))
-		free(c->mem);
-	free(c);
-}
-
-/* Free every chunk allocated before the one holding p. */
-static void arena_release_before(struct arena *a, const void *p)
-{
-	while (a->oldest != a->newest && !in_chunk(a->oldest, p)) {
-		struct chunk *c = a->oldest;
-		a->oldest = c->next;
-		free_chunk(c);
-	}
-}
-
-static void arena_release(struct arena *a)
-{
-	while (a->oldest) {
-		struct chunk *c = a->oldest;
-		a->oldest = c->next;
-		free_chunk(c);
-	}
-	a->newest = NULL;
-}
-
-/* Take over s if it is the whole of a big chunk: the chunk forgets it and
- * the caller owns it. NULL when it is not. */
-static char *arena_take(struct arena *a, const char *s)
-{
-	for (struct chunk *c = a->oldest; c; c = c->next) {
-		if (c->mem == s && c->mem != (char *)(c + 1)) {
-			char *m = c->mem;
-			c->mem = NULL;
-			c->used = 0;
-			return m;
-		}
-	}
-	return NULL;
-}
-
-/* ----------------------------------------------------------- conversion */
-
-struct conv {
-	const char *text;        /* the text, len bytes */
-	size_t len;
-	const struct numlist *nums;
-	size_t numidx;           /* the next entry of nums */
-	size_t strord;           /* string tokens converted (keys count) */
-	size_t badidx;           /* the next entry of nums->bad */
-	struct arena *arena;
-	struct strbuf *err;
-};
 
 static struct json *new_value(enum json_type type)
 {
@@ -599,131 +438,20 @@ static int read_integer(const char *t, const char *end, long long *out)
 	return 0;
 }
 
-static struct json *convert_number(struct conv *cv, const cJSON *item)
-{
-	size_t tok, start;
-	struct json *v;
-	long long n;
-
-	/* cJSON's tree lists values in text order, as scan_text() met them. */
-	if (cv->numidx >= cv->nums->n)
-		die("json: number tokens out of step");
-	tok = cv->nums->pos[cv->numidx++];
-	start = tok >> 1;
-	if ((tok & 1) && !read_integer(cv->text + start, cv->text + cv->len, &n)) {
-		v = new_value(JSON_INT);
-		v->u.i = n;
-		return v;
-	}
-	if (isinf(item->valuedouble) || isnan(item->valuedouble)) {
-		strbuf_addf(cv->err, "number out of range at byte %zu", start);
-		return NULL;
-	}
-	v = new_value(JSON_REAL);
-	v->u.d = item->valuedouble;
-	return v;
-}
-
-static void add_utf8(struct strbuf *sb, uint32_t cp)
-{
-	char b[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | cp >> 12);
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | cp >> 18);
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	strbuf_add(sb, b, n);
-}
-
-/* The text of the string token at p[start] (already checked by
- * scan_string() with keep), with U+FFFD for each NUL, lone surrogate and
- * maximal invalid UTF-8 subpart, as Python's errors="replace" would. */
-static char *decode_bad(const unsigned char *p, size_t len, size_t start)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t j = start + 1, n, bad;
-	uint32_t cp, lo;
-
-	while (j < len && p[j] != '"') {
-		if (p[j] != '\\') {
-			n = p[j] < 0x80 ? 1 : utf8_next(p + j, len - j, &cp, &bad);
-			if (n)
-				strbuf_add(&sb, (const char *)p + j, n);
-			else
-				add_utf8(&sb, 0xFFFD);
-			j += n ? n : bad;
-			continue;
-		}
-		switch (p[j + 1]) {
-		case 'b': strbuf_addch(&sb, '\b'); break;
-		case 'f': strbuf_addch(&sb, '\f'); break;
-		case 'n': strbuf_addch(&sb, '\n'); break;
-		case 'r': strbuf_addch(&sb, '\r'); break;
-		case 't': strbuf_addch(&sb, '\t'); break;
-		case 'u': break;
-		default: strbuf_addch(&sb, (char)p[j + 1]); break;
-		}
-		if (p[j + 1] != 'u') {
-			j += 2;
-			continue;
-		}
-		hex4(p + j + 2, len - j - 2, &cp);
-		j += 6;
-		if (cp >= 0xD800 && cp <= 0xDBFF && j + 5 < len && p[j] == '\\' && p[j + 1] == 'u' &&
-		    !hex4(p + j + 2, len - j - 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
-			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			j += 6;
-		} else if (!cp || (cp >= 0xD800 && cp <= 0xDFFF)) {
-			cp = 0xFFFD;
-		}
-		add_utf8(&sb, cp);
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
-/* The reason the next string token is bad, when it is (and then its text,
- * decoded by decode_bad(), in *text); NULL for a good one. Call once per
- * string token, keys included, in text order. */
-static const char *next_string(struct conv *cv, char **text)
-{
-	const struct badtok *b;
-	size_t ord = cv->strord++;
-
-	if (cv->badidx >= cv->nums->nbad || cv->nums->bad[cv->badidx].ord != ord)
-		return NULL;
-	b = &cv->nums->bad[cv->badidx++];
-	*text = decode_bad((const unsigned char *)cv->text, cv->len, b->start);
-	return b->why;
-}
-
 #define SMALL_OBJECT 16
 
 /* Index of a member whose key repeats an earlier one, or (size_t)-1.
- * Small objects compare pairwise (lengths first: klen holds them);
- * larger ones use an open-addressing hash set of member indexes, so a
- * 100k-member object stays linear. */
-static size_t find_duplicate_key(const struct json *obj, const size_t *klen)
+ * Small objects compare pairwise (lengths first); larger ones use an
+ * open-addressing hash set of member indexes, so a 100k-member object
+ * stays linear. */
+static size_t find_duplicate_key(const struct json *obj)
 {
 	const struct json_member *m = obj->u.obj.m;
-	size_t n = obj->u.obj.n, size = 16, *slots, found = (size_t)-1;
+	size_t n = obj->u.obj.n, size = 16, *slots, found = (size_t)-1, klen[SMALL_OBJECT];
 
 	if (n <= SMALL_OBJECT) {
+		for (size_t a = 0; a < n; a++)
+			klen[a] = strlen(m[a].key);
 		for (size_t a = 1; a < n; a++)
 			for (size_t b = 0; b < a; b++)
 				if (klen[a] == klen[b] && !memcmp(m[a].key, m[b].key, klen[a]) &&
@@ -765,239 +493,268 @@ static void add_quoted_key(struct strbuf *sb, const char *key)
 		strbuf_addstr(sb, "...");
 }
 
-static size_t count_children(const cJSON *item)
+/* true, false or null at ps->i, as word spells it. */
+static int read_word(struct parser *ps, const char *word)
 {
-	size_t n = 0;
+	size_t n = strlen(word);
 
-	for (const cJSON *c = item->child; c; c = c->next)
-		n++;
-	return n;
+	if (ps->len - ps->i < n || memcmp(ps->p + ps->i, word, n))
+		return not_json(ps->err, ps->i);
+	ps->i += n;
+	return 0;
 }
 
-static struct json *convert(struct conv *cv, cJSON *item);
-
-static struct json *convert_string(struct conv *cv, const cJSON *item)
+/* Note a late fault, if it is the first: what, then the quoted key or
+ * " at byte N". */
+static void late(struct parser *ps, const char *what, const char *key, size_t at)
 {
-	const char *s = item->valuestring;
-	size_t len = strlen(s);
+	if (ps->late.len)
+		return;
+	strbuf_addstr(&ps->late, what);
+	if (key)
+		add_quoted_key(&ps->late, key);
+	else
+		strbuf_addf(&ps->late, " at byte %zu", at);
+}
+
+static struct json *parse_number(struct parser *ps)
+{
+	size_t start = ps->i, n;
+	char small[64], *copy;
+	int integral;
 	struct json *v;
-	char *big, *text;
-	const char *why = cv->nums->nbad ? next_string(cv, &text) : NULL;
+	long long i;
 
-	if (why) {
-		v = new_value(JSON_BADSTRING);
-		v->u.bad.s = text;
-		v->u.bad.why = why;
-		return v;
-	}
-	if (len >= ARENA_BIG && (big = arena_take(cv->arena, s)) != NULL) {
-		v = new_value(JSON_STRING);
-		v->u.s = big;
-		return v;
-	}
-	return new_string(s, len);
-}
-
-static struct json *convert_array(struct conv *cv, const cJSON *item)
-{
-	size_t n = count_children(item);
-	struct json *v = new_value(JSON_ARRAY);
-	cJSON *c, *next;
-
-	if (n) {
-		v->u.arr.items = xmalloc(n * sizeof(*v->u.arr.items));
-		v->u.arr.alloc = n;
-	}
-	/* next is read before c is converted: that frees what precedes c's
-	 * descendants, which is all of c's own memory */
-	for (c = item->child; c; c = next) {
-		struct json *e;
-
-		next = c->next;
-		e = convert(cv, c);
-		if (!e) {
-			json_free(v);
-			return NULL;
-		}
-		v->u.arr.items[v->u.arr.n++] = e;
-	}
-	return v;
-}
-
-static struct json *convert_object(struct conv *cv, const cJSON *item)
-{
-	size_t n = count_children(item), klen[SMALL_OBJECT], dup;
-	struct json *v = new_value(JSON_OBJECT);
-	cJSON *c, *next;
-
-	if (n) {
-		v->u.obj.m = xmalloc(n * sizeof(*v->u.obj.m));
-		v->u.obj.alloc = n;
-	}
-	/* json_set() would replace duplicates: append instead, check after. */
-	for (c = item->child; c; c = next) {
-		size_t kl = strlen(c->string);
-		char *key, *text;
-		const char *why = cv->nums->nbad ? next_string(cv, &text) : NULL;
-		struct json *e;
-
-		if (why) {
-			key = text;
-			kl = strlen(key);
-		} else {
-			key = xmalloc(kl + 1);
-			memcpy(key, c->string, kl + 1);
-		}
-		next = c->next;
-		e = convert(cv, c);
-		if (!e) {
-			free(key);
-			json_free(v);
-			return NULL;
-		}
-		if (v->u.obj.n < SMALL_OBJECT)
-			klen[v->u.obj.n] = kl;
-		v->u.obj.m[v->u.obj.n].key = key;
-		v->u.obj.m[v->u.obj.n].bad = why;
-		v->u.obj.m[v->u.obj.n++].value = e;
-	}
-	dup = find_duplicate_key(v, klen);
-	if (dup != (size_t)-1) {
-		strbuf_addstr(cv->err, "duplicate key ");
-		add_quoted_key(cv->err, v->u.obj.m[dup].key);
-		json_free(v);
+	if (scan_number(ps->p, ps->len, &ps->i, &integral, ps->err))
 		return NULL;
-	}
+	if (integral && !read_integer((const char *)ps->p + start, (const char *)ps->p + ps->i, &i))
+		return json_int(i);
+	/* strtod() wants the token NUL-terminated; the text need not be */
+	n = ps->i - start;
+	copy = n < sizeof(small) ? small : xmalloc(n + 1);
+	memcpy(copy, ps->p + start, n);
+	copy[n] = '\0';
+	v = json_real(strtod(copy, NULL));
+	if (copy != small)
+		free(copy);
+	if (isinf(v->u.d))
+		late(ps, "number out of range", NULL, start);
 	return v;
 }
 
-/* Convert item into our tree. Everything cJSON allocated before item is
- * dead by now (see the arena) and is freed first, so the two trees never
- * both exist whole. */
-static struct json *convert(struct conv *cv, cJSON *item)
+static struct json *parse_string(struct parser *ps)
 {
-	arena_release_before(cv->arena, item);
-	switch (item->type & 0xFF) {
-	case cJSON_NULL:
-		return new_value(JSON_NULL);
-	case cJSON_False:
-		return new_value(JSON_FALSE);
-	case cJSON_True:
-		return new_value(JSON_TRUE);
-	case cJSON_Number:
-		return convert_number(cv, item);
-	case cJSON_String:
-		return convert_string(cv, item);
-	case cJSON_Array:
-		return convert_array(cv, item);
-	case cJSON_Object:
-		return convert_object(cv, item);
-	}
-	die("json: unexpected cJSON type %d", item->type);
-}
+	const char *s, *why;
+	size_t n;
+	struct json *v;
 
-/* A copy of text for cJSON in which every bad string token's characters
- * are 'x' (cJSON refuses lone surrogates, and nothing of it is read). */
-static char *blank_bad(const char *text, size_t len, const struct numlist *nums)
-{
-	char *copy = xstrndup(text, len);
-	const unsigned char *p = (const unsigned char *)text;
-
-	for (size_t k = 0; k < nums->nbad; k++) {
-		size_t j = nums->bad[k].start, end = j;
-		const char *why;
-		struct strbuf ignored = STRBUF_INIT;
-
-		scan_string(p, len, &end, 1, &why, &ignored);
-		strbuf_release(&ignored);
-		memset(copy + j + 1, 'x', end - j - 2);
-	}
-	return copy;
-}
-
-/* json_parse() and json_parse_str(): text[len] is '\0' when terminated. */
-static struct json *parse(const char *text, size_t len, int terminated, int keep,
-			  struct strbuf *err)
-{
-	static cJSON_Hooks arena_hooks = { arena_alloc, arena_free };
-	static cJSON_Hooks plain_hooks = { xmalloc, free };
-	struct numlist nums = { NULL, 0, 0, keep, 0, NULL, 0, 0 };
-	struct arena arena = { NULL, NULL, 0 };
-	struct conv cv;
-	const char *end = NULL, *buf = text;
-	struct json *v = NULL;
-	char *copy = NULL;
-	cJSON *root;
-
-	if (!len)
-		text = buf = "";
-	if (scan_text((const unsigned char *)text, len, &nums, err))
-		goto out;
-
-	/* cJSON's require_null_terminated check wants the terminator inside
-	 * the length; scan_text() made sure there is no NUL before it. */
-	if (nums.nbad)
-		buf = copy = blank_bad(text, len, &nums);
-	else if (!terminated)
-		buf = copy = xstrndup(text, len);
-	cur_arena = &arena;
-	cJSON_InitHooks(&arena_hooks);
-	root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
-	/* Out of memory inside cJSON must not read as "not valid JSON":
-	 * arena_alloc() and xmalloc() die instead of returning NULL. */
-	cJSON_InitHooks(&plain_hooks);
-	cur_arena = NULL;
-	if (!root) {
-		not_json(err, end ? (size_t)(end - buf) : 0);
-		goto out;
-	}
-	free(copy);  /* number tokens are read from text */
-	copy = NULL;
-	cv.text = text;
-	cv.len = len;
-	cv.nums = &nums;
-	cv.numidx = 0;
-	cv.strord = 0;
-	cv.badidx = 0;
-	cv.arena = &arena;
-	cv.err = err;
-	v = convert(&cv, root);
-out:
-	arena_release(&arena);  /* instead of cJSON_Delete(root) */
-	free(copy);
-	free(nums.pos);
-	free(nums.bad);
+	if (read_string(ps, &s, &n, &why))
+		return NULL;
+	if (!why)
+		return new_string(s, n);
+	v = new_value(JSON_BADSTRING);
+	v->u.bad.s = xstrndup(s, n);
+	v->u.bad.why = why;
 	return v;
 }
 
-struct json *json_parse(const char *text, size_t len, struct strbuf *err)
+/* Past the '[' or '{' at ps->i, one level deeper. */
+static int enter(struct parser *ps)
 {
-	return parse(text, len, 0, 0, err);
+	if (ps->depth >= JSON_MAX_DEPTH) {
+		strbuf_addf(ps->err, "nested deeper than %d levels", JSON_MAX_DEPTH);
+		return -1;
+	}
+	ps->depth++;
+	ps->i++;
+	return 0;
 }
 
-struct json *json_parse_str(const char *s, struct strbuf *err)
+/* Past a ',' and 1, or 0 when none is next. */
+static int comma(struct parser *ps)
 {
-	return parse(s, strlen(s), 1, 0, err);
+	if (peek(ps) != ',')
+		return 0;
+	ps->i++;
+	return 1;
 }
 
-struct json *json_parse_strbuf(const struct strbuf *sb, struct strbuf *err)
+/* Past the byte close that ends a container, or a structural fault. */
+static int leave(struct parser *ps, int close)
 {
-	return parse(sb->buf, sb->len, 1, 0, err);
+	if (peek(ps) != close) {
+		syntax(ps, ps->i);
+		return -1;
+	}
+	ps->i++;
+	ps->depth--;
+	return 0;
 }
 
-struct json *json_parse_keep(const char *text, size_t len, struct strbuf *err)
+/* Put the next child of the open container on the stack; -1 when
+ * value is NULL (a fault). Takes ownership of key and value. */
+static int push(struct parser *ps, char *key, const char *bad, struct json *value)
 {
-	return parse(text, len, 0, 1, err);
+	struct json_member *m;
+
+	if (!value) {
+		free(key);
+		return -1;
+	}
+	ALLOC_GROW(ps->stack, ps->n + 1, ps->alloc);
+	m = &ps->stack[ps->n++];
+	m->key = key;
+	m->bad = bad;
+	m->value = value;
+	return 0;
 }
 
-struct json *json_parse_str_keep(const char *s, struct strbuf *err)
+static struct json *parse_value(struct parser *ps);
+
+/* One "key": value, onto the stack. */
+static int parse_member(struct parser *ps)
 {
-	return parse(s, strlen(s), 1, 1, err);
+	const char *s, *why;
+	size_t n;
+	char *key;
+
+	if (peek(ps) != '"') {
+		syntax(ps, ps->i + 1);  /* cJSON reported the byte after */
+		return -1;
+	}
+	if (read_string(ps, &s, &n, &why))
+		return -1;
+	key = xstrndup(s, n);  /* s may be ps->text, which the value reuses */
+	if (peek(ps) != ':') {
+		free(key);
+		syntax(ps, ps->i);
+		return -1;
+	}
+	ps->i++;
+	return push(ps, key, why, parse_value(ps));
 }
 
-struct json *json_parse_strbuf_keep(const struct strbuf *sb, struct strbuf *err)
+/* A list or an object, from its '[' or '{' at ps->i. */
+static struct json *parse_container(struct parser *ps, int object)
 {
-	return parse(sb->buf, sb->len, 1, 1, err);
+	size_t base = ps->n, n, dup;
+	int close = object ? '}' : ']';
+	struct json *v;
+
+	if (enter(ps))
+		return NULL;
+	if (peek(ps) != close) {
+		do {
+			if (object ? parse_member(ps) : push(ps, NULL, NULL, parse_value(ps)))
+				return NULL;
+		} while (comma(ps));
+	}
+	if (leave(ps, close))
+		return NULL;
+	n = ps->n - base;
+	ps->n = base;
+	if (!object) {
+		v = new_value(JSON_ARRAY);
+		v->u.arr.items = n ? xmalloc(n * sizeof(*v->u.arr.items)) : NULL;
+		for (size_t k = 0; k < n; k++)
+			v->u.arr.items[k] = ps->stack[base + k].value;
+		v->u.arr.n = v->u.arr.alloc = n;
+		return v;
+	}
+	v = new_value(JSON_OBJECT);
+	v->u.obj.m = n ? xmalloc(n * sizeof(*v->u.obj.m)) : NULL;
+	if (n)
+		memcpy(v->u.obj.m, ps->stack + base, n * sizeof(*v->u.obj.m));
+	v->u.obj.n = v->u.obj.alloc = n;
+	/* not json_set(), which would replace a duplicate: look once, at the end */
+	dup = find_duplicate_key(v);
+	if (dup != NONE)
+		late(ps, "duplicate key ", v->u.obj.m[dup].key, 0);
+	return v;
+}
+
+static struct json *parse_value(struct parser *ps)
+{
+	int c = peek(ps);
+
+	switch (c) {
+	case '{': return parse_container(ps, 1);
+	case '[': return parse_container(ps, 0);
+	case '"': return parse_string(ps);
+	case 't': return read_word(ps, "true") ? NULL : json_bool(1);
+	case 'f': return read_word(ps, "false") ? NULL : json_bool(0);
+	case 'n': return read_word(ps, "null") ? NULL : json_null();
+	default:
+		if (c == '-' || (c >= 0 && is_digit((unsigned char)c)))
+			return parse_number(ps);
+		return syntax(ps, ps->i);
+	}
+}
+
+/* After a structural fault: the first bad token from there on, brackets
+ * only counted for the depth. -1 with it in err, or 0 when there is none. */
+static int scan_rest(struct parser *ps)
+{
+	struct json *v;
+	unsigned char c;
+
+	for (ps->i = ps->resume; ps->i < ps->len; ) {
+		switch (c = ps->p[ps->i]) {
+		case ' ': case '\t': case '\n': case '\r': case ',': case ':':
+			ps->i++;
+			break;
+		case '[': case '{':
+			if (enter(ps))
+				return -1;
+			break;
+		case ']': case '}':
+			ps->depth -= ps->depth > 0;
+			ps->i++;
+			break;
+		default:
+			if (c != '"' && c != 't' && c != 'f' && c != 'n' && c != '-' && !is_digit(c))
+				return not_json(ps->err, ps->i);
+			if ((v = parse_value(ps)) == NULL)  /* a scalar: no structural fault */
+				return -1;
+			json_free(v);
+		}
+	}
+	return 0;
+}
+
+struct json *json_parse_flags(const char *text, size_t len, unsigned flags, struct strbuf *err)
+{
+	struct strbuf ignored = STRBUF_INIT;
+	struct parser ps = { (const unsigned char *)(len ? text : ""), len, 0,
+			     (flags & JSON_PARSE_KEEP_BAD) != 0, 0, NONE, 0, NULL, 0, 0,
+			     STRBUF_INIT, STRBUF_INIT, err ? err : &ignored };
+	size_t mark = ps.err->len, bad;
+	struct json *v = parse_value(&ps);
+
+	if (v && peek(&ps) >= 0) {
+		json_free(v);
+		v = syntax(&ps, ps.i);
+	}
+	if (!v && ps.resume != NONE && !scan_rest(&ps))
+		not_json(ps.err, ps.at);
+	if (!v && !ps.keep && (bad = first_bad_utf8(ps.p, len)) != NONE) {
+		strbuf_setlen(ps.err, mark);
+		strbuf_addf(ps.err, "invalid UTF-8 at byte %zu", bad);
+	}
+	if (v && ps.late.len) {
+		json_free(v);
+		v = NULL;
+		strbuf_add(ps.err, ps.late.buf, ps.late.len);
+	}
+	for (size_t k = 0; k < ps.n; k++) {  /* what a fault left on the stack */
+		free(ps.stack[k].key);
+		json_free(ps.stack[k].value);
+	}
+	free(ps.stack);
+	strbuf_release(&ps.text);
+	strbuf_release(&ps.late);
+	strbuf_release(&ignored);
+	return v;
 }
 
 const char *json_first_bad(const struct json *v, struct strbuf *where)
@@ -1196,7 +953,24 @@ static void emit_real(struct strbuf *out, double d)
 	}
 }
 
-void json_emit(struct strbuf *out, const struct json *v)
+/* Before an item (first: the first of its container), or before the close
+ * (first set too): ", " between items on one line (indent < 0), else ","
+ * between them and each on a new line, indented to level. */
+static void add_break(struct strbuf *out, int indent, int level, int first)
+{
+	if (indent < 0) {
+		if (!first)
+			strbuf_addstr(out, ", ");
+		return;
+	}
+	if (!first)
+		strbuf_addch(out, ',');
+	strbuf_addch(out, '\n');
+	for (int k = 0; k < indent * level; k++)
+		strbuf_addch(out, ' ');
+}
+
+static void emit(struct strbuf *out, const struct json *v, int indent, int level)
 {
 	size_t k;
 
@@ -1211,25 +985,37 @@ void json_emit(struct strbuf *out, const struct json *v)
 	case JSON_ARRAY:
 		strbuf_addch(out, '[');
 		for (k = 0; k < v->u.arr.n; k++) {
-			if (k)
-				strbuf_addstr(out, ", ");
-			json_emit(out, v->u.arr.items[k]);
+			add_break(out, indent, level + 1, k == 0);
+			emit(out, v->u.arr.items[k], indent, level + 1);
 		}
+		if (v->u.arr.n)
+			add_break(out, indent, level, 1);
 		strbuf_addch(out, ']');
 		break;
 	case JSON_OBJECT:
 		strbuf_addch(out, '{');
 		for (k = 0; k < v->u.obj.n; k++) {
 			const struct json_member *m = &v->u.obj.m[k];
-			if (k)
-				strbuf_addstr(out, ", ");
+			add_break(out, indent, level + 1, k == 0);
 			json_emit_string(out, m->key, strlen(m->key));
 			strbuf_addstr(out, ": ");
-			json_emit(out, m->value);
+			emit(out, m->value, indent, level + 1);
 		}
+		if (v->u.obj.n)
+			add_break(out, indent, level, 1);
 		strbuf_addch(out, '}');
 		break;
 	}
+}
+
+void json_emit(struct strbuf *out, const struct json *v)
+{
+	emit(out, v, -1, 0);
+}
+
+void json_emit_indent(struct strbuf *out, const struct json *v, int indent)
+{
+	emit(out, v, indent, 0);
 }
 
 /* --------------------------------------------------------- constructors */

@@ -2,7 +2,9 @@
  * bytes; whatever parses must emit, parse back and emit byte-identically:
  * emit(parse(emit(v))) == emit(v), and the reparsed tree equals the first.
  * Also checks the documented string invariant (no NUL, valid UTF-8 that
- * json_emit_string() writes without a single U+FFFD it did not read). */
+ * json_emit_string() writes without a single U+FFFD it did not read).
+ * And the differential check: cJSON, the reference parser, accepts what
+ * json_parse() accepts, as a tree of the same shape (../unit/cjson_ref.h). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "formats/json.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "../unit/cjson_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct strbuf err = STRBUF_INIT, e1 = STRBUF_INIT, e2 = STRBUF_INIT, err2 = STRBUF_INIT;
 	struct json *v, *w, *c;
+	const char *why;
 
 	v = json_parse((const char *)data, size, &err);
 	if (!v) {
@@ -38,6 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (err.len)
 		fail("json_parse succeeded but wrote a reason", &err, NULL);
 	json_emit(&e1, v);
+	if ((why = cjson_ref_check(v, (const char *)data, size)) != NULL) {
+		strbuf_addstr(&err, why);
+		fail("cJSON disagrees", &err, &e1);
+	}
 	if (strlen(e1.buf) != e1.len)
 		fail("emitted text holds a NUL byte", &e1, NULL);
 	w = json_parse(e1.buf, e1.len, &err2);

@@ -16,6 +16,7 @@
 #include "base/kvlist.h"
 #include "base/strbuf.h"
 #include "base/util.h"
+#include "cjson_ref.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -27,6 +28,8 @@ static struct json *parse_ok_len(const char *text, size_t len)
 	ck_assert_msg(v != NULL, "refused %.60s: %s", text, err.buf);
 	ck_assert_uint_eq(err.len, 0);
 	strbuf_release(&err);
+	ck_assert_msg(!cjson_ref_check(v, text, len), "%.60s: cJSON disagrees: %s", text,
+		      cjson_ref_check(v, text, len));
 	return v;
 }
 
@@ -817,6 +820,53 @@ START_TEST(test_utf8_reported_first)
 }
 END_TEST
 
+/* The rest of the ranking, as it was when cJSON checked the structure: a
+ * bad token after a structural fault still wins, and a duplicate key or
+ * a number out of range is reported only for otherwise valid JSON (the
+ * first one met; an object's keys are checked at its end, after its
+ * values). */
+START_TEST(test_faults_ranked)
+{
+	refused("[1 2, \"\x01\"]", "string contains a control character at byte 7");
+	refused("[1 2, [[tru]]]", "not valid JSON near byte 8");
+	refused("{\"a\": 1, \"a\": 2} x", "not valid JSON near byte 17");
+	refused("[1e999, 1 2]", "not valid JSON near byte 10");
+	refused("{\"a\":1,\"a\":2,\"b\":1e999}", "number out of range at byte 17");
+	refused("[{\"a\":1,\"a\":2}, 1e999]", "duplicate key \"a\"");
+	refused("{\"a\":1e999,\"a\":2}", "number out of range at byte 5");
+	refused("{\"a\":{\"b\":1,\"b\":2},\"a\":3}", "duplicate key \"b\"");
+	/* the key of an object is missing: cJSON named the byte after */
+	refused("{\"a\": 1, 2: 3}", "not valid JSON near byte 10");
+	refused("{\"a\": 1, ", "not valid JSON near byte 9");
+}
+END_TEST
+
+/* json_parse_flags() itself: no reason wanted, and a float at the very
+ * end of a buffer that is not NUL-terminated (the sanitizer build sees a
+ * read past it). */
+START_TEST(test_parse_flags)
+{
+	char *b = xmalloc(3);
+	struct strbuf err = STRBUF_INIT;
+	struct json *v;
+
+	ck_assert_ptr_null(json_parse_flags("[1,", 3, 0, NULL));
+	ck_assert_ptr_null(json_parse_flags("{\"a\":1,\"a\":2}", 13, JSON_PARSE_KEEP_BAD, NULL));
+	memcpy(b, "1.5", 3);
+	v = json_parse_flags(b, 3, 0, &err);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(v->type, JSON_REAL);
+	ck_assert(v->u.d == 1.5);
+	json_free(v);
+	memcpy(b, "1e9", 3);
+	v = json_parse_flags(b, 2, 0, &err);  /* "1e": cut short */
+	ck_assert_ptr_null(v);
+	ck_assert_str_eq(err.buf, "not valid JSON near byte 2");
+	free(b);
+	strbuf_release(&err);
+}
+END_TEST
+
 /* ------------------------------------------------------------- emitting */
 
 START_TEST(test_emit_scalars)
@@ -1132,6 +1182,66 @@ static TCase *unordered_tcase(void)
 	return tc;
 }
 
+/* json_golden_indent.txt: "I", the indent, the input, and what
+ * json.dumps(value, indent=indent) wrote, as a JSON string literal. */
+START_TEST(test_goldens_indent)
+{
+	const char *srcdir = getenv("SRCDIR");
+	struct strbuf path = STRBUF_INIT, got = STRBUF_INIT;
+	char *buf, *line, *next, *f[3];
+	int lineno = 0, cases = 0;
+	size_t len;
+
+	strbuf_addf(&path, "%s/tests/unit/json_golden_indent.txt", srcdir && *srcdir ? srcdir : ".");
+	ck_assert_msg(read_file(path.buf, 1 << 20, &buf, &len) == 0,
+		      "cannot read %s (set SRCDIR to the source tree)", path.buf);
+	for (line = buf; line && *line; line = next) {
+		struct json *v, *want;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (line[0] == '#')
+			continue;
+		ck_assert_msg(line[0] == 'I' && line[1] == '\t', "line %d: bad format", lineno);
+		f[0] = line + 2;
+		for (int k = 1; k < 3; k++) {
+			f[k] = strchr(f[k - 1], '\t');
+			ck_assert_msg(f[k] != NULL, "line %d: bad format", lineno);
+			*f[k]++ = '\0';
+		}
+		v = parse_ok(f[1]);
+		want = parse_ok(f[2]);
+		ck_assert_int_eq(want->type, JSON_STRING);
+		strbuf_reset(&got);
+		json_emit_indent(&got, v, atoi(f[0]));
+		ck_assert_msg(!strcmp(got.buf, want->u.s), "line %d: %s, indent %s: got\n%s\nwant\n%s",
+			      lineno, f[1], f[0], got.buf, want->u.s);
+		json_free(v);
+		json_free(want);
+		cases++;
+	}
+	ck_assert_int_ge(cases, 100);
+	free(buf);
+	strbuf_release(&path);
+	strbuf_release(&got);
+}
+END_TEST
+
+/* indent < 0 is the one-line form */
+START_TEST(test_emit_indent_none)
+{
+	struct json *v = parse_ok("{\"a\": [1, {}], \"b\": []}");
+	struct strbuf sb = STRBUF_INIT;
+
+	json_emit_indent(&sb, v, -1);
+	ck_assert_str_eq(sb.buf, "{\"a\": [1, {}], \"b\": []}");
+	json_free(v);
+	strbuf_release(&sb);
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -1157,12 +1267,16 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_parse_many_objects);
 	tcase_add_test(tc, test_parse_string_sizes);
 	tcase_add_test(tc, test_utf8_reported_first);
+	tcase_add_test(tc, test_faults_ranked);
+	tcase_add_test(tc, test_parse_flags);
 	tcase_add_test(tc, test_emit_scalars);
 	tcase_add_test(tc, test_emit_string_bytes);
 	tcase_add_test(tc, test_build_and_set);
 	tcase_add_test(tc, test_copy_equal);
 	tcase_add_test(tc, test_type_names);
 	tcase_add_test(tc, test_goldens);
+	tcase_add_test(tc, test_goldens_indent);
+	tcase_add_test(tc, test_emit_indent_none);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, unordered_tcase());
 	return s;
