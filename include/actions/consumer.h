@@ -44,13 +44,16 @@ int consumer_publish(const struct cfg_consumer *c, int *changed);
 int consumer_send_cmr_data(const struct cfg_consumer *c, const char *relid);
 
 /* What the provider sent on the (first live) mesh relation: labels (an
- * ordered map; an invalid entry is skipped with a WARNING) and mesh type
- * (NULL when absent or when there is no relation; caller frees).
+ * ordered map of the usable ones), held (keys sent with a value that
+ * cannot be used: their labels stay as they are; protocol/meshview.h) and
+ * mesh type (NULL when absent or when there is no relation; caller frees).
  * *related is set to 1 when a mesh relation exists; *have_labels to 1 when
  * the provider sent a labels object, 0 when it sent none, -1 when what it
- * sent is not a JSON object (then labels stays empty). Any out pointer may
- * be NULL; with only related asked for, no databag is read. */
+ * sent cannot be read (then labels stays empty). Any out pointer may be
+ * NULL; with only related asked for, no databag is read. Returns 0, -1 on
+ * failure, or 1 when mesh_type was asked for and the provider sent one
+ * that cannot be read (*mesh_type NULL, a WARNING said why). */
 int consumer_provider_data(const struct cfg_consumer *c, int *related, struct kvlist *labels,
-			   int *have_labels, char **mesh_type);
+			   struct strlist *held, int *have_labels, char **mesh_type);
 
 #endif

@@ -27,8 +27,8 @@
 
 /* labels_plan() of what one kubectl get of the three objects returns:
  * 0, or -1 with error() when kubectl fails or an object is missing. */
-int labels_read(const char *app, const char *ns, const struct kvlist *wanted, int remove_all,
-		struct label_plan *plan);
+int labels_read(const char *app, const char *ns, const struct kvlist *wanted,
+		const struct strlist *held, int remove_all, struct label_plan *plan);
 
 /* Write what plan (read by labels_read(), still the caller's) says
  * differs, after logging its refusals and foreign labels: 0, or -1 with
@@ -36,6 +36,7 @@ int labels_read(const char *app, const char *ns, const struct kvlist *wanted, in
 int labels_apply(const char *ns, const struct label_plan *plan);
 /* Make it so (leader): labels_read(), then labels_apply(). wanted NULL +
  * remove_all for relation-broken. */
-int labels_reconcile(const char *app, const char *ns, const struct kvlist *wanted, int remove_all);
+int labels_reconcile(const char *app, const char *ns, const struct kvlist *wanted,
+		     const struct strlist *held, int remove_all);
 
 #endif

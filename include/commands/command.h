@@ -100,9 +100,10 @@ int cmd_need_section(struct cmd_ctx *ctx, int provider);
 /* What cmd_wanted_labels() found. */
 enum wanted_labels { WANT_NO_RELATION = 0, WANT_LABELS = 1, WANT_UNREADABLE = 2 };
 /* What the provider wants on this unit's objects (the consumer section
- * loaded): WANT_LABELS with *labels filled, or why there is nothing to
+ * loaded): WANT_LABELS with *labels and *held filled (consumer.h
+ * consumer_provider_data()), or why there is nothing to
  * reconcile (said in why), -1 on failure. */
-int cmd_wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strbuf *why);
+int cmd_wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strlist *held, struct strbuf *why);
 /* plan-labels (apply = 0) and reconcile-labels (1): the plan, then
  * (apply) make it so; one line says what was (or would be) done, or why
  * nothing. Returns the exit code. */

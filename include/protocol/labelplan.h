@@ -63,6 +63,7 @@ struct label_plan {
 	struct kvlist desired;    /* what the provider asked, minus refused and
 				     foreign keys */
 	struct strlist refused;   /* "key: reason" lines */
+	struct strlist held;      /* held keys of ours, left as they are */
 	struct strlist foreign;   /* "key=value on OBJECT" lines: a key the
 				     provider asks for that an object already
 				     holds with a value no record of ours gave
@@ -78,10 +79,13 @@ struct label_plan {
 
 /* Plan the reconcile from the objects kubectl returned (items: a JSON
  * array holding any of the StatefulSet, Service and ConfigMap), the
- * labels wanted (NULL with remove_all=1 for relation-broken). Returns -1
- * with error() when the StatefulSet or Service is missing. */
+ * labels wanted (NULL with remove_all=1 for relation-broken) and the keys
+ * held (NULL: none): keys the provider sent with a value that cannot be
+ * used, whose label of ours stays as it is (neither set, changed nor
+ * removed, and still recorded). Returns -1 with error() when the
+ * StatefulSet or Service is missing. */
 int labels_plan(const char *app, const struct json *items, const struct kvlist *wanted,
-		int remove_all, struct label_plan *plan);
+		const struct strlist *held, int remove_all, struct label_plan *plan);
 /* Number of kubectl write calls the plan makes. */
 int label_plan_writes(const struct label_plan *plan);
 /* Human-readable plan (plan-labels). */

@@ -44,8 +44,9 @@ struct consumer_view {
 	struct policy_list policies;       /* computed by consumer_collect() */
 	const char *provider_rel;          /* where labels and mesh_type were read; NULL: not */
 	struct kvlist labels;              /* the provider's valid labels, in its order */
-	int have_labels;                   /* 1: an object; 0: none sent; -1: not an object */
-	struct strlist skipped;            /* each label left out: "'key': reason" */
+	int have_labels;                   /* 1: an object; 0: none sent; -1: unreadable */
+	struct strlist held;               /* keys sent with a value that cannot be used */
+	struct strlist skipped;            /* each of those: "'key': reason" */
 	char *mesh_type_text;              /* as sent; see consumer_view_mesh_type() */
 };
 #define CONSUMER_VIEW_INIT { 0 }
@@ -59,9 +60,12 @@ void consumer_view_add_endpoint(struct consumer_view *v, const char *endpoint, c
 /* cmr_data: what the peer sent, NULL if nothing; unusable: a WARNING. */
 void consumer_view_add_cmr(struct consumer_view *v, const char *relid, const char *alias,
 			   const char *cmr_data);
-/* The provider's databag: labels must be an object of string -> string
- * (else ignored whole, a WARNING); an entry with bad text, a value that
- * is not a string or an invalid label is left out (skipped, a WARNING). */
+/* The provider's databag. Unknown is not empty: labels that cannot be
+ * read (not JSON, not an object, a key with bad text, or a value jujuc
+ * could not read, kept as "") make have_labels -1, so that the labels on
+ * the workload stay as they are; an entry whose key is readable but whose
+ * value has bad text, is not a string or is not a valid label is held
+ * (its label left as it is), with a WARNING. */
 void consumer_view_add_provider(struct consumer_view *v, const char *relid, const struct kvlist *bag);
 /* The mesh type sent (caller frees); NULL when none or, with a WARNING,
  * not a JSON string. Judged when asked for, not by add_provider(). */

@@ -180,7 +180,7 @@ int consumer_send_cmr_data(const struct cfg_consumer *c, const char *relid)
 }
 
 int consumer_provider_data(const struct cfg_consumer *c, int *related, struct kvlist *labels,
-			   int *have_labels, char **mesh_type)
+			   struct strlist *held, int *have_labels, char **mesh_type)
 {
 	struct consumer_view v = CONSUMER_VIEW_INIT;
 	int ret = consumer_collect(c, labels || have_labels || mesh_type ? VIEW_PROVIDER : VIEW_MESH, &v);
@@ -189,10 +189,14 @@ int consumer_provider_data(const struct cfg_consumer *c, int *related, struct kv
 		*related = ret == 0 && v.nmesh;
 	if (labels && ret == 0)
 		kvlist_copy(labels, &v.labels);
+	for (size_t i = 0; held && ret == 0 && i < v.held.n; i++)
+		strlist_add(held, v.held.items[i]);
 	if (have_labels)
 		*have_labels = ret == 0 ? v.have_labels : 0;
 	if (mesh_type)
 		*mesh_type = ret == 0 ? consumer_view_mesh_type(&v) : NULL;
+	if (mesh_type && ret == 0 && !*mesh_type && v.mesh_type_text)
+		ret = 1;   /* sent, and unreadable: not the same as none */
 	consumer_view_release(&v);
 	return ret;
 }

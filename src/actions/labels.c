@@ -9,8 +9,8 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 
-int labels_read(const char *app, const char *ns, const struct kvlist *wanted, int remove_all,
-		struct label_plan *plan)
+int labels_read(const char *app, const char *ns, const struct kvlist *wanted,
+		const struct strlist *held, int remove_all, struct label_plan *plan)
 {
 	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT;
 	struct json *items = NULL;
@@ -25,7 +25,7 @@ int labels_read(const char *app, const char *ns, const struct kvlist *wanted, in
 	names[0] = sts.buf;
 	names[1] = svc.buf;
 	names[2] = cm.buf;
-	ret = kube_get(ns, names, 3, &items) < 0 ? -1 : labels_plan(app, items, wanted, remove_all, plan);
+	ret = kube_get(ns, names, 3, &items) < 0 ? -1 : labels_plan(app, items, wanted, held, remove_all, plan);
 	json_free(items);
 	strbuf_release(&sts);
 	strbuf_release(&svc);
@@ -123,10 +123,11 @@ out:
 	return ret;
 }
 
-int labels_reconcile(const char *app, const char *ns, const struct kvlist *wanted, int remove_all)
+int labels_reconcile(const char *app, const char *ns, const struct kvlist *wanted,
+		     const struct strlist *held, int remove_all)
 {
 	struct label_plan plan;
-	int ret = labels_read(app, ns, wanted, remove_all, &plan);
+	int ret = labels_read(app, ns, wanted, held, remove_all, &plan);
 
 	if (ret == 0)
 		ret = labels_apply(ns, &plan);

@@ -11,7 +11,7 @@ static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv)
 	(void)argv;
 	/* as the Python library: in the mesh as soon as the relation exists
 	 * (and no longer once it is being broken) */
-	if (consumer_provider_data(ctx->cfg.consumer, &related, NULL, NULL, NULL) < 0)
+	if (consumer_provider_data(ctx->cfg.consumer, &related, NULL, NULL, NULL, NULL) < 0)
 		return EXIT_FAIL;
 	return cmd_print_scalar(ctx, related ? "true" : "false", related ? "true" : "false") < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -15,7 +15,7 @@ static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (consumer_provider_data(ctx->cfg.consumer, NULL, &labels, NULL, NULL) < 0)
+	if (consumer_provider_data(ctx->cfg.consumer, NULL, &labels, NULL, NULL, NULL) < 0)
 		return EXIT_FAIL;
 	o = json_object_from_kvlist(&labels);
 	json_emit(&out, o);

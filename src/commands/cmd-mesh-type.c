@@ -1,6 +1,6 @@
 /* cmd-mesh-type.c - mesh-type [--format text|json|yaml]: print the mesh
  * type the provider sent (actions/consumer.h consumer_provider_data()),
- * null if none. */
+ * null if none; exit 1 when it sent one that cannot be read. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,8 +17,11 @@ static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (consumer_provider_data(ctx->cfg.consumer, NULL, NULL, NULL, &type) < 0)
+	if ((rc = consumer_provider_data(ctx->cfg.consumer, NULL, NULL, NULL, NULL, &type)) != 0) {
+		if (rc > 0)
+			error("the mesh provider's mesh_type cannot be read (see the warning above)");
 		return EXIT_FAIL;
+	}
 	if (type)
 		json_emit_string(&js, type, strlen(type));
 	else
@@ -31,7 +34,7 @@ static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
 
 const struct cmd_entry cmd_mesh_type_entry = {
 	.needs = NEED_CONTEXT | NEED_NO_ARGS | NEED_CONSUMER, .name = "mesh-type", .fn = cmd_mesh_type, .args = "[--format text|json|yaml]",
-	.help = "print the mesh type the provider sent (null if none)",
+	.help = "print the mesh type the provider sent (null if none; exit 1 if unreadable)",
 	.formats = FMT_TEXT | FMT_JSON | FMT_YAML, .def = FMT_TEXT,
 	.example = "juju exec --unit app/0 -- ./svcmesh-hook mesh-type --format json",
 };

@@ -222,8 +222,8 @@ static void error_lines(struct strbuf *t, const char *msg)
 	line(t, 3, "%s", last + 1);
 }
 
-static void auto_join(const struct kvlist *wanted, const struct strlist *skipped, struct json *o,
-		      struct strbuf *t)
+static void auto_join(const struct kvlist *wanted, const struct strlist *held,
+		      const struct strlist *skipped, struct json *o, struct strbuf *t)
 {
 	const struct juju_env *e = juju_env();
 	struct json *aj = json_object();
@@ -239,7 +239,7 @@ static void auto_join(const struct kvlist *wanted, const struct strlist *skipped
 	strbuf_reset(&msg);
 	/* a kubectl failure is shown in this section, not on stderr */
 	log_capture_errors(&msg);
-	ok = labels_read(e->app, e->model, wanted, 0, &plan) == 0;
+	ok = labels_read(e->app, e->model, wanted, held, 0, &plan) == 0;
 	log_capture_errors(NULL);
 	if (!ok) {
 		if (!msg.len)
@@ -281,7 +281,8 @@ static void auto_join(const struct kvlist *wanted, const struct strlist *skipped
 
 		for (size_t i = 0; i < skipped->n; i++) {
 			json_append(sk, json_string(skipped->items[i]));
-			line(t, 2, "not applied (invalid): %s", skipped->items[i]);
+			line(t, 2, "not applied (invalid; a label of ours with this key is left as it is): %s",
+			     skipped->items[i]);
 		}
 		json_set(aj, "skipped", sk);
 	}
@@ -332,7 +333,7 @@ static int consumer_section(const struct cfg_consumer *c, int leader, struct jso
 		json_set(o, "auto_join", json_null());
 		line(t, 1, "auto-join labels: the provider's labels are unreadable; labels are left as they are");
 	} else {
-		auto_join(&v.labels, &v.skipped, o, t);
+		auto_join(&v.labels, &v.held, &v.skipped, o, t);
 	}
 	consumer_view_release(&v);
 	strbuf_release(&sb);

@@ -78,11 +78,11 @@ int cmd_strict_only(const struct cmd_ctx *ctx, int argc, const char **argv, int 
 
 /* ---- the labels the provider wants ---- */
 
-int cmd_wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strbuf *why)
+int cmd_wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strlist *held, struct strbuf *why)
 {
 	int related = 0, have = 0;
 
-	if (consumer_provider_data(ctx->cfg.consumer, &related, labels, &have, NULL) < 0)
+	if (consumer_provider_data(ctx->cfg.consumer, &related, labels, held, &have, NULL) < 0)
 		return -1;
 	if (!related) {
 		strbuf_addf(why, "no %s relation: mesh labels left as they are", ctx->cfg.consumer->mesh_relation);
@@ -99,19 +99,20 @@ int cmd_labels_plan(struct cmd_ctx *ctx, int apply)
 {
 	const struct juju_env *e = juju_env();
 	struct kvlist labels = KVLIST_INIT;
+	struct strlist held = STRLIST_INIT;
 	struct strbuf why = STRBUF_INIT;
 	struct label_plan plan;
 	int w, rc = EXIT_FAIL;
 
 	memset(&plan, 0, sizeof(plan));
-	if ((w = cmd_wanted_labels(ctx, &labels, &why)) < 0)
+	if ((w = cmd_wanted_labels(ctx, &labels, &held, &why)) < 0)
 		goto out;
 	if (w != WANT_LABELS) {
 		printf("%s: nothing to %s\n", why.buf, apply ? "reconcile" : "plan");
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (labels_read(e->app, e->model, &labels, 0, &plan) < 0)
+	if (labels_read(e->app, e->model, &labels, &held, 0, &plan) < 0)
 		goto out;
 	strbuf_reset(&why);
 	label_plan_summary(&why, &plan);
@@ -131,6 +132,7 @@ int cmd_labels_plan(struct cmd_ctx *ctx, int apply)
 out:
 	label_plan_release(&plan);
 	kvlist_release(&labels);
+	strlist_release(&held);
 	strbuf_release(&why);
 	return rc;
 }

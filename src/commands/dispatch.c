@@ -66,20 +66,20 @@ static int sync_labels(struct cmd_ctx *ctx, int remove_all)
 {
 	const struct juju_env *e = juju_context("label reconciliation");
 	struct kvlist labels = KVLIST_INIT;
+	struct strlist held = STRLIST_INIT;
 	struct strbuf why = STRBUF_INIT;
 	int ret = 0;
 
 	if (!e)
 		return -1;
-	if (!remove_all && (ret = cmd_wanted_labels(ctx, &labels, &why)) != WANT_LABELS) {
-		if (ret == WANT_UNREADABLE)
-			log_warning("%s", why.buf);
-		else if (ret == WANT_NO_RELATION)
+	if (!remove_all && (ret = cmd_wanted_labels(ctx, &labels, &held, &why)) != WANT_LABELS) {
+		if (ret != -1)   /* unreadable labels: the view said why, once, as a WARNING */
 			log_debug("%s", why.buf);
 	} else {
-		ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, remove_all);
+		ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, &held, remove_all);
 	}
 	kvlist_release(&labels);
+	strlist_release(&held);
 	strbuf_release(&why);
 	return ret < 0 ? -1 : 0;
 }

@@ -213,8 +213,24 @@ static void plan_object(const struct json *sts, const struct label_plan *p, int 
 	ch->needed = ch->set.n || ch->remove.n || ch->mark;
 }
 
+/* A held key keeps the value a record of ours gave it, on the object that
+ * still holds it (the StatefulSet first): it stays desired, so it is
+ * neither changed nor removed, and stays recorded. */
+static void hold(struct label_plan *p, const char *key)
+{
+	const struct label_change *ch[2] = { &p->sts, &p->svc };
+
+	for (int k = 0; k < 2; k++) {
+		if (ours(&ch[k]->present, record_of(p, ch[k]), key)) {
+			kvlist_set(&p->desired, key, kvlist_get(&ch[k]->present, key));
+			strlist_add(&p->held, key);
+			return;
+		}
+	}
+}
+
 int labels_plan(const char *app, const struct json *items, const struct kvlist *wanted,
-		int remove_all, struct label_plan *p)
+		const struct strlist *held, int remove_all, struct label_plan *p)
 {
 	static const char *const tmpl_path[] = { "spec", "template", "metadata", "labels", NULL };
 	static const char *const meta_path[] = { "metadata", "labels", NULL };
@@ -252,6 +268,9 @@ int labels_plan(const char *app, const struct json *items, const struct kvlist *
 			continue;
 		kvlist_set(&p->desired, wanted->items[i].key, wanted->items[i].value);
 	}
+	for (size_t i = 0; !remove_all && held && i < held->n; i++)
+		if (!kvlist_get(&p->desired, held->items[i]) && !reserved_reason(held->items[i], sts))
+			hold(p, held->items[i]);
 	plan_object(sts, p, remove_all, &p->sts);
 	plan_object(sts, p, remove_all, &p->svc);
 	/* last, the record ends as exactly the desired labels */
@@ -338,6 +357,8 @@ void label_plan_print(const struct label_plan *p, FILE *f)
 		fprintf(f, "refused label %s\n", p->refused.items[i]);
 	for (size_t i = 0; i < p->foreign.n; i++)
 		fprintf(f, "foreign label %s: left alone (svcmesh-hook did not set it)\n", p->foreign.items[i]);
+	for (size_t i = 0; i < p->held.n; i++)
+		fprintf(f, "held label %s: left as it is (the provider's value cannot be used)\n", p->held.items[i]);
 	strbuf_addf(&sb, "StatefulSet %s (pod template)", p->app);
 	print_change(f, sb.buf, &p->sts, &p->desired);
 	strbuf_reset(&sb);
@@ -369,6 +390,7 @@ void label_plan_release(struct label_plan *p)
 	free(p->cm_version);
 	kvlist_release(&p->desired);
 	strlist_release(&p->refused);
+	strlist_release(&p->held);
 	strlist_release(&p->foreign);
 	kvlist_release(&p->recorded);
 	change_release(&p->sts);

@@ -46,7 +46,9 @@ void consumer_view_add_cmr(struct consumer_view *v, const char *relid, const cha
 	*x = (struct cmr_peer){ relid, alias, NULL, NULL, NULL };
 	if (!cmr_data) {
 		log_debug("%s (%s) has not sent cmr_data yet; treating it as in-model", relid, alias);
-	} else if (cmr_data_parse(cmr_data, &x->app_name, &x->model, &why) < 0) {
+	} else if (!*cmr_data || cmr_data_parse(cmr_data, &x->app_name, &x->model, &why) < 0) {
+		if (!*cmr_data)   /* jujuc's mark, see juju_databag_from_json() */
+			strbuf_addstr(&why, "its value cannot be read");
 		log_warning("skipping cmr_data of %s (%s): %s", relid, alias, why.buf);
 		x->error = strbuf_detach(&why, NULL);
 	} else {
@@ -82,17 +84,23 @@ static const char *label_fault(const struct json_member *m)
 static void read_labels(struct consumer_view *v, const char *relid, const char *text)
 {
 	struct strbuf why = STRBUF_INIT;
-	struct json *o = json_parse_str_keep(text, &why);
+	struct json *o = *text ? json_parse_str_keep(text, &why) : NULL;
 
 	v->have_labels = -1;
-	if (!o)
-		log_warning("%s: ignoring labels from the mesh provider: %s", relid, why.buf);
-	else if (o->type != JSON_OBJECT)
-		log_warning("%s: ignoring labels from the mesh provider: %s, not an object", relid,
-			    json_type_name(o->type));
-	else
-		v->have_labels = 1;
-	for (size_t i = 0; v->have_labels > 0 && i < o->u.obj.n; i++) {
+	if (!*text)
+		strbuf_addstr(&why, "its value cannot be read");
+	else if (o && o->type != JSON_OBJECT)
+		strbuf_addf(&why, "%s, not an object", json_type_name(o->type));
+	for (size_t i = 0; o && o->type == JSON_OBJECT && i < o->u.obj.n && !why.len; i++)
+		if (o->u.obj.m[i].bad)
+			strbuf_addf(&why, "a key %s", o->u.obj.m[i].bad);
+	if (why.len) {
+		log_warning("%s: the mesh provider's labels cannot be read (%s): mesh labels left as they are",
+			    relid, why.buf);
+		goto out;
+	}
+	v->have_labels = 1;
+	for (size_t i = 0; i < o->u.obj.n; i++) {
 		const struct json_member *m = &o->u.obj.m[i];
 		const char *bad = label_fault(m);
 
@@ -100,12 +108,15 @@ static void read_labels(struct consumer_view *v, const char *relid, const char *
 			kvlist_set(&v->labels, m->key, m->value->u.s);
 			continue;
 		}
-		log_warning("%s: skipping label '%.100s' from the mesh provider: %s", relid, m->key, bad);
+		log_warning("%s: label '%.100s' from the mesh provider cannot be used (%s): left as it is",
+			    relid, m->key, bad);
+		strlist_add(&v->held, m->key);
 		strbuf_reset(&why);
 		strbuf_add_quoted(&why, m->key);
 		strbuf_addf(&why, ": %s", bad);
 		strlist_add(&v->skipped, why.buf);
 	}
+out:
 	strbuf_release(&why);
 	json_free(o);
 }
@@ -180,6 +191,7 @@ void consumer_view_release(struct consumer_view *v)
 	free(v->cmr);
 	policy_list_release(&v->policies);
 	kvlist_release(&v->labels);
+	strlist_release(&v->held);
 	strlist_release(&v->skipped);
 	free(v->mesh_type_text);
 	memset(v, 0, sizeof(*v));
@@ -222,7 +234,9 @@ int provider_view_add(struct provider_view *v, const char *relid, const char *ap
 		return 0;
 	}
 	strbuf_addf(&origin, "%s (app %s)", relid, app);
-	list = json_parse_str_keep(text, &why);
+	if (!*text)
+		strbuf_addstr(&why, "its value cannot be read");   /* jujuc's mark, see juju_databag_from_json() */
+	list = *text ? json_parse_str_keep(text, &why) : NULL;
 	if (!list || list->type != JSON_ARRAY) {
 		log_msg(level, "%s: %s: %s%s", origin.buf, strict ? "invalid policies" : "skipping its policies",
 			list ? json_type_name(list->type) : why.buf, list ? ", not a list" : "");

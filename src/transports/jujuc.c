@@ -281,8 +281,10 @@ int juju_prefetch_apps(const struct strlist *ids)
 }
 
 /* A key or value that cannot be held as text (a NUL, which Juju prints
- * as \u0000, or invalid UTF-8 from a tool that prints it raw): the
- * entry is left out of the databag, the rest kept. */
+ * as \u0000, or invalid UTF-8 from a tool that prints it raw): the rest
+ * is kept. A bad key's entry is left out; a readable key with a bad value
+ * is kept with the value "", which Juju never holds (relation-set k=
+ * deletes k), so that readers can tell "sent, unreadable" from "not sent". */
 static void skip_bad_entry(const char *relid, const char *app, const struct json_member *m)
 {
 	int ours = 0;
@@ -307,6 +309,8 @@ int juju_databag_from_json(const char *relid, const char *app, const struct json
 		const struct json_member *m = &v->u.obj.m[i];
 		if (m->bad || m->value->type == JSON_BADSTRING) {
 			skip_bad_entry(relid, app, m);
+			if (!m->bad)
+				kvlist_append(kv, m->key, "");
 			continue;
 		}
 		/* Juju's values are strings: anything else is the platform's fault */

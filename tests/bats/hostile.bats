@@ -103,7 +103,7 @@ sources() {
 	[ ! -e "$PWNED" ]
 }
 
-@test "mesh provider sends a 10 MB labels value: the big label is skipped, the good one applied" {
+@test "mesh provider sends a 10 MB labels value: the big label is held, the good one applied" {
 	mesh_on_kubesim
 	python3 -c 'import json,sys; json.dump({"labels": json.dumps({"istio.io/dataplane-mode": "ambient", "big": "x" * (10 << 20)}), "mesh_type": "\"istio\""}, open(sys.argv[1], "w"))' "$BATS_TEST_TMPDIR/big.json"
 	"$J" set-data "$S" "$MESH" --remote-app --file "$BATS_TEST_TMPDIR/big.json"
@@ -113,7 +113,7 @@ sources() {
 	assert_output --partial '"istio.io/dataplane-mode": "ambient"'
 	refute_output --partial '"big"'
 	run "$J" log "$S"
-	assert_output --partial "WARNING service-mesh:0: skipping label 'big' from the mesh provider: longer than 63 characters"
+	assert_output --partial "WARNING service-mesh:0: label 'big' from the mesh provider cannot be used (longer than 63 characters): left as it is"
 	# kubectl never carried the big value
 	run kubesimctl requests --writes
 	refute_output --partial 'xxxxxxxxxx'
@@ -126,7 +126,7 @@ sources() {
 	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
 	assert_success
 	run "$J" log "$S"
-	assert_output --partial "ignoring labels from the mesh provider: not valid JSON"
+	assert_output --partial "the mesh provider's labels cannot be read (not valid JSON"
 	run kubesim_writes
 	assert_output 0
 }
@@ -146,9 +146,9 @@ sources() {
 	run kubesimctl requests
 	refute_output --partial 'pwned'
 	run "$J" log "$S"
-	assert_output --partial "skipping label 'a' from the mesh provider"
-	assert_output --partial "skipping label 'c; touch"
-	assert_output --partial "skipping label '\$(touch"
+	assert_output --partial "label 'a' from the mesh provider cannot be used"
+	assert_output --partial "label 'c; touch"
+	assert_output --partial "label '\$(touch"
 	# the labels subcommand shows only what survived
 	run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" labels
 	assert_success
@@ -270,23 +270,67 @@ bag_file() {
 	[ "$(wc -c < "$S.log")" -lt 100000 ]
 }
 
-@test "mesh provider: a label holding \\u0000 or a lone surrogate is skipped alone, with a WARNING" {
+@test "mesh provider: a label value holding \\u0000 or a lone surrogate is held alone, with a WARNING; a bad mesh_type is unknown" {
 	mesh_on_kubesim
-	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "a": "x\u0000y", "b\u0000": "1", "c": "\udc00"}' 'mesh_type="ist\u0000io"'
+	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "a": "x\u0000y", "c": "\udc00"}' 'mesh_type="ist\u0000io"'
 	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
 	assert_success
 	run kubesimctl get statefulset "$NS" "$APP"
 	assert_output --partial '"istio.io/dataplane-mode": "ambient"'
 	run "$J" log "$S"
-	assert_output --partial "WARNING service-mesh:0: skipping label 'a' from the mesh provider: holds a NUL character"
-	assert_output --partial "skipping label 'b"
-	assert_output --partial "skipping label 'c' from the mesh provider: holds a lone surrogate escape"
+	assert_output --partial "WARNING service-mesh:0: label 'a' from the mesh provider cannot be used (holds a NUL character (\\u0000)): left as it is"
+	assert_output --partial "label 'c' from the mesh provider cannot be used (holds a lone surrogate escape): left as it is"
+	# a mesh type that was sent but cannot be read is not "none": exit 1, not null
 	run --separate-stderr "$J" exec "$S" -- "$CHARM/svcmesh-hook" mesh-type
-	assert_success
-	assert_output null
+	assert_failure 1
+	assert_output ""
 	[[ "$stderr" == *"warning: service-mesh:0: ignoring mesh_type from the mesh provider: holds a NUL character"* ]]
-	run "$J" log "$S"
-	assert_output --partial "ignoring mesh_type from the mesh provider: holds a NUL character"
+	[[ "$stderr" == *"error: the mesh provider's mesh_type cannot be read"* ]]
+}
+
+@test "mesh provider: unknown is not empty: labels it cannot read leave the workload's mesh labels as they are; a readable answer changes them" {
+	mesh_on_kubesim
+	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "wp"}'
+	"$J" run "$S" service-mesh-relation-changed --relation "$MESH"
+	# has_both KIND: the object holds both labels
+	has_both() {
+		run kubesimctl get "$1" "$NS" "$APP"
+		assert_output --partial '"istio.io/dataplane-mode": "ambient"'
+		assert_output --partial '"istio.io/use-waypoint": "wp"'
+	}
+	# escaped NUL in one value, a number as a value: that label held, the other applied
+	# a key with a lone surrogate, truncated JSON: nothing known, nothing changed
+	for labels in '{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "w\u0000p"}' \
+		      '{"istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": 5}' \
+		      '{"istio.io/dataplane-mode": "ambient", "k\udc00": "v"}' \
+		      '{"istio.io/dataplane-mode": "amb'; do
+		"$J" set-data "$S" "$MESH" --remote-app "labels=$labels"
+		"$J" log "$S" --reset
+		kubesimctl clear-requests
+		run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
+		assert_success
+		run kubesim_writes
+		assert_output 0
+		has_both statefulset
+		has_both service
+		run "$J" log "$S"
+		[ "$(grep -c WARNING <<< "$output")" -eq 1 ]
+	done
+	# the whole labels value holds a NUL: jujuc cannot read it (kept as ""), not "none sent"
+	bag_file "$BATS_TEST_TMPDIR/bag.json" '{"labels": "{\"istio.io/dataplane-mode\": \"ambient\"}\x00"}'
+	"$J" set-data "$S" "$MESH" --remote-app --file "$BATS_TEST_TMPDIR/bag.json"
+	kubesimctl clear-requests
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
+	assert_success
+	run kubesim_writes
+	assert_output 0
+	has_both statefulset
+	# a readable answer without use-waypoint removes it
+	"$J" set-data "$S" "$MESH" --remote-app 'labels={"istio.io/dataplane-mode": "ambient"}'
+	run "$J" run "$S" service-mesh-relation-changed --relation "$MESH"
+	assert_success
+	run kubesimctl get statefulset "$NS" "$APP"
+	refute_output --partial "use-waypoint"
 }
 
 @test "mesh provider: labels whose own value holds a NUL is skipped with a WARNING; the hook succeeds" {

@@ -275,14 +275,14 @@ ours_then_theirs() {
 	assert_output '{"app.kubernetes.io/name": "lbl", "istio.io/dataplane-mode": "ambient"}'
 }
 
-@test "labels with invalid Kubernetes syntax are skipped with a warning" {
+@test "labels with invalid Kubernetes syntax are not applied (held), with a warning" {
 	provider_sends '{"bad key!": "x", "ok": "has space", "good": "yes"}'
 	run hook service-mesh-relation-changed
 	assert_success
 	run tmpl_labels
 	assert_output '{"app.kubernetes.io/name": "lbl", "good": "yes"}'
 	run "$J" log "$S"
-	assert_output --partial "skipping label 'bad key!'"
+	assert_output --partial "label 'bad key!' from the mesh provider cannot be used"
 }
 
 @test "non-leader makes no Kubernetes call at all" {

@@ -423,7 +423,7 @@ EOF
     assert_output ""
     run bash -c '"$1" log "$2" --debug-log | sed -E "s/ [0-9]{2}:[0-9]{2}:[0-9]{2} / HH:MM:SS /"' _ "$J" "$S"
     assert_output - <<'EOF'
-unit-consumer-0: HH:MM:SS WARNING unit.consumer/0.juju-log service-mesh:0: skipping label 'Bad Key' from the mesh provider: name part may contain only alphanumerics, '-', '_' and '.'
+unit-consumer-0: HH:MM:SS WARNING unit.consumer/0.juju-log service-mesh:0: label 'Bad Key' from the mesh provider cannot be used (name part may contain only alphanumerics, '-', '_' and '.'): left as it is
 unit-consumer-0: HH:MM:SS WARNING unit.consumer/0.juju-log service-mesh:0: refusing mesh label app.kubernetes.io/name: it is a reserved key
 unit-consumer-0: HH:MM:SS INFO unit.consumer/0.juju-log service-mesh:0: statefulset/consumer: patched {"spec": {"template": {"metadata": {"labels": {"istio.io/dataplane-mode": "ambient"}}}}, "metadata": {"annotations": {"svcmesh-hook/labels": "{\"istio.io/dataplane-mode\": \"ambient\"}", "svcmesh-hook/configmap-version": ""}}}
 unit-consumer-0: HH:MM:SS INFO unit.consumer/0.juju-log service-mesh:0: service/consumer: patched {"metadata": {"labels": {"istio.io/dataplane-mode": "ambient"}, "annotations": {"svcmesh-hook/labels": "{\"istio.io/dataplane-mode\": \"ambient\"}", "svcmesh-hook/configmap-version": ""}}}
@@ -433,9 +433,9 @@ EOF
     run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "    not applied (refused): app.kubernetes.io/name: it is a reserved key"
-    assert_line "    not applied (invalid): 'Bad Key': name part may contain only alphanumerics, '-', '_' and '.'"
+    assert_line "    not applied (invalid; a label of ours with this key is left as it is): 'Bad Key': name part may contain only alphanumerics, '-', '_' and '.'"
     # interactively the skipped entry reaches the person, as a warning
-    [[ "$stderr" == *"svcmesh-hook: warning: service-mesh:0: skipping label 'Bad Key'"* ]]
+    [[ "$stderr" == *"svcmesh-hook: warning: service-mesh:0: label 'Bad Key' from the mesh provider cannot be used"* ]]
     # plan-labels exits 0: the refusal is a warning there, never "error:"
     run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" plan-labels
     assert_success
@@ -457,13 +457,18 @@ EOF
 @test "status: a label holding bad text is listed as not applied, by the consumer's own rule" {
     consumer_state
     XENV=(--env SVCMESH_KUBECTL=/bin/false)
-    "$J" set-data "$S" 0 --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "c": "\udc00", "b\u0000": "1"}'
+    "$J" set-data "$S" 0 --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "c": "\udc00", "b": "x\u0000"}'
     run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
     assert_success
     assert_line "  provider sent:  mesh type istio; labels istio.io/dataplane-mode=ambient"
-    assert_line "    not applied (invalid): 'c': holds a lone surrogate escape"
-    assert_line --regexp "^    not applied \(invalid\): 'b.*': holds a NUL character"
-    [[ "$stderr" == *"warning: service-mesh:0: skipping label 'c' from the mesh provider: holds a lone surrogate escape"* ]]
+    assert_line "    not applied (invalid; a label of ours with this key is left as it is): 'c': holds a lone surrogate escape"
+    assert_line --regexp "^    not applied \(invalid; .*\): 'b': holds a NUL character"
+    [[ "$stderr" == *"warning: service-mesh:0: label 'c' from the mesh provider cannot be used (holds a lone surrogate escape): left as it is"* ]]
+    # a key that cannot be read could be any label: the whole answer is unknown
+    "$J" set-data "$S" 0 --remote-app 'labels={"istio.io/dataplane-mode": "ambient", "b\u0000": "1"}'
+    run --separate-stderr "$J" exec "$S" "${XENV[@]}" -- "$CHARM/svcmesh-hook" status
+    assert_success
+    assert_line "  auto-join labels: the provider's labels are unreadable; labels are left as they are"
 }
 
 @test "status: provider role lists mesh relations and the policies they sent" {

@@ -328,7 +328,7 @@ bags() {
 	svc plan-labels
 	assert_success
 	assert_output "the mesh provider's labels are unreadable: mesh labels left as they are: nothing to plan"
-	[[ "$stderr" == "svcmesh-hook: warning: service-mesh:0: ignoring labels from the mesh provider: not valid JSON"* ]]
+	[[ "$stderr" == "svcmesh-hook: warning: service-mesh:0: the mesh provider's labels cannot be read (not valid JSON"* ]]
 	[[ "$stderr" != *"error:"* ]]
 }
 

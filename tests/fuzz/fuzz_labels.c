@@ -96,7 +96,7 @@ static void plan(const struct kvlist *wanted)
 		if (!items)
 			fail("fixture does not parse", why.buf);
 	}
-	if (labels_plan("app", items, wanted, 0, &p) < 0)
+	if (labels_plan("app", items, wanted, NULL, 0, &p) < 0)
 		fail("labels_plan() failed with every object present", NULL);
 	check_change(&p.sts);
 	check_change(&p.svc);
@@ -113,7 +113,7 @@ static void plan(const struct kvlist *wanted)
 	}
 	label_plan_release(&p);
 	/* relation-broken: everything of ours goes, nothing foreign does */
-	if (labels_plan("app", items, NULL, 1, &p) < 0)
+	if (labels_plan("app", items, NULL, NULL, 1, &p) < 0)
 		fail("labels_plan(remove_all) failed", NULL);
 	check_change(&p.sts);
 	check_change(&p.svc);
@@ -147,7 +147,7 @@ static void plan_with_records(const uint8_t *data, size_t size)
 	items = json_parse(doc.buf, doc.len, &why);
 	if (items) {   /* NULL: the input is not valid UTF-8, or holds a NUL */
 		for (int broken = 0; broken < 2; broken++) {
-			if (labels_plan("app", items, NULL, broken, &p) < 0)
+			if (labels_plan("app", items, NULL, NULL, broken, &p) < 0)
 				fail("labels_plan() failed with every object present", NULL);
 			check_change(&p.sts);
 			check_change(&p.svc);

@@ -250,7 +250,7 @@ END_TEST
 /* Run consumer_provider_data asking for everything. */
 static void provider_data(int *related, struct kvlist *labels, int *have, char **mesh_type)
 {
-	ck_assert_int_eq(consumer_provider_data(cfg.consumer, related, labels, have, mesh_type), 0);
+	ck_assert_int_eq(consumer_provider_data(cfg.consumer, related, labels, NULL, have, mesh_type), 0);
 }
 
 START_TEST(provider_data_labels_and_mesh_type)
@@ -352,11 +352,11 @@ START_TEST(provider_data_mesh_type_absent_or_bad)
 	ck_assert_ptr_null(mt);
 	kvlist_release(&labels);
 
-	/* mesh_type that is not a JSON string: ignored */
+	/* mesh_type that is not a JSON string: unknown, which is not none */
 	SIM("set-data", "0", "--remote-app", "mesh_type=istio");
 	juju_reset();
 	mt = (char *)"sentinel";
-	provider_data(NULL, NULL, NULL, &mt);
+	ck_assert_int_eq(consumer_provider_data(cfg.consumer, NULL, NULL, NULL, NULL, &mt), 1);
 	ck_assert_ptr_null(mt);
 }
 END_TEST

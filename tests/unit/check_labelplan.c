@@ -91,7 +91,7 @@ START_TEST(join_from_nothing)
 	struct label_plan p;
 
 	want(&w, "istio.io/dataplane-mode", "ambient");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq(p.cm_exists, 0);
 	ck_assert_int_eq((int)p.sts.present.n, 1);
 	ck_assert_str_eq(kvlist_get(&p.sts.present, "app.kubernetes.io/name"), "app");
@@ -108,6 +108,45 @@ START_TEST(join_from_nothing)
 }
 END_TEST
 
+/* Unknown is not empty: a key the provider sent with a value that cannot
+ * be used keeps the label of ours as it is; a held key that is not ours
+ * (absent, or someone else's) is not added. */
+START_TEST(held_keys_stay_as_they_are)
+{
+	struct json *items = objects("{\"app.kubernetes.io/name\": \"app\", \"istio.io/dataplane-mode\": \"ambient\", "
+				     "\"istio.io/use-waypoint\": \"wp\", \"team\": \"x\"}",
+				     "{\"istio.io/dataplane-mode\": \"ambient\", \"istio.io/use-waypoint\": \"wp\"}",
+				     "{\"istio.io/dataplane-mode\": \"ambient\", \"istio.io/use-waypoint\": \"wp\"}");
+	struct kvlist w = KVLIST_INIT;
+	struct strlist held = STRLIST_INIT;
+	struct label_plan p;
+	char *text;
+
+	/* dataplane-mode still readable; use-waypoint, team and new unreadable */
+	want(&w, "istio.io/dataplane-mode", "ambient");
+	strlist_add(&held, "istio.io/use-waypoint");
+	strlist_add(&held, "team");
+	strlist_add(&held, "new");
+	ck_assert_int_eq(labels_plan("app", items, &w, &held, 0, &p), 0);
+	ck_assert_int_eq(label_plan_writes(&p), 0);
+	ck_assert_str_eq(kvlist_get(&p.desired, "istio.io/use-waypoint"), "wp");
+	ck_assert_ptr_null(kvlist_get(&p.desired, "team"));
+	ck_assert_ptr_null(kvlist_get(&p.desired, "new"));
+	ck_assert_uint_eq(p.held.n, 1);
+	text = printed(&p);
+	ck_assert_ptr_nonnull(strstr(text, "held label istio.io/use-waypoint: left as it is"));
+	free(text);
+	label_plan_release(&p);
+	/* without the hold the same answer would remove it */
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
+	ck_assert_str_eq(p.sts.remove.items[0], "istio.io/use-waypoint");
+	label_plan_release(&p);
+	strlist_release(&held);
+	kvlist_release(&w);
+	json_free(items);
+}
+END_TEST
+
 START_TEST(steady_state_writes_nothing)
 {
 	struct json *items = objects("{\"app.kubernetes.io/name\": \"app\", \"istio.io/dataplane-mode\": \"ambient\"}",
@@ -117,7 +156,7 @@ START_TEST(steady_state_writes_nothing)
 	struct label_plan p;
 
 	want(&w, "istio.io/dataplane-mode", "ambient");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq(label_plan_writes(&p), 0);
 	label_plan_release(&p);
 	kvlist_release(&w);
@@ -133,7 +172,7 @@ START_TEST(dropped_label_removed_then_forgotten)
 	struct label_plan p;
 
 	want(&w, "a", "1");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq(p.sts.needed, 1);
 	ck_assert_int_eq((int)p.sts.set.n, 0);
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
@@ -154,7 +193,7 @@ START_TEST(changed_value_patched_then_recorded)
 	struct label_plan p;
 
 	want(&w, "w", "new");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq(p.cm_write, 1);
 	ck_assert_str_eq(kvlist_get(&p.sts.set, "w"), "new");
 	ck_assert_int_eq(p.sts.mark, 1);
@@ -172,7 +211,7 @@ START_TEST(add_and_drop_is_three_writes)
 	struct label_plan p;
 
 	want(&w, "new", "2");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_str_eq(kvlist_get(&p.sts.set, "new"), "2");
 	ck_assert_str_eq(p.sts.remove.items[0], "old");
 	ck_assert_int_eq(p.sts.mark, 1);
@@ -195,7 +234,7 @@ START_TEST(annotation_marks_ours_when_the_record_lags)
 	struct label_plan p;
 
 	want(&w, "c", "3");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq(p.sts.has_mark, 1);
 	ck_assert_int_eq(p.sts.mark_current, 1);
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
@@ -215,7 +254,7 @@ START_TEST(current_annotation_names_a_label_once)
 					    "{\"a\": \"1\"}", "{\"a\": \"1\"}", "7");
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
 	ck_assert_int_eq(p.sts.mark, -1);
 	ck_assert_int_eq(p.svc.mark, -1);
@@ -230,7 +269,7 @@ START_TEST(annotated_label_changed_by_someone_else_is_theirs)
 	struct json *items = objects_marked("{\"a\": \"theirs\"}", "{}", NULL, "{\"a\": \"1\"}", NULL, "");
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	ck_assert_int_eq((int)p.sts.remove.n, 0);
 	/* the annotation itself goes */
 	ck_assert_int_eq(p.sts.needed, 1);
@@ -249,7 +288,7 @@ START_TEST(unannotated_objects_with_the_right_labels_are_left_alone)
 	struct label_plan p;
 
 	want(&w, "a", "1");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq(p.sts.has_mark, 0);
 	ck_assert_int_eq(label_plan_writes(&p), 0);
 	label_plan_release(&p);
@@ -267,7 +306,7 @@ START_TEST(stale_or_unreadable_annotation_is_rewritten_without_touching_labels)
 	char *out;
 
 	want(&w, "a", "1");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq(p.sts.needed, 1);
 	ck_assert_int_eq(p.sts.mark, 1);
 	ck_assert_int_eq((int)p.sts.set.n + (int)p.sts.remove.n, 0);
@@ -297,7 +336,7 @@ START_TEST(plan_prints_every_write)
 	char *out;
 
 	want(&w, "new", "2");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	out = printed(&p);
 	ck_assert_str_eq(out, "StatefulSet app (pod template): set new=2, remove old; annotation "
 			 LABELS_ANNOTATION "={\"new\": \"2\"}\n"
@@ -305,7 +344,7 @@ START_TEST(plan_prints_every_write)
 			 "ConfigMap juju-service-mesh-app-labels: create with data.labels={\"new\": \"2\"}\n");
 	free(out);
 	label_plan_release(&p);
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	out = printed(&p);
 	ck_assert_str_eq(out, "StatefulSet app (pod template): remove old; remove annotations " LABELS_ANNOTATION
 			 ", " LABELS_BASE_ANNOTATION "\n"
@@ -328,14 +367,14 @@ START_TEST(stale_annotation_claims_nothing)
 	struct kvlist w = KVLIST_INIT;
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq(p.svc.mark_current, 0);
 	ck_assert_int_eq((int)p.svc.remove.n, 0);
 	/* only the annotation is brought up to date */
 	ck_assert_int_eq(p.svc.mark, 1);
 	ck_assert_int_eq(p.cm_write, 0);
 	label_plan_release(&p);
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	ck_assert_int_eq((int)p.svc.remove.n, 0);
 	ck_assert_int_eq(p.svc.mark, -1);
 	label_plan_release(&p);
@@ -351,7 +390,7 @@ START_TEST(current_annotation_decides_over_a_lagging_record)
 					    "{\"a\": \"2\"}", "{\"a\": \"2\"}", "7");
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	ck_assert_int_eq((int)p.sts.remove.n, 0);
 	ck_assert_int_eq((int)p.svc.remove.n, 1);
 	ck_assert_str_eq(p.svc.remove.items[0], "a");
@@ -366,7 +405,7 @@ START_TEST(unreadable_annotation_is_rewritten_when_nothing_is_wanted)
 	struct kvlist w = KVLIST_INIT;
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq(p.sts.mark_bad, 1);
 	ck_assert_int_eq(p.sts.mark, 1);
 	ck_assert_int_eq(label_plan_writes(&p), 1);
@@ -383,7 +422,7 @@ START_TEST(damaged_record_never_removes_reserved_or_selector_keys)
 					    "{\"app.kubernetes.io/name\": \"app\", \"m\": \"1\"}", NULL, "7");
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
 	ck_assert_str_eq(p.sts.remove.items[0], "m");
 	ck_assert_int_eq((int)p.svc.remove.n, 1);
@@ -399,7 +438,7 @@ START_TEST(broken_without_annotations_removes_none)
 	struct json *items = objects("{\"a\": \"1\"}", "{\"a\": \"1\"}", "{\"a\": \"1\"}");
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
 	ck_assert_int_eq(p.sts.mark, 0);
 	ck_assert_int_eq(p.svc.mark, 0);
@@ -414,7 +453,7 @@ START_TEST(foreign_label_with_same_value_is_never_removed)
 	struct json *items = objects("{\"team\": \"x\"}", "{\"team\": \"x\"}", "{}");
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	ck_assert_int_eq(p.sts.needed, 0);
 	ck_assert_int_eq(p.svc.needed, 0);
 	ck_assert_int_eq(p.cm_delete, 1);
@@ -435,7 +474,7 @@ START_TEST(foreign_value_on_a_wanted_key_is_left_alone_and_reported)
 
 	want(&w, "team", "red");
 	want(&w, "a", "1");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_ptr_null(kvlist_get(&p.desired, "team"));
 	ck_assert_ptr_null(kvlist_get(&p.sts.set, "team"));
 	ck_assert_ptr_null(kvlist_get(&p.svc.set, "team"));
@@ -449,14 +488,14 @@ START_TEST(foreign_value_on_a_wanted_key_is_left_alone_and_reported)
 	json_free(items);
 	/* the same value as wanted, but never recorded: still theirs */
 	items = objects("{\"team\": \"red\"}", "{\"team\": \"red\"}", "{\"a\": \"1\"}");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_ptr_null(kvlist_get(&p.desired, "team"));
 	ck_assert_uint_eq(p.foreign.n, 2);
 	label_plan_release(&p);
 	json_free(items);
 	/* recorded with the value it holds: ours, changed as asked */
 	items = objects("{\"team\": \"old\"}", "{\"team\": \"old\"}", "{\"team\": \"old\"}");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_str_eq(kvlist_get(&p.sts.set, "team"), "red");
 	ck_assert_uint_eq(p.foreign.n, 0);
 	label_plan_release(&p);
@@ -470,7 +509,7 @@ START_TEST(label_changed_by_someone_else_is_theirs)
 	struct json *items = objects("{\"m\": \"theirs\"}", "{\"m\": \"1\"}", "{\"m\": \"1\"}");
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	ck_assert_int_eq(p.sts.needed, 0);
 	ck_assert_int_eq((int)p.svc.remove.n, 1);
 	label_plan_release(&p);
@@ -483,7 +522,7 @@ START_TEST(broken_removes_ours_and_deletes_record)
 	struct json *items = objects("{\"m\": \"1\", \"team\": \"x\"}", "{\"m\": \"1\"}", "{\"m\": \"1\"}");
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	ck_assert_int_eq((int)p.sts.remove.n, 1);
 	ck_assert_str_eq(p.sts.remove.items[0], "m");
 	ck_assert_int_eq((int)p.svc.remove.n, 1);
@@ -504,7 +543,7 @@ START_TEST(reserved_and_selector_keys_refused)
 	want(&w, "app.kubernetes.io/name", "evil");
 	want(&w, "controller-revision-hash", "x");
 	want(&w, "ok", "yes");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_int_eq((int)p.refused.n, 2);
 	ck_assert_str_eq(p.refused.items[0], "app.kubernetes.io/name: it is a reserved key");
 	ck_assert_int_eq((int)p.desired.n, 1);
@@ -524,7 +563,7 @@ START_TEST(python_record_with_other_labels_is_ours)
 	struct label_plan p;
 
 	want(&w, "istio.io/dataplane-mode", "ambient");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	ck_assert_str_eq(p.sts.remove.items[0], "istio.io/use-waypoint");
 	ck_assert_str_eq(kvlist_get(&p.sts.set, "istio.io/dataplane-mode"), "ambient");
 	label_plan_release(&p);
@@ -538,7 +577,7 @@ START_TEST(missing_statefulset_is_an_error)
 	struct json *items = json_parse("[]", 2, NULL);
 	struct label_plan p;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), -1);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), -1);
 	label_plan_release(&p);
 	json_free(items);
 }
@@ -571,7 +610,7 @@ static void set_and_remove_plan(struct label_plan *p)
 	struct kvlist w = KVLIST_INIT;
 
 	want(&w, "new", "2");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, p), 0);
 	kvlist_release(&w);
 	json_free(items);
 }
@@ -601,7 +640,7 @@ START_TEST(change_text_leaves_the_empty_case_to_the_caller)
 	struct label_plan p;
 
 	want(&w, "m", "1");
-	ck_assert_int_eq(labels_plan("app", items, &w, 0, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, &w, NULL, 0, &p), 0);
 	/* the StatefulSet's annotation is unreadable: rewritten, labels right */
 	ck_assert_int_eq(p.sts.needed, 1);
 	strbuf_addstr(&sb, "x");
@@ -657,7 +696,7 @@ START_TEST(merge_patch_when_broken_removes_labels_and_annotations)
 	struct label_plan p;
 	char *text;
 
-	ck_assert_int_eq(labels_plan("app", items, NULL, 1, &p), 0);
+	ck_assert_int_eq(labels_plan("app", items, NULL, NULL, 1, &p), 0);
 	text = emitted(label_object_patch(&p.sts, &p.desired, p.cm_version, 1));
 	ck_assert_str_eq(text, "{\"spec\": {\"template\": {\"metadata\": {\"labels\": {\"m\": null}}}}, "
 			 "\"metadata\": {\"annotations\": {\"" LABELS_ANNOTATION "\": null, \""
@@ -681,6 +720,7 @@ int main(void)
 
 	tcase_add_test(tc, join_from_nothing);
 	tcase_add_test(tc, steady_state_writes_nothing);
+	tcase_add_test(tc, held_keys_stay_as_they_are);
 	tcase_add_test(tc, dropped_label_removed_then_forgotten);
 	tcase_add_test(tc, changed_value_patched_then_recorded);
 	tcase_add_test(tc, add_and_drop_is_three_writes);

@@ -125,13 +125,13 @@ START_TEST(mesh_relations_with_and_without_own_databag)
 }
 END_TEST
 
-START_TEST(labels_are_kept_or_skipped_with_their_reason)
+START_TEST(labels_are_kept_or_held_with_their_reason)
 {
 	struct consumer_view v = CONSUMER_VIEW_INIT;
 
 	consumer_view_add_provider(&v, "service-mesh:0",
 				   bag("labels", "{\"istio.io/dataplane-mode\": \"ambient\", \"Bad Key\": \"v\", \"x\": 5, "
-						 "\"c\": \"\\udc00\", \"k\\u0000\": \"1\", \"ok\": \"yes\"}"));
+						 "\"c\": \"\\udc00\", \"n\": \"a\\u0000\", \"ok\": \"yes\"}"));
 	ck_assert_int_eq(v.have_labels, 1);
 	ck_assert_str_eq(v.provider_rel, "service-mesh:0");
 	ck_assert_uint_eq(v.labels.n, 2);
@@ -142,8 +142,29 @@ START_TEST(labels_are_kept_or_skipped_with_their_reason)
 	ck_assert_str_eq(v.skipped.items[1], "'x': its value is not a string");
 	ck_assert_str_eq(v.skipped.items[2], "'c': holds a lone surrogate escape");
 	ck_assert_msg(strstr(v.skipped.items[3], "holds a NUL character"), "%s", v.skipped.items[3]);
+	/* unknown is not empty: each of those keys is held, not removed */
+	ck_assert_uint_eq(v.held.n, 4);
+	ck_assert(strlist_has(&v.held, "Bad Key") && strlist_has(&v.held, "x") && strlist_has(&v.held, "c") &&
+		  strlist_has(&v.held, "n"));
 	ck_assert_ptr_null(consumer_view_mesh_type(&v));
 	consumer_view_release(&v);
+}
+END_TEST
+
+START_TEST(labels_with_an_unreadable_key_or_value_are_unknown)
+{
+	/* a key that cannot be read could be any label of ours; a value
+	 * jujuc could not read is kept as "" (juju_databag_from_json()) */
+	static const char *const unknown[] = { "{\"a\": \"b\", \"k\\u0000\": \"1\"}", "" };
+	struct consumer_view v = CONSUMER_VIEW_INIT;
+
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(*unknown); i++) {
+		consumer_view_add_provider(&v, "service-mesh:0", bag("labels", unknown[i]));
+		ck_assert_msg(v.have_labels == -1, "%s", unknown[i]);
+		ck_assert_uint_eq(v.labels.n, 0);
+		ck_assert_uint_eq(v.held.n, 0);
+		consumer_view_release(&v);
+	}
 }
 END_TEST
 
@@ -301,7 +322,8 @@ static Suite *meshview_suite(void)
 	tcase_add_test(tc, cross_model_aliases_are_mapped_others_stay_in_model);
 	tcase_add_test(tc, policy_order_then_relation_order);
 	tcase_add_test(tc, mesh_relations_with_and_without_own_databag);
-	tcase_add_test(tc, labels_are_kept_or_skipped_with_their_reason);
+	tcase_add_test(tc, labels_are_kept_or_held_with_their_reason);
+	tcase_add_test(tc, labels_with_an_unreadable_key_or_value_are_unknown);
 	tcase_add_test(tc, labels_not_an_object_or_none);
 	tcase_add_test(tc, mesh_type_is_judged_when_asked_for);
 	suite_add_tcase(s, tc);
