@@ -570,7 +570,7 @@ static int enter(struct parser *ps)
 	return 0;
 }
 
-/* Past a ',' and 1, or 0 when none is next. */
+/* 1 after stepping past a ',', or 0 when the next byte is not one. */
 static int comma(struct parser *ps)
 {
 	if (peek(ps) != ',')
@@ -579,7 +579,8 @@ static int comma(struct parser *ps)
 	return 1;
 }
 
-/* Past the byte close that ends a container, or a structural fault. */
+/* Step past close, the byte that ends the open container; else a
+ * structural fault. */
 static int leave(struct parser *ps, int close)
 {
 	if (peek(ps) != close) {
