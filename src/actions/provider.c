@@ -144,20 +144,69 @@ int provider_gather(const struct cfg_provider *p, int strict, struct policy_list
 
 /* ---- rendering ---- */
 
-/* authz_render() for this provider; to_stderr: each refusal on stderr
- * too (the render command, whose warnings go to juju-log). */
-static int render_all(const struct policy_list *pl, const struct strlist *origins,
-		      const struct strlist *senders, struct json **items, size_t *refused, int to_stderr)
+/* Up to this many Services are read by name; more, and every Service of
+ * the namespace is read instead: one kubectl get either way. */
+#define SERVICES_BY_NAME 24
+
+/* Read the Services that v's policies name (trust.h), in one kubectl
+ * get: *items, or why not in err (a failure is no hook failure: those
+ * policies stay undecided). */
+static void read_services(const struct juju_env *e, const struct provider_view *v, struct json **items,
+			  struct strbuf *err)
+{
+	struct kvlist names = KVLIST_INIT;
+	struct strbuf arg[SERVICES_BY_NAME];
+	const char *args[SERVICES_BY_NAME];
+	size_t n = 0;
+
+	*items = NULL;
+	trust_services_to_read(&v->policies, &v->senders, &names);
+	if (!names.n)
+		goto out;
+	if (names.n > SERVICES_BY_NAME) {
+		args[n++] = "services";
+	} else {
+		for (; n < names.n; n++) {
+			arg[n] = (struct strbuf)STRBUF_INIT;
+			strbuf_addf(&arg[n], "service/%s", names.items[n].key);
+			args[n] = arg[n].buf;
+		}
+	}
+	log_capture_errors(err);
+	if (kube_get(e->model, args, n, items) < 0 && !err->len)
+		strbuf_addstr(err, "kubectl failed");
+	log_capture_errors(NULL);
+	for (size_t i = 0; names.n <= SERVICES_BY_NAME && i < n; i++)
+		strbuf_release(&arg[i]);
+out:
+	kvlist_release(&names);
+}
+
+/* authz_render() of v for this provider, reading the Services its
+ * policies name; keep (NULL: not wanted) receives what is undecided.
+ * to_stderr: each refusal on stderr too (the render command, whose
+ * warnings go to juju-log). */
+static int render_all(const struct provider_view *v, struct json **items, size_t *refused,
+		      struct json *keep, int to_stderr)
 {
 	const struct juju_env *e;
 	struct strlist msgs = STRLIST_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct service_facts svc = { NULL, NULL };
+	struct json *services;
 
 	if (!(e = juju_context("the provider")))
 		return -1;
-	*items = authz_render(e->app, e->model, pl, origins, senders, refused, to_stderr ? &msgs : NULL);
+	read_services(e, v, &services, &err);
+	svc.items = services;
+	svc.error = err.len ? err.buf : NULL;
+	*items = authz_render(e->app, e->model, &v->policies, &v->origins, &v->senders, &svc, refused,
+			      to_stderr ? &msgs : NULL, keep);
 	for (size_t i = 0; i < msgs.n; i++)
 		fprintf(stderr, "svcmesh-hook: warning: %s\n", msgs.items[i]);
 	strlist_release(&msgs);
+	strbuf_release(&err);
+	json_free(services);
 	return 0;
 }
 
@@ -167,8 +216,8 @@ static int render_all(const struct policy_list *pl, const struct strlist *origin
  * authz_plan() decides), counted in n (zero on entry): one kubectl list,
  * one apply of what differs (if anything does), one delete per stale
  * object, each logged with why. 0 / -1. */
-static int reconcile(const struct juju_env *e, const struct json *want, const char *why,
-		     struct apply_counts *n)
+static int reconcile(const struct juju_env *e, const struct json *want, const struct json *keep,
+		     const char *why, struct apply_counts *n)
 {
 	struct strbuf sel = STRBUF_INIT;
 	struct json *live = NULL, *list = NULL;
@@ -178,7 +227,7 @@ static int reconcile(const struct juju_env *e, const struct json *want, const ch
 	istio_owner_selector(&sel);
 	if (kube_list_all(ISTIO_AP_RESOURCE, sel.buf, &live) < 0)
 		goto out;
-	authz_plan(want, live, e->app, e->model, &plan);
+	authz_plan(want, keep, live, e->app, e->model, &plan);
 	n->unchanged = plan.unchanged;
 	if (plan.apply->u.arr.n) {
 		size_t count = plan.apply->u.arr.n;
@@ -226,14 +275,14 @@ int provider_enforce(const struct cfg_provider *p, struct apply_counts *n)
 {
 	const struct juju_env *e;
 	struct provider_view v = PROVIDER_VIEW_INIT;
-	struct json *want = NULL;
+	struct json *want = NULL, *keep = json_array();
 	int ret = -1;
 
 	memset(n, 0, sizeof(*n));
 	if (!(e = juju_context("the provider")) || provider_collect(p, 0, &v) < 0 ||
-	    render_all(&v.policies, &v.origins, &v.senders, &want, &n->refused, 0) < 0)
+	    render_all(&v, &want, &n->refused, keep, 0) < 0)
 		goto out;
-	if (reconcile(e, want, "no consumer asks for it any more", n) < 0)
+	if (reconcile(e, want, keep, "no consumer asks for it any more", n) < 0)
 		goto out;
 	if (n->applied || n->deleted)
 		log_info("authorization policies: %zu applied, %zu deleted, %zu unchanged",
@@ -243,6 +292,7 @@ int provider_enforce(const struct cfg_provider *p, struct apply_counts *n)
 	ret = 0;
 out:
 	json_free(want);
+	json_free(keep);
 	provider_view_release(&v);
 	return ret;
 }
@@ -261,7 +311,7 @@ static int cleanup_unmanaged(void)
 	if (!path || access(path, F_OK) < 0) {
 		log_debug("manage-policies is false and this unit never saw it on: nothing to delete");
 	} else if (!(e = juju_context("the provider")) ||
-		   reconcile(e, NULL, "manage-policies is false", &n) < 0) {
+		   reconcile(e, NULL, NULL, "manage-policies is false", &n) < 0) {
 		ret = -1;
 	} else if (n.deleted) {
 		log_info("manage-policies is false: deleted %zu AuthorizationPolicies", n.deleted);
@@ -319,7 +369,7 @@ int provider_remove_action(const struct cfg_provider *p)
 			  e->app, planned);
 		return 0;
 	}
-	if (reconcile(e, NULL, "the application is going away (no planned units)", &n) < 0)
+	if (reconcile(e, NULL, NULL, "the application is going away (no planned units)", &n) < 0)
 		return -1;
 	log_info("remove: the last unit of %s: deleted %zu AuthorizationPolicies", e->app, n.deleted);
 	return 0;
@@ -335,7 +385,7 @@ int provider_render(const struct cfg_provider *p, int strict, struct json **item
 	*items = NULL;
 	*refused = 0;
 	if (provider_collect(p, strict, &v) < 0 ||
-	    render_all(&v.policies, &v.origins, &v.senders, items, refused, 1) < 0)
+	    render_all(&v, items, refused, NULL, 1) < 0)
 		ret = -1;
 	provider_view_release(&v);
 	return ret;

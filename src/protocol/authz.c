@@ -70,8 +70,9 @@ static const struct json *find_named(const struct authz_ref *ix, size_t n, const
 }
 
 struct json *authz_render(const char *app, const char *model, const struct policy_list *pl,
-			  const struct strlist *origins, const struct strlist *senders, size_t *refused,
-			  struct strlist *refusals)
+			  const struct strlist *origins, const struct strlist *senders,
+			  const struct service_facts *svc, size_t *refused, struct strlist *refusals,
+			  struct json *keep)
 {
 	struct json *all = json_array();
 	struct authz_ref *ix;
@@ -81,10 +82,15 @@ struct json *authz_render(const char *app, const char *model, const struct polic
 	for (size_t i = 0; i < pl->n; i++) {
 		const struct mesh_policy *p = &pl->items[i];
 		struct strbuf why = STRBUF_INIT;
-		struct json *obj;
+		enum trust t = trust_judge(p, senders->items[i], model, svc, &why);
+		struct json *obj = NULL;
 
-		if (trust_refusal(p, senders->items[i], model, &why) ||
-		    istio_render_policy(app, model, p, &obj, &why) < 0) {
+		/* undecided: not applied, and what was applied for it is kept */
+		if (t == TRUST_UNKNOWN && keep && istio_render_policy(app, model, p, &obj, &why) == 0) {
+			json_append(keep, obj);
+			obj = NULL;
+		}
+		if (t != TRUST_OK || istio_render_policy(app, model, p, &obj, &why) < 0) {
 			struct strbuf msg = STRBUF_INIT;
 
 			strbuf_addf(&msg, "%s: not enforcing the %s policy for source app '%s' (namespace '%s') "
@@ -143,11 +149,12 @@ static int up_to_date(const struct json *want, const struct json *live)
 	return 1;
 }
 
-void authz_plan(const struct json *want, const struct json *live, const char *app, const char *model,
-		struct authz_plan *plan)
+void authz_plan(const struct json *want, const struct json *keep, const struct json *live, const char *app,
+		const char *model, struct authz_plan *plan)
 {
-	size_t nw = 0, nl = 0;
+	size_t nw = 0, nl = 0, nk = 0;
 	struct authz_ref *wix = want ? index_objects(want, NULL, NULL, &nw) : NULL;
+	struct authz_ref *kix = keep ? index_objects(keep, NULL, NULL, &nk) : NULL;
 	struct authz_ref *lix = index_objects(live, app, model, &nl);
 
 	plan->apply = json_array();
@@ -161,10 +168,11 @@ void authz_plan(const struct json *want, const struct json *live, const char *ap
 	/* what is owned and not wanted, in live's order */
 	qsort(lix, nl, sizeof(*lix), cmp_pos);
 	for (size_t i = 0; i < nl; i++)
-		if (!find_named(wix, nw, lix[i].obj))
+		if (!find_named(wix, nw, lix[i].obj) && !find_named(kix, nk, lix[i].obj))
 			lix[plan->ndel++] = lix[i];
 	plan->del = lix;
 	free(wix);
+	free(kix);
 }
 
 void authz_plan_release(struct authz_plan *plan)

@@ -352,15 +352,17 @@ rawpol() {
     run --separate-stderr sm render -o json
     assert_success
     [[ "$stderr" == *"policies[0]: not enforcing the unit policy"*"its target_selector_labels are not exactly {app.kubernetes.io/name: web}: a consumer may only select its own pods"* ]]
-    [[ "$stderr" == *"policies[1]: not enforcing the app policy"*"it names target_service 'db' without target_app_name: a Service cannot be tied to the consumer that sent it"* ]]
-    [[ "$stderr" == *"policies[2]: not enforcing the app policy"*"it targets Service 'db', but it was sent by 'web'"* ]]
+    # another Service must be read from the cluster, and here there is none
+    [[ "$stderr" == *"policies[1]: not enforcing the app policy"*"its Service 'db' cannot be read ("* ]]
+    [[ "$stderr" == *"policies[2]: not enforcing the app policy"*"its Service 'db' cannot be read ("* ]]
     [[ "$stderr" == *"policies[3]: not enforcing"*"not exactly {app.kubernetes.io/name: web}"* ]]
     [[ "$stderr" == *"policies[4]: not enforcing"*"not exactly {app.kubernetes.io/name: web}"* ]]
-    [[ "$stderr" == *"policies[5]: not enforcing"*"without target_app_name"* ]]
+    # the sender's own Service (Juju's, named after the app) needs no read
+    [[ "$stderr" != *"policies[5]: not enforcing"* ]]
     [[ "$stderr" != *"policies[6]: not enforcing"* ]]
     [[ "$stderr" != *"policies[7]: not enforcing"* ]]
     [[ "$stderr" != *"policies[8]: not enforcing"* ]]
-    [[ "$stderr" == *"6 policies left out"* ]]
+    [[ "$stderr" == *"5 policies left out"* ]]
     # what is enforced selects or targets web only
     run python3 -c '
 import json, sys
@@ -368,7 +370,8 @@ items = json.loads(sys.argv[1])["items"]
 for i in items:
     s = i["spec"]
     print(s["selector"]["matchLabels"] if "selector" in s else [r["name"] for r in s["targetRefs"]])' "$output"
-    assert_output "{'app.kubernetes.io/name': 'web'}
+    assert_output "['web']
+{'app.kubernetes.io/name': 'web'}
 ['web']
 {'app.kubernetes.io/name': 'web'}"
     run "$J" log "$S"
@@ -431,6 +434,45 @@ ap_names() {
     [ "${#lines[@]}" -eq 3 ]
     assert_output --partial 'fieldManager=svcmesh-hook'
     assert_output --partial 'application/apply-patch+yaml'
+}
+
+@test "apply: target_service is enforced when that Service selects exactly the sender's pods; a failed read prunes nothing" {
+    kube
+    kubesimctl seed >/dev/null <<-'EOF'
+	{"apiVersion": "v1", "kind": "List", "items": [
+	 {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web-api", "namespace": "consumer-model"},
+	  "spec": {"selector": {"app.kubernetes.io/name": "web"}, "ports": [{"port": 8080}]}},
+	 {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "sneaky", "namespace": "consumer-model"},
+	  "spec": {"selector": {"app.kubernetes.io/name": "db"}, "ports": [{"port": 5432}]}}]}
+	EOF
+    EP='[{"hosts": null, "ports": [8080], "methods": null, "paths": null}]'
+    add_consumer web "[$(pol consumer-model client web app "$EP" web-api), $(pol consumer-model client web app "$EP" sneaky), $(pol consumer-model client web app "$EP" web-gone)]"
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
+    assert_success
+    [ "$(ap_names | wc -l)" -eq 1 ]
+    run kubectl get authorizationpolicies.security.istio.io -A -o jsonpath='{.items[0].spec.targetRefs[0].name}'
+    assert_output web-api
+    run "$J" log "$S"
+    assert_output --partial "service-mesh:0 (app web) policies[1]: not enforcing the app policy for source app 'client' (namespace 'consumer-model') on 'web': it targets Service 'sneaky', whose selector is not exactly {app.kubernetes.io/name: web}"
+    assert_output --partial "policies[2]: not enforcing the app policy for source app 'client' (namespace 'consumer-model') on 'web': it targets Service 'web-gone', which does not exist in this model"
+    # render reads the cluster the same way and says what it left out
+    run --separate-stderr sm render -o json
+    assert_success
+    [[ "$stderr" == *"'sneaky', whose selector is not exactly"* && "$stderr" == *"2 policies left out"* ]]
+    # the Services cannot be read: nothing new is enforced, and what was applied stays
+    kubesimctl fault --method GET --path services --status 403 --message 'services is forbidden' >/dev/null
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
+    assert_success
+    [ "$(ap_names | wc -l)" -eq 1 ]
+    run "$J" log "$S"
+    assert_output --partial "its Service 'web-api' cannot be read ("
+    # readable again, and the Service is gone: now it is pruned
+    kubesimctl clear-faults >/dev/null
+    kubesimctl delete service consumer-model web-api >/dev/null
+    run "$J" run "$S" service-mesh-relation-changed --relation 0
+    assert_success
+    run ap_names
+    assert_output ""
 }
 
 @test "apply: a second run with nothing changed makes zero writes" {

@@ -63,7 +63,7 @@ static struct json *render(const char *const *texts, size_t *refused, struct str
 		strlist_add(&senders, "web");
 		strbuf_release(&o);
 	}
-	items = authz_render(APP, MODEL, &pl, &origins, &senders, refused, refusals);
+	items = authz_render(APP, MODEL, &pl, &origins, &senders, NULL, refused, refusals, NULL);
 	policy_list_release(&pl);
 	strlist_release(&origins);
 	strlist_release(&senders);
@@ -166,7 +166,7 @@ START_TEST(key_order_does_not_matter)
 	json_set((struct json *)json_get(json_get(l, "metadata"), "labels"), "theirs", json_string("x"));
 	json_set(l, "status", json_object());
 	json_append(live, l);
-	authz_plan(want, live, APP, MODEL, &plan);
+	authz_plan(want, NULL, live, APP, MODEL, &plan);
 	ck_assert_uint_eq(plan.unchanged, 1);
 	ck_assert_uint_eq(plan.apply->u.arr.n, 0);
 	ck_assert_uint_eq(plan.ndel, 0);
@@ -193,7 +193,7 @@ START_TEST(a_value_that_differs_is_applied)
 				    "\"" ISTIO_LEGACY_PROVIDER_LABEL "\": \"" APP "\", "
 				    "\"" ISTIO_LEGACY_MODEL_LABEL "\": \"" MODEL "\"}"));
 	json_append(live, l);
-	authz_plan(want, live, APP, MODEL, &plan);
+	authz_plan(want, NULL, live, APP, MODEL, &plan);
 	ck_assert_uint_eq(plan.unchanged, 0);
 	ck_assert_uint_eq(plan.apply->u.arr.n, 2);
 	ck_assert(json_equal(plan.apply->u.arr.items[0], want->u.arr.items[0]));
@@ -231,7 +231,7 @@ START_TEST(owned_objects_no_longer_wanted_are_deleted)
 				"\"" ISTIO_LEGACY_PROVIDER_LABEL "\": \"" APP "\", "
 				"\"" ISTIO_LEGACY_MODEL_LABEL "\": \"" MODEL "\"}}}"));
 
-	authz_plan(want, live, APP, MODEL, &plan);
+	authz_plan(want, NULL, live, APP, MODEL, &plan);
 	ck_assert_uint_eq(plan.unchanged, 1);
 	ck_assert_uint_eq(plan.apply->u.arr.n, 0);
 	ck_assert_uint_eq(plan.ndel, 3);
@@ -245,13 +245,37 @@ START_TEST(owned_objects_no_longer_wanted_are_deleted)
 	authz_plan_release(&plan);
 
 	/* nothing wanted: every owned object goes, the wanted one too */
-	authz_plan(NULL, live, APP, MODEL, &plan);
+	authz_plan(NULL, NULL, live, APP, MODEL, &plan);
 	ck_assert_uint_eq(plan.apply->u.arr.n, 0);
 	ck_assert_uint_eq(plan.ndel, 4);
 	ck_assert_ptr_eq(plan.del[1].obj, live->u.arr.items[1]);
 	authz_plan_release(&plan);
 	ck_assert_ptr_null(plan.del);
 	json_free(want);
+	json_free(live);
+}
+END_TEST
+
+START_TEST(kept_objects_are_neither_applied_nor_deleted)
+{
+	/* a policy whose Service could not be read: its live object stays,
+	 * and a kept object not yet live is not created */
+	struct json *want = json_array(), *keep = json_array(), *live = json_array();
+	struct authz_plan plan = AUTHZ_PLAN_INIT;
+
+	json_append(keep, render_one(POL("undecided", 80)));
+	json_append(keep, render_one(POL("new", 80)));
+	json_append(live, json_copy(keep->u.arr.items[0]));
+	authz_plan(want, keep, live, APP, MODEL, &plan);
+	ck_assert_uint_eq(plan.apply->u.arr.n, 0);
+	ck_assert_uint_eq(plan.ndel, 0);
+	authz_plan_release(&plan);
+	/* without the keep, it would go */
+	authz_plan(want, NULL, live, APP, MODEL, &plan);
+	ck_assert_uint_eq(plan.ndel, 1);
+	authz_plan_release(&plan);
+	json_free(want);
+	json_free(keep);
 	json_free(live);
 }
 END_TEST
@@ -266,6 +290,7 @@ static Suite *authz_suite(void)
 	tcase_add_test(tc, key_order_does_not_matter);
 	tcase_add_test(tc, a_value_that_differs_is_applied);
 	tcase_add_test(tc, owned_objects_no_longer_wanted_are_deleted);
+	tcase_add_test(tc, kept_objects_are_neither_applied_nor_deleted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,6 +14,16 @@
 #define MODEL "prov-model"
 #define SENDER "web"
 
+/* The Services the provider read: "api" selects exactly the sender's pods,
+ * "db" another app's, "wide" the sender's and more, "bare" nothing. */
+static const char services_json[] =
+	"[{\"metadata\": {\"name\": \"api\"}, \"spec\": {\"selector\": {\"app.kubernetes.io/name\": \"web\"}}},"
+	" {\"metadata\": {\"name\": \"db\"}, \"spec\": {\"selector\": {\"app.kubernetes.io/name\": \"db\"}}},"
+	" {\"metadata\": {\"name\": \"wide\"}, \"spec\": {\"selector\": {\"app.kubernetes.io/name\": \"web\", "
+	"\"tier\": \"x\"}}},"
+	" {\"metadata\": {\"name\": \"bare\"}, \"spec\": {}}]";
+static struct service_facts facts;
+
 /* A policy naming its target by namespace, app, service and selector
  * (NULL: null); sel is "k=v" pairs, NULL-terminated. Strings are borrowed. */
 static struct mesh_policy target(const char *ns, const char *app, const char *svc, const char *const *sel,
@@ -40,11 +50,10 @@ static struct mesh_policy target(const char *ns, const char *app, const char *sv
 static char *judge(const struct mesh_policy *p, const char *sender)
 {
 	struct strbuf why = STRBUF_INIT;
-	const char *r = trust_refusal(p, sender, MODEL, &why);
+	enum trust t = trust_judge(p, sender, MODEL, &facts, &why);
 
-	ck_assert(r == NULL || r == why.buf);
-	ck_assert_uint_eq(why.len, r ? strlen(r) : 0);
-	if (!r) {
+	ck_assert_uint_eq(t == TRUST_OK, why.len == 0);
+	if (t == TRUST_OK) {
 		strbuf_release(&why);
 		return NULL;
 	}
@@ -143,19 +152,70 @@ START_TEST(app_named_like_the_sender_but_other_case_is_refused)
 }
 END_TEST
 
-START_TEST(service_without_app_is_refused)
+START_TEST(own_service_without_app_is_enforced)
 {
-	refused(MODEL, NULL, SENDER, NULL,
-		"it names target_service 'web' without target_app_name: a Service cannot be tied "
-		"to the consumer that sent it");
+	/* Juju's own Service, named after the app: no cluster read needed */
+	enforced(MODEL, NULL, SENDER, NULL);
 }
 END_TEST
 
 START_TEST(service_of_another_app_is_refused)
 {
 	refused(MODEL, SENDER, "db", NULL,
-		"it targets Service 'db', but it was sent by 'web': only the Service named after "
-		"the sending app (Juju's own) can be tied to it");
+		"it targets Service 'db', whose selector is not exactly {app.kubernetes.io/name: web}: "
+		"a consumer may only open a Service that selects its own pods");
+	refused(MODEL, NULL, "wide", NULL, "Service 'wide', whose selector is not exactly");
+	refused(MODEL, NULL, "bare", NULL, "Service 'bare', whose selector is not exactly");
+	refused(MODEL, NULL, "gone", NULL, "it targets Service 'gone', which does not exist in this model");
+	refused(MODEL, NULL, "Not_A-Name", NULL, "it targets Service 'Not_A-Name', which is not a Service name");
+}
+END_TEST
+
+START_TEST(service_by_any_name_selecting_the_sender_is_enforced)
+{
+	enforced(MODEL, NULL, "api", NULL);
+	enforced(MODEL, SENDER, "api", NULL);
+	enforced(MODEL, SENDER, "api", own_selector);
+}
+END_TEST
+
+START_TEST(unreadable_service_is_undecided)
+{
+	struct kvlist labels = KVLIST_INIT;
+	struct mesh_policy p = target(MODEL, SENDER, "api", NULL, &labels);
+	struct service_facts failed = { NULL, "forbidden" };
+	struct strbuf why = STRBUF_INIT;
+
+	ck_assert_int_eq(trust_judge(&p, SENDER, MODEL, &failed, &why), TRUST_UNKNOWN);
+	ck_assert_str_eq(why.buf, "its Service 'api' cannot be read (forbidden): not enforced until it can be, "
+			 "and what was applied for it stays");
+	strbuf_reset(&why);
+	ck_assert_int_eq(trust_judge(&p, SENDER, MODEL, NULL, &why), TRUST_UNKNOWN);
+	/* a policy refused on other grounds is refused, read or not */
+	p.target_app_name = (char *)"db";
+	strbuf_reset(&why);
+	ck_assert_int_eq(trust_judge(&p, SENDER, MODEL, &failed, &why), TRUST_REFUSED);
+	strbuf_release(&why);
+	kvlist_release(&labels);
+}
+END_TEST
+
+START_TEST(services_to_read_are_the_foreign_names_once)
+{
+	struct kvlist l[4] = { KVLIST_INIT, KVLIST_INIT, KVLIST_INIT, KVLIST_INIT };
+	struct mesh_policy items[4] = {
+		target(MODEL, NULL, "api", NULL, &l[0]), target(MODEL, NULL, SENDER, NULL, &l[1]),
+		target(MODEL, NULL, "api", NULL, &l[2]), target(MODEL, NULL, "Bad!", NULL, &l[3]),
+	};
+	char *who[4] = { (char *)SENDER, (char *)SENDER, (char *)SENDER, (char *)SENDER };
+	struct policy_list pl = { items, 4, 4 };
+	struct strlist senders = { who, 4, 4 };
+	struct kvlist names = KVLIST_INIT;
+
+	trust_services_to_read(&pl, &senders, &names);
+	ck_assert_uint_eq(names.n, 1);
+	ck_assert_str_eq(names.items[0].key, "api");
+	kvlist_release(&names);
 }
 END_TEST
 
@@ -239,8 +299,11 @@ static Suite *trust_suite(void)
 	tcase_add_test(tc, cross_model_source_does_not_matter);
 	tcase_add_test(tc, another_app_is_refused);
 	tcase_add_test(tc, app_named_like_the_sender_but_other_case_is_refused);
-	tcase_add_test(tc, service_without_app_is_refused);
+	tcase_add_test(tc, own_service_without_app_is_enforced);
 	tcase_add_test(tc, service_of_another_app_is_refused);
+	tcase_add_test(tc, service_by_any_name_selecting_the_sender_is_enforced);
+	tcase_add_test(tc, unreadable_service_is_undecided);
+	tcase_add_test(tc, services_to_read_are_the_foreign_names_once);
 	tcase_add_test(tc, own_service_with_own_app_is_enforced);
 	tcase_add_test(tc, own_selector_is_enforced);
 	tcase_add_test(tc, selector_of_another_app_is_refused);
@@ -256,10 +319,13 @@ static Suite *trust_suite(void)
 int main(void)
 {
 	SRunner *sr = srunner_create(trust_suite());
+	struct json *services = json_parse_str(services_json, NULL);
 	int failed;
 
+	facts.items = services;
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	json_free(services);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
