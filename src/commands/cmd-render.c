@@ -2,6 +2,7 @@
  * AuthorizationPolicies for the consumers' policies (actions/provider.h
  * provider_render()), as YAML documents or one JSON List. */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "actions/provider.h"
 #include "commands/command.h"
@@ -10,30 +11,51 @@
 #include "protocol/istio.h"
 #include "base/strbuf.h"
 
-/* Each object as a YAML document, "---" between them. */
-static int print_yaml(const struct json *items)
+/* Each object as a YAML document, "---" between them, written and freed
+ * one at a time: the output is never held whole. */
+static int print_yaml(struct json *items)
 {
 	struct strbuf out = STRBUF_INIT;
+	int r = 0;
 
-	for (size_t i = 0; i < items->u.arr.n; i++) {
+	for (size_t i = 0; i < items->u.arr.n && r == 0; i++) {
+		strbuf_reset(&out);
 		if (i)
 			strbuf_addstr(&out, "---\n");
-		if (yaml_emit_json(&out, items->u.arr.items[i]) < 0) {
-			strbuf_release(&out);
-			return -1;
-		}
+		r = yaml_emit_json(&out, items->u.arr.items[i]);
+		fwrite(out.buf, 1, r == 0 ? out.len : 0, stdout);
+		json_free(items->u.arr.items[i]);
+		items->u.arr.items[i] = json_null();
 	}
-	fwrite(out.buf, 1, out.len, stdout);
 	strbuf_release(&out);
-	return 0;
+	return r;
 }
 
-/* The items as one JSON List (takes them). */
+/* The items as one JSON List (takes them): what json_emit(istio_list())
+ * writes, one object at a time when it goes out as it is; indented (a
+ * terminal) or as YAML, through cmd_print_json(). */
 static void print_list(const struct cmd_ctx *ctx, struct json *items)
 {
 	struct strbuf out = STRBUF_INIT;
-	struct json *list = istio_list(items);
+	struct json *list;
 
+	if (ctx->format_given || !isatty(STDOUT_FILENO)) {
+		fputs("{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [", stdout);
+		for (size_t i = 0; i < items->u.arr.n; i++) {
+			strbuf_reset(&out);
+			if (i)
+				strbuf_addstr(&out, ", ");
+			json_emit(&out, items->u.arr.items[i]);
+			fwrite(out.buf, 1, out.len, stdout);
+			json_free(items->u.arr.items[i]);
+			items->u.arr.items[i] = json_null();
+		}
+		fputs("]}\n", stdout);
+		json_free(items);
+		strbuf_release(&out);
+		return;
+	}
+	list = istio_list(items);
 	json_emit(&out, list);
 	cmd_print_json(ctx, out.buf);
 	strbuf_release(&out);
