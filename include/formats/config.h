@@ -21,14 +21,8 @@
  *     mesh-type: istio            required, only "istio"
  *     labels: {str: str}          required, order kept, Kubernetes label syntax
  *     manage-policies: false      (default) apply AuthorizationPolicies
- *   settings:                     (see settings.h; every key optional)
- *     hook-tool-timeout: SECONDS  number, 0 < s <= 86400
- *     kubectl-timeout: SECONDS    number, 0 < s <= 86400
- *     jobs: N                     integer 1..64
- *     kubectl: PATH               non-empty string; with a '/' and relative:
- *                                 relative to the directory of the file
- *     verbose: BOOL
- *     remember-apps: BOOL         keep remote applications in .svcmesh-hook-apps
+ *   settings:                     every key optional: the table in settings.h
+ *     kubectl: PATH               relative with a '/': to the file's directory
  *
  * Ownership: config_load()/config_parse() fill a caller-provided struct;
  * config_release() frees everything in it. Strings are owned by the config.

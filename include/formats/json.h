@@ -63,11 +63,8 @@ struct json_member {
 /* Maximum nesting json_parse() accepts. Deeper input is refused. */
 #define JSON_MAX_DEPTH 512
 
-/* json_parse_flags(): keep a string or key holding a NUL character
- * ("\u0000"), a lone surrogate escape or invalid UTF-8 as a
- * JSON_BADSTRING (a key: its member's bad is set) instead of refusing the
- * text. For relation data, where only the entry holding it is to be
- * skipped. A raw NUL or control character is still not JSON. */
+/* json_parse_flags(): keep strings and keys that are not valid text, as
+ * above; a raw NUL or control character is still not JSON. */
 #define JSON_PARSE_KEEP_BAD 1u
 
 /* Parse len bytes of text (which need not be NUL-terminated, and is not
@@ -107,14 +104,15 @@ static inline struct json *json_parse_strbuf_keep(const struct strbuf *sb, struc
  * there is none (where is then as it was). */
 const char *json_first_bad(const struct json *v, struct strbuf *where);
 
-/* Append the Python json.dumps() text of v (default options: ", " and
- * ": " separators, ensure_ascii, keys in tree order). */
-void json_emit(struct strbuf *out, const struct json *v);
 /* Append the Python json.dumps(v, indent=indent) text of v: each item of
  * a non-empty list or object on a line of its own, indented by indent
  * spaces per level, "," ending all but the last, ": " after keys; [] and
  * {} when empty. indent < 0 is json_emit() (Python's indent=None). */
 void json_emit_indent(struct strbuf *out, const struct json *v, int indent);
+/* Append the Python json.dumps() text of v (default options: ", " and
+ * ": " separators, ensure_ascii, keys in tree order). */
+static inline void json_emit(struct strbuf *out, const struct json *v)
+{ json_emit_indent(out, v, -1); }
 /* Append s (len bytes of valid UTF-8) as a Python json.dumps() string
  * literal, quotes included. Invalid UTF-8 bytes are written as U+FFFD
  * (one per maximal invalid subsequence, like Python's errors="replace"). */

@@ -17,6 +17,7 @@
  *    hosts/ports/methods/paths, unit ports).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -87,8 +88,6 @@ static void problem(struct ctx *c, const struct ynode *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	/* Every problem with a written value quotes it (shortened), unless the
-	 * message already does: "expected an integer, got a string 'http'". */
 	if (at->type == Y_SCALAR && at->value && *at->value && !(at->plain && ynode_is_null(at)))
 		quote_value(&msg, at);
 	strbuf_addf(c->err, "%s:%d:%d: ", c->file, at->line, at->col);
@@ -99,33 +98,18 @@ static void problem(struct ctx *c, const struct ynode *at, const char *fmt, ...)
 	strbuf_release(&msg);
 }
 
-/* Path helpers: push returns the old length for pop. */
-static size_t push_key(struct ctx *c, const char *key)
+/* Append to the dotted path of the value being read; returns the old
+ * length, to be restored with strbuf_setlen(). */
+static size_t push(struct ctx *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static size_t push(struct ctx *c, const char *fmt, ...)
 {
 	size_t old = c->path.len;
-	if (old)
-		strbuf_addch(&c->path, '.');
-	strbuf_addstr(&c->path, key);
-	return old;
-}
+	va_list ap;
 
-static size_t push_index(struct ctx *c, size_t i)
-{
-	size_t old = c->path.len;
-	strbuf_addf(&c->path, "[%zu]", i);
+	va_start(ap, fmt);
+	strbuf_vaddf(&c->path, fmt, ap);
+	va_end(ap);
 	return old;
-}
-
-static size_t push_label(struct ctx *c, const char *key)
-{
-	size_t old = c->path.len;
-	strbuf_addf(&c->path, "['%s']", key);
-	return old;
-}
-
-static void pop(struct ctx *c, size_t old)
-{
-	strbuf_setlen(&c->path, old);
 }
 
 /* --- typed scalars --- */
@@ -149,19 +133,16 @@ static const char *want_string(struct ctx *c, const struct ynode *n)
 	return NULL;
 }
 
-static int want_bool(struct ctx *c, const struct ynode *n, int *out)
+/* A list of at most max items, or -1 after reporting what n is instead. */
+static int want_list(struct ctx *c, const struct ynode *n, size_t max)
 {
-	if (n->type == Y_SCALAR && ynode_bool(n, out) == 0)
+	if (n->type != Y_SEQ) {
+		problem(c, n, "expected a list, got %s", ynode_kind(n));
+		return -1;
+	}
+	if (n->n <= max)
 		return 0;
-	problem(c, n, "expected a boolean (true or false), got %s", ynode_kind(n));
-	return -1;
-}
-
-static int want_list(struct ctx *c, const struct ynode *n)
-{
-	if (n->type == Y_SEQ)
-		return 0;
-	problem(c, n, "expected a list, got %s", ynode_kind(n));
+	problem(c, n, "more than %zu entries (a mesh provider refuses the policy)", max);
 	return -1;
 }
 
@@ -169,20 +150,27 @@ static int endpoint_name_ok(const char *s)
 {
 	if (!(*s >= 'a' && *s <= 'z'))
 		return 0;
-	for (s++; *s; s++) {
-		int alnum = (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9');
-		if (alnum)
-			continue;
-		if ((*s == '-' || *s == '_') &&
-		    ((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= '0' && s[1] <= '9')))
-			continue;
-		return 0;
-	}
+	for (s++; *s; s++)
+		if (!k8s_is_lower_alnum(*s) && !((*s == '-' || *s == '_') && k8s_is_lower_alnum(s[1])))
+			return 0;
 	return 1;
 }
 
-/* A relation endpoint name into *dst (replacing nothing: dst is NULL). */
-static void read_endpoint_name(struct ctx *c, const struct ynode *n, char **dst)
+/* --- mapping walker --- */
+
+/* A field's reader: value is where the key's value is in the YAML, dst
+ * where it goes (the object, plus the field's offset). */
+typedef void (*field_fn)(struct ctx *c, const struct ynode *value, void *dst);
+
+struct field {
+	const char *key;
+	field_fn fn;
+	int required;
+	size_t offset;
+};
+
+/* A relation endpoint name into a char * (still NULL). */
+static void read_endpoint_name(struct ctx *c, const struct ynode *n, void *dst)
 {
 	const char *s = want_string(c, n);
 
@@ -193,28 +181,22 @@ static void read_endpoint_name(struct ctx *c, const struct ynode *n, char **dst)
 			"(lower case letters and digits, words joined by '-' or '_', starting with a letter)", s);
 		return;
 	}
-	*dst = xstrdup(s);
+	*(char **)dst = xstrdup(s);
 }
 
-/* --- mapping walker --- */
-
-typedef void (*field_fn)(struct ctx *c, const struct ynode *value, void *obj);
-
-struct field {
-	const char *key;
-	field_fn fn;
-	int required;
-};
+static void read_bool(struct ctx *c, const struct ynode *n, void *dst)
+{
+	if (ynode_bool(n, dst) < 0)
+		problem(c, n, "expected a boolean (true or false), got %s", ynode_kind(n));
+}
 
 /* Optional reporter for keys not in the table: returns 1 if it said
  * something more useful than "unknown key". */
 typedef int (*unknown_fn)(struct ctx *c, const struct ynode *key);
 
-/* Walk mapping n (a null node counts as an empty mapping) with the table;
- * fields[f].fn gets obj, or obj + at[f] when at is given. */
+/* Walk mapping n (a null node counts as an empty mapping) with the table. */
 static void walk_fields(struct ctx *c, const struct ynode *n, const struct field *fields,
-			size_t nfields, void *obj, const char *where, unknown_fn unknown,
-			const size_t *at)
+			size_t nfields, void *obj, const char *where, unknown_fn unknown)
 {
 	int seen[8] = { 0 };
 
@@ -244,9 +226,9 @@ static void walk_fields(struct ctx *c, const struct ynode *n, const struct field
 			continue;
 		}
 		seen[f] = 1;
-		old = push_key(c, key->value);
-		fields[f].fn(c, n->pairs[i].value, at ? (char *)obj + at[f] : obj);
-		pop(c, old);
+		old = push(c, "%s%s", c->path.len ? "." : "", key->value);
+		fields[f].fn(c, n->pairs[i].value, (char *)obj + fields[f].offset);
+		strbuf_setlen(&c->path, old);
 	}
 	for (size_t f = 0; f < nfields; f++)
 		if (fields[f].required && !seen[f] && n)
@@ -255,77 +237,62 @@ static void walk_fields(struct ctx *c, const struct ynode *n, const struct field
 
 /* --- endpoints --- */
 
-/* istio_field: Istio's name of the list ("Hosts", "Paths"), whose rules
- * (meshnames.h istio_check_values()) each value must pass. */
-static void read_strlist(struct ctx *c, const struct ynode *n, struct opt_strlist *dst,
-			 int methods, const char *istio_field)
+/* s if it is an HTTP method, else NULL after saying why. */
+static const char *http_method(struct ctx *c, const struct ynode *item, const char *s)
 {
-	if (is_null(n))
-		return;  /* absent: JSON null */
-	if (want_list(c, n) < 0)
-		return;
+	size_t m = 0;
+
+	while (m < config_http_methods_count && strcasecmp(s, config_http_methods[m]))
+		m++;
+	if (m == config_http_methods_count)
+		problem(c, item, "'%s' is not an HTTP method (CONNECT, DELETE, GET, "
+			"HEAD, OPTIONS, PATCH, POST, PUT, TRACE)", s);
+	else if (strcmp(s, config_http_methods[m]))
+		problem(c, item, "'%s' is not an HTTP method (write it in upper case: '%s')",
+			s, config_http_methods[m]);
+	else
+		return s;
+	return NULL;
+}
+
+/* field: Istio's name of the list ("Hosts", "Methods", "Paths"), whose
+ * rules (meshnames.h istio_check_values()) each value must pass. */
+static void read_strlist(struct ctx *c, const struct ynode *n, struct opt_strlist *dst,
+			 const char *field)
+{
+	if (is_null(n) || want_list(c, n, MESH_MAX_ITEMS) < 0)
+		return;  /* null: absent, as JSON null */
 	dst->present = 1;
-	if (n->n > MESH_MAX_ITEMS) {
-		problem(c, n, "more than %d entries (a mesh provider refuses the policy)", MESH_MAX_ITEMS);
-		return;
-	}
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *item = n->items[i];
-		size_t old = push_index(c, i);
+		size_t old = push(c, "[%zu]", i);
 		const char *s = want_string(c, item);
+		struct strbuf why = STRBUF_INIT;
 
 		if (s && strlen(s) > MESH_MAX_VALUE) {
 			problem(c, item, "longer than %d bytes (a mesh provider refuses the policy)",
 				MESH_MAX_VALUE);
 			s = NULL;
 		}
-		if (s && methods) {
-			size_t m;
-
-			for (m = 0; m < config_http_methods_count; m++)
-				if (!strcmp(s, config_http_methods[m]))
-					break;
-			if (m == config_http_methods_count) {
-				for (m = 0; m < config_http_methods_count; m++)
-					if (!strcasecmp(s, config_http_methods[m]))
-						break;
-				if (m < config_http_methods_count)
-					problem(c, item, "'%s' is not an HTTP method (write it in upper case: '%s')",
-						s, config_http_methods[m]);
-				else
-					problem(c, item, "'%s' is not an HTTP method (CONNECT, DELETE, GET, "
-						"HEAD, OPTIONS, PATCH, POST, PUT, TRACE)", s);
-				s = NULL;
-			}
-		}
-		if (s && istio_field) {
-			struct strbuf why = STRBUF_INIT;
-			if (istio_check_values(istio_field, &s, 1, &why) < 0) {
-				problem(c, item, "'%s': Istio refuses it: %s", s, why.buf);
-				s = NULL;
-			}
-			strbuf_release(&why);
-		}
-		if (s)
+		if (s && !strcmp(field, "Methods"))
+			s = http_method(c, item, s);
+		if (s && istio_check_values(field, &s, 1, &why) < 0)
+			problem(c, item, "'%s': Istio refuses it: %s", s, why.buf);
+		else if (s)
 			strlist_add(&dst->l, s);
-		pop(c, old);
+		strbuf_release(&why);
+		strbuf_setlen(&c->path, old);
 	}
 }
 
-static void read_ports(struct ctx *c, const struct ynode *n, struct opt_intlist *dst)
+static void read_ports(struct ctx *c, const struct ynode *n, void *dst)
 {
-	if (is_null(n))
+	if (is_null(n) || want_list(c, n, MESH_MAX_ITEMS) < 0)
 		return;
-	if (want_list(c, n) < 0)
-		return;
-	dst->present = 1;
-	if (n->n > MESH_MAX_ITEMS) {
-		problem(c, n, "more than %d entries (a mesh provider refuses the policy)", MESH_MAX_ITEMS);
-		return;
-	}
+	((struct opt_intlist *)dst)->present = 1;
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *item = n->items[i];
-		size_t old = push_index(c, i);
+		size_t old = push(c, "[%zu]", i);
 		long v;
 
 		if (item->type != Y_SCALAR || strcmp(ynode_kind(item), "an integer"))
@@ -334,35 +301,31 @@ static void read_ports(struct ctx *c, const struct ynode *n, struct opt_intlist 
 			problem(c, item, "'%s' is not a port (1..65535)", item->value);
 		else
 			opt_intlist_add(dst, (int)v);
-		pop(c, old);
+		strbuf_setlen(&c->path, old);
 	}
 }
 
-static void ep_hosts(struct ctx *c, const struct ynode *v, void *obj)
+static void ep_hosts(struct ctx *c, const struct ynode *v, void *dst)
 {
-	read_strlist(c, v, &((struct mesh_endpoint *)obj)->hosts, 0, "Hosts");
+	read_strlist(c, v, dst, "Hosts");
 }
 
-static void ep_ports(struct ctx *c, const struct ynode *v, void *obj)
+static void ep_methods(struct ctx *c, const struct ynode *v, void *dst)
 {
-	read_ports(c, v, &((struct mesh_endpoint *)obj)->ports);
+	read_strlist(c, v, dst, "Methods");
 }
 
-static void ep_methods(struct ctx *c, const struct ynode *v, void *obj)
+static void ep_paths(struct ctx *c, const struct ynode *v, void *dst)
 {
-	read_strlist(c, v, &((struct mesh_endpoint *)obj)->methods, 1, NULL);
+	read_strlist(c, v, dst, "Paths");
 }
 
-static void ep_paths(struct ctx *c, const struct ynode *v, void *obj)
-{
-	read_strlist(c, v, &((struct mesh_endpoint *)obj)->paths, 0, "Paths");
-}
-
+#define EP(key, fn, member) { key, fn, 0, offsetof(struct mesh_endpoint, member) }
 static const struct field endpoint_fields[] = {
-	{ "hosts", ep_hosts, 0 },
-	{ "ports", ep_ports, 0 },
-	{ "methods", ep_methods, 0 },
-	{ "paths", ep_paths, 0 },
+	EP("hosts", ep_hosts, hosts),
+	EP("ports", read_ports, ports),
+	EP("methods", ep_methods, methods),
+	EP("paths", ep_paths, paths),
 };
 
 /* --- policies --- */
@@ -387,25 +350,19 @@ static int policy_kind_of(const struct ynode *v)
 	return -1;
 }
 
-static void pol_relation(struct ctx *c, const struct ynode *v, void *obj)
-{
-	read_endpoint_name(c, v, &((struct cfg_policy *)obj)->relation);
-}
-
-static void pol_type(struct ctx *c, const struct ynode *v, void *obj)
+static void pol_type(struct ctx *c, const struct ynode *v, void *dst)
 {
 	int kind = policy_kind_of(v);
 
 	if (kind >= 0)
-		((struct cfg_policy *)obj)->kind = (enum policy_kind)kind;
+		*(enum policy_kind *)dst = (enum policy_kind)kind;
 	else if (want_string(c, v))
 		problem(c, v, "'%s' is not a policy type (app, unit, or the deprecated policy)",
 			v->value);
 }
 
-static void pol_service(struct ctx *c, const struct ynode *v, void *obj)
+static void pol_service(struct ctx *c, const struct ynode *v, void *dst)
 {
-	struct cfg_policy *p = obj;
 	const char *s, *why;
 
 	if (is_null(v))
@@ -417,24 +374,20 @@ static void pol_service(struct ctx *c, const struct ynode *v, void *obj)
 		problem(c, v, "'%s' is not a valid Kubernetes service name: %s", s, why);
 		return;
 	}
-	p->service = xstrdup(s);
+	*(char **)dst = xstrdup(s);
 }
 
 static void pol_endpoints(struct ctx *c, const struct ynode *v, void *obj)
 {
 	struct cfg_policy *p = obj;
 
-	if (want_list(c, v) < 0)
+	if (want_list(c, v, MESH_MAX_ITEMS) < 0)
 		return;
-	if (v->n > MESH_MAX_ITEMS) {
-		problem(c, v, "more than %d entries (a mesh provider refuses the policy)", MESH_MAX_ITEMS);
-		return;
-	}
 	if (v->n)
 		p->endpoints = xcalloc(v->n, sizeof(*p->endpoints));
 	p->nendpoints = v->n;
 	for (size_t i = 0; i < v->n; i++) {
-		size_t old = push_index(c, i);
+		size_t old = push(c, "[%zu]", i);
 
 		if (is_null(v->items[i])) {
 			problem(c, v->items[i], "expected a mapping, got null");
@@ -443,7 +396,7 @@ static void pol_endpoints(struct ctx *c, const struct ynode *v, void *obj)
 			int before = c->nerr;
 
 			walk_fields(c, v->items[i], endpoint_fields, ARRAY_SIZE(endpoint_fields),
-				    &p->endpoints[i], "in endpoint", NULL, NULL);
+				    &p->endpoints[i], "in endpoint", NULL);
 			/* Istio refuses an operation with nothing in it */
 			if (c->nerr == before && !e->ports.n && !e->hosts.l.n && !e->methods.l.n &&
 			    !e->paths.l.n)
@@ -451,36 +404,34 @@ static void pol_endpoints(struct ctx *c, const struct ynode *v, void *obj)
 					"or path: Istio refuses an empty operation (`to.operation` must not "
 					"be empty)");
 		}
-		pop(c, old);
+		strbuf_setlen(&c->path, old);
 	}
 }
 
-static void pol_ports(struct ctx *c, const struct ynode *v, void *obj)
-{
-	read_ports(c, v, &((struct cfg_policy *)obj)->ports);
-}
-
+/* pol_endpoints() fills endpoints and nendpoints: it gets the policy. */
+#define POL(key, fn, required, member) { key, fn, required, offsetof(struct cfg_policy, member) }
+#define POL_ENDPOINTS(required) { "endpoints", pol_endpoints, required, 0 }
 static const struct field app_policy_fields[] = {
-	{ "relation", pol_relation, 1 },
-	{ "type", pol_type, 0 },
-	{ "service", pol_service, 0 },
-	{ "endpoints", pol_endpoints, 1 },
+	POL("relation", read_endpoint_name, 1, relation),
+	POL("type", pol_type, 0, kind),
+	POL("service", pol_service, 0, service),
+	POL_ENDPOINTS(1),
 };
 
 static const struct field unit_policy_fields[] = {
-	{ "relation", pol_relation, 1 },
-	{ "type", pol_type, 0 },
-	{ "ports", pol_ports, 0 },
+	POL("relation", read_endpoint_name, 1, relation),
+	POL("type", pol_type, 0, kind),
+	POL("ports", read_ports, 0, ports),
 };
 
 /* For a policy whose type is wrong: read what can be read, require only
  * the relation. */
 static const struct field any_policy_fields[] = {
-	{ "relation", pol_relation, 1 },
-	{ "type", pol_type, 0 },
-	{ "service", pol_service, 0 },
-	{ "endpoints", pol_endpoints, 0 },
-	{ "ports", pol_ports, 0 },
+	POL("relation", read_endpoint_name, 1, relation),
+	POL("type", pol_type, 0, kind),
+	POL("service", pol_service, 0, service),
+	POL_ENDPOINTS(0),
+	POL("ports", read_ports, 0, ports),
 };
 
 static int is_l7_field(const char *key)
@@ -536,69 +487,46 @@ static void read_policy(struct ctx *c, const struct ynode *n, struct cfg_policy 
 		kind = policy_kind_of(type);
 	if (kind < 0)
 		walk_fields(c, n, any_policy_fields, ARRAY_SIZE(any_policy_fields), p,
-			    "in policy", NULL, NULL);
+			    "in policy", NULL);
 	else if (kind == POLICY_UNIT)
 		walk_fields(c, n, unit_policy_fields, ARRAY_SIZE(unit_policy_fields), p,
-			    "in unit policy", unknown_in_unit_policy, NULL);
+			    "in unit policy", unknown_in_unit_policy);
 	else
 		walk_fields(c, n, app_policy_fields, ARRAY_SIZE(app_policy_fields), p,
-			    "in app policy", unknown_in_app_policy, NULL);
+			    "in app policy", unknown_in_app_policy);
 }
 
 /* --- consumer --- */
-
-static void con_mesh_relation(struct ctx *c, const struct ynode *v, void *obj)
-{
-	read_endpoint_name(c, v, &((struct cfg_consumer *)obj)->mesh_relation);
-}
-
-static void con_cmr_requires(struct ctx *c, const struct ynode *v, void *obj)
-{
-	read_endpoint_name(c, v, &((struct cfg_consumer *)obj)->cmr_requires);
-}
-
-static void con_cmr_provides(struct ctx *c, const struct ynode *v, void *obj)
-{
-	read_endpoint_name(c, v, &((struct cfg_consumer *)obj)->cmr_provides);
-}
-
-static void con_auto_join(struct ctx *c, const struct ynode *v, void *obj)
-{
-	want_bool(c, v, &((struct cfg_consumer *)obj)->auto_join);
-}
 
 static void con_policies(struct ctx *c, const struct ynode *v, void *obj)
 {
 	struct cfg_consumer *con = obj;
 
-	if (is_null(v) || want_list(c, v) < 0)
+	if (is_null(v) || want_list(c, v, SIZE_MAX) < 0)
 		return;
 	if (v->n)
 		con->policies = xcalloc(v->n, sizeof(*con->policies));
 	con->npolicies = v->n;
 	for (size_t i = 0; i < v->n; i++) {
-		size_t old = push_index(c, i);
+		size_t old = push(c, "[%zu]", i);
 		read_policy(c, v->items[i], &con->policies[i]);
-		pop(c, old);
+		strbuf_setlen(&c->path, old);
 	}
 }
 
+/* con_policies() fills policies and npolicies: it gets the consumer. */
+#define CON(key, fn, member) { key, fn, 0, offsetof(struct cfg_consumer, member) }
 static const struct field consumer_fields[] = {
-	{ "mesh-relation", con_mesh_relation, 0 },
-	{ "cross-model-mesh-requires", con_cmr_requires, 0 },
-	{ "cross-model-mesh-provides", con_cmr_provides, 0 },
-	{ "auto-join", con_auto_join, 0 },
-	{ "policies", con_policies, 0 },
+	CON("mesh-relation", read_endpoint_name, mesh_relation),
+	CON("cross-model-mesh-requires", read_endpoint_name, cmr_requires),
+	CON("cross-model-mesh-provides", read_endpoint_name, cmr_provides),
+	CON("auto-join", read_bool, auto_join),
+	{ "policies", con_policies, 0, 0 },
 };
 
 /* --- provider --- */
 
-static void prov_mesh_relation(struct ctx *c, const struct ynode *v, void *obj)
-{
-	read_endpoint_name(c, v, &((struct cfg_provider *)obj)->mesh_relation);
-}
-
-static void prov_mesh_type(struct ctx *c, const struct ynode *v, void *obj)
+static void prov_mesh_type(struct ctx *c, const struct ynode *v, void *dst)
 {
 	const char *s = want_string(c, v);
 
@@ -608,7 +536,7 @@ static void prov_mesh_type(struct ctx *c, const struct ynode *v, void *obj)
 		problem(c, v, "'%s' is not a supported mesh type (istio)", s);
 		return;
 	}
-	((struct cfg_provider *)obj)->mesh_type = xstrdup(s);
+	*(char **)dst = xstrdup(s);
 }
 
 /* A provider label key or value: valid as it is, or, with placeholders
@@ -640,10 +568,8 @@ static int label_template_ok(struct ctx *c, const struct ynode *at, const char *
 	return ok;
 }
 
-static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
+static void prov_labels(struct ctx *c, const struct ynode *v, void *labels)
 {
-	struct cfg_provider *p = obj;
-
 	if (v->type != Y_MAP) {
 		problem(c, v, "expected a mapping, got %s", ynode_kind(v));
 		return;
@@ -660,7 +586,7 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 		}
 		if (!label_template_ok(c, key, key->value, k8s_label_key_valid, "key"))
 			ok = 0;
-		old = push_label(c, key->value);
+		old = push(c, "['%s']", key->value);
 		if (val->type != Y_SCALAR) {
 			problem(c, val, "expected a string, got %s", ynode_kind(val));
 			ok = 0;
@@ -672,47 +598,42 @@ static void prov_labels(struct ctx *c, const struct ynode *v, void *obj)
 			ok = 0;
 		}
 		if (ok)
-			kvlist_set(&p->labels, key->value, val->value);
-		pop(c, old);
+			kvlist_set(labels, key->value, val->value);
+		strbuf_setlen(&c->path, old);
 	}
 }
 
-static void prov_manage_policies(struct ctx *c, const struct ynode *v, void *obj)
-{
-	want_bool(c, v, &((struct cfg_provider *)obj)->manage_policies);
-}
-
+#define PROV(key, fn, required, member) { key, fn, required, offsetof(struct cfg_provider, member) }
 static const struct field provider_fields[] = {
-	{ "mesh-relation", prov_mesh_relation, 0 },
-	{ "mesh-type", prov_mesh_type, 1 },
-	{ "labels", prov_labels, 1 },
-	{ "manage-policies", prov_manage_policies, 0 },
+	PROV("mesh-relation", read_endpoint_name, 0, mesh_relation),
+	PROV("mesh-type", prov_mesh_type, 1, mesh_type),
+	PROV("labels", prov_labels, 1, labels),
+	PROV("manage-policies", read_bool, 0, manage_policies),
 };
 
 /* --- settings --- */
 
-/* One handler per kind of setting; obj is where the value goes. */
-
-static void set_seconds(struct ctx *c, const struct ynode *v, void *obj)
+/* One reader per kind of setting. */
+static void set_seconds(struct ctx *c, const struct ynode *v, void *dst)
 {
 	const char *kind = ynode_kind(v);
 
 	if (strcmp(kind, "an integer") && strcmp(kind, "a number"))
 		problem(c, v, "expected a number of seconds, got %s", kind);
-	else if (settings_parse_seconds(v->value, obj) < 0)
+	else if (settings_parse_seconds(v->value, dst) < 0)
 		problem(c, v, "'%s' is not a number of seconds (0 < seconds <= 86400, "
 			"digits with an optional fraction)", v->value);
 }
 
-static void set_jobs(struct ctx *c, const struct ynode *v, void *obj)
+static void set_jobs(struct ctx *c, const struct ynode *v, void *dst)
 {
 	if (strcmp(ynode_kind(v), "an integer"))
 		problem(c, v, "expected an integer, got %s", ynode_kind(v));
-	else if (settings_parse_jobs(v->value, obj) < 0)
+	else if (settings_parse_jobs(v->value, dst) < 0)
 		problem(c, v, "%s is not a number of parallel jobs (1..%d)", v->value, SETTINGS_MAX_JOBS);
 }
 
-static void set_path(struct ctx *c, const struct ynode *v, void *obj)
+static void set_path(struct ctx *c, const struct ynode *v, void *dst)
 {
 	const char *s = want_string(c, v);
 
@@ -721,32 +642,24 @@ static void set_path(struct ctx *c, const struct ynode *v, void *obj)
 	if (!*s || strlen(s) > 4096)
 		problem(c, v, "expected the path of a kubectl binary, got '%.40s'", s);
 	else
-		*(char **)obj = xstrdup(s);
-}
-
-static void set_bool(struct ctx *c, const struct ynode *v, void *obj)
-{
-	want_bool(c, v, obj);
+		*(char **)dst = xstrdup(s);
 }
 
 /* The keys of settings: are the rows of settings.h's table. */
-static void top_settings(struct ctx *c, const struct ynode *v, void *obj)
+static void top_settings(struct ctx *c, const struct ynode *v, void *dst)
 {
 	static const field_fn by_kind[] = {
 		[SETTING_SECONDS] = set_seconds, [SETTING_JOBS] = set_jobs,
-		[SETTING_PATH] = set_path, [SETTING_BOOL] = set_bool,
+		[SETTING_PATH] = set_path, [SETTING_BOOL] = read_bool,
 	};
+	const struct setting *row = settings_table;
 	struct field fields[8];
-	size_t at[8];
 
 	if (settings_count > ARRAY_SIZE(fields))
 		die("top_settings: settings table too large");
-	for (size_t i = 0; i < settings_count; i++) {
-		fields[i] = (struct field){ settings_table[i].key, by_kind[settings_table[i].kind], 0 };
-		at[i] = settings_table[i].offset;
-	}
-	walk_fields(c, v, fields, settings_count, &((struct mesh_config *)obj)->settings,
-		    "in settings", NULL, at);
+	for (size_t i = 0; i < settings_count; i++)
+		fields[i] = (struct field){ row[i].key, by_kind[row[i].kind], 0, row[i].offset };
+	walk_fields(c, v, fields, settings_count, dst, "in settings", NULL);
 }
 
 /* A relative kubectl path with a '/' is relative to the config's directory. */
@@ -771,35 +684,32 @@ static void set_default(char **s, const char *def)
 		*s = xstrdup(def);
 }
 
-static void top_consumer(struct ctx *c, const struct ynode *v, void *obj)
+static void top_consumer(struct ctx *c, const struct ynode *v, void *dst)
 {
-	struct mesh_config *cfg = obj;
 	struct cfg_consumer *con = xcalloc(1, sizeof(*con));
 
-	cfg->consumer = con;
+	*(struct cfg_consumer **)dst = con;
 	con->auto_join = 1;
-	walk_fields(c, v, consumer_fields, ARRAY_SIZE(consumer_fields), con,
-		    "in consumer", NULL, NULL);
+	walk_fields(c, v, consumer_fields, ARRAY_SIZE(consumer_fields), con, "in consumer", NULL);
 	set_default(&con->mesh_relation, "service-mesh");
 	set_default(&con->cmr_requires, "require-cmr-mesh");
 	set_default(&con->cmr_provides, "provide-cmr-mesh");
 }
 
-static void top_provider(struct ctx *c, const struct ynode *v, void *obj)
+static void top_provider(struct ctx *c, const struct ynode *v, void *dst)
 {
-	struct mesh_config *cfg = obj;
 	struct cfg_provider *prov = xcalloc(1, sizeof(*prov));
 
-	cfg->provider = prov;
-	walk_fields(c, v, provider_fields, ARRAY_SIZE(provider_fields), prov,
-		    "in provider", NULL, NULL);
+	*(struct cfg_provider **)dst = prov;
+	walk_fields(c, v, provider_fields, ARRAY_SIZE(provider_fields), prov, "in provider", NULL);
 	set_default(&prov->mesh_relation, "service-mesh");
 }
 
+#define TOP(key, fn, member) { key, fn, 0, offsetof(struct mesh_config, member) }
 static const struct field top_fields[] = {
-	{ "consumer", top_consumer, 0 },
-	{ "provider", top_provider, 0 },
-	{ "settings", top_settings, 0 },
+	TOP("consumer", top_consumer, consumer),
+	TOP("provider", top_provider, provider),
+	TOP("settings", top_settings, settings),
 };
 
 static int config_from_tree(const char *name, const struct ynode *root,
@@ -813,25 +723,10 @@ static int config_from_tree(const char *name, const struct ynode *root,
 				ynode_kind(root));
 		else
 			walk_fields(&c, root, top_fields, ARRAY_SIZE(top_fields), cfg,
-				    "at the top level", NULL, NULL);
+				    "at the top level", NULL);
 	}
 	strbuf_release(&c.path);
 	return c.nerr ? -1 : 0;
-}
-
-static int finish(const char *name, struct ynode *root, int loaded,
-		  struct mesh_config *cfg, struct strbuf *err)
-{
-	int r = loaded < 0 ? -1 : config_from_tree(name, root, cfg, err);
-
-	ynode_free(root);
-	if (r < 0) {
-		config_release(cfg);
-		return -1;
-	}
-	cfg->path = xstrdup(name);
-	resolve_kubectl(cfg, name);
-	return 0;
 }
 
 /* An empty config: every setting unset (see struct cfg_settings). */
@@ -842,13 +737,29 @@ static void config_clear(struct mesh_config *cfg)
 	cfg->settings.remember_apps = -1;
 }
 
-int config_load(const char *path, struct mesh_config *cfg, struct strbuf *err)
+/* The config from the tree that yaml_load_*() returned (loaded). */
+static int finish(const char *name, struct ynode *root, int loaded,
+		  struct mesh_config *cfg, struct strbuf *err)
 {
-	struct ynode *root = NULL;
 	int r;
 
 	config_clear(cfg);
-	r = yaml_load_file(path, &root, err);
+	r = loaded < 0 ? -1 : config_from_tree(name, root, cfg, err);
+	ynode_free(root);
+	if (r < 0) {
+		config_release(cfg);
+		return -1;
+	}
+	cfg->path = xstrdup(name);
+	resolve_kubectl(cfg, name);
+	return 0;
+}
+
+int config_load(const char *path, struct mesh_config *cfg, struct strbuf *err)
+{
+	struct ynode *root = NULL;
+	int r = yaml_load_file(path, &root, err);
+
 	return finish(path, root, r, cfg, err);
 }
 
@@ -856,10 +767,8 @@ int config_parse(const char *name, const char *buf, size_t len,
 		 struct mesh_config *cfg, struct strbuf *err)
 {
 	struct ynode *root = NULL;
-	int r;
+	int r = yaml_load_buffer(name, buf, len, &root, err);
 
-	config_clear(cfg);
-	r = yaml_load_buffer(name, buf, len, &root, err);
 	return finish(name, root, r, cfg, err);
 }
 

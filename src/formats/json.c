@@ -1,12 +1,9 @@
 /* json.c - the JSON value tree, strict parsing of untrusted JSON, and the one
  * emitter that writes what Python's json.dumps(value) writes; see json.h.
  *
- * Parsing. Relation data comes from other units, so it is untrusted: only
- * RFC 8259 is accepted (no BOM, no leading zeros, no raw control
- * characters, valid UTF-8, no duplicate keys, at most JSON_MAX_DEPTH deep).
- * One recursive-descent pass checks each byte and builds the tree as it
- * goes. A number's spelling decides its type as in Python: "12" is an
- * integer, "12.0" and "1e3" are floats.
+ * Parsing. Relation data comes from other units, so it is untrusted
+ * (json.h says what is refused). One recursive-descent pass checks each
+ * byte and builds the tree as it goes.
  *
  * A JSON_STRING value made here holds its characters in its own block
  * (u.s == (char *)(v + 1)): one allocation per string, and json_free()
@@ -19,9 +16,8 @@
  * tests/unit/json_golden.txt. cJSON, which the tests keep as a reference
  * parser, writes none of these.
  *
- * Byte offsets in error messages count from 0. Floats are formatted and
- * read with snprintf()/strtod(), which assumes LC_NUMERIC is "C" (the
- * program never calls setlocale()).
+ * Floats are formatted and read with snprintf()/strtod(), which assumes
+ * LC_NUMERIC is "C" (the program never calls setlocale()).
  */
 #include <limits.h>
 #include <math.h>
@@ -154,19 +150,12 @@ static int hex4(const unsigned char *p, size_t avail, uint32_t *out)
  * sequence, or (size_t)-1. */
 static size_t first_bad_utf8(const unsigned char *p, size_t len)
 {
-	size_t i, bad;
+	size_t n, bad;
 	uint32_t cp;
 
-	for (i = 0; i < len; ) {
-		if (p[i] < 0x80) {
-			i++;
-		} else {
-			size_t n = utf8_next(p + i, len - i, &cp, &bad);
-			if (!n)
-				return i;
-			i += n;
-		}
-	}
+	for (size_t i = 0; i < len; i += n)
+		if ((n = utf8_next(p + i, len - i, &cp, &bad)) == 0)
+			return i;
 	return (size_t)-1;
 }
 
@@ -177,29 +166,14 @@ static const char *const bad_utf8 = "holds invalid UTF-8";
 
 static void add_utf8(struct strbuf *sb, uint32_t cp)
 {
-	char b[4];
-	size_t n;
+	unsigned char b[4];
+	int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | cp >> 12);
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | cp >> 18);
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	strbuf_add(sb, b, n);
+	for (int k = n - 1; k > 0; k--, cp >>= 6)
+		b[k] = (unsigned char)(0x80 | (cp & 0x3F));
+	/* the lead byte: 110xxxxx, 1110xxxx or 11110xxx before 1, 2 or 3 more */
+	b[0] = (unsigned char)(n == 1 ? cp : ((0xF00u >> n) & 0xFF) | cp);
+	strbuf_add(sb, b, (size_t)n);
 }
 
 #define NONE ((size_t)-1)
@@ -519,8 +493,8 @@ static void late(struct parser *ps, const char *what, const char *key, size_t at
 
 static struct json *parse_number(struct parser *ps)
 {
-	size_t start = ps->i, n;
-	char small[64], *copy;
+	size_t start = ps->i;
+	char *copy;
 	int integral;
 	struct json *v;
 	long long i;
@@ -530,13 +504,9 @@ static struct json *parse_number(struct parser *ps)
 	if (integral && !read_integer((const char *)ps->p + start, (const char *)ps->p + ps->i, &i))
 		return json_int(i);
 	/* strtod() wants the token NUL-terminated; the text need not be */
-	n = ps->i - start;
-	copy = n < sizeof(small) ? small : xmalloc(n + 1);
-	memcpy(copy, ps->p + start, n);
-	copy[n] = '\0';
+	copy = xstrndup((const char *)ps->p + start, ps->i - start);
 	v = json_real(strtod(copy, NULL));
-	if (copy != small)
-		free(copy);
+	free(copy);
 	if (isinf(v->u.d))
 		late(ps, "number out of range", NULL, start);
 	return v;
@@ -1009,11 +979,6 @@ static void emit(struct strbuf *out, const struct json *v, int indent, int level
 	}
 }
 
-void json_emit(struct strbuf *out, const struct json *v)
-{
-	emit(out, v, -1, 0);
-}
-
 void json_emit_indent(struct strbuf *out, const struct json *v, int indent)
 {
 	emit(out, v, indent, 0);
@@ -1113,11 +1078,7 @@ void json_set(struct json *obj, const char *key, struct json *value)
 			return;
 		}
 	}
-	ALLOC_GROW(obj->u.obj.m, obj->u.obj.n + 1, obj->u.obj.alloc);
-	m = &obj->u.obj.m[obj->u.obj.n++];
-	m->key = xstrdup(key);
-	m->bad = NULL;
-	m->value = value;
+	json_add_new(obj, key, value);
 }
 
 const struct json *json_get(const struct json *obj, const char *key)
@@ -1150,15 +1111,10 @@ struct json *json_copy(const struct json *v)
 		return c;
 	case JSON_OBJECT:
 		c = json_object();
-		/* Not json_set(): copy member by member, linear in size. */
-		c->u.obj.m = xcalloc(v->u.obj.n ? v->u.obj.n : 1, sizeof(*c->u.obj.m));
-		c->u.obj.alloc = v->u.obj.n ? v->u.obj.n : 1;
 		for (k = 0; k < v->u.obj.n; k++) {
-			c->u.obj.m[k].key = xstrdup(v->u.obj.m[k].key);
+			json_add_new(c, v->u.obj.m[k].key, json_copy(v->u.obj.m[k].value));
 			c->u.obj.m[k].bad = v->u.obj.m[k].bad;
-			c->u.obj.m[k].value = json_copy(v->u.obj.m[k].value);
 		}
-		c->u.obj.n = v->u.obj.n;
 		return c;
 	default:
 		c = new_value(v->type);

@@ -151,8 +151,8 @@ static int check_path_template(const char *field, const char *path, struct strbu
 	while (end > start && path[end - 1] == '/')
 		end--;
 	strbuf_add(&trimmed, path + start, end - start);
-	for (size_t i = 0, seg = 0; i <= trimmed.len && !ret; i++) {
-		const char *g = trimmed.buf + seg;
+	for (size_t i = 0, seg = 0; i <= trimmed.len; i++) {
+		const char *g = trimmed.buf + seg, *bad = NULL;
 		size_t n = i - seg;
 		int one, all;
 
@@ -161,28 +161,24 @@ static int check_path_template(const char *field, const char *path, struct strbu
 		seg = i + 1;
 		one = n == 3 && !strncmp(g, "{*}", 3);
 		all = n == 4 && !strncmp(g, "{**}", 4);
-		if (one && !any)
-			continue;
-		if (all && !any) {
-			any = 1;
+		if ((one || all) && !any) {
+			any = all;
 			continue;
 		}
+		if (one || all)
+			bad = "{**} is not the last operator";
+		else if (memchr(g, '{', n) || memchr(g, '}', n))
+			bad = "Contains '{' or '}' beyond a supported path template";
+		else if (!templ || valid_literal(g, n))
+			continue;
 		why_sep(why);
-		if (one || all) {
-			strbuf_addf(why, "invalid or unsupported path %s, found in %s. {**} is not the last operator",
-				    trimmed.buf, field);
-			ret = -1;
-		} else if (memchr(g, '{', n) || memchr(g, '}', n)) {
-			strbuf_addf(why, "invalid or unsupported path %s, found in %s. Contains '{' or '}' beyond a "
-				    "supported path template", trimmed.buf, field);
-			ret = -1;
-		} else if (templ && !valid_literal(g, n)) {
-			strbuf_addf(why, "invalid or unsupported path %s, found in %s. Contains segment %.*s with "
-				    "invalid string literal", trimmed.buf, field, (int)n, g);
-			ret = -1;
-		} else if (why->len >= 2 && !strcmp(why->buf + why->len - 2, "; ")) {
-			strbuf_setlen(why, why->len - 2);
-		}
+		strbuf_addf(why, "invalid or unsupported path %s, found in %s. ", trimmed.buf, field);
+		if (bad)
+			strbuf_addstr(why, bad);
+		else
+			strbuf_addf(why, "Contains segment %.*s with invalid string literal", (int)n, g);
+		ret = -1;
+		break;
 	}
 	strbuf_release(&trimmed);
 	return ret;

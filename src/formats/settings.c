@@ -28,13 +28,6 @@ const struct setting settings_table[] = {
 };
 const size_t settings_count = ARRAY_SIZE(settings_table);
 
-/* What a variable of each kind must be, for warnings. */
-static const char *const kind_want[] = {
-	[SETTING_SECONDS] = "a number of seconds (0 < s <= 86400)",
-	[SETTING_JOBS] = "a whole number from 1 to 64",
-	[SETTING_BOOL] = "0, 1, true or false",
-};
-
 int settings_parse_seconds(const char *s, int *ms)
 {
 	const char *p = s;
@@ -90,6 +83,16 @@ int settings_parse_bool(const char *s, int *v)
 	return 0;
 }
 
+/* Each kind's parser of a variable, and what the variable must be. */
+static const struct {
+	int (*parse)(const char *s, int *v);
+	const char *want;
+} kinds[] = {
+	[SETTING_SECONDS] = { settings_parse_seconds, "a number of seconds (0 < s <= 86400)" },
+	[SETTING_JOBS] = { settings_parse_jobs, "a whole number from 1 to 64" },
+	[SETTING_BOOL] = { settings_parse_bool, "0, 1, true or false" },
+};
+
 #define UNSET { 0, 0, 0, NULL, -1, -1 }
 
 /* One value: from the variable, else the config, else the default. */
@@ -105,11 +108,11 @@ static void warn_env(const struct setting *row, const char *value)
 {
 	const char *more = strlen(value) > 40 ? "..." : "";
 
-	log_warning(ENV_WARNING, row->env, value, more, kind_want[row->kind], row->key, row->def_text);
+	log_warning(ENV_WARNING, row->env, value, more, kinds[row->kind].want, row->key, row->def_text);
 	/* visible without --verbose: an override that does nothing must say so */
 	if (!settings_verbose())
 		fprintf(stderr, "svcmesh-hook: warning: " ENV_WARNING "\n", row->env, value, more,
-			kind_want[row->kind], row->key, row->def_text);
+			kinds[row->kind].want, row->key, row->def_text);
 }
 
 /* The row's variable into st.env; unset when empty or not valid. */
@@ -117,19 +120,12 @@ static void read_var(const struct setting *row)
 {
 	const char *v = getenv(row->env);
 	void *dst = (char *)&st.env + row->offset;
-	int bad = 0;
 
 	if (!v || !*v)
 		return;
-	if (row->kind == SETTING_SECONDS)
-		bad = settings_parse_seconds(v, dst);
-	else if (row->kind == SETTING_JOBS)
-		bad = settings_parse_jobs(v, dst);
-	else if (row->kind == SETTING_BOOL)
-		bad = settings_parse_bool(v, dst);
-	else
+	if (row->kind == SETTING_PATH)
 		*(char **)dst = xstrdup(v);
-	if (bad)
+	else if (kinds[row->kind].parse(v, dst) < 0)
 		warn_env(row, v);
 }
 

@@ -2,9 +2,6 @@
  *
  * Built from libyaml's event stream (yaml_parser_parse), one recursive
  * call per collection, so YAML_MAX_DEPTH also bounds our C stack.
- * Anchors are accepted and ignored (they are harmless while nothing can
- * refer to them); every alias is refused, which rules out alias cycles and
- * billion-laughs expansion.
  */
 #include <errno.h>
 #include <limits.h>
@@ -191,19 +188,6 @@ struct keyset {
 	size_t cap;
 };
 
-static size_t key_hash(const struct ynode *k)
-{
-	return (size_t)fnv1a(k->value, k->len);
-}
-
-static void keyset_insert_raw(struct keyset *s, const struct ypair *pairs, size_t idx)
-{
-	size_t i = key_hash(pairs[idx].key) & (s->cap - 1);
-	while (s->slots[i])
-		i = (i + 1) & (s->cap - 1);
-	s->slots[i] = idx + 1;
-}
-
 /* Returns the index of an earlier equal key, or (size_t)-1 after adding idx. */
 static size_t keyset_add(struct keyset *s, const struct ypair *pairs, size_t idx)
 {
@@ -211,14 +195,16 @@ static size_t keyset_add(struct keyset *s, const struct ypair *pairs, size_t idx
 	size_t i;
 
 	if ((idx + 1) * 2 > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
-		free(s->slots);
-		s->slots = xcalloc(ncap, sizeof(*s->slots));
-		s->cap = ncap;
+		/* at least twice as large: the keys before idx never grow it again */
+		struct keyset bigger = { NULL, s->cap ? s->cap * 2 : 16 };
+
+		bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
 		for (size_t j = 0; j < idx; j++)
-			keyset_insert_raw(s, pairs, j);
+			keyset_add(&bigger, pairs, j);
+		free(s->slots);
+		*s = bigger;
 	}
-	for (i = key_hash(k) & (s->cap - 1); s->slots[i]; i = (i + 1) & (s->cap - 1)) {
+	for (i = fnv1a(k->value, k->len) & (s->cap - 1); s->slots[i]; i = (i + 1) & (s->cap - 1)) {
 		const struct ynode *o = pairs[s->slots[i] - 1].key;
 		if (o->len == k->len && !memcmp(o->value, k->value, k->len))
 			return s->slots[i] - 1;
@@ -322,6 +308,7 @@ fail:
 static int build_node(struct loader *ld, yaml_event_t *ev, int depth, struct ynode **out)
 {
 	const char *tag;
+	int map;
 
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
@@ -329,19 +316,15 @@ static int build_node(struct loader *ld, yaml_event_t *ev, int depth, struct yno
 	case YAML_ALIAS_EVENT:
 		return fail_at(ld, MARK(ev->start_mark), "aliases are not supported");
 	case YAML_SEQUENCE_START_EVENT:
-		if (check_tag(ld, &ev->start_mark, ev->data.sequence_start.tag, "seq", &tag) < 0)
-			return -1;
-		if (depth >= YAML_MAX_DEPTH)
-			return fail_at(ld, MARK(ev->start_mark),
-				       "nesting deeper than %d levels", YAML_MAX_DEPTH);
-		return build_seq(ld, ev, depth + 1, out);
 	case YAML_MAPPING_START_EVENT:
-		if (check_tag(ld, &ev->start_mark, ev->data.mapping_start.tag, "map", &tag) < 0)
+		map = ev->type == YAML_MAPPING_START_EVENT;
+		if (check_tag(ld, &ev->start_mark, map ? ev->data.mapping_start.tag :
+			      ev->data.sequence_start.tag, map ? "map" : "seq", &tag) < 0)
 			return -1;
 		if (depth >= YAML_MAX_DEPTH)
 			return fail_at(ld, MARK(ev->start_mark),
 				       "nesting deeper than %d levels", YAML_MAX_DEPTH);
-		return build_map(ld, ev, depth + 1, out);
+		return (map ? build_map : build_seq)(ld, ev, depth + 1, out);
 	default:
 		return fail_at(ld, MARK(ev->start_mark), "unexpected YAML event %d", (int)ev->type);
 	}
@@ -390,7 +373,7 @@ fail:
 int yaml_load_buffer(const char *name, const char *buf, size_t len,
 		     struct ynode **root, struct strbuf *err)
 {
-	struct loader ld;
+	struct loader ld = { .name = name, .buf = buf, .len = len, .err = err };
 	const char *nul;
 	int r;
 
@@ -399,11 +382,6 @@ int yaml_load_buffer(const char *name, const char *buf, size_t len,
 		strbuf_addf(err, "%s: larger than %d bytes\n", name, YAML_MAX_BYTES);
 		return -1;
 	}
-	memset(&ld, 0, sizeof(ld));
-	ld.name = name;
-	ld.buf = buf;
-	ld.len = len;
-	ld.err = err;
 	nul = memchr(buf, '\0', len);
 	if (nul) {
 		int line, col;
@@ -501,17 +479,21 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+static const char *skip_digits(const char *s)
+{
+	while (is_digit(*s))
+		s++;
+	return s;
+}
+
 /* [-+]?[0-9]+ */
 static int looks_decimal(const char *s)
 {
-	if (*s == '-' || *s == '+')
-		s++;
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!is_digit(*s))
-			return 0;
-	return 1;
+	const char *e;
+
+	s += *s == '-' || *s == '+';
+	e = skip_digits(s);
+	return e > s && !*e;
 }
 
 int ynode_int(const struct ynode *n, long *out)
@@ -555,35 +537,28 @@ static int looks_float(const char *s)
 		".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
 		"-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN",
 	};
-	int digits = 0;
+	const char *e;
+	size_t digits;
 
 	if (is_one_of(s, special, ARRAY_SIZE(special)))
 		return 1;
-	if (*s == '-' || *s == '+')
-		s++;
-	while (is_digit(*s)) {
-		s++;
-		digits++;
-	}
-	if (*s == '.') {
-		s++;
-		while (is_digit(*s)) {
-			s++;
-			digits++;
-		}
+	s += *s == '-' || *s == '+';
+	e = skip_digits(s);
+	digits = (size_t)(e - s);
+	if (*e == '.') {
+		s = e + 1;
+		e = skip_digits(s);
+		digits += (size_t)(e - s);
 	}
 	if (!digits)
 		return 0;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '-' || *s == '+')
-			s++;
-		if (!is_digit(*s))
+	if (*e == 'e' || *e == 'E') {
+		s = e + 1 + (e[1] == '-' || e[1] == '+');
+		e = skip_digits(s);
+		if (e == s)
 			return 0;
-		while (is_digit(*s))
-			s++;
 	}
-	return *s == '\0';
+	return !*e;
 }
 
 int ynode_is_nonstring(const struct ynode *n)
@@ -680,33 +655,24 @@ static int yemit_scalar(struct yemitter *y, const char *text, int is_string)
 static int yemit_node(struct yemitter *y, const struct json *v)
 {
 	yaml_event_t ev;
-	struct strbuf num = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT;
 	int r;
 
 	switch (v->type) {
 	case JSON_NULL:
-		return yemit_scalar(y, "null", 0);
 	case JSON_FALSE:
-		return yemit_scalar(y, "false", 0);
 	case JSON_TRUE:
-		return yemit_scalar(y, "true", 0);
 	case JSON_INT:
 	case JSON_REAL:
-		json_emit(&num, v);
-		if (!strcmp(num.buf, "NaN"))
-			r = yemit_scalar(y, ".nan", 0);
-		else if (!strcmp(num.buf, "Infinity"))
-			r = yemit_scalar(y, ".inf", 0);
-		else if (!strcmp(num.buf, "-Infinity"))
-			r = yemit_scalar(y, "-.inf", 0);
-		else
-			r = yemit_scalar(y, num.buf, 0);
-		strbuf_release(&num);
+		/* as JSON writes them, but for YAML's NaN and infinities */
+		json_emit(&text, v);
+		r = yemit_scalar(y, !strcmp(text.buf, "NaN") ? ".nan" : !strcmp(text.buf, "Infinity") ? ".inf" :
+				 !strcmp(text.buf, "-Infinity") ? "-.inf" : text.buf, 0);
+		strbuf_release(&text);
 		return r;
 	case JSON_STRING:
-		return yemit_scalar(y, v->u.s, 1);
 	case JSON_BADSTRING:
-		return yemit_scalar(y, v->u.bad.s, 1);
+		return yemit_scalar(y, v->type == JSON_STRING ? v->u.s : v->u.bad.s, 1);
 	case JSON_ARRAY:
 		if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE))
 			die("out of memory emitting YAML");
