@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "formats/json.h"
+#include "formats/settings.h"
 #include "transports/jujuc.h"
 #include "base/log.h"
 #include "transports/run.h"
@@ -39,7 +40,7 @@ struct call {
 	struct json *out;
 };
 
-/* Run calls[0..n) together (up to run_default_jobs() at once) and parse
+/* Run calls[0..n) together (up to settings_jobs() at once) and parse
  * the output of each one without raw set into calls[i].out. Returns 0, or
  * -1 after reporting each tool that failed (every out is then NULL). */
 static int tools(struct call *calls, size_t n)
@@ -55,7 +56,7 @@ static int tools(struct call *calls, size_t n)
 		cs[i].in_len = calls[i].in_len;
 		calls[i].out = NULL;
 	}
-	if (run_children(cs, n, run_default_jobs()) < 0)
+	if (run_children(cs, n, settings_jobs()) < 0)
 		ret = -1;
 	for (i = 0; i < n; i++) {
 		const struct child *c = &cs[i];

@@ -28,11 +28,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int run_default_timeout_ms(void)
-{
-	return settings_tool_timeout_ms();
-}
-
 static void kill_group(pid_t pid, int sig)
 {
 	if (kill(-pid, sig) < 0)
@@ -63,7 +58,7 @@ int child_error(const struct child *c)
 		ret = error("cannot run %s: %s", c->argv[0], strerror(c->start_errno));
 	else if (c->timed_out)
 		ret = error("%s timed out after %.1f s and was killed%s%s", prog_name(c),
-			    (c->timeout_ms ? c->timeout_ms : run_default_timeout_ms()) / 1000.0,
+			    (c->timeout_ms ? c->timeout_ms : settings_tool_timeout_ms()) / 1000.0,
 			    tail.len ? ": " : "", tail.buf);
 	else if (c->status > 128 && c->status < 128 + 65)
 		ret = error("%s was killed by signal %d%s%s", prog_name(c), c->status - 128,
@@ -73,11 +68,6 @@ int child_error(const struct child *c)
 			    tail.len ? ": " : "", tail.buf);
 	strbuf_release(&tail);
 	return ret;
-}
-
-int run_default_jobs(void)
-{
-	return settings_jobs();
 }
 
 /* One running child of run_children(); fds are -1 once closed. */
@@ -108,7 +98,7 @@ static int start(struct child *c, struct slot *s)
 	memset(s, 0, sizeof(*s));
 	s->c = c;
 	s->in = s->out = s->err = s->pidfd = -1;
-	s->deadline = now_ms() + (c->timeout_ms ? c->timeout_ms : run_default_timeout_ms());
+	s->deadline = now_ms() + (c->timeout_ms ? c->timeout_ms : settings_tool_timeout_ms());
 	if ((c->in && c->in_len && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
 	    pipe2(err, O_CLOEXEC) < 0) {
 		c->start_errno = errno;
