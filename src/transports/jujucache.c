@@ -106,34 +106,22 @@ static void memo_header(struct strbuf *sb)
 		    uuid && *uuid ? uuid : "-");
 }
 
-/* An application or endpoint name as the memo file may hold it. */
+/* An application or endpoint name as the memo file may hold it (s need
+ * not end at len: strspn() stops at the text's NUL at the latest). */
 static int memo_name(const char *s, size_t len)
 {
-	if (!len || len > 256)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
+	return len && len <= 256 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") >= len;
 }
 
 /* A relation id, "endpoint:N". */
 static int memo_relid(const char *s, size_t len)
 {
 	const char *colon = memchr(s, ':', len);
-	size_t n;
+	size_t n = colon ? len - (size_t)(colon - s) - 1 : 0;
 
-	if (!colon || !memo_name(s, (size_t)(colon - s)))
-		return 0;
-	n = len - (size_t)(colon - s) - 1;
-	if (!n || n > 20)
-		return 0;
-	for (size_t i = 1; i <= n; i++)
-		if (colon[i] < '0' || colon[i] > '9')
-			return 0;
-	return 1;
+	return colon && memo_name(s, (size_t)(colon - s)) && n && n <= 20 &&
+	       strspn(colon + 1, "0123456789") >= n;
 }
-
 
 static void memo_load(void)
 {
