@@ -24,11 +24,9 @@ static int is_executable_file(const char *path)
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
 }
 
-/* Which kubectl to run, into *prog: the settings (SVCMESH_KUBECTL, then
- * the config's settings.kubectl), the one shipped in the charm
- * ($JUJU_CHARM_DIR/KUBE_SHIPPED), then the first kubectl on PATH. -1 after
- * error() when there is none. A few stat() calls: cheaper than a cache
- * that could go stale. */
+/* Which kubectl to run (in kube.h's order), into *prog; -1 after error()
+ * when there is none. A few stat() calls: cheaper than a cache that could
+ * go stale. */
 static int kubectl_path(struct strbuf *prog)
 {
 	const char *from, *set = settings_kubectl(&from), *path, *p;
@@ -89,11 +87,9 @@ static int in_cluster(void)
 	return host && *host && port && *port && !(kc && *kc);
 }
 
-/* kubectl keeps discovery and HTTP caches in $KUBECACHEDIR, else
- * $HOME/.kube/cache. Juju runs hooks with no HOME, which would put them in
- * .kube/cache of the working directory: the charm dir. So without both,
- * the cache goes to a directory of our own under $TMPDIR (or /tmp), kept
- * between hooks (it is only a cache). NULL: kubectl's own choice is fine. */
+/* The --cache-dir of kube.h (kubectl's discovery and HTTP caches), under
+ * $TMPDIR or /tmp and kept between hooks (it is only a cache); NULL when
+ * KUBECACHEDIR or HOME is set: kubectl's own choice is fine. */
 static const char *kube_cache_dir(void)
 {
 	static char *dir;

@@ -43,16 +43,11 @@ static const char *prog_name(const struct child *c)
 int child_error(const struct child *c)
 {
 	struct strbuf tail = STRBUF_INIT;
-	const char *e = c->err.buf;
-	size_t len = c->err.len;
+	size_t skip = c->err.len > 2000 ? c->err.len - 2000 : 0;
 	int ret;
 
 	/* the last 2000 bytes of stderr, trimmed */
-	if (len > 2000) {
-		e += len - 2000;
-		len = 2000;
-	}
-	strbuf_add(&tail, e, len);
+	strbuf_add(&tail, c->err.buf + skip, c->err.len - skip);
 	strbuf_rtrim(&tail);
 	if (c->start_errno)
 		ret = error("cannot run %s: %s", c->argv[0], strerror(c->start_errno));
@@ -105,8 +100,6 @@ static int start(struct child *c, struct slot *s)
 		close_fd(&in[0]); close_fd(&in[1]); close_fd(&out[0]); close_fd(&out[1]);
 		return -1;
 	}
-	/* posix_spawn (vfork-like) rather than fork: no page tables to copy,
-	 * and exec failures come back as its return value. */
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	if (in[0] >= 0)
