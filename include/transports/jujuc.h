@@ -57,9 +57,8 @@ int juju_relation_get_app(const char *relid, const char *app, const struct kvlis
  * json_parse_strbuf_keep()) appended to kv: an entry whose key or value
  * is not valid text (a NUL, invalid UTF-8) is left out with a log line
  * (WARNING for the keys of juju_note_keys(), DEBUG for any other) and the
- * rest kept. -1 with error() when
- * v is not an object or null, or a value is not a string (kv is then
- * empty). */
+ * rest kept. -1 with error() when v is not an object or null, or a value
+ * is not a string (kv is then empty). */
 int juju_databag_from_json(const char *relid, const char *app, const struct json *v,
 			   struct kvlist *kv);
 /* Ask for the remote application of every relation in ids that is not

@@ -3,28 +3,26 @@
  * relation (also kept for later hooks in .svcmesh-hook-apps, the memo: see
  * jujucache.c) and whole application databags. jujuc.c fills it.
  *
+ * Each juju_cache_*() given no answer (NULL) looks one up and returns it,
+ * or NULL when there is none; given one, it keeps it and returns the
+ * cached copy.
+ *
  * Ownership: strings, lists and databags returned belong to the cache and
  * stay valid until juju_cache_reset() (a databag: juju_forget_bag()); do
- * not free them.
+ * not free them. A list or databag given is moved in (left empty).
  */
 #ifndef SVCMESH_JUJUCACHE_H
 #define SVCMESH_JUJUCACHE_H
 
 #include "base/kvlist.h"
 
-/* The relation-ids of endpoint already asked, or NULL. */
-const struct strlist *juju_cached_ids(const char *endpoint);
-/* A new, empty entry of endpoint for the caller to fill. */
-struct strlist *juju_cache_ids(const char *endpoint);
-/* The remote application of relid without a tool call (the cache, the
- * memo, or JUJU_REMOTE_APP for the hook's own relation), or NULL. */
-const char *juju_known_app(const char *relid);
-/* Keep app as the remote application of relid; returns the cached copy. */
+/* The relation-ids of endpoint. */
+const struct strlist *juju_cache_ids(const char *endpoint, struct strlist *ids);
+/* The remote application of relid; looked up without a tool call: the
+ * cache, the memo, or JUJU_REMOTE_APP for the hook's own relation. */
 const char *juju_cache_app(const char *relid, const char *app);
-/* The cached databag of app on relid, or NULL. */
-struct kvlist *juju_cached_bag(const char *relid, const char *app);
-/* Keep *kv as the databag of app on relid (moved: *kv is left empty). */
-const struct kvlist *juju_cache_bag(const char *relid, const char *app, struct kvlist *kv);
+/* The application databag of app on relid. */
+struct kvlist *juju_cache_bag(const char *relid, const char *app, struct kvlist *kv);
 /* Drop the cached databag of app on relid (a caller that has read it and
  * will not need it again frees its memory early). */
 void juju_forget_bag(const char *relid, const char *app);

@@ -25,7 +25,8 @@
 
 #define RUN_KILL_GRACE_MS 2000
 #define RUN_MAX_OUTPUT (64u * 1024 * 1024)
-/* The deadline and batch size are settings (formats/settings.h). */
+/* The deadline and batch size are settings (formats/settings.h):
+ * settings_tool_timeout_ms(), settings_jobs(). */
 #define RUN_DEFAULT_TIMEOUT_MS SETTINGS_DEFAULT_TIMEOUT_MS
 #define RUN_DEFAULT_JOBS SETTINGS_DEFAULT_JOBS
 #define RUN_MAX_JOBS SETTINGS_MAX_JOBS
@@ -34,7 +35,7 @@ struct child {
 	const char *const *argv;   /* argv[0] is looked up on PATH unless it has a '/' */
 	const char *in;            /* data for stdin; NULL means /dev/null */
 	size_t in_len;
-	int timeout_ms;            /* 0: run_default_timeout_ms() */
+	int timeout_ms;            /* 0: settings_tool_timeout_ms() */
 	/* results */
 	struct strbuf out;
 	struct strbuf err;
@@ -64,12 +65,5 @@ int run_children(struct child *cs, size_t n, int jobs);
 /* Report c's failure through error() (for callers of run_child_quiet()). */
 int child_error(const struct child *c);
 void child_release(struct child *c);
-
-/* Deadline for children: settings_tool_timeout_ms() (settings.hook-tool-
- * timeout, SVCMESH_TIMEOUT, else RUN_DEFAULT_TIMEOUT_MS). */
-int run_default_timeout_ms(void);
-/* How many children a batch runs at once: settings_jobs() (settings.jobs,
- * SVCMESH_JOBS, 1..RUN_MAX_JOBS, else RUN_DEFAULT_JOBS). */
-int run_default_jobs(void);
 
 #endif

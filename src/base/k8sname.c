@@ -3,7 +3,13 @@
 
 #include "base/k8sname.h"
 
-#define SET_WHY(w) do { if (why) *why = (w); } while (0)
+/* Say why (when the caller asked) and return 0: not valid. */
+static int invalid(const char **why, const char *reason)
+{
+	if (why)
+		*why = reason;
+	return 0;
+}
 
 /* A label name part or a non-empty label value: 1..63 of [A-Za-z0-9_.-],
  * alphanumeric at both ends. Messages come from msgs[]: too long, bad
@@ -11,21 +17,13 @@
 static int check_name_part(const char *s, size_t len, const char *const msgs[3],
 			   const char **why)
 {
-	if (len > 63) {
-		SET_WHY(msgs[0]);
-		return 0;
-	}
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!k8s_is_alnum(c) && c != '-' && c != '_' && c != '.') {
-			SET_WHY(msgs[1]);
-			return 0;
-		}
-	}
-	if (!k8s_is_alnum(s[0]) || !k8s_is_alnum(s[len - 1])) {
-		SET_WHY(msgs[2]);
-		return 0;
-	}
+	if (len > 63)
+		return invalid(why, msgs[0]);
+	for (size_t i = 0; i < len; i++)
+		if (!k8s_is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return invalid(why, msgs[1]);
+	if (!k8s_is_alnum(s[0]) || !k8s_is_alnum(s[len - 1]))
+		return invalid(why, msgs[2]);
 	return 1;
 }
 
@@ -36,27 +34,19 @@ static int check_subdomain(const char *s, size_t len, const char *const msgs[4],
 {
 	size_t start = 0;
 
-	if (!len) {
-		SET_WHY(msgs[0]);
-		return 0;
-	}
-	if (len > 253) {
-		SET_WHY(msgs[1]);
-		return 0;
-	}
+	if (!len)
+		return invalid(why, msgs[0]);
+	if (len > 253)
+		return invalid(why, msgs[1]);
 	for (size_t i = 0; i < len; i++)
-		if (!k8s_is_lower_alnum(s[i]) && s[i] != '-' && s[i] != '.') {
-			SET_WHY(msgs[2]);
-			return 0;
-		}
+		if (!k8s_is_lower_alnum(s[i]) && s[i] != '-' && s[i] != '.')
+			return invalid(why, msgs[2]);
 	/* Each dot-separated part: [a-z0-9]([-a-z0-9]*[a-z0-9])? */
 	for (size_t i = 0; i <= len; i++) {
 		if (i < len && s[i] != '.')
 			continue;
-		if (i == start || !k8s_is_lower_alnum(s[start]) || !k8s_is_lower_alnum(s[i - 1])) {
-			SET_WHY(msgs[3]);
-			return 0;
-		}
+		if (i == start || !k8s_is_lower_alnum(s[start]) || !k8s_is_lower_alnum(s[i - 1]))
+			return invalid(why, msgs[3]);
 		start = i + 1;
 	}
 	return 1;
@@ -79,18 +69,14 @@ int k8s_label_key_valid(const char *key, const char **why)
 	const char *name = key;
 
 	if (slash) {
-		if (strchr(slash + 1, '/')) {
-			SET_WHY("at most one '/' is allowed");
-			return 0;
-		}
+		if (strchr(slash + 1, '/'))
+			return invalid(why, "at most one '/' is allowed");
 		if (!check_subdomain(key, (size_t)(slash - key), prefix_msgs, why))
 			return 0;
 		name = slash + 1;
 	}
-	if (!*name) {
-		SET_WHY(slash ? "name part after '/' is empty" : "must not be empty");
-		return 0;
-	}
+	if (!*name)
+		return invalid(why, slash ? "name part after '/' is empty" : "must not be empty");
 	return check_name_part(name, strlen(name), name_msgs, why);
 }
 
@@ -122,22 +108,14 @@ int k8s_dns_label_valid(const char *name, const char **why)
 {
 	size_t len = strlen(name);
 
-	if (!len) {
-		SET_WHY("must not be empty");
-		return 0;
-	}
-	if (len > 63) {
-		SET_WHY("longer than 63 characters");
-		return 0;
-	}
+	if (!len)
+		return invalid(why, "must not be empty");
+	if (len > 63)
+		return invalid(why, "longer than 63 characters");
 	for (size_t i = 0; i < len; i++)
-		if (!k8s_is_lower_alnum(name[i]) && name[i] != '-') {
-			SET_WHY("may contain only lower case alphanumerics and '-'");
-			return 0;
-		}
-	if (!k8s_is_lower_alnum(name[0]) || !k8s_is_lower_alnum(name[len - 1])) {
-		SET_WHY("must start and end with a lower case alphanumeric character");
-		return 0;
-	}
+		if (!k8s_is_lower_alnum(name[i]) && name[i] != '-')
+			return invalid(why, "may contain only lower case alphanumerics and '-'");
+	if (!k8s_is_lower_alnum(name[0]) || !k8s_is_lower_alnum(name[len - 1]))
+		return invalid(why, "must start and end with a lower case alphanumeric character");
 	return 1;
 }

@@ -31,8 +31,7 @@ void strlist_release(struct strlist *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->items[i]);
 	free(l->items);
-	l->items = NULL;
-	l->n = l->alloc = 0;
+	*l = (struct strlist)STRLIST_INIT;
 }
 
 /* Below this many entries a scan is as quick as the index. */
@@ -170,7 +169,5 @@ void kvlist_release(struct kvlist *l)
 	}
 	free(l->items);
 	free(l->index);
-	l->items = NULL;
-	l->index = NULL;
-	l->n = l->alloc = l->index_size = 0;
+	*l = (struct kvlist)KVLIST_INIT;
 }

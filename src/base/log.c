@@ -111,18 +111,14 @@ static void queue(enum log_level level, const char *text, size_t len)
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const char *p, *nl;
+	size_t len;
 
 	strbuf_vaddf(&sb, fmt, ap);
 	/* one fact per record: each line of a message is a record of its own */
-	for (p = sb.buf; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			nl = p + strlen(p);
-		if (nl > p)
-			queue(level, p, (size_t)(nl - p));
-		if (!*nl)
-			break;
+	for (const char *p = sb.buf; *p; p += len + (p[len] == '\n')) {
+		len = strcspn(p, "\n");
+		if (len)
+			queue(level, p, len);
 	}
 	strbuf_release(&sb);
 }

@@ -92,8 +92,7 @@ void strbuf_release(struct strbuf *sb)
 {
 	if (sb->alloc)
 		free(sb->buf);
-	sb->buf = strbuf_slopbuf;
-	sb->len = sb->alloc = 0;
+	*sb = (struct strbuf)STRBUF_INIT;
 }
 
 char *strbuf_detach(struct strbuf *sb, size_t *len)
@@ -105,8 +104,7 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 	res = sb->buf;
 	if (len)
 		*len = sb->len;
-	sb->buf = strbuf_slopbuf;
-	sb->len = sb->alloc = 0;
+	*sb = (struct strbuf)STRBUF_INIT;
 	return res;
 }
 

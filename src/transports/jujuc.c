@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "formats/json.h"
+#include "formats/settings.h"
 #include "transports/jujuc.h"
 #include "base/log.h"
 #include "transports/run.h"
@@ -27,22 +28,24 @@ void juju_note_keys(const char *const *keys)
 	noted_keys = keys;
 }
 
-/* One hook tool: its argv, stdin, and after tools() its parsed output. */
+/* One hook tool: its argv, stdin, and after tools() its parsed output.
+ * relid and app name the relation of a relation-list --app call (app
+ * NULL) or a relation-get --app call, for keep(). */
 struct call {
 	const char *argv[8];
 	const char *in;          /* stdin; NULL: /dev/null */
 	size_t in_len;
-	int parse;               /* its output is JSON to parse into out */
+	int raw;                 /* its output is not JSON: not parsed */
 	const char *relid, *app;
 	struct json *out;
 };
 
-/* Run calls[0..n) together (up to run_default_jobs() at once) and parse
- * the output of each one with parse set into calls[i].out. Returns 0, or
+/* Run calls[0..n) together (up to settings_jobs() at once) and parse
+ * the output of each one without raw set into calls[i].out. Returns 0, or
  * -1 after reporting each tool that failed (every out is then NULL). */
 static int tools(struct call *calls, size_t n)
 {
-	struct child *cs = xcalloc(n ? n : 1, sizeof(*cs));
+	struct child *cs = xcalloc(n, sizeof(*cs));
 	struct strbuf why = STRBUF_INIT;
 	int ret = 0;
 	size_t i;
@@ -53,7 +56,7 @@ static int tools(struct call *calls, size_t n)
 		cs[i].in_len = calls[i].in_len;
 		calls[i].out = NULL;
 	}
-	if (run_children(cs, n, run_default_jobs()) < 0)
+	if (run_children(cs, n, settings_jobs()) < 0)
 		ret = -1;
 	for (i = 0; i < n; i++) {
 		const struct child *c = &cs[i];
@@ -64,7 +67,7 @@ static int tools(struct call *calls, size_t n)
 			child_error(c);
 			continue;
 		}
-		if (!c->started || ret < 0 || !calls[i].parse)
+		if (!c->started || ret < 0 || calls[i].raw)
 			continue;
 		strbuf_reset(&why);
 		calls[i].out = json_parse_strbuf_keep(&c->out, &why);
@@ -84,67 +87,32 @@ static int tools(struct call *calls, size_t n)
 	return ret;
 }
 
-/* Answer each call of a batch with answer() (which consumes out); -1 if
- * any answer was refused. Frees what is left. */
-static int answer_all(struct call *calls, size_t n, int ret,
-		      int (*answer)(const struct call *))
-{
-	for (size_t i = 0; i < n; i++) {
-		if (ret == 0 && answer(&calls[i]) < 0)
-			ret = -1;
-		else if (ret < 0)
-			json_free(calls[i].out);
-	}
-	free(calls);
-	return ret;
-}
-
-/* Run one hook tool; on success its parsed JSON output is in *out (if
- * out). argv has at most 7 words. */
-static int tool(const char *const *argv, const char *in, size_t in_len, struct json **out)
-{
-	struct call c = { { NULL }, in, in_len, out != NULL, NULL, NULL, NULL };
-
-	for (size_t i = 0; argv[i]; i++) {
-		if (i + 1 >= ARRAY_SIZE(c.argv))
-			die("jujuc: %s has too many arguments", argv[0]);
-		c.argv[i] = argv[i];
-	}
-	if (tools(&c, 1) < 0)
-		return -1;
-	if (out)
-		*out = c.out;
-	return 0;
-}
-
 static struct call app_call(const char *relid)
 {
-	return (struct call){ { "relation-list", "-r", relid, "--app", "--format=json", NULL },
-			      NULL, 0, 1, relid, NULL, NULL };
+	return (struct call){ .argv = { "relation-list", "-r", relid, "--app", "--format=json" },
+			      .relid = relid };
 }
 
 static struct call bag_call(const char *relid, const char *app)
 {
-	return (struct call){ { "relation-get", "-r", relid, "--app", "--format=json", "-", app, NULL },
-			      NULL, 0, 1, relid, app, NULL };
+	return (struct call){ .argv = { "relation-get", "-r", relid, "--app", "--format=json", "-", app },
+			      .relid = relid, .app = app };
 }
 
 int juju_is_leader(int *leader)
 {
-	const char *argv[] = { "is-leader", "--format=json", NULL };
-	struct json *v;
+	struct call c = { .argv = { "is-leader", "--format=json" } };
+	enum json_type t;
 
 	if (!leader_known) {
-		if (tool(argv, NULL, 0, &v) < 0)
+		if (tools(&c, 1) < 0)
 			return -1;
-		if (v->type != JSON_TRUE && v->type != JSON_FALSE) {
-			int r = error("is-leader printed %s, not true or false", json_type_name(v->type));
-			json_free(v);
-			return r;
-		}
-		leader_value = v->type == JSON_TRUE;
+		t = c.out->type;
+		json_free(c.out);
+		if (t != JSON_TRUE && t != JSON_FALSE)
+			return error("is-leader printed %s, not true or false", json_type_name(t));
+		leader_value = t == JSON_TRUE;
 		leader_known = 1;
-		json_free(v);
 	}
 	*leader = leader_value;
 	return 0;
@@ -185,106 +153,127 @@ int juju_planned_units_from_json(const struct json *v, size_t *n)
 
 int juju_planned_units(size_t *n)
 {
-	const char *argv[] = { "goal-state", "--format=json", NULL };
-	struct json *v;
+	struct call c = { .argv = { "goal-state", "--format=json" } };
 	int ret;
 
 	*n = 0;
-	if (tool(argv, NULL, 0, &v) < 0)
+	if (tools(&c, 1) < 0)
 		return -1;
-	ret = juju_planned_units_from_json(v, n);
-	json_free(v);
+	ret = juju_planned_units_from_json(c.out, n);
+	json_free(c.out);
 	return ret;
 }
 
 int juju_relation_ids(const char *endpoint, const struct strlist **ids)
 {
-	const char *argv[] = { "relation-ids", "--format=json", "--", endpoint, NULL };
+	struct call c = { .argv = { "relation-ids", "--format=json", "--", endpoint } };
 	const struct juju_env *je = juju_env();
 	const char *broken = je->hook && je->relation_id && ends_with(je->hook, "-relation-broken")
 		? je->relation_id : NULL;
-	struct strlist *list;
-	struct json *v;
-	size_t i;
+	struct strlist list = STRLIST_INIT;
+	const struct json *v;
+	int ret = 0;
 
-	if ((*ids = juju_cached_ids(endpoint)) != NULL)
+	if ((*ids = juju_cache_ids(endpoint, NULL)) != NULL)
 		return 0;
-	if (tool(argv, NULL, 0, &v) < 0)
+	if (tools(&c, 1) < 0)
 		return -1;
-	if (v->type != JSON_ARRAY && v->type != JSON_NULL) {
-		int r = error("relation-ids %s printed %s, not a list", endpoint, json_type_name(v->type));
-		json_free(v);
-		return r;
-	}
-	for (i = 0; v->type == JSON_ARRAY && i < v->u.arr.n; i++)
-		if (v->u.arr.items[i]->type != JSON_STRING) {
-			int r = error("relation-ids %s printed a list with %s in it", endpoint,
-				      json_type_name(v->u.arr.items[i]->type));
-			json_free(v);
-			return r;
-		}
-	list = juju_cache_ids(endpoint);
-	for (i = 0; v->type == JSON_ARRAY && i < v->u.arr.n; i++) {
-		const char *id = v->u.arr.items[i]->u.s;
+	v = c.out;
+	if (v->type != JSON_ARRAY && v->type != JSON_NULL)
+		ret = error("relation-ids %s printed %s, not a list", endpoint, json_type_name(v->type));
+	for (size_t i = 0; !ret && v->type == JSON_ARRAY && i < v->u.arr.n; i++) {
+		const struct json *id = v->u.arr.items[i];
+
+		if (id->type != JSON_STRING)
+			ret = error("relation-ids %s printed a list with %s in it", endpoint,
+				    json_type_name(id->type));
 		/* Older Juju still lists the relation being broken: leave it out,
 		 * as the ops framework does, so every version gives one answer. */
-		if (broken && !strcmp(id, broken))
-			continue;
-		strlist_add(list, id);
+		else if (!broken || strcmp(id->u.s, broken))
+			strlist_add(&list, id->u.s);
 	}
-	json_free(v);
-	*ids = list;
-	return 0;
+	json_free(c.out);
+	if (!ret)
+		*ids = juju_cache_ids(endpoint, &list);
+	strlist_release(&list);
+	return ret;
 }
 
-/* Check and cache what relation-list -r relid --app printed (consumes v). */
-static int app_answer(const char *relid, struct json *v, const char **app)
+/* Check what the relation-list --app or relation-get --app call c printed
+ * and keep it in the cache; frees c->out. */
+static int keep(struct call *c)
 {
-	if (v->type != JSON_STRING || !*v->u.s) {
-		json_free(v);
-		return error("relation-list -r %s --app did not print an application name", relid);
+	struct kvlist kv = KVLIST_INIT;
+	const struct json *v = c->out;
+	int ret = 0;
+
+	if (!c->app && (v->type != JSON_STRING || !*v->u.s))
+		ret = error("relation-list -r %s --app did not print an application name", c->relid);
+	else if (!c->app)
+		juju_cache_app(c->relid, v->u.s);
+	else if ((ret = juju_databag_from_json(c->relid, c->app, v, &kv)) == 0)
+		juju_cache_bag(c->relid, c->app, &kv);
+	json_free(c->out);
+	return ret;
+}
+
+/* Run calls[0..n) together and keep() their answers. */
+static int fetch(struct call *calls, size_t n)
+{
+	int ret = tools(calls, n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (ret == 0)
+			ret = keep(&calls[i]);
+		else
+			json_free(calls[i].out);
 	}
-	*app = juju_cache_app(relid, v->u.s);
-	json_free(v);
-	return 0;
+	return ret;
 }
 
 int juju_relation_app(const char *relid, const char **app)
 {
 	struct call c = app_call(relid);
 
-	if ((*app = juju_known_app(relid)) != NULL)
-		return 0;
-	if (tools(&c, 1) < 0)
-		return -1;
-	return app_answer(relid, c.out, app);
+	if (!(*app = juju_cache_app(relid, NULL))) {
+		if (fetch(&c, 1) < 0)
+			return -1;
+		*app = juju_cache_app(relid, NULL);
+	}
+	return 0;
 }
 
-static int app_call_answer(const struct call *c)
+/* relation-list --app (bags 0) or relation-get --app (bags 1) of every
+ * relation in ids that the cache cannot answer, together. */
+static int prefetch(const struct strlist *ids, int bags)
 {
-	const char *app;
-	return app_answer(c->relid, c->out, &app);
+	struct call *calls = xcalloc(ids->n, sizeof(*calls));
+	size_t n = 0;
+	int ret;
+
+	for (size_t i = 0; i < ids->n; i++) {
+		const char *relid = ids->items[i], *app = juju_cache_app(relid, NULL);
+
+		if (!bags && !app)
+			calls[n++] = app_call(relid);
+		else if (bags && !juju_cache_bag(relid, app, NULL))
+			calls[n++] = bag_call(relid, app);
+	}
+	ret = fetch(calls, n);
+	free(calls);
+	return ret;
 }
 
 int juju_prefetch_apps(const struct strlist *ids)
 {
-	struct call *calls = xcalloc(ids->n ? ids->n : 1, sizeof(*calls));
-	size_t n = 0;
-
-	for (size_t i = 0; i < ids->n; i++) {
-		const char *relid = ids->items[i];
-		if (juju_known_app(relid))
-			continue;
-		calls[n++] = app_call(relid);
-	}
-	return answer_all(calls, n, tools(calls, n), app_call_answer);
+	return prefetch(ids, 0);
 }
 
-/* A key or value that cannot be held as text (a NUL, which Juju prints
- * as \u0000, or invalid UTF-8 from a tool that prints it raw): the rest
- * is kept. A bad key's entry is left out; a readable key with a bad value
- * is kept with the value "", which Juju never holds (relation-set k=
- * deletes k), so that readers can tell "sent, unreadable" from "not sent". */
+/* Log why entry m is left out: its key or value is not text (a NUL, which
+ * Juju prints as \u0000, or invalid UTF-8 from a tool that prints it raw).
+ * A readable key with a bad value is then kept with the value "", which
+ * Juju never holds (relation-set k= deletes k), so that readers can tell
+ * "sent, unreadable" from "not sent". */
 static void skip_bad_entry(const char *relid, const char *app, const struct json_member *m)
 {
 	int ours = 0;
@@ -325,58 +314,26 @@ int juju_databag_from_json(const char *relid, const char *app, const struct json
 	return 0;
 }
 
-/* Check and cache what relation-get -r relid --app - app printed
- * (consumes v). */
-static int bag_answer(const char *relid, const char *app, struct json *v,
-		      const struct kvlist **data)
-{
-	struct kvlist kv = KVLIST_INIT;
-	int r = juju_databag_from_json(relid, app, v, &kv);
-
-	json_free(v);
-	if (r < 0)
-		return -1;
-	*data = juju_cache_bag(relid, app, &kv);
-	return 0;
-}
-
 int juju_relation_get_app(const char *relid, const char *app, const struct kvlist **data)
 {
 	struct call c = bag_call(relid, app);
 
-	if ((*data = juju_cached_bag(relid, app)) != NULL)
-		return 0;
-	if (tools(&c, 1) < 0)
-		return -1;
-	return bag_answer(relid, app, c.out, data);
-}
-
-static int bag_call_answer(const struct call *c)
-{
-	const struct kvlist *data;
-	return bag_answer(c->relid, c->app, c->out, &data);
+	if (!(*data = juju_cache_bag(relid, app, NULL))) {
+		if (fetch(&c, 1) < 0)
+			return -1;
+		*data = juju_cache_bag(relid, app, NULL);
+	}
+	return 0;
 }
 
 int juju_prefetch_remote_bags(const struct strlist *ids)
 {
-	struct call *calls;
-	size_t n = 0;
-
-	if (juju_prefetch_apps(ids) < 0)
-		return -1;
-	calls = xcalloc(ids->n ? ids->n : 1, sizeof(*calls));
-	for (size_t i = 0; i < ids->n; i++) {
-		const char *relid = ids->items[i], *app = juju_known_app(relid);
-		if (juju_cached_bag(relid, app))
-			continue;
-		calls[n++] = bag_call(relid, app);
-	}
-	return answer_all(calls, n, tools(calls, n), bag_call_answer);
+	return prefetch(ids, 0) < 0 ? -1 : prefetch(ids, 1);
 }
 
 int juju_relation_set_app(const char *relid, const struct kvlist *kv)
 {
-	const char *argv[] = { "relation-set", "-r", relid, "--app", "--file", "-", NULL };
+	struct call c = { .argv = { "relation-set", "-r", relid, "--app", "--file", "-" }, .raw = 1 };
 	struct json *obj = json_object_from_kvlist(kv);
 	struct strbuf in = STRBUF_INIT;
 	struct kvlist *b;
@@ -386,12 +343,14 @@ int juju_relation_set_app(const char *relid, const struct kvlist *kv)
 	strbuf_addch(&in, '\n');
 	json_free(obj);
 	stats.relation_bytes += in.len;
-	ret = tool(argv, in.buf, in.len, NULL);
+	c.in = in.buf;
+	c.in_len = in.len;
+	ret = tools(&c, 1);
 	strbuf_release(&in);
 	if (ret < 0)
 		return -1;
 	/* keep the cached copy of our own databag in step */
-	b = juju_env()->app ? juju_cached_bag(relid, juju_env()->app) : NULL;
+	b = juju_env()->app ? juju_cache_bag(relid, juju_env()->app, NULL) : NULL;
 	for (size_t i = 0; b && i < kv->n; i++) {
 		if (*kv->items[i].value)
 			kvlist_set(b, kv->items[i].key, kv->items[i].value);
@@ -441,28 +400,19 @@ void juju_log(const char *level, const char *message)
 /* One juju-log argument must stay below the kernel's per-argument limit. */
 #define LOG_MAX_MESSAGE (100 * 1024)
 
-/* Juju puts "<endpoint>:<id>: " in front of every juju-log record of a
- * relation hook (worker/uniter/runner/jujuc/juju-log.go): a message about
- * the hook's own relation drops the same prefix so that it is not there twice. */
-static const char *without_hook_relation(const char *text, int hook)
-{
-	const char *relid = juju_env()->relation_id;
-	size_t n;
-
-	if (!hook || !relid)
-		return text;
-	n = strlen(relid);
-	if (!strncmp(text, relid, n) && text[n] == ':' && text[n + 1] == ' ')
-		return text + n + 2;
-	return text;
-}
-
-/* The log's sink: one record, one juju_log() call. */
+/* The log's sink: one record, one juju_log() call. Juju puts
+ * "<endpoint>:<id>: " in front of every juju-log record of a relation hook
+ * (worker/uniter/runner/jujuc/juju-log.go): a record about the hook's own
+ * relation drops the same prefix so that it is not there twice. */
 static void log_to_juju(enum log_level level, const char *text, int hook)
 {
+	const char *relid = juju_env()->relation_id;
+	size_t n = relid ? strlen(relid) : 0;
 	struct strbuf msg = STRBUF_INIT;
 
-	strbuf_addstr(&msg, without_hook_relation(text, hook));
+	if (hook && relid && !strncmp(text, relid, n) && text[n] == ':' && text[n + 1] == ' ')
+		text += n + 2;
+	strbuf_addstr(&msg, text);
 	if (msg.len > LOG_MAX_MESSAGE) {
 		strbuf_setlen(&msg, LOG_MAX_MESSAGE);
 		strbuf_addstr(&msg, " ... (truncated)");

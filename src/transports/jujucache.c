@@ -17,12 +17,6 @@ struct ids_cache {
 	struct strlist ids;
 };
 
-struct app_cache {
-	char *relid;
-	char *app;
-	int remembered;    /* read from the memo file, not learnt in this run */
-};
-
 struct bag_cache {
 	char *relid;
 	char *app;
@@ -31,69 +25,54 @@ struct bag_cache {
 
 static struct ids_cache *ids_c;
 static size_t ids_n, ids_alloc;
-static struct app_cache *apps_c;
-static size_t apps_n, apps_alloc;
+static struct kvlist apps;     /* relation id -> remote application */
+static size_t from_memo;       /* apps' first entries, read from the memo file */
 static struct bag_cache *bags_c;
 static size_t bags_n, bags_alloc;
 static int memo_loaded, memo_dirty;
 
+static void bag_free(struct bag_cache *b)
+{
+	free(b->relid);
+	free(b->app);
+	kvlist_release(&b->data);
+}
+
 void juju_cache_reset(void)
 {
-	size_t i;
-
-	for (i = 0; i < ids_n; i++) {
+	for (size_t i = 0; i < ids_n; i++) {
 		free(ids_c[i].endpoint);
 		strlist_release(&ids_c[i].ids);
 	}
 	free(ids_c);
 	ids_c = NULL;
 	ids_n = ids_alloc = 0;
-	for (i = 0; i < apps_n; i++) {
-		free(apps_c[i].relid);
-		free(apps_c[i].app);
-	}
-	free(apps_c);
-	apps_c = NULL;
-	apps_n = apps_alloc = 0;
-	for (i = 0; i < bags_n; i++) {
-		free(bags_c[i].relid);
-		free(bags_c[i].app);
-		kvlist_release(&bags_c[i].data);
-	}
+	kvlist_release(&apps);
+	from_memo = 0;
+	while (bags_n)
+		bag_free(&bags_c[--bags_n]);
 	free(bags_c);
 	bags_c = NULL;
-	bags_n = bags_alloc = 0;
+	bags_alloc = 0;
 	memo_loaded = memo_dirty = 0;
 }
 
-const struct strlist *juju_cached_ids(const char *endpoint)
-{
-	for (size_t i = 0; i < ids_n; i++)
-		if (!strcmp(ids_c[i].endpoint, endpoint))
-			return &ids_c[i].ids;
-	return NULL;
-}
-
-struct strlist *juju_cache_ids(const char *endpoint)
+const struct strlist *juju_cache_ids(const char *endpoint, struct strlist *ids)
 {
 	struct ids_cache *e;
 
+	for (size_t i = 0; !ids && i < ids_n; i++)
+		if (!strcmp(ids_c[i].endpoint, endpoint))
+			return &ids_c[i].ids;
+	if (!ids)
+		return NULL;
 	ALLOC_GROW(ids_c, ids_n + 1, ids_alloc);
 	e = &ids_c[ids_n++];
 	e->endpoint = xstrdup(endpoint);
-	memset(&e->ids, 0, sizeof(e->ids));
+	e->ids = *ids;
+	memset(ids, 0, sizeof(*ids));
 	return &e->ids;
 }
-
-const char *juju_cache_app(const char *relid, const char *app)
-{
-	ALLOC_GROW(apps_c, apps_n + 1, apps_alloc);
-	apps_c[apps_n].relid = xstrdup(relid);
-	apps_c[apps_n].app = xstrdup(app);
-	apps_c[apps_n].remembered = 0;
-	return apps_c[apps_n++].app;
-}
-
 /* ---- remote applications remembered across hooks ----
  *
  * A relation's remote application never changes while the relation
@@ -127,39 +106,27 @@ static void memo_header(struct strbuf *sb)
 		    uuid && *uuid ? uuid : "-");
 }
 
-/* An application or endpoint name as the memo file may hold it. */
+/* An application or endpoint name as the memo file may hold it (s need
+ * not end at len: strspn() stops at the text's NUL at the latest). */
 static int memo_name(const char *s, size_t len)
 {
-	if (!len || len > 256)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
+	return len && len <= 256 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") >= len;
 }
 
 /* A relation id, "endpoint:N". */
 static int memo_relid(const char *s, size_t len)
 {
 	const char *colon = memchr(s, ':', len);
-	size_t n;
+	size_t n = colon ? len - (size_t)(colon - s) - 1 : 0;
 
-	if (!colon || !memo_name(s, (size_t)(colon - s)))
-		return 0;
-	n = len - (size_t)(colon - s) - 1;
-	if (!n || n > 20)
-		return 0;
-	for (size_t i = 1; i <= n; i++)
-		if (colon[i] < '0' || colon[i] > '9')
-			return 0;
-	return 1;
+	return colon && memo_name(s, (size_t)(colon - s)) && n && n <= 20 &&
+	       strspn(colon + 1, "0123456789") >= n;
 }
 
 static void memo_load(void)
 {
 	struct strbuf head = STRBUF_INIT;
-	char *path, *text = NULL;
-	const char *p, *end;
+	char *path, *text = NULL, *p, *end;
 	size_t len = 0;
 
 	memo_loaded = 1;
@@ -178,48 +145,44 @@ static void memo_load(void)
 		goto out;
 	}
 	for (p = text + head.len, end = text + len; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
 		if (!nl || !(sp = memchr(p, ' ', (size_t)(nl - p))) ||
 		    !memo_relid(p, (size_t)(sp - p)) || !memo_name(sp + 1, (size_t)(nl - sp - 1))) {
 			/* damaged: forget all of it (nothing else is cached yet) */
-			while (apps_n) {
-				apps_n--;
-				free(apps_c[apps_n].relid);
-				free(apps_c[apps_n].app);
-			}
+			kvlist_release(&apps);
 			memo_dirty = 1;
-			goto out;
+			break;
 		}
-		ALLOC_GROW(apps_c, apps_n + 1, apps_alloc);
-		apps_c[apps_n].relid = xstrndup(p, (size_t)(sp - p));
-		apps_c[apps_n].app = xstrndup(sp + 1, (size_t)(nl - sp - 1));
-		apps_c[apps_n++].remembered = 1;
+		*sp = *nl = '\0';
+		kvlist_set(&apps, p, sp + 1);
 		p = nl + 1;
 	}
+	from_memo = apps.n;
 out:
 	free(text);
 	strbuf_release(&head);
 }
 
-/* 1 if relid is worth remembering: listed by a relation-ids of this run,
- * or remembered and of an endpoint this run did not list. */
-static int memo_keep(const struct app_cache *a)
+/* 1 if the relation of apps' entry i is worth remembering: listed by a
+ * relation-ids of this run, or remembered and of an endpoint this run did
+ * not list. */
+static int memo_keep(size_t i)
 {
-	size_t elen = strcspn(a->relid, ":");
+	const char *relid = apps.items[i].key;
+	size_t elen = strcspn(relid, ":");
 
-	for (size_t i = 0; i < ids_n; i++) {
-		if (strlen(ids_c[i].endpoint) != elen || strncmp(ids_c[i].endpoint, a->relid, elen))
+	for (size_t k = 0; k < ids_n; k++) {
+		if (strlen(ids_c[k].endpoint) != elen || strncmp(ids_c[k].endpoint, relid, elen))
 			continue;
-		return strlist_has(&ids_c[i].ids, a->relid);
+		return strlist_has(&ids_c[k].ids, relid);
 	}
-	return a->remembered;
+	return i < from_memo;
 }
 
 void juju_app_sources(size_t *remembered, size_t *learnt, char **memo)
 {
-	*remembered = *learnt = 0;
-	for (size_t i = 0; i < apps_n; i++)
-		++*(apps_c[i].remembered ? remembered : learnt);
+	*remembered = from_memo;
+	*learnt = apps.n - from_memo;
 	*memo = memo_path();
 }
 
@@ -232,16 +195,17 @@ void juju_remember(void)
 	if (!memo_loaded)
 		return;
 	/* written when it gains or loses a relation */
-	for (size_t i = 0; i < apps_n; i++)
-		if (memo_keep(&apps_c[i]) != apps_c[i].remembered)
+	for (size_t i = 0; i < apps.n; i++)
+		if (memo_keep(i) != (i < from_memo))
 			memo_dirty = 1;
 	if (!memo_dirty || !(path = memo_path()))
 		return;
 	memo_header(&sb);
-	for (size_t i = 0; i < apps_n; i++)
-		if (memo_keep(&apps_c[i]) && memo_name(apps_c[i].app, strlen(apps_c[i].app)) &&
-		    memo_relid(apps_c[i].relid, strlen(apps_c[i].relid)))
-			strbuf_addf(&sb, "%s %s\n", apps_c[i].relid, apps_c[i].app);
+	for (size_t i = 0; i < apps.n; i++) {
+		const struct kv *a = &apps.items[i];
+		if (memo_keep(i) && memo_name(a->value, strlen(a->value)) && memo_relid(a->key, strlen(a->key)))
+			strbuf_addf(&sb, "%s %s\n", a->key, a->value);
+	}
 	/* written whole under another name, then renamed over: a reader
 	 * sees the old file or the new one */
 	strbuf_addf(&tmp, "%s.%ld", path, (long)getpid());
@@ -262,35 +226,21 @@ void juju_remember(void)
 	strbuf_release(&sb);
 }
 
-/* Cached answer for relid, searched from where the last hit was: callers
- * ask in the order the answers were stored, so a walk over a thousand
- * relations stays linear. */
-static struct app_cache *find_app(const char *relid)
+const char *juju_cache_app(const char *relid, const char *app)
 {
-	static size_t hint;
+	const struct juju_env *e = juju_env();
+	const char *known;
 
 	if (!memo_loaded)
 		memo_load();
-	for (size_t k = 0; k < apps_n; k++) {
-		size_t i = (hint + k) % apps_n;
-		if (!strcmp(apps_c[i].relid, relid)) {
-			hint = i + 1;
-			return &apps_c[i];
-		}
-	}
-	return NULL;
-}
-
-const char *juju_known_app(const char *relid)
-{
-	const struct juju_env *e = juju_env();
-	struct app_cache *a = find_app(relid);
-
-	if (a)
-		return a->app;
-	if (e->relation_id && e->remote_app && !strcmp(e->relation_id, relid))
-		return juju_cache_app(relid, e->remote_app);
-	return NULL;
+	if (!app && (known = kvlist_get(&apps, relid)) != NULL)
+		return known;
+	if (!app && e->relation_id && e->remote_app && !strcmp(e->relation_id, relid))
+		app = e->remote_app;
+	if (!app)
+		return NULL;
+	kvlist_set(&apps, relid, app);
+	return kvlist_get(&apps, relid);
 }
 
 static struct bag_cache *find_bag(const char *relid, const char *app)
@@ -301,16 +251,14 @@ static struct bag_cache *find_bag(const char *relid, const char *app)
 	return NULL;
 }
 
-struct kvlist *juju_cached_bag(const char *relid, const char *app)
-{
-	struct bag_cache *b = find_bag(relid, app);
-	return b ? &b->data : NULL;
-}
-
-const struct kvlist *juju_cache_bag(const char *relid, const char *app, struct kvlist *kv)
+struct kvlist *juju_cache_bag(const char *relid, const char *app, struct kvlist *kv)
 {
 	struct bag_cache *b;
 
+	if (!kv) {
+		b = find_bag(relid, app);
+		return b ? &b->data : NULL;
+	}
 	ALLOC_GROW(bags_c, bags_n + 1, bags_alloc);
 	b = &bags_c[bags_n++];
 	b->relid = xstrdup(relid);
@@ -324,10 +272,8 @@ void juju_forget_bag(const char *relid, const char *app)
 {
 	struct bag_cache *b = find_bag(relid, app);
 
-	if (!b)
-		return;
-	free(b->relid);
-	free(b->app);
-	kvlist_release(&b->data);
-	*b = bags_c[--bags_n];
+	if (b) {
+		bag_free(b);
+		*b = bags_c[--bags_n];
+	}
 }

@@ -36,12 +36,8 @@ const struct juju_env *juju_env(void)
 	env.charm_dir = getenv_nonempty("JUJU_CHARM_DIR");
 	if (!env.charm_dir)
 		env.charm_dir = getenv_nonempty("CHARM_DIR");
-	free(env.app);
-	env.app = NULL;
-	if (env.unit) {
-		slash = strchr(env.unit, '/');
-		env.app = slash ? xstrndup(env.unit, (size_t)(slash - env.unit)) : xstrdup(env.unit);
-	}
+	if (env.unit)
+		env.app = xstrndup(env.unit, strcspn(env.unit, "/"));
 	return &env;
 }
 

@@ -24,11 +24,9 @@ static int is_executable_file(const char *path)
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
 }
 
-/* Which kubectl to run, into *prog: the settings (SVCMESH_KUBECTL, then
- * the config's settings.kubectl), the one shipped in the charm
- * ($JUJU_CHARM_DIR/KUBE_SHIPPED), then the first kubectl on PATH. -1 after
- * error() when there is none. A few stat() calls: cheaper than a cache
- * that could go stale. */
+/* Which kubectl to run (in kube.h's order), into *prog; -1 after error()
+ * when there is none. A few stat() calls: cheaper than a cache that could
+ * go stale. */
 static int kubectl_path(struct strbuf *prog)
 {
 	const char *from, *set = settings_kubectl(&from), *path, *p;
@@ -89,11 +87,9 @@ static int in_cluster(void)
 	return host && *host && port && *port && !(kc && *kc);
 }
 
-/* kubectl keeps discovery and HTTP caches in $KUBECACHEDIR, else
- * $HOME/.kube/cache. Juju runs hooks with no HOME, which would put them in
- * .kube/cache of the working directory: the charm dir. So without both,
- * the cache goes to a directory of our own under $TMPDIR (or /tmp), kept
- * between hooks (it is only a cache). NULL: kubectl's own choice is fine. */
+/* The --cache-dir of kube.h (kubectl's discovery and HTTP caches), under
+ * $TMPDIR or /tmp and kept between hooks (it is only a cache); NULL when
+ * KUBECACHEDIR or HOME is set: kubectl's own choice is fine. */
 static const char *kube_cache_dir(void)
 {
 	static char *dir;
@@ -125,36 +121,58 @@ static const char *kube_cache_dir(void)
 	return NULL;
 }
 
-/* Run kubectl [--cache-dir=D] [--namespace=NS] [--request-timeout=T] ARGS...;
- * stdout in out. */
-static int kubectl(const char *ns, const char *const *args, const char *in, size_t in_len,
-		   unsigned writes, struct strbuf *out)
+/* kubectl get -o json prints an object, a List, or nothing at all: *items
+ * gets the objects as an array. */
+static int items_of(const struct strbuf *out, struct json **items)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct json *v = out->len ? json_parse_strbuf(out, &why) : NULL;
+	const struct json *list = json_get(v, "items");
+	int ret = 0;
+
+	*items = json_array();
+	if (out->len && !v)
+		ret = error("kubectl get printed something that is not JSON: %s", why.buf);
+	else if (list && list->type == JSON_ARRAY)
+		for (size_t i = 0; i < list->u.arr.n; i++)
+			json_append(*items, json_copy(list->u.arr.items[i]));
+	else if (v && v->type == JSON_OBJECT) {
+		json_append(*items, v);
+		v = NULL;
+	} else if (v)
+		ret = error("kubectl get printed JSON that is not an object");
+	json_free(v);
+	strbuf_release(&why);
+	return ret;
+}
+
+/* Run kubectl [--cache-dir=D] [--namespace=NS] [--request-timeout=T] ARGS...
+ * with in (if not NULL) on stdin, counting writes API writes; with items,
+ * its output goes through items_of(). */
+static int kubectl(const char *ns, const char *const *args, const struct json *in, unsigned writes,
+		   struct json **items)
 {
 	const char *argv[KUBE_MAX_ARGS + 7];
 	char nsopt[300], timeout[64];
 	struct child c = CHILD_INIT;
-	struct strbuf cache = STRBUF_INIT, prog = STRBUF_INIT;
+	struct strbuf cache = STRBUF_INIT, prog = STRBUF_INIT, input = STRBUF_INIT;
 	size_t n = 0;
-	int ms = settings_kubectl_timeout_ms(), ret = 0;
+	int ms = settings_kubectl_timeout_ms(), ret = -1;
 	const char *cdir = kube_cache_dir();
 
-	if (kubectl_path(&prog) < 0) {
-		strbuf_release(&prog);
-		return -1;
-	}
+	if (kubectl_path(&prog) < 0)
+		goto out;
 	argv[n++] = prog.buf;
 	if (cdir) {
 		strbuf_addf(&cache, "--cache-dir=%s", cdir);
 		argv[n++] = cache.buf;
 	}
-	if (ns) {
-		if (snprintf(nsopt, sizeof(nsopt), "--namespace=%s", ns) >= (int)sizeof(nsopt)) {
-			strbuf_release(&cache);
-			strbuf_release(&prog);
-			return error("namespace name too long: %.64s...", ns);
-		}
-		argv[n++] = nsopt;
+	if (ns && snprintf(nsopt, sizeof(nsopt), "--namespace=%s", ns) >= (int)sizeof(nsopt)) {
+		error("namespace name too long: %.64s...", ns);
+		goto out;
 	}
+	if (ns)
+		argv[n++] = nsopt;
 	/* the API request gives up a little before we kill the process, so the
 	 * message is kubectl's own timeout when the server is slow; not in a
 	 * pod, where any client flag makes kubectl drop its in-cluster config */
@@ -165,67 +183,36 @@ static int kubectl(const char *ns, const char *const *args, const char *in, size
 	}
 	for (size_t i = 0; args[i]; i++) {
 		if (n >= ARRAY_SIZE(argv) - 1) {
-			strbuf_release(&cache);
-			strbuf_release(&prog);
-			return error("too many kubectl arguments");
+			error("too many kubectl arguments");
+			goto out;
 		}
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
+	if (in) {
+		json_emit(&input, in);
+		c.in = input.buf;
+		c.in_len = input.len;
+	}
 	c.argv = argv;
-	c.in = in;
-	c.in_len = in_len;
 	c.timeout_ms = ms;
 	stats.kubectl_calls++;
 	stats.kube_writes += writes;
-	if (run_child(&c) < 0)
-		ret = -1;
-	else if (out)
-		strbuf_add(out, c.out.buf, c.out.len);
+	ret = run_child(&c);
+	if (ret == 0 && items)
+		ret = items_of(&c.out, items);
 	child_release(&c);
+out:
+	strbuf_release(&input);
 	strbuf_release(&cache);
 	strbuf_release(&prog);
 	return ret;
 }
 
-/* kubectl -o json prints an object, a List, or nothing at all. */
-static int items_of(const char *what, struct strbuf *out, struct json **items)
-{
-	struct strbuf why = STRBUF_INIT;
-	struct json *v, *arr;
-	const struct json *list;
-
-	*items = json_array();
-	if (!out->len)
-		return 0;
-	v = json_parse_strbuf(out, &why);
-	if (!v) {
-		int r = error("kubectl %s printed something that is not JSON: %s", what, why.buf);
-		strbuf_release(&why);
-		return r;
-	}
-	strbuf_release(&why);
-	list = json_get(v, "items");
-	if (list && list->type == JSON_ARRAY) {
-		arr = *items;
-		for (size_t i = 0; i < list->u.arr.n; i++)
-			json_append(arr, json_copy(list->u.arr.items[i]));
-		json_free(v);
-	} else if (v->type == JSON_OBJECT) {
-		json_append(*items, v);
-	} else {
-		json_free(v);
-		return error("kubectl %s printed JSON that is not an object", what);
-	}
-	return 0;
-}
-
 int kube_get(const char *ns, const char *const *names, size_t n, struct json **items)
 {
 	const char *args[KUBE_MAX_ARGS];
-	struct strbuf out = STRBUF_INIT;
 	size_t k = 0;
-	int ret;
 
 	*items = NULL;
 	if (n > KUBE_MAX_ARGS - 6)
@@ -236,74 +223,56 @@ int kube_get(const char *ns, const char *const *names, size_t n, struct json **i
 	args[k++] = "--output=json";
 	args[k++] = "--ignore-not-found";
 	args[k] = NULL;
-	ret = kubectl(ns, args, NULL, 0, 0, &out);
-	if (ret == 0)
-		ret = items_of("get", &out, items);
-	strbuf_release(&out);
-	return ret;
+	return kubectl(ns, args, NULL, 0, items);
 }
 
 int kube_patch_merge(const char *ns, const char *name, const struct json *patch)
 {
-	struct strbuf p = STRBUF_INIT;
 	/* on stdin, never as one argument: a patch may be far larger than
 	 * the kernel's limit on one (128 KiB); every kubectl since 1.20 has
 	 * --patch-file */
 	const char *args[] = { "patch", name, "--type=merge", "--patch-file=/dev/stdin", NULL };
-	int ret;
 
-	json_emit(&p, patch);
-	ret = kubectl(ns, args, p.buf, p.len, 1, NULL);
-	strbuf_release(&p);
-	return ret;
+	return kubectl(ns, args, patch, 1, NULL);
 }
 
 int kube_create(const char *ns, const struct json *obj)
 {
-	struct strbuf in = STRBUF_INIT;
 	const char *args[] = { "create", "--filename=-", NULL };
-	int ret;
 
-	json_emit(&in, obj);
-	ret = kubectl(ns, args, in.buf, in.len, 1, NULL);
-	strbuf_release(&in);
-	return ret;
+	return kubectl(ns, args, obj, 1, NULL);
 }
 
 int kube_delete(const char *ns, const char *name)
 {
 	const char *args[] = { "delete", name, "--ignore-not-found", "--wait=false", NULL };
-	return kubectl(ns, args, NULL, 0, 1, NULL);
+
+	return kubectl(ns, args, NULL, 1, NULL);
 }
 
 int kube_apply(const char *ns, const char *field_manager, const struct json *list, size_t nobjs)
 {
-	struct strbuf in = STRBUF_INIT, fm = STRBUF_INIT;
+	struct strbuf fm = STRBUF_INIT;
 	const char *args[] = { "apply", "--server-side", NULL, "--force-conflicts", "--filename=-", NULL };
 	int ret;
 
 	strbuf_addf(&fm, "--field-manager=%s", field_manager);
 	args[2] = fm.buf;
-	json_emit(&in, list);
-	ret = kubectl(ns, args, in.buf, in.len, (unsigned)nobjs, NULL);
-	strbuf_release(&in);
+	ret = kubectl(ns, args, list, (unsigned)nobjs, NULL);
 	strbuf_release(&fm);
 	return ret;
 }
 
 int kube_list_all(const char *kind, const char *selector, struct json **items)
 {
-	struct strbuf out = STRBUF_INIT, sel = STRBUF_INIT;
+	struct strbuf sel = STRBUF_INIT;
 	const char *args[] = { "get", kind, "--all-namespaces", NULL, "--output=json", NULL };
 	int ret;
 
 	*items = NULL;
 	strbuf_addf(&sel, "--selector=%s", selector);
 	args[3] = sel.buf;
-	ret = kubectl(NULL, args, NULL, 0, 0, &out);
-	if (ret == 0)
-		ret = items_of("get", &out, items);
-	strbuf_release(&out);
+	ret = kubectl(NULL, args, NULL, 0, items);
 	strbuf_release(&sel);
 	return ret;
 }

@@ -28,11 +28,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int run_default_timeout_ms(void)
-{
-	return settings_tool_timeout_ms();
-}
-
 static void kill_group(pid_t pid, int sig)
 {
 	if (kill(-pid, sig) < 0)
@@ -48,22 +43,17 @@ static const char *prog_name(const struct child *c)
 int child_error(const struct child *c)
 {
 	struct strbuf tail = STRBUF_INIT;
-	const char *e = c->err.buf;
-	size_t len = c->err.len;
+	size_t skip = c->err.len > 2000 ? c->err.len - 2000 : 0;
 	int ret;
 
 	/* the last 2000 bytes of stderr, trimmed */
-	if (len > 2000) {
-		e += len - 2000;
-		len = 2000;
-	}
-	strbuf_add(&tail, e, len);
+	strbuf_add(&tail, c->err.buf + skip, c->err.len - skip);
 	strbuf_rtrim(&tail);
 	if (c->start_errno)
 		ret = error("cannot run %s: %s", c->argv[0], strerror(c->start_errno));
 	else if (c->timed_out)
 		ret = error("%s timed out after %.1f s and was killed%s%s", prog_name(c),
-			    (c->timeout_ms ? c->timeout_ms : run_default_timeout_ms()) / 1000.0,
+			    (c->timeout_ms ? c->timeout_ms : settings_tool_timeout_ms()) / 1000.0,
 			    tail.len ? ": " : "", tail.buf);
 	else if (c->status > 128 && c->status < 128 + 65)
 		ret = error("%s was killed by signal %d%s%s", prog_name(c), c->status - 128,
@@ -73,11 +63,6 @@ int child_error(const struct child *c)
 			    tail.len ? ": " : "", tail.buf);
 	strbuf_release(&tail);
 	return ret;
-}
-
-int run_default_jobs(void)
-{
-	return settings_jobs();
 }
 
 /* One running child of run_children(); fds are -1 once closed. */
@@ -108,15 +93,13 @@ static int start(struct child *c, struct slot *s)
 	memset(s, 0, sizeof(*s));
 	s->c = c;
 	s->in = s->out = s->err = s->pidfd = -1;
-	s->deadline = now_ms() + (c->timeout_ms ? c->timeout_ms : run_default_timeout_ms());
+	s->deadline = now_ms() + (c->timeout_ms ? c->timeout_ms : settings_tool_timeout_ms());
 	if ((c->in && c->in_len && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
 	    pipe2(err, O_CLOEXEC) < 0) {
 		c->start_errno = errno;
 		close_fd(&in[0]); close_fd(&in[1]); close_fd(&out[0]); close_fd(&out[1]);
 		return -1;
 	}
-	/* posix_spawn (vfork-like) rather than fork: no page tables to copy,
-	 * and exec failures come back as its return value. */
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	if (in[0] >= 0)

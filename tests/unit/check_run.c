@@ -122,13 +122,13 @@ START_TEST(default_timeout_from_env)
 	 * (check_settings.c tests the parsing and the warnings) */
 	setenv("SVCMESH_TIMEOUT", "2.5", 1);
 	settings_reset();
-	ck_assert_int_eq(run_default_timeout_ms(), 2500);
+	ck_assert_int_eq(settings_tool_timeout_ms(), 2500);
 	setenv("SVCMESH_TIMEOUT", "bogus", 1);
 	settings_reset();
-	ck_assert_int_eq(run_default_timeout_ms(), RUN_DEFAULT_TIMEOUT_MS);
+	ck_assert_int_eq(settings_tool_timeout_ms(), RUN_DEFAULT_TIMEOUT_MS);
 	unsetenv("SVCMESH_TIMEOUT");
 	settings_reset();
-	ck_assert_int_eq(run_default_timeout_ms(), RUN_DEFAULT_TIMEOUT_MS);
+	ck_assert_int_eq(settings_tool_timeout_ms(), RUN_DEFAULT_TIMEOUT_MS);
 }
 END_TEST
 
@@ -256,17 +256,17 @@ START_TEST(jobs_from_env)
 {
 	setenv("SVCMESH_JOBS", "3", 1);
 	settings_reset();
-	ck_assert_int_eq(run_default_jobs(), 3);
+	ck_assert_int_eq(settings_jobs(), 3);
 	/* out of range is a warning and the default, not a silent clamp */
 	setenv("SVCMESH_JOBS", "100000", 1);
 	settings_reset();
-	ck_assert_int_eq(run_default_jobs(), RUN_DEFAULT_JOBS);
+	ck_assert_int_eq(settings_jobs(), RUN_DEFAULT_JOBS);
 	setenv("SVCMESH_JOBS", "0", 1);
 	settings_reset();
-	ck_assert_int_eq(run_default_jobs(), RUN_DEFAULT_JOBS);
+	ck_assert_int_eq(settings_jobs(), RUN_DEFAULT_JOBS);
 	unsetenv("SVCMESH_JOBS");
 	settings_reset();
-	ck_assert_int_eq(run_default_jobs(), RUN_DEFAULT_JOBS);
+	ck_assert_int_eq(settings_jobs(), RUN_DEFAULT_JOBS);
 }
 END_TEST
 
