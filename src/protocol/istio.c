@@ -181,90 +181,27 @@ static void py_repr_str(struct strbuf *out, const char *s)
 	strbuf_addch(out, q);
 }
 
-static void py_repr_opt_str(struct strbuf *out, const char *s)
+/* A Method member, <Method.get: 'GET'>: its name is the lower-case value. */
+static void py_repr_method(struct strbuf *out, const char *s)
 {
-	if (s)
-		py_repr_str(out, s);
-	else
-		strbuf_addstr(out, "None");
+	strbuf_addstr(out, "<Method.");
+	for (const char *p = s; *p; p++)
+		strbuf_addch(out, (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p));
+	strbuf_addstr(out, ": ");
+	py_repr_str(out, s);
+	strbuf_addch(out, '>');
 }
 
-/* A list of str, or of Method members when methods. */
-static void py_repr_strlist(struct strbuf *out, const struct opt_strlist *l, int methods)
-{
-	if (!l->present) {
-		strbuf_addstr(out, "None");
-		return;
-	}
-	strbuf_addch(out, '[');
-	for (size_t i = 0; i < l->l.n; i++) {
-		const char *v = l->l.items[i];
-		if (i)
-			strbuf_addstr(out, ", ");
-		if (methods) {
-			/* <Method.get: 'GET'>: the member name is the lower-case value */
-			strbuf_addstr(out, "<Method.");
-			for (const char *p = v; *p; p++)
-				strbuf_addch(out, (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p));
-			strbuf_addstr(out, ": ");
-			py_repr_str(out, v);
-			strbuf_addch(out, '>');
-		} else {
-			py_repr_str(out, v);
-		}
-	}
-	strbuf_addch(out, ']');
-}
+static const struct policy_syntax py_syntax = {
+	.open = "", .sep = " ", .close = "", .key_open = "", .key_close = "=",
+	.ep_open = "Endpoint(", .ep_close = ")", .null = "None",
+	.app = "<PolicyTargetType.app: 'app'>", .unit = "<PolicyTargetType.unit: 'unit'>",
+	.str = py_repr_str, .method = py_repr_method,
+};
 
 void istio_policy_pyrepr(struct strbuf *out, const struct mesh_policy *p)
 {
-	strbuf_addstr(out, "source_namespace=");
-	py_repr_str(out, p->source_namespace);
-	strbuf_addstr(out, " source_app_name=");
-	py_repr_str(out, p->source_app_name);
-	strbuf_addstr(out, " target_namespace=");
-	py_repr_str(out, p->target_namespace);
-	strbuf_addstr(out, " target_app_name=");
-	py_repr_opt_str(out, p->target_app_name);
-	strbuf_addstr(out, " target_selector_labels=");
-	if (p->target_selector_labels) {
-		strbuf_addch(out, '{');
-		for (size_t i = 0; i < p->target_selector_labels->n; i++) {
-			if (i)
-				strbuf_addstr(out, ", ");
-			py_repr_str(out, p->target_selector_labels->items[i].key);
-			strbuf_addstr(out, ": ");
-			py_repr_str(out, p->target_selector_labels->items[i].value);
-		}
-		strbuf_addch(out, '}');
-	} else {
-		strbuf_addstr(out, "None");
-	}
-	strbuf_addstr(out, " target_service=");
-	py_repr_opt_str(out, p->target_service);
-	strbuf_addstr(out, p->target_type == TARGET_UNIT ? " target_type=<PolicyTargetType.unit: 'unit'>"
-			   : " target_type=<PolicyTargetType.app: 'app'>");
-	strbuf_addstr(out, " endpoints=[");
-	for (size_t i = 0; i < p->nendpoints; i++) {
-		const struct mesh_endpoint *e = &p->endpoints[i];
-		strbuf_addstr(out, i ? ", Endpoint(hosts=" : "Endpoint(hosts=");
-		py_repr_strlist(out, &e->hosts, 0);
-		strbuf_addstr(out, ", ports=");
-		if (!e->ports.present) {
-			strbuf_addstr(out, "None");
-		} else {
-			strbuf_addch(out, '[');
-			for (size_t k = 0; k < e->ports.n; k++)
-				strbuf_addf(out, k ? ", %d" : "%d", e->ports.items[k]);
-			strbuf_addch(out, ']');
-		}
-		strbuf_addstr(out, ", methods=");
-		py_repr_strlist(out, &e->methods, 1);
-		strbuf_addstr(out, ", paths=");
-		py_repr_strlist(out, &e->paths, 0);
-		strbuf_addch(out, ')');
-	}
-	strbuf_addch(out, ']');
+	mesh_policy_write(out, p, &py_syntax);
 }
 
 /* ---- names ---- */
