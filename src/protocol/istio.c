@@ -263,11 +263,6 @@ int istio_policy_name(struct strbuf *out, const char *app, const char *model,
 
 /* ---- Istio's validation (pkg/config/validation) ---- */
 
-static int has_items(const struct opt_strlist *l)
-{
-	return l->present && l->l.n > 0;
-}
-
 /* The strings of JSON array a (non-strings left out: the API server's
  * schema refuses them first); an absent or empty list gives n = 0. */
 static const char **strings_of(const struct json *a, size_t *n)
@@ -474,23 +469,22 @@ static struct json *endpoint_to(const struct mesh_endpoint *e, int l4)
 	return obj1("operation", op);
 }
 
-static int check_unit(const struct mesh_policy *p, struct strbuf *why)
+/* Why p cannot be rendered (istio_render_policy() says), or NULL. */
+static const char *target_problem(const struct mesh_policy *p)
 {
+	if (p->target_type == TARGET_APP)
+		return nonempty(p->target_service) || nonempty(p->target_app_name) ? NULL
+			: "an app policy needs target_app_name or target_service";
 	for (size_t i = 0; i < p->nendpoints; i++) {
 		const struct mesh_endpoint *e = &p->endpoints[i];
-		if (has_items(&e->hosts) || has_items(&e->methods) || has_items(&e->paths)) {
-			strbuf_addstr(why, "a unit policy cannot carry hosts, methods or paths: "
-				      "ztunnel enforces unit policies at L4 (ports only); use an app policy");
-			return -1;
-		}
+		if (e->hosts.l.n || e->methods.l.n || e->paths.l.n)
+			return "a unit policy cannot carry hosts, methods or paths: "
+			       "ztunnel enforces unit policies at L4 (ports only); use an app policy";
 	}
-	if (!nonempty(p->target_app_name) &&
-	    !(p->target_selector_labels && p->target_selector_labels->n)) {
-		strbuf_addstr(why, "a unit policy needs target_app_name or target_selector_labels "
-			      "(an empty selector would match every workload in the namespace)");
-		return -1;
-	}
-	return 0;
+	if (!nonempty(p->target_app_name) && !(p->target_selector_labels && p->target_selector_labels->n))
+		return "a unit policy needs target_app_name or target_selector_labels "
+		       "(an empty selector would match every workload in the namespace)";
+	return NULL;
 }
 
 int istio_render_policy(const char *app, const char *model, const struct mesh_policy *p,
@@ -498,13 +492,12 @@ int istio_render_policy(const char *app, const char *model, const struct mesh_po
 {
 	struct strbuf name = STRBUF_INIT, principal = STRBUF_INIT, bad = STRBUF_INIT;
 	struct json *labels, *o, *md, *spec, *rule, *to;
+	const char *problem = target_problem(p);
 	int l4 = p->target_type == TARGET_UNIT;
 
 	*obj = NULL;
-	if (l4 && check_unit(p, why) < 0)
-		return -1;
-	if (!l4 && !nonempty(p->target_service) && !nonempty(p->target_app_name)) {
-		strbuf_addstr(why, "an app policy needs target_app_name or target_service");
+	if (problem) {
+		strbuf_addstr(why, problem);
 		return -1;
 	}
 	if (istio_policy_name(&name, app, model, p, why) < 0)

@@ -204,8 +204,7 @@ void policy_list_emit(struct strbuf *out, const struct policy_list *l)
 {
 	strbuf_addch(out, '[');
 	for (size_t i = 0; i < l->n; i++) {
-		if (i)
-			strbuf_addstr(out, ", ");
+		strbuf_addstr(out, i ? ", " : "");
 		mesh_policy_emit(out, &l->items[i]);
 	}
 	strbuf_addch(out, ']');
@@ -625,6 +624,5 @@ void policy_list_release(struct policy_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		mesh_policy_release(&l->items[i]);
 	free(l->items);
-	l->items = NULL;
-	l->n = l->alloc = 0;
+	memset(l, 0, sizeof(*l));
 }
