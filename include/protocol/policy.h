@@ -70,9 +70,9 @@ void policy_list_emit(struct strbuf *out, const struct policy_list *l);
 /* The same for one policy (its canonical JSON, e.g. for hashing). */
 void mesh_policy_emit(struct strbuf *out, const struct mesh_policy *p);
 
-/* How mesh_policy_write() spells a policy: as JSON (mesh_policy_emit())
- * or as pydantic's str() of it (istio_policy_pyrepr()). Both write the
- * fields in the library's order; lists are [a, b], dicts {k: v}. */
+/* How mesh_policy_write() spells a policy's fields, in the library's
+ * order: as JSON (mesh_policy_emit()) or as pydantic's str() of it
+ * (istio_policy_pyrepr()). Lists are [a, b] and dicts {k: v} in both. */
 struct policy_syntax {
 	const char *open, *sep, *close;     /* around and between the fields */
 	const char *key_open, *key_close;   /* around a field name */

@@ -100,17 +100,21 @@ static void field(struct strbuf *out, const struct policy_syntax *syn, const cha
 	strbuf_addstr(out, syn->key_close);
 }
 
-static void write_str(struct strbuf *out, const struct policy_syntax *syn, const char *s)
+static void str_field(struct strbuf *out, const struct policy_syntax *syn, const char *sep,
+		      const char *key, const char *s)
 {
+	field(out, syn, sep, key);
 	if (s)
 		syn->str(out, s);
 	else
 		strbuf_addstr(out, syn->null);
 }
 
-static void write_strlist(struct strbuf *out, const struct policy_syntax *syn,
-			  const struct opt_strlist *l, void (*str)(struct strbuf *, const char *))
+/* An endpoint's list of strings, each written by str. */
+static void strlist_field(struct strbuf *out, const struct policy_syntax *syn, const char *sep,
+			  const char *key, const struct opt_strlist *l, void (*str)(struct strbuf *, const char *))
 {
+	field(out, syn, sep, key);
 	if (!l->present) {
 		strbuf_addstr(out, syn->null);
 		return;
@@ -126,8 +130,7 @@ static void write_strlist(struct strbuf *out, const struct policy_syntax *syn,
 static void write_endpoint(struct strbuf *out, const struct policy_syntax *syn, const struct mesh_endpoint *e)
 {
 	strbuf_addstr(out, syn->ep_open);
-	field(out, syn, "", "hosts");
-	write_strlist(out, syn, &e->hosts, syn->str);
+	strlist_field(out, syn, "", "hosts", &e->hosts, syn->str);
 	field(out, syn, ", ", "ports");
 	if (e->ports.present) {
 		strbuf_addch(out, '[');
@@ -137,10 +140,8 @@ static void write_endpoint(struct strbuf *out, const struct policy_syntax *syn, 
 	} else {
 		strbuf_addstr(out, syn->null);
 	}
-	field(out, syn, ", ", "methods");
-	write_strlist(out, syn, &e->methods, syn->method);
-	field(out, syn, ", ", "paths");
-	write_strlist(out, syn, &e->paths, syn->str);
+	strlist_field(out, syn, ", ", "methods", &e->methods, syn->method);
+	strlist_field(out, syn, ", ", "paths", &e->paths, syn->str);
 	strbuf_addstr(out, syn->ep_close);
 }
 
@@ -149,14 +150,10 @@ void mesh_policy_write(struct strbuf *out, const struct mesh_policy *p, const st
 	const struct kvlist *sel = p->target_selector_labels;
 
 	strbuf_addstr(out, syn->open);
-	field(out, syn, "", "source_namespace");
-	write_str(out, syn, p->source_namespace);
-	field(out, syn, syn->sep, "source_app_name");
-	write_str(out, syn, p->source_app_name);
-	field(out, syn, syn->sep, "target_namespace");
-	write_str(out, syn, p->target_namespace);
-	field(out, syn, syn->sep, "target_app_name");
-	write_str(out, syn, p->target_app_name);
+	str_field(out, syn, "", "source_namespace", p->source_namespace);
+	str_field(out, syn, syn->sep, "source_app_name", p->source_app_name);
+	str_field(out, syn, syn->sep, "target_namespace", p->target_namespace);
+	str_field(out, syn, syn->sep, "target_app_name", p->target_app_name);
 	field(out, syn, syn->sep, "target_selector_labels");
 	if (sel) {
 		strbuf_addch(out, '{');
@@ -170,8 +167,7 @@ void mesh_policy_write(struct strbuf *out, const struct mesh_policy *p, const st
 	} else {
 		strbuf_addstr(out, syn->null);
 	}
-	field(out, syn, syn->sep, "target_service");
-	write_str(out, syn, p->target_service);
+	str_field(out, syn, syn->sep, "target_service", p->target_service);
 	field(out, syn, syn->sep, "target_type");
 	strbuf_addstr(out, p->target_type == TARGET_UNIT ? syn->unit : syn->app);
 	field(out, syn, syn->sep, "endpoints");
