@@ -70,6 +70,19 @@ void policy_list_emit(struct strbuf *out, const struct policy_list *l);
 /* The same for one policy (its canonical JSON, e.g. for hashing). */
 void mesh_policy_emit(struct strbuf *out, const struct mesh_policy *p);
 
+/* How mesh_policy_write() spells a policy's fields, in the library's
+ * order: as JSON (mesh_policy_emit()) or as pydantic's str() of it
+ * (istio_policy_pyrepr()). Lists are [a, b] and dicts {k: v} in both. */
+struct policy_syntax {
+	const char *open, *sep, *close;     /* around and between the fields */
+	const char *key_open, *key_close;   /* around a field name */
+	const char *ep_open, *ep_close;     /* around an endpoint */
+	const char *null, *app, *unit;      /* None, and the target_type values */
+	void (*str)(struct strbuf *out, const char *s);
+	void (*method)(struct strbuf *out, const char *s);  /* an HTTP method */
+};
+void mesh_policy_write(struct strbuf *out, const struct mesh_policy *p, const struct policy_syntax *syn);
+
 /* Read one MeshPolicy from untrusted JSON, checking field types, target
  * rules, ports 1..65535 and HTTP methods. Unknown keys are ignored (as
  * pydantic does). Returns 0 and fills *p, or -1 with a reason in why. */

@@ -1,5 +1,4 @@
 /* hooks.c - the table of hooks and what each one does; see hooks.h. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "protocol/hooks.h"
@@ -32,28 +31,28 @@ static const struct hook_row hooks[] = {
 	{ "relation-broken", ROLE_PROVIDER_MESH, ACT_PROVIDER_APPLY },     /* provider: apply authorization policies */
 };
 
-static int endpoint_has_role(const struct mesh_config *cfg, const char *endpoint, enum role role)
+/* The i-th endpoint of cfg that plays role (NULL past the last): only
+ * ROLE_POLICY can have more than one. */
+static const char *role_endpoint(const struct mesh_config *cfg, enum role role, size_t i)
 {
 	const struct cfg_consumer *c = cfg->consumer;
 
+	if (role == ROLE_POLICY)
+		return c && i < c->npolicies ? c->policies[i].relation : NULL;
+	if (i)
+		return NULL;
 	switch (role) {
-	case ROLE_NONE:
-		return 0;
 	case ROLE_MESH:
-		return c && !strcmp(c->mesh_relation, endpoint);
+		return c ? c->mesh_relation : NULL;
 	case ROLE_CMR_REQUIRES:
-		return c && !strcmp(c->cmr_requires, endpoint);
+		return c ? c->cmr_requires : NULL;
 	case ROLE_CMR_PROVIDES:
-		return c && !strcmp(c->cmr_provides, endpoint);
-	case ROLE_POLICY:
-		for (size_t i = 0; c && i < c->npolicies; i++)
-			if (!strcmp(c->policies[i].relation, endpoint))
-				return 1;
-		return 0;
+		return c ? c->cmr_provides : NULL;
 	case ROLE_PROVIDER_MESH:
-		return cfg->provider && !strcmp(cfg->provider->mesh_relation, endpoint);
+		return cfg->provider ? cfg->provider->mesh_relation : NULL;
+	default:
+		return NULL;
 	}
-	return 0;
 }
 
 /* Actions this config can carry out at all. */
@@ -81,84 +80,44 @@ static unsigned enabled_actions(const struct mesh_config *cfg)
 unsigned hook_actions(const struct mesh_config *cfg, const char *hook)
 {
 	unsigned acts = 0;
-	size_t hl = strlen(hook);
 
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
 		const struct hook_row *e = &hooks[i];
-		size_t el = strlen(e->event);
+		const char *ep;
 
-		if (e->role == ROLE_NONE) {
-			if (!strcmp(hook, e->event))
-				acts |= e->actions;
-			continue;
-		}
+		if (e->role == ROLE_NONE && !strcmp(hook, e->event))
+			acts |= e->actions;
 		/* "<endpoint>-<event>" */
-		if (hl > el + 1 && hook[hl - el - 1] == '-' && !strcmp(hook + hl - el, e->event)) {
-			char *endpoint = xstrndup(hook, hl - el - 1);
-			if (endpoint_has_role(cfg, endpoint, e->role))
+		for (size_t k = 0; (ep = role_endpoint(cfg, e->role, k)); k++) {
+			size_t n = strlen(ep);
+			if (!strncmp(hook, ep, n) && hook[n] == '-' && !strcmp(hook + n + 1, e->event))
 				acts |= e->actions;
-			free(endpoint);
 		}
 	}
 	return acts & enabled_actions(cfg);
 }
 
-static void add_unique(struct strlist *out, const char *name)
+/* Append name unless out has it or it has nothing to do for cfg. */
+static void add_hook(const struct mesh_config *cfg, struct strlist *out, const char *name)
 {
-	if (!strlist_has(out, name))
+	if (hook_actions(cfg, name) && !strlist_has(out, name))
 		strlist_add(out, name);
-}
-
-static void add_endpoint_hook(struct strlist *out, const char *endpoint, const char *event)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addf(&sb, "%s-%s", endpoint, event);
-	add_unique(out, sb.buf);
-	strbuf_release(&sb);
-}
-
-static void add_role_hooks(const struct mesh_config *cfg, const struct hook_row *e, struct strlist *out)
-{
-	const struct cfg_consumer *c = cfg->consumer;
-
-	switch (e->role) {
-	case ROLE_MESH:
-		if (c)
-			add_endpoint_hook(out, c->mesh_relation, e->event);
-		break;
-	case ROLE_CMR_REQUIRES:
-		if (c)
-			add_endpoint_hook(out, c->cmr_requires, e->event);
-		break;
-	case ROLE_CMR_PROVIDES:
-		if (c)
-			add_endpoint_hook(out, c->cmr_provides, e->event);
-		break;
-	case ROLE_PROVIDER_MESH:
-		if (cfg->provider)
-			add_endpoint_hook(out, cfg->provider->mesh_relation, e->event);
-		break;
-	case ROLE_POLICY:
-		for (size_t i = 0; c && i < c->npolicies; i++)
-			add_endpoint_hook(out, c->policies[i].relation, e->event);
-		break;
-	case ROLE_NONE:
-		add_unique(out, e->event);
-		break;
-	}
 }
 
 void hook_names(const struct mesh_config *cfg, struct strlist *out)
 {
-	struct strlist all = STRLIST_INIT;
+	struct strbuf name = STRBUF_INIT;
 
-	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++)
-		add_role_hooks(cfg, &hooks[i], &all);
-	/* keep only hooks that have something to do with this config */
-	for (size_t i = 0; i < all.n; i++)
-		if (hook_actions(cfg, all.items[i]))
-			strlist_add(out, all.items[i]);
-	strlist_release(&all);
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		const char *ep;
+
+		if (hooks[i].role == ROLE_NONE)
+			add_hook(cfg, out, hooks[i].event);
+		for (size_t k = 0; (ep = role_endpoint(cfg, hooks[i].role, k)); k++) {
+			strbuf_reset(&name);
+			strbuf_addf(&name, "%s-%s", ep, hooks[i].event);
+			add_hook(cfg, out, name.buf);
+		}
+	}
+	strbuf_release(&name);
 }
-

@@ -1,5 +1,6 @@
 /* istio.c - MeshPolicy to Istio AuthorizationPolicy, as the beacon does
  * it, checked as Istio checks it; see istio.h. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -114,20 +115,10 @@ int istio_is_owned(const struct json *obj, const char *app, const char *model)
 static uint32_t utf8_next(const char **s)
 {
 	const unsigned char *p = (const unsigned char *)*s;
-	uint32_t c = *p;
-	int n = 0;
+	int n = *p >= 0xF0 ? 3 : *p >= 0xE0 ? 2 : *p >= 0xC0 ? 1 : 0;
+	/* the lead byte's bits after its 0 bit (the mask may take that 0) */
+	uint32_t c = *p++ & (0x7Fu >> n);
 
-	if (c >= 0xF0) {
-		c &= 0x07;
-		n = 3;
-	} else if (c >= 0xE0) {
-		c &= 0x0F;
-		n = 2;
-	} else if (c >= 0xC0) {
-		c &= 0x1F;
-		n = 1;
-	}
-	p++;
 	while (n-- > 0 && (*p & 0xC0) == 0x80)
 		c = c << 6 | (*p++ & 0x3F);
 	*s = (const char *)p;
@@ -159,15 +150,9 @@ static void py_repr_str(struct strbuf *out, const char *s)
 		const char *start = s;
 		uint32_t c = utf8_next(&s);
 
-		if (c == (uint32_t)q || c == '\\') {
+		if (c == (uint32_t)q || c == '\\' || c == '\t' || c == '\n' || c == '\r') {
 			strbuf_addch(out, '\\');
-			strbuf_addch(out, (char)c);
-		} else if (c == '\t') {
-			strbuf_addstr(out, "\\t");
-		} else if (c == '\n') {
-			strbuf_addstr(out, "\\n");
-		} else if (c == '\r') {
-			strbuf_addstr(out, "\\r");
+			strbuf_addch(out, c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : (char)c);
 		} else if (py_printable(c)) {
 			strbuf_add(out, start, (size_t)(s - start));
 		} else if (c <= 0xFF) {
@@ -181,90 +166,27 @@ static void py_repr_str(struct strbuf *out, const char *s)
 	strbuf_addch(out, q);
 }
 
-static void py_repr_opt_str(struct strbuf *out, const char *s)
+/* A Method member, <Method.get: 'GET'>: its name is the lower-case value. */
+static void py_repr_method(struct strbuf *out, const char *s)
 {
-	if (s)
-		py_repr_str(out, s);
-	else
-		strbuf_addstr(out, "None");
+	strbuf_addstr(out, "<Method.");
+	for (const char *p = s; *p; p++)
+		strbuf_addch(out, (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p));
+	strbuf_addstr(out, ": ");
+	py_repr_str(out, s);
+	strbuf_addch(out, '>');
 }
 
-/* A list of str, or of Method members when methods. */
-static void py_repr_strlist(struct strbuf *out, const struct opt_strlist *l, int methods)
-{
-	if (!l->present) {
-		strbuf_addstr(out, "None");
-		return;
-	}
-	strbuf_addch(out, '[');
-	for (size_t i = 0; i < l->l.n; i++) {
-		const char *v = l->l.items[i];
-		if (i)
-			strbuf_addstr(out, ", ");
-		if (methods) {
-			/* <Method.get: 'GET'>: the member name is the lower-case value */
-			strbuf_addstr(out, "<Method.");
-			for (const char *p = v; *p; p++)
-				strbuf_addch(out, (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p));
-			strbuf_addstr(out, ": ");
-			py_repr_str(out, v);
-			strbuf_addch(out, '>');
-		} else {
-			py_repr_str(out, v);
-		}
-	}
-	strbuf_addch(out, ']');
-}
+static const struct policy_syntax py_syntax = {
+	.open = "", .sep = " ", .close = "", .key_open = "", .key_close = "=",
+	.ep_open = "Endpoint(", .ep_close = ")", .null = "None",
+	.app = "<PolicyTargetType.app: 'app'>", .unit = "<PolicyTargetType.unit: 'unit'>",
+	.str = py_repr_str, .method = py_repr_method,
+};
 
 void istio_policy_pyrepr(struct strbuf *out, const struct mesh_policy *p)
 {
-	strbuf_addstr(out, "source_namespace=");
-	py_repr_str(out, p->source_namespace);
-	strbuf_addstr(out, " source_app_name=");
-	py_repr_str(out, p->source_app_name);
-	strbuf_addstr(out, " target_namespace=");
-	py_repr_str(out, p->target_namespace);
-	strbuf_addstr(out, " target_app_name=");
-	py_repr_opt_str(out, p->target_app_name);
-	strbuf_addstr(out, " target_selector_labels=");
-	if (p->target_selector_labels) {
-		strbuf_addch(out, '{');
-		for (size_t i = 0; i < p->target_selector_labels->n; i++) {
-			if (i)
-				strbuf_addstr(out, ", ");
-			py_repr_str(out, p->target_selector_labels->items[i].key);
-			strbuf_addstr(out, ": ");
-			py_repr_str(out, p->target_selector_labels->items[i].value);
-		}
-		strbuf_addch(out, '}');
-	} else {
-		strbuf_addstr(out, "None");
-	}
-	strbuf_addstr(out, " target_service=");
-	py_repr_opt_str(out, p->target_service);
-	strbuf_addstr(out, p->target_type == TARGET_UNIT ? " target_type=<PolicyTargetType.unit: 'unit'>"
-			   : " target_type=<PolicyTargetType.app: 'app'>");
-	strbuf_addstr(out, " endpoints=[");
-	for (size_t i = 0; i < p->nendpoints; i++) {
-		const struct mesh_endpoint *e = &p->endpoints[i];
-		strbuf_addstr(out, i ? ", Endpoint(hosts=" : "Endpoint(hosts=");
-		py_repr_strlist(out, &e->hosts, 0);
-		strbuf_addstr(out, ", ports=");
-		if (!e->ports.present) {
-			strbuf_addstr(out, "None");
-		} else {
-			strbuf_addch(out, '[');
-			for (size_t k = 0; k < e->ports.n; k++)
-				strbuf_addf(out, k ? ", %d" : "%d", e->ports.items[k]);
-			strbuf_addch(out, ']');
-		}
-		strbuf_addstr(out, ", methods=");
-		py_repr_strlist(out, &e->methods, 1);
-		strbuf_addstr(out, ", paths=");
-		py_repr_strlist(out, &e->paths, 0);
-		strbuf_addch(out, ')');
-	}
-	strbuf_addch(out, ']');
+	mesh_policy_write(out, p, &py_syntax);
 }
 
 /* ---- names ---- */
@@ -341,11 +263,6 @@ int istio_policy_name(struct strbuf *out, const char *app, const char *model,
 
 /* ---- Istio's validation (pkg/config/validation) ---- */
 
-static int has_items(const struct opt_strlist *l)
-{
-	return l->present && l->l.n > 0;
-}
-
 /* The strings of JSON array a (non-strings left out: the API server's
  * schema refuses them first); an absent or empty list gives n = 0. */
 static const char **strings_of(const struct json *a, size_t *n)
@@ -367,12 +284,17 @@ static size_t list_len(const struct json *a)
 	return a && a->type == JSON_ARRAY ? a->u.arr.n : 0;
 }
 
-static size_t check_list(const char *field, const struct json *a, struct strbuf *why)
+/* Istio's empty-value checks on list key of o, under its Go field name
+ * (key with a capital: "notHosts" is NotHosts). */
+static size_t check_list(const struct json *o, const char *key, struct strbuf *why)
 {
+	char field[32];
 	size_t n;
-	const char **v = strings_of(a, &n);
-	int r = istio_check_values(field, v, n, why);
+	const char **v = strings_of(json_get(o, key), &n);
+	int r;
 
+	snprintf(field, sizeof(field), "%c%s", toupper((unsigned char)key[0]), key + 1);
+	r = istio_check_values(field, v, n, why);
 	free(v);
 	return r < 0;
 }
@@ -407,6 +329,32 @@ static size_t check_ports(const struct json *a, struct strbuf *why)
 	}
 	free(v);
 	return bad;
+}
+
+static const char *const src_lists[] = {
+	"principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks",
+	"notPrincipals", "notRequestPrincipals", "notNamespaces", "notIpBlocks",
+	"notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts", "trustDomains",
+	"notTrustDomains", NULL,
+};
+static const char *const src_checked[] = { "principals", "namespaces", "notPrincipals", "notNamespaces", NULL };
+static const char *const op_lists[] = {
+	"ports", "methods", "paths", "hosts", "notPorts", "notMethods", "notPaths", "notHosts", NULL,
+};
+
+/* A from.source or to.operation o of rule r must be an object holding
+ * one of lists. (When it is not an object, json_get() finds nothing in
+ * it: the later checks on it pass.) */
+static size_t check_entry(const struct json *o, const char *what, const char *const *lists, size_t r,
+			  struct strbuf *why)
+{
+	size_t any = 0;
+
+	if (!o || o->type != JSON_OBJECT)
+		return err(why, "`%s` must not be nil, found at rule %zu", what, r);
+	for (const char *const *k = lists; *k; k++)
+		any += list_len(json_get(o, *k));
+	return any ? 0 : err(why, "`%s` must not be empty, found at rule %zu", what, r);
 }
 
 size_t istio_validate_spec(const struct json *spec, struct strbuf *why)
@@ -450,63 +398,46 @@ size_t istio_validate_spec(const struct json *spec, struct strbuf *why)
 		const struct json *rule = rules->u.arr.items[r];
 		const struct json *from = json_get(rule, "from"), *to = json_get(rule, "to");
 
-		if (rule->type != JSON_OBJECT) {
+		if (rule->type != JSON_OBJECT)
 			bad += err(why, "`rule` must not be nil, found at rule %zu", r);
-			continue;
-		}
 		for (size_t f = 0; f < list_len(from); f++) {
 			const struct json *src = json_get(from->u.arr.items[f], "source");
-			size_t any = 0;
-			static const char *const src_lists[] = {
-				"principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks",
-				"notPrincipals", "notRequestPrincipals", "notNamespaces", "notIpBlocks",
-				"notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts", "trustDomains",
-				"notTrustDomains",
-			};
-			if (!src || src->type != JSON_OBJECT) {
-				bad += err(why, "`from.source` must not be nil, found at rule %zu", r);
-				continue;
-			}
-			for (size_t k = 0; k < ARRAY_SIZE(src_lists); k++)
-				any += list_len(json_get(src, src_lists[k]));
-			if (!any)
-				bad += err(why, "`from.source` must not be empty, found at rule %zu", r);
-			bad += check_list("Principals", json_get(src, "principals"), why);
-			bad += check_list("Namespaces", json_get(src, "namespaces"), why);
-			bad += check_list("NotPrincipals", json_get(src, "notPrincipals"), why);
-			bad += check_list("NotNamespaces", json_get(src, "notNamespaces"), why);
+
+			bad += check_entry(src, "from.source", src_lists, r, why);
+			for (const char *const *k = src_checked; *k; k++)
+				bad += check_list(src, *k, why);
 		}
 		for (size_t t = 0; t < list_len(to); t++) {
 			const struct json *op = json_get(to->u.arr.items[t], "operation");
-			static const char *const op_lists[] = {
-				"ports", "methods", "paths", "hosts", "notPorts", "notMethods", "notPaths", "notHosts",
-			};
-			size_t any = 0;
 
-			if (!op || op->type != JSON_OBJECT) {
-				bad += err(why, "`to.operation` must not be nil, found at rule %zu", r);
-				continue;
-			}
-			for (size_t k = 0; k < ARRAY_SIZE(op_lists); k++)
-				any += list_len(json_get(op, op_lists[k]));
-			if (!any)
-				bad += err(why, "`to.operation` must not be empty, found at rule %zu", r);
+			bad += check_entry(op, "to.operation", op_lists, r, why);
 			bad += check_ports(json_get(op, "ports"), why);
 			bad += check_ports(json_get(op, "notPorts"), why);
-			bad += check_list("Ports", json_get(op, "ports"), why);
-			bad += check_list("Methods", json_get(op, "methods"), why);
-			bad += check_list("Paths", json_get(op, "paths"), why);
-			bad += check_list("Hosts", json_get(op, "hosts"), why);
-			bad += check_list("NotPorts", json_get(op, "notPorts"), why);
-			bad += check_list("NotMethods", json_get(op, "notMethods"), why);
-			bad += check_list("NotPaths", json_get(op, "notPaths"), why);
-			bad += check_list("NotHosts", json_get(op, "notHosts"), why);
+			for (const char *const *k = op_lists; *k; k++)
+				bad += check_list(op, *k, why);
 		}
 	}
 	return bad;
 }
 
 /* ---- rendering ---- */
+
+/* {key: v} and [v]; both take v. */
+static struct json *obj1(const char *key, struct json *v)
+{
+	struct json *o = json_object();
+
+	json_set(o, key, v);
+	return o;
+}
+
+static struct json *arr1(struct json *v)
+{
+	struct json *a = json_array();
+
+	json_append(a, v);
+	return a;
+}
 
 static struct json *strlist_json(const struct opt_strlist *l)
 {
@@ -521,7 +452,7 @@ static struct json *strlist_json(const struct opt_strlist *l)
  * ports always ([] when none), the others when not null; l4: ports only. */
 static struct json *endpoint_to(const struct mesh_endpoint *e, int l4)
 {
-	struct json *to = json_object(), *op = json_object(), *ports = json_array();
+	struct json *op = json_object(), *ports = json_array();
 
 	if (!l4 && e->hosts.present)
 		json_set(op, "hosts", strlist_json(&e->hosts));
@@ -535,41 +466,38 @@ static struct json *endpoint_to(const struct mesh_endpoint *e, int l4)
 		json_set(op, "methods", strlist_json(&e->methods));
 	if (!l4 && e->paths.present)
 		json_set(op, "paths", strlist_json(&e->paths));
-	json_set(to, "operation", op);
-	return to;
+	return obj1("operation", op);
 }
 
-static int check_unit(const struct mesh_policy *p, struct strbuf *why)
+/* Why p cannot be rendered (istio_render_policy() says), or NULL. */
+static const char *target_problem(const struct mesh_policy *p)
 {
+	if (p->target_type == TARGET_APP)
+		return nonempty(p->target_service) || nonempty(p->target_app_name) ? NULL
+			: "an app policy needs target_app_name or target_service";
 	for (size_t i = 0; i < p->nendpoints; i++) {
 		const struct mesh_endpoint *e = &p->endpoints[i];
-		if (has_items(&e->hosts) || has_items(&e->methods) || has_items(&e->paths)) {
-			strbuf_addstr(why, "a unit policy cannot carry hosts, methods or paths: "
-				      "ztunnel enforces unit policies at L4 (ports only); use an app policy");
-			return -1;
-		}
+		if (e->hosts.l.n || e->methods.l.n || e->paths.l.n)
+			return "a unit policy cannot carry hosts, methods or paths: "
+			       "ztunnel enforces unit policies at L4 (ports only); use an app policy";
 	}
-	if (!nonempty(p->target_app_name) &&
-	    !(p->target_selector_labels && p->target_selector_labels->n)) {
-		strbuf_addstr(why, "a unit policy needs target_app_name or target_selector_labels "
-			      "(an empty selector would match every workload in the namespace)");
-		return -1;
-	}
-	return 0;
+	if (!nonempty(p->target_app_name) && !(p->target_selector_labels && p->target_selector_labels->n))
+		return "a unit policy needs target_app_name or target_selector_labels "
+		       "(an empty selector would match every workload in the namespace)";
+	return NULL;
 }
 
 int istio_render_policy(const char *app, const char *model, const struct mesh_policy *p,
 			struct json **obj, struct strbuf *why)
 {
 	struct strbuf name = STRBUF_INIT, principal = STRBUF_INIT, bad = STRBUF_INIT;
-	struct json *labels, *o, *md, *spec, *rules, *rule, *froms, *from, *src, *principals, *to;
+	struct json *labels, *o, *md, *spec, *rule, *to;
+	const char *problem = target_problem(p);
 	int l4 = p->target_type == TARGET_UNIT;
 
 	*obj = NULL;
-	if (l4 && check_unit(p, why) < 0)
-		return -1;
-	if (!l4 && !nonempty(p->target_service) && !nonempty(p->target_app_name)) {
-		strbuf_addstr(why, "an app policy needs target_app_name or target_service");
+	if (problem) {
+		strbuf_addstr(why, problem);
 		return -1;
 	}
 	if (istio_policy_name(&name, app, model, p, why) < 0)
@@ -589,43 +517,25 @@ int istio_render_policy(const char *app, const char *model, const struct mesh_po
 
 	spec = json_object();
 	if (l4) {
-		struct json *sel = json_object(), *ml = json_object();
-		if (p->target_selector_labels && p->target_selector_labels->n) {
-			for (size_t i = 0; i < p->target_selector_labels->n; i++)
-				json_set(ml, p->target_selector_labels->items[i].key,
-					 json_string(p->target_selector_labels->items[i].value));
-		} else {
-			json_set(ml, "app.kubernetes.io/name", json_string(p->target_app_name));
-		}
-		json_set(sel, "matchLabels", ml);
-		json_set(spec, "selector", sel);
+		struct json *ml = p->target_selector_labels && p->target_selector_labels->n
+			? json_object_from_kvlist(p->target_selector_labels)
+			: obj1("app.kubernetes.io/name", json_string(p->target_app_name));
+		json_set(spec, "selector", obj1("matchLabels", ml));
 	} else {
-		struct json *refs = json_array(), *ref = json_object();
+		struct json *ref = json_object();
 		json_set(ref, "group", json_string(""));
 		json_set(ref, "kind", json_string("Service"));
 		json_set(ref, "name", json_string(nonempty(p->target_service) ? p->target_service
 						  : p->target_app_name));
-		json_append(refs, ref);
-		json_set(spec, "targetRefs", refs);
+		json_set(spec, "targetRefs", arr1(ref));
 	}
 	strbuf_addf(&principal, "cluster.local/ns/%s/sa/%s", p->source_namespace, p->source_app_name);
-	principals = json_array();
-	json_append(principals, json_string(principal.buf));
-	src = json_object();
-	json_set(src, "principals", principals);
-	from = json_object();
-	json_set(from, "source", src);
-	froms = json_array();
-	json_append(froms, from);
-	rule = json_object();
-	json_set(rule, "from", froms);
+	rule = obj1("from", arr1(obj1("source", obj1("principals", arr1(json_string(principal.buf))))));
 	to = json_array();
 	for (size_t i = 0; i < p->nendpoints; i++)
 		json_append(to, endpoint_to(&p->endpoints[i], l4));
 	json_set(rule, "to", to);
-	rules = json_array();
-	json_append(rules, rule);
-	json_set(spec, "rules", rules);
+	json_set(spec, "rules", arr1(rule));
 	json_set(o, "spec", spec);
 
 	strbuf_release(&name);

@@ -10,22 +10,16 @@
 
 const char *const mesh_keys[] = { "policies", "labels", "mesh_type", "cmr_data", NULL };
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
+/* Copies into zeroed lists. */
 static void copy_strlist(struct opt_strlist *dst, const struct opt_strlist *src)
 {
 	dst->present = src->present;
-	memset(&dst->l, 0, sizeof(dst->l));
 	for (size_t i = 0; i < src->l.n; i++)
 		strlist_add(&dst->l, src->l.items[i]);
 }
 
 static void copy_intlist(struct opt_intlist *dst, const struct opt_intlist *src)
 {
-	memset(dst, 0, sizeof(*dst));
 	dst->present = src->present;
 	for (size_t i = 0; i < src->n; i++)
 		opt_intlist_add(dst, src->items[i]);
@@ -85,13 +79,11 @@ void policy_build(const struct cfg_consumer *c, const char *own_app, const char 
 				}
 			} else {
 				p->target_type = TARGET_APP;
-				p->target_service = dup_or_null(cp->service);
-				if (cp->nendpoints) {
-					p->endpoints = xcalloc(cp->nendpoints, sizeof(*p->endpoints));
-					p->nendpoints = cp->nendpoints;
-					for (size_t e = 0; e < cp->nendpoints; e++)
-						copy_endpoint(&p->endpoints[e], &cp->endpoints[e]);
-				}
+				p->target_service = cp->service ? xstrdup(cp->service) : NULL;
+				p->endpoints = cp->nendpoints ? xcalloc(cp->nendpoints, sizeof(*p->endpoints)) : NULL;
+				p->nendpoints = cp->nendpoints;
+				for (size_t e = 0; e < cp->nendpoints; e++)
+					copy_endpoint(&p->endpoints[e], &cp->endpoints[e]);
 			}
 		}
 	}
@@ -100,90 +92,115 @@ void policy_build(const struct cfg_consumer *c, const char *own_app, const char 
 /* The text is written straight from the structs (no JSON tree in between):
  * the same bytes json_emit() would give, at a fraction of the cost. */
 
-static void emit_str(struct strbuf *out, const char *s)
+static void field(struct strbuf *out, const struct policy_syntax *syn, const char *sep, const char *key)
 {
-	if (s)
-		json_emit_string(out, s, strlen(s));
-	else
-		strbuf_addstr(out, "null");
+	strbuf_addstr(out, sep);
+	strbuf_addstr(out, syn->key_open);
+	strbuf_addstr(out, key);
+	strbuf_addstr(out, syn->key_close);
 }
 
-static void emit_strlist(struct strbuf *out, const struct opt_strlist *l)
+static void str_field(struct strbuf *out, const struct policy_syntax *syn, const char *sep,
+		      const char *key, const char *s)
 {
+	field(out, syn, sep, key);
+	if (s)
+		syn->str(out, s);
+	else
+		strbuf_addstr(out, syn->null);
+}
+
+/* An endpoint's list of strings, each written by str. */
+static void strlist_field(struct strbuf *out, const struct policy_syntax *syn, const char *sep,
+			  const char *key, const struct opt_strlist *l, void (*str)(struct strbuf *, const char *))
+{
+	field(out, syn, sep, key);
 	if (!l->present) {
-		strbuf_addstr(out, "null");
+		strbuf_addstr(out, syn->null);
 		return;
 	}
 	strbuf_addch(out, '[');
 	for (size_t i = 0; i < l->l.n; i++) {
-		if (i)
-			strbuf_addstr(out, ", ");
-		emit_str(out, l->l.items[i]);
+		strbuf_addstr(out, i ? ", " : "");
+		str(out, l->l.items[i]);
 	}
 	strbuf_addch(out, ']');
 }
 
-static void emit_intlist(struct strbuf *out, const struct opt_intlist *l)
+static void write_endpoint(struct strbuf *out, const struct policy_syntax *syn, const struct mesh_endpoint *e)
 {
-	if (!l->present) {
-		strbuf_addstr(out, "null");
-		return;
+	strbuf_addstr(out, syn->ep_open);
+	strlist_field(out, syn, "", "hosts", &e->hosts, syn->str);
+	field(out, syn, ", ", "ports");
+	if (e->ports.present) {
+		strbuf_addch(out, '[');
+		for (size_t i = 0; i < e->ports.n; i++)
+			strbuf_addf(out, i ? ", %d" : "%d", e->ports.items[i]);
+		strbuf_addch(out, ']');
+	} else {
+		strbuf_addstr(out, syn->null);
 	}
-	strbuf_addch(out, '[');
-	for (size_t i = 0; i < l->n; i++)
-		strbuf_addf(out, i ? ", %d" : "%d", l->items[i]);
-	strbuf_addch(out, ']');
+	strlist_field(out, syn, ", ", "methods", &e->methods, syn->method);
+	strlist_field(out, syn, ", ", "paths", &e->paths, syn->str);
+	strbuf_addstr(out, syn->ep_close);
 }
 
-void mesh_policy_emit(struct strbuf *out, const struct mesh_policy *p)
+void mesh_policy_write(struct strbuf *out, const struct mesh_policy *p, const struct policy_syntax *syn)
 {
-	strbuf_addstr(out, "{\"source_namespace\": ");
-	emit_str(out, p->source_namespace);
-	strbuf_addstr(out, ", \"source_app_name\": ");
-	emit_str(out, p->source_app_name);
-	strbuf_addstr(out, ", \"target_namespace\": ");
-	emit_str(out, p->target_namespace);
-	strbuf_addstr(out, ", \"target_app_name\": ");
-	emit_str(out, p->target_app_name);
-	strbuf_addstr(out, ", \"target_selector_labels\": ");
-	if (p->target_selector_labels) {
+	const struct kvlist *sel = p->target_selector_labels;
+
+	strbuf_addstr(out, syn->open);
+	str_field(out, syn, "", "source_namespace", p->source_namespace);
+	str_field(out, syn, syn->sep, "source_app_name", p->source_app_name);
+	str_field(out, syn, syn->sep, "target_namespace", p->target_namespace);
+	str_field(out, syn, syn->sep, "target_app_name", p->target_app_name);
+	field(out, syn, syn->sep, "target_selector_labels");
+	if (sel) {
 		strbuf_addch(out, '{');
-		for (size_t i = 0; i < p->target_selector_labels->n; i++) {
-			if (i)
-				strbuf_addstr(out, ", ");
-			emit_str(out, p->target_selector_labels->items[i].key);
+		for (size_t i = 0; i < sel->n; i++) {
+			strbuf_addstr(out, i ? ", " : "");
+			syn->str(out, sel->items[i].key);
 			strbuf_addstr(out, ": ");
-			emit_str(out, p->target_selector_labels->items[i].value);
+			syn->str(out, sel->items[i].value);
 		}
 		strbuf_addch(out, '}');
 	} else {
-		strbuf_addstr(out, "null");
+		strbuf_addstr(out, syn->null);
 	}
-	strbuf_addstr(out, ", \"target_service\": ");
-	emit_str(out, p->target_service);
-	strbuf_addstr(out, p->target_type == TARGET_UNIT ? ", \"target_type\": \"unit\", \"endpoints\": ["
-			   : ", \"target_type\": \"app\", \"endpoints\": [");
+	str_field(out, syn, syn->sep, "target_service", p->target_service);
+	field(out, syn, syn->sep, "target_type");
+	strbuf_addstr(out, p->target_type == TARGET_UNIT ? syn->unit : syn->app);
+	field(out, syn, syn->sep, "endpoints");
+	strbuf_addch(out, '[');
 	for (size_t i = 0; i < p->nendpoints; i++) {
-		const struct mesh_endpoint *e = &p->endpoints[i];
-		strbuf_addstr(out, i ? ", {\"hosts\": " : "{\"hosts\": ");
-		emit_strlist(out, &e->hosts);
-		strbuf_addstr(out, ", \"ports\": ");
-		emit_intlist(out, &e->ports);
-		strbuf_addstr(out, ", \"methods\": ");
-		emit_strlist(out, &e->methods);
-		strbuf_addstr(out, ", \"paths\": ");
-		emit_strlist(out, &e->paths);
-		strbuf_addch(out, '}');
+		strbuf_addstr(out, i ? ", " : "");
+		write_endpoint(out, syn, &p->endpoints[i]);
 	}
-	strbuf_addstr(out, "]}");
+	strbuf_addch(out, ']');
+	strbuf_addstr(out, syn->close);
+}
+
+static void json_str(struct strbuf *out, const char *s)
+{
+	json_emit_string(out, s, strlen(s));
+}
+
+static const struct policy_syntax json_syntax = {
+	.open = "{", .sep = ", ", .close = "}", .key_open = "\"", .key_close = "\": ",
+	.ep_open = "{", .ep_close = "}", .null = "null", .app = "\"app\"", .unit = "\"unit\"",
+	.str = json_str, .method = json_str,
+};
+
+void mesh_policy_emit(struct strbuf *out, const struct mesh_policy *p)
+{
+	mesh_policy_write(out, p, &json_syntax);
 }
 
 void policy_list_emit(struct strbuf *out, const struct policy_list *l)
 {
 	strbuf_addch(out, '[');
 	for (size_t i = 0; i < l->n; i++) {
-		if (i)
-			strbuf_addstr(out, ", ");
+		strbuf_addstr(out, i ? ", " : "");
 		mesh_policy_emit(out, &l->items[i]);
 	}
 	strbuf_addch(out, ']');
@@ -191,11 +208,8 @@ void policy_list_emit(struct strbuf *out, const struct policy_list *l)
 
 /* ---- reading untrusted policies ---- */
 
-/* Limits on what one consumer may send: names are Kubernetes names (253 at
- * most); values and lists as config.h's MESH_MAX_*. */
+/* Names are Kubernetes names; values and lists are limited as config.h's. */
 #define POLICY_MAX_NAME 253
-#define POLICY_MAX_VALUE MESH_MAX_VALUE
-#define POLICY_MAX_ITEMS MESH_MAX_ITEMS
 
 static int PRINTF_LIKE(2, 3) why_add(struct strbuf *why, const char *fmt, ...)
 {
@@ -207,30 +221,37 @@ static int PRINTF_LIKE(2, 3) why_add(struct strbuf *why, const char *fmt, ...)
 	return -1;
 }
 
-/* v as a message quotes it: "an integer '5'", "a string 'x'" (shortened). */
-static void kind_and_value(struct strbuf *why, const struct json *v)
+/* "KEY is KIND 'VALUE', not WHAT": "ports[0] is a string 'x', not an
+ * integer" (the value shortened; a null is just "null"). */
+static int wrong_type(struct strbuf *why, const char *key, const struct json *v, const char *what)
 {
 	struct strbuf text = STRBUF_INIT;
 
-	strbuf_addstr(why, json_type_name(v->type));
-	if (v->type == JSON_NULL)
-		return;   /* null says it all */
-	if (v->type == JSON_STRING)
-		strbuf_addstr(&text, v->u.s);
-	else
-		json_emit(&text, v);
-	strbuf_addch(why, ' ');
-	strbuf_add_quoted(why, text.buf);
+	strbuf_addf(why, "%s is %s", key, json_type_name(v->type));
+	if (v->type != JSON_NULL) {
+		if (v->type == JSON_STRING)
+			strbuf_addstr(&text, v->u.s);
+		else
+			json_emit(&text, v);
+		strbuf_addch(why, ' ');
+		strbuf_add_quoted(why, text.buf);
+	}
+	strbuf_addf(why, ", not %s", what);
 	strbuf_release(&text);
+	return -1;
 }
 
-/* "KEY is <kind 'value'>, not WHAT" */
-static int wrong_type(struct strbuf *why, const char *key, const struct json *v, const char *what)
+/* -1 with why (after the prefix what) when json_first_bad() finds
+ * something in v. */
+static int first_bad(const struct json *v, const char *what, struct strbuf *why)
 {
-	strbuf_addf(why, "%s%sis ", key, *key ? " " : "");
-	kind_and_value(why, v);
-	strbuf_addf(why, ", not %s", what);
-	return -1;
+	struct strbuf where = STRBUF_INIT;
+	const char *bad = json_first_bad(v, &where);
+
+	if (bad)
+		why_add(why, "%s%s %s", what, where.buf, bad);
+	strbuf_release(&where);
+	return bad ? -1 : 0;
 }
 
 /* A required (nullable = 0) or optional (nullable = 1) string field. */
@@ -264,20 +285,20 @@ static int get_strlist(const struct json *o, const char *key, struct opt_strlist
 	if (!v || v->type == JSON_NULL)
 		return 0;
 	if (v->type != JSON_ARRAY) {
-		strbuf_addf(why, "endpoint %s ", key);
+		strbuf_addf(why, "endpoint %s", key);
 		return wrong_type(why, "", v, "a list");
 	}
 	out->present = 1;
-	if (v->u.arr.n > POLICY_MAX_ITEMS)
-		return why_add(why, "endpoint %s has more than %d entries", key, POLICY_MAX_ITEMS);
+	if (v->u.arr.n > MESH_MAX_ITEMS)
+		return why_add(why, "endpoint %s has more than %d entries", key, MESH_MAX_ITEMS);
 	for (size_t i = 0; i < v->u.arr.n; i++) {
 		const struct json *s = v->u.arr.items[i];
 		if (s->type != JSON_STRING) {
-			strbuf_addf(why, "endpoint %s[%zu] ", key, i);
+			strbuf_addf(why, "endpoint %s[%zu]", key, i);
 			return wrong_type(why, "", s, "a string");
 		}
-		if (strlen(s->u.s) > POLICY_MAX_VALUE) {
-			strbuf_addf(why, "endpoint %s[%zu] is longer than %d characters: ", key, i, POLICY_MAX_VALUE);
+		if (strlen(s->u.s) > MESH_MAX_VALUE) {
+			strbuf_addf(why, "endpoint %s[%zu] is longer than %d characters: ", key, i, MESH_MAX_VALUE);
 			strbuf_add_quoted(why, s->u.s);
 			return -1;
 		}
@@ -364,8 +385,8 @@ static int get_ports(const struct json *o, struct opt_intlist *out, struct strbu
 	if (v->type != JSON_ARRAY)
 		return wrong_type(why, "endpoint ports", v, "a list");
 	out->present = 1;
-	if (v->u.arr.n > POLICY_MAX_ITEMS)
-		return why_add(why, "endpoint ports has more than %d entries", POLICY_MAX_ITEMS);
+	if (v->u.arr.n > MESH_MAX_ITEMS)
+		return why_add(why, "endpoint ports has more than %d entries", MESH_MAX_ITEMS);
 	for (size_t i = 0; i < v->u.arr.n; i++) {
 		const struct json *n = v->u.arr.items[i];
 		long long port;
@@ -378,7 +399,7 @@ static int get_ports(const struct json *o, struct opt_intlist *out, struct strbu
 		else if (n->type == JSON_TRUE || n->type == JSON_FALSE)
 			port = n->type == JSON_TRUE;
 		else if (n->type != JSON_STRING || lax_port(n->u.s, &port) < 0) {
-			strbuf_addf(why, "endpoint ports[%zu] ", i);
+			strbuf_addf(why, "endpoint ports[%zu]", i);
 			return wrong_type(why, "", n, n->type == JSON_REAL ? "an integer (a fractional or huge number)" : "an integer");
 		}
 		if (port < 1 || port > 65535) {
@@ -393,105 +414,80 @@ static int get_ports(const struct json *o, struct opt_intlist *out, struct strbu
 	return 0;
 }
 
-int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf *why)
+/* target_selector_labels: null, or an object of strings. */
+static int get_selector(const struct json *v, struct mesh_policy *p, struct strbuf *why)
 {
-	const struct json *t, *eps, *sel;
-	struct strbuf where = STRBUF_INIT;
-	const char *bad;
+	const struct json *sel = json_get(v, "target_selector_labels");
 
-	memset(p, 0, sizeof(*p));
-	if (v->type != JSON_OBJECT)
-		return wrong_type(why, "policy", v, "an object");
-	bad = json_first_bad(v, &where);
-	if (bad)
-		why_add(why, "%s %s", where.buf, bad);
-	strbuf_release(&where);
-	if (bad)
-		return -1;
-	if (get_str(v, "source_namespace", 0, &p->source_namespace, why) < 0 ||
-	    get_str(v, "source_app_name", 0, &p->source_app_name, why) < 0 ||
-	    get_str(v, "target_namespace", 0, &p->target_namespace, why) < 0 ||
-	    get_str(v, "target_app_name", 1, &p->target_app_name, why) < 0 ||
-	    get_str(v, "target_service", 1, &p->target_service, why) < 0)
-		goto fail;
-	sel = json_get(v, "target_selector_labels");
-	if (sel && sel->type != JSON_NULL) {
-		if (sel->type != JSON_OBJECT) {
-			why_add(why, "target_selector_labels is %s, not an object", json_type_name(sel->type));
-			goto fail;
-		}
-		p->target_selector_labels = xcalloc(1, sizeof(*p->target_selector_labels));
-		for (size_t i = 0; i < sel->u.obj.n; i++) {
-			if (sel->u.obj.m[i].value->type != JSON_STRING) {
-				why_add(why, "target_selector_labels['%.64s'] is not a string",
-					sel->u.obj.m[i].key);
-				goto fail;
-			}
-			kvlist_set(p->target_selector_labels, sel->u.obj.m[i].key,
-				   sel->u.obj.m[i].value->u.s);
-		}
-	}
-	t = json_get(v, "target_type");
-	if (!t || t->type == JSON_NULL || (t->type == JSON_STRING && !strcmp(t->u.s, "app"))) {
-		p->target_type = TARGET_APP;
-	} else if (t->type == JSON_STRING && !strcmp(t->u.s, "unit")) {
-		p->target_type = TARGET_UNIT;
-	} else {
-		why_add(why, "target_type must be \"app\" or \"unit\"");
-		goto fail;
-	}
-	eps = json_get(v, "endpoints");
-	if (eps && eps->type != JSON_NULL) {
-		if (eps->type != JSON_ARRAY) {
-			why_add(why, "endpoints is %s, not a list", json_type_name(eps->type));
-			goto fail;
-		}
-		if (eps->u.arr.n > POLICY_MAX_ITEMS) {
-			why_add(why, "endpoints has more than %d entries", POLICY_MAX_ITEMS);
-			goto fail;
-		}
-		p->endpoints = xcalloc(eps->u.arr.n ? eps->u.arr.n : 1, sizeof(*p->endpoints));
-		for (size_t i = 0; i < eps->u.arr.n; i++) {
-			const struct json *e = eps->u.arr.items[i];
-			struct mesh_endpoint *me = &p->endpoints[i];
+	if (!sel || sel->type == JSON_NULL)
+		return 0;
+	if (sel->type != JSON_OBJECT)
+		return why_add(why, "target_selector_labels is %s, not an object", json_type_name(sel->type));
+	p->target_selector_labels = xcalloc(1, sizeof(*p->target_selector_labels));
+	for (size_t i = 0; i < sel->u.obj.n; i++) {
+		const char *key = sel->u.obj.m[i].key;
+		const struct json *value = sel->u.obj.m[i].value;
 
-			p->nendpoints = i + 1;
-			if (e->type != JSON_OBJECT) {
-				why_add(why, "an endpoint is %s, not an object", json_type_name(e->type));
-				goto fail;
-			}
-			if (get_strlist(e, "hosts", &me->hosts, why) < 0 ||
-			    get_ports(e, &me->ports, why) < 0 ||
-			    get_strlist(e, "methods", &me->methods, why) < 0 ||
-			    get_strlist(e, "paths", &me->paths, why) < 0)
-				goto fail;
-		}
+		if (value->type != JSON_STRING)
+			return why_add(why, "target_selector_labels['%.64s'] is not a string", key);
+		kvlist_set(p->target_selector_labels, key, value->u.s);
 	}
-	/* target rules, as MeshPolicy's validators */
-	if (p->target_type == TARGET_APP) {
-		if (!(p->target_app_name && *p->target_app_name) && !(p->target_service && *p->target_service)) {
-			why_add(why, "an app policy needs target_app_name or target_service");
-			goto fail;
-		}
-		if (p->target_selector_labels && p->target_selector_labels->n) {
-			why_add(why, "an app policy cannot have target_selector_labels");
-			goto fail;
-		}
-	} else {
-		if (p->target_app_name && *p->target_app_name && p->target_selector_labels &&
-		    p->target_selector_labels->n) {
-			why_add(why, "a unit policy cannot have both target_app_name and target_selector_labels");
-			goto fail;
-		}
-		if (p->target_service && *p->target_service) {
-			why_add(why, "a unit policy cannot have target_service");
-			goto fail;
-		}
+	return 0;
+}
+
+static int get_target_type(const struct json *v, enum target_type *out, struct strbuf *why)
+{
+	const struct json *t = json_get(v, "target_type");
+	const char *s = !t || t->type == JSON_NULL ? "app" : t->type == JSON_STRING ? t->u.s : "";
+
+	*out = strcmp(s, "unit") ? TARGET_APP : TARGET_UNIT;
+	if (strcmp(s, "app") && strcmp(s, "unit"))
+		return why_add(why, "target_type must be \"app\" or \"unit\"");
+	return 0;
+}
+
+static int get_endpoints(const struct json *v, struct mesh_policy *p, struct strbuf *why)
+{
+	const struct json *eps = json_get(v, "endpoints");
+
+	if (!eps || eps->type == JSON_NULL)
+		return 0;
+	if (eps->type != JSON_ARRAY)
+		return why_add(why, "endpoints is %s, not a list", json_type_name(eps->type));
+	if (eps->u.arr.n > MESH_MAX_ITEMS)
+		return why_add(why, "endpoints has more than %d entries", MESH_MAX_ITEMS);
+	p->endpoints = xcalloc(eps->u.arr.n ? eps->u.arr.n : 1, sizeof(*p->endpoints));
+	for (size_t i = 0; i < eps->u.arr.n; i++) {
+		const struct json *e = eps->u.arr.items[i];
+		struct mesh_endpoint *me = &p->endpoints[i];
+
+		p->nendpoints = i + 1;
+		if (e->type != JSON_OBJECT)
+			return why_add(why, "an endpoint is %s, not an object", json_type_name(e->type));
+		if (get_strlist(e, "hosts", &me->hosts, why) < 0 || get_ports(e, &me->ports, why) < 0 ||
+		    get_strlist(e, "methods", &me->methods, why) < 0 || get_strlist(e, "paths", &me->paths, why) < 0)
+			return -1;
 	}
-	if (!*p->source_namespace || !*p->source_app_name) {
-		why_add(why, "source_namespace and source_app_name must not be empty");
-		goto fail;
-	}
+	return 0;
+}
+
+/* MeshPolicy's validators on the targets and sources. */
+static int check_policy(const struct mesh_policy *p, struct strbuf *why)
+{
+	int app = p->target_app_name && *p->target_app_name;
+	int service = p->target_service && *p->target_service;
+	int labels = p->target_selector_labels && p->target_selector_labels->n;
+
+	if (p->target_type == TARGET_APP && !app && !service)
+		return why_add(why, "an app policy needs target_app_name or target_service");
+	if (p->target_type == TARGET_APP && labels)
+		return why_add(why, "an app policy cannot have target_selector_labels");
+	if (p->target_type == TARGET_UNIT && app && labels)
+		return why_add(why, "a unit policy cannot have both target_app_name and target_selector_labels");
+	if (p->target_type == TARGET_UNIT && service)
+		return why_add(why, "a unit policy cannot have target_service");
+	if (!*p->source_namespace || !*p->source_app_name)
+		return why_add(why, "source_namespace and source_app_name must not be empty");
 	/* they become the principal cluster.local/ns/NS/sa/APP, where Istio
 	 * reads '*' as a wildcard and '/' as a separator */
 	if (strpbrk(p->source_namespace, "*/") || strpbrk(p->source_app_name, "*/")) {
@@ -499,12 +495,29 @@ int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf 
 		strbuf_add_quoted(why, p->source_namespace);
 		strbuf_addstr(why, ", ");
 		strbuf_add_quoted(why, p->source_app_name);
-		goto fail;
+		return -1;
 	}
 	return 0;
-fail:
-	mesh_policy_release(p);
-	return -1;
+}
+
+int policy_from_json(const struct json *v, struct mesh_policy *p, struct strbuf *why)
+{
+	memset(p, 0, sizeof(*p));
+	if (v->type != JSON_OBJECT)
+		return wrong_type(why, "policy", v, "an object");
+	if (first_bad(v, "", why) < 0)
+		return -1;
+	if (get_str(v, "source_namespace", 0, &p->source_namespace, why) < 0 ||
+	    get_str(v, "source_app_name", 0, &p->source_app_name, why) < 0 ||
+	    get_str(v, "target_namespace", 0, &p->target_namespace, why) < 0 ||
+	    get_str(v, "target_app_name", 1, &p->target_app_name, why) < 0 ||
+	    get_str(v, "target_service", 1, &p->target_service, why) < 0 ||
+	    get_selector(v, p, why) < 0 || get_target_type(v, &p->target_type, why) < 0 ||
+	    get_endpoints(v, p, why) < 0 || check_policy(p, why) < 0) {
+		mesh_policy_release(p);
+		return -1;
+	}
+	return 0;
 }
 
 void cmr_data_emit(struct strbuf *out, const char *app, const char *model)
@@ -548,39 +561,34 @@ static int juju_model_name_ok(const char *s)
 	return n && n <= 253 && !s[n] && s[0] != '-';
 }
 
+static int read_cmr_data(const struct json *v, char **app, char **model, struct strbuf *why)
+{
+	if (first_bad(v, "cmr_data ", why) < 0)
+		return -1;
+	if (v->type != JSON_OBJECT)
+		return wrong_type(why, "cmr_data", v, "an object");
+	if (get_str(v, "app_name", 0, app, why) < 0 || get_str(v, "juju_model_name", 0, model, why) < 0)
+		return -1;
+	if (!**app || !**model)
+		return why_add(why, "cmr_data has an empty app_name or juju_model_name");
+	if (!juju_app_name_ok(*app))
+		return why_add(why, "cmr_data app_name '%.64s' is not a Juju application name "
+			       "([a-z][a-z0-9]* words joined by '-')", *app);
+	if (!juju_model_name_ok(*model))
+		return why_add(why, "cmr_data juju_model_name '%.64s' is not a Juju model name "
+			       "([a-z0-9] then [a-z0-9-])", *model);
+	return 0;
+}
+
 int cmr_data_parse(const char *text, char **app, char **model, struct strbuf *why)
 {
 	struct json *v = json_parse_str_keep(text, why);
-	struct strbuf where = STRBUF_INIT;
-	const char *bad;
-	int ret = -1;
+	int ret;
 
 	*app = *model = NULL;
 	if (!v)
 		return -1;
-	bad = json_first_bad(v, &where);
-	if (bad)
-		why_add(why, "cmr_data %s %s", where.buf, bad);
-	strbuf_release(&where);
-	if (bad) {
-		json_free(v);
-		return -1;
-	}
-	if (v->type != JSON_OBJECT) {
-		wrong_type(why, "cmr_data", v, "an object");
-	} else if (get_str(v, "app_name", 0, app, why) == 0 &&
-		   get_str(v, "juju_model_name", 0, model, why) == 0) {
-		if (!**app || !**model)
-			why_add(why, "cmr_data has an empty app_name or juju_model_name");
-		else if (!juju_app_name_ok(*app))
-			why_add(why, "cmr_data app_name '%.64s' is not a Juju application name "
-				"([a-z][a-z0-9]* words joined by '-')", *app);
-		else if (!juju_model_name_ok(*model))
-			why_add(why, "cmr_data juju_model_name '%.64s' is not a Juju model name "
-				"([a-z0-9] then [a-z0-9-])", *model);
-		else
-			ret = 0;
-	}
+	ret = read_cmr_data(v, app, model, why);
 	if (ret < 0) {
 		free(*app);
 		free(*model);
@@ -612,6 +620,5 @@ void policy_list_release(struct policy_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		mesh_policy_release(&l->items[i]);
 	free(l->items);
-	l->items = NULL;
-	l->n = l->alloc = 0;
+	memset(l, 0, sizeof(*l));
 }
