@@ -28,36 +28,21 @@ static int print_yaml(const struct json *items)
 	return 0;
 }
 
-/* The items as one JSON List (takes them). */
-static void print_list(const struct cmd_ctx *ctx, struct json *items)
-{
-	struct strbuf out = STRBUF_INIT;
-	struct json *list = istio_list(items);
-
-	json_emit(&out, list);
-	cmd_print_json(ctx, out.buf);
-	strbuf_release(&out);
-	json_free(list);
-}
-
-static int cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_render(struct cmd_ctx *ctx)
 {
 	struct json *items = NULL;
 	size_t refused = 0;
-	int strict = 0, rc;
+	int rc = EXIT_FAIL;
 
-	if ((rc = cmd_strict_only(ctx, argc, argv, &strict)) || (rc = cmd_need_section(ctx, 1)))
-		return rc;
-	rc = EXIT_FAIL;
-	if (provider_render(ctx->cfg.provider, strict, &items, &refused) < 0)
+	if (provider_render(ctx->cfg.provider, ctx->strict, &items, &refused) < 0)
 		goto out;
-	if (refused && strict) {
+	if (refused && ctx->strict) {
 		error("render --strict: %zu %s cannot be enforced (see above)", refused,
 		      refused == 1 ? "policy" : "policies");
 		goto out;
 	}
 	if (ctx->format == FMT_JSON) {
-		print_list(ctx, items);
+		cmd_print_tree(ctx, istio_list(items));   /* takes items */
 		items = NULL;
 	} else if (print_yaml(items) < 0) {
 		goto out;
@@ -72,7 +57,8 @@ out:
 }
 
 const struct cmd_entry cmd_render_entry = {
-	.needs = NEED_CONTEXT, .name = "render", .fn = cmd_render, .args = "[--format yaml|json] [--strict]",
+	.needs = NEED_CONTEXT | NEED_ONLY_STRICT | NEED_PROVIDER, .name = "render", .fn = cmd_render,
+	.args = "[--format yaml|json] [--strict]",
 	.help = "provider: print the Istio AuthorizationPolicies for the consumers' policies",
 	.formats = FMT_JSON | FMT_YAML, .def = FMT_YAML,
 	.options = "  --strict         exit 1 when a policy is invalid or cannot be enforced (default:\n"
