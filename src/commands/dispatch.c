@@ -305,19 +305,6 @@ static int cmd_help(struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
-static const char *default_config_path(struct cmd_ctx *ctx, struct strbuf *sb)
-{
-	const char *env = getenv("SVCMESH_CONFIG"), *dir;
-
-	if (env && *env) {
-		ctx->config_explicit = 1;
-		return env;
-	}
-	dir = juju_env()->charm_dir;
-	strbuf_addf(sb, "%s/service-mesh.yaml", dir ? dir : ".");
-	return sb->buf;
-}
-
 /* The one --format parser: takes --format F, --format=F and the aliases
  * -o F, -oF, --output F, --output=F out of ctx's arguments (the last one
  * wins) and sets ctx->format, else the command's default. 0, or EXIT_USAGE. */
@@ -376,6 +363,7 @@ int dispatch_main(int argc, const char **argv, const char *hook_from_argv0)
 	struct strbuf pathbuf = STRBUF_INIT;
 	const char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
 	const struct cmd_entry *e = NULL;
+	const char *env = getenv("SVCMESH_CONFIG");
 	int nrest = 0, rc, want_help = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -403,10 +391,13 @@ int dispatch_main(int argc, const char **argv, const char *hook_from_argv0)
 	}
 	settings_use_config(NULL);   /* the SVCMESH_* overrides, checked once */
 	log_set_verbose(ctx.verbose || settings_verbose());
-	if (ctx.config_path)
-		ctx.config_explicit = 1;
-	else
-		ctx.config_path = default_config_path(&ctx, &pathbuf);
+	if (!ctx.config_path && env && *env)
+		ctx.config_path = env;
+	ctx.config_explicit = ctx.config_path != NULL;
+	if (!ctx.config_path) {
+		strbuf_addf(&pathbuf, "%s/service-mesh.yaml", charm_dir_default(NULL));
+		ctx.config_path = pathbuf.buf;
+	}
 
 	if (hook_from_argv0) {
 		rc = run_hook(&ctx, hook_from_argv0);
