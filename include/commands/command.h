@@ -23,6 +23,7 @@ enum out_format {
 };
 
 struct cmd_entry;
+struct json;
 
 /* What a command needs before it runs: the dispatcher checks a row's
  * needs once, in this order (after --format), and the command's function
@@ -31,17 +32,21 @@ struct cmd_entry;
 enum cmd_needs {
 	NEED_CONTEXT = 1 << 0,         /* a Juju context (juju_context()): a hook or juju exec */
 	NEED_NO_ARGS = 1 << 1,         /* no arguments ("NAME takes no arguments") */
-	NEED_CONFIG = 1 << 2,          /* service-mesh.yaml loaded (cmd_load_config()) */
-	NEED_CONSUMER = 1 << 3,        /* ... with a consumer section (cmd_need_section()) */
-	NEED_PROVIDER = 1 << 4,        /* ... with a provider section */
-	NEED_AUTO_JOIN = 1 << 5,       /* the consumer's auto-join is on */
-	NEED_MANAGE_POLICIES = 1 << 6, /* the provider's manage-policies is on */
-	NEED_LEADER = 1 << 7,          /* this unit is the leader (.leader_what says why) */
+	NEED_ONLY_STRICT = 1 << 2,     /* no arguments but --strict, which sets ctx->strict */
+	NEED_CONFIG = 1 << 3,          /* service-mesh.yaml loaded (cmd_load_config()) */
+	NEED_CONSUMER = 1 << 4,        /* ... with a consumer section */
+	NEED_PROVIDER = 1 << 5,        /* ... with a provider section */
+	NEED_AUTO_JOIN = 1 << 6,       /* the consumer's auto-join is on */
+	NEED_MANAGE_POLICIES = 1 << 7, /* the provider's manage-policies is on */
+	NEED_LEADER = 1 << 8,          /* this unit is the leader (.leader_what says why) */
 };
 
 /* Global options and state handed to every command. */
 struct cmd_ctx {
 	const struct cmd_entry *cmd; /* the command running (its row) */
+	int argc;                  /* its arguments, --format taken out */
+	const char **argv;
+	int strict;                /* NEED_ONLY_STRICT: --strict was given */
 	const char *config_path;   /* resolved path of service-mesh.yaml */
 	int config_explicit;       /* 1: from --config or SVCMESH_CONFIG, not the default */
 	struct mesh_config cfg;    /* loaded on demand by cmd_load_config() */
@@ -51,9 +56,8 @@ struct cmd_ctx {
 	int format_given;          /* 1: --format (or -o/--output) was on the command line */
 };
 
-/* A command's function: argv holds its arguments (--format taken out);
- * returns the exit code. */
-typedef int (*cmd_fn)(struct cmd_ctx *ctx, int argc, const char **argv);
+/* A command's function (its arguments in ctx); returns the exit code. */
+typedef int (*cmd_fn)(struct cmd_ctx *ctx);
 
 /* One subcommand: its row in the list that --help, help and the
  * dispatcher read. */
@@ -74,36 +78,31 @@ struct cmd_entry {
 /* Print JSON text (compact, as the charm publishes it) in ctx->format:
  * json: the bytes as they are, except that with no --format and a
  * terminal on stdout they are indented for reading; yaml: as YAML.
- * A newline follows. Returns 0, or -1 after error(). */
+ * A newline follows. Returns EXIT_OK, or EXIT_FAIL after error(). */
 int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text);
+/* The same for a JSON value, which it takes (json_free()). */
+int cmd_print_tree(const struct cmd_ctx *ctx, struct json *v);
 
-/* A scalar (mesh-type, enabled): text as it is in FMT_TEXT, else
- * json_text through cmd_print_json(). Returns 0, or -1 after error(). */
-int cmd_print_scalar(const struct cmd_ctx *ctx, const char *text, const char *json_text);
+/* A scalar (mesh-type, enabled): text as it is in FMT_TEXT, else v
+ * through cmd_print_tree(); takes v. Returns as cmd_print_json(). */
+int cmd_print_scalar(const struct cmd_ctx *ctx, const char *text, struct json *v);
 
 /* "NAME: MESSAGE (usage: svcmesh-hook NAME ARGS)" for ctx->cmd, as an
  * error; returns EXIT_USAGE. */
 int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
-/* For a command whose only argument is --strict: 0 with *strict set
- * when it is there, else EXIT_USAGE after cmd_usage_error(). */
-int cmd_strict_only(const struct cmd_ctx *ctx, int argc, const char **argv, int *strict);
-
 /* Load ctx->cfg once; on error print FILE:LINE:COL lines and return -1. */
 int cmd_load_config(struct cmd_ctx *ctx);
-
-/* Load the config and require its consumer (provider = 0) or provider
- * section: 0, or the exit code to return (the reason already reported). */
-int cmd_need_section(struct cmd_ctx *ctx, int provider);
 
 
 /* What cmd_wanted_labels() found. */
 enum wanted_labels { WANT_NO_RELATION = 0, WANT_LABELS = 1, WANT_UNREADABLE = 2 };
-/* What the provider wants on this unit's objects (the consumer section
- * loaded): WANT_LABELS with *labels and *held filled (consumer.h
- * consumer_provider_data()), or why there is nothing to
- * reconcile (said in why), -1 on failure. */
-int cmd_wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strlist *held, struct strbuf *why);
+/* What the provider wants on this unit's objects (consumer c):
+ * WANT_LABELS with *labels and *held filled (consumer.h
+ * consumer_provider_data()), or why there is nothing to reconcile (said
+ * in why), -1 on failure. */
+int cmd_wanted_labels(const struct cfg_consumer *c, struct kvlist *labels, struct strlist *held,
+		      struct strbuf *why);
 /* plan-labels (apply = 0) and reconcile-labels (1): the plan, then
  * (apply) make it so; one line says what was (or would be) done, or why
  * nothing. Returns the exit code. */

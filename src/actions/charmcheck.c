@@ -45,48 +45,29 @@ struct checker {
 };
 
 /* One line of the report: "FILE[:LINE:COL]: [warning: ]message". */
-static void vnote(struct checker *ck, int warning, const char *file, const struct ynode *at, const char *fmt,
-		  va_list ap) PRINTF_LIKE(5, 0);
-static void vnote(struct checker *ck, int warning, const char *file, const struct ynode *at, const char *fmt,
-		  va_list ap)
+static void note(struct checker *ck, int warning, const char *file, const struct ynode *at, const char *fmt, ...)
+	PRINTF_LIKE(5, 6);
+static void note(struct checker *ck, int warning, const char *file, const struct ynode *at, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (at)
 		strbuf_addf(&ck->res->out, "%s:%d:%d: ", file, at->line, at->col);
 	else
 		strbuf_addf(&ck->res->out, "%s: ", file);
 	if (warning)
 		strbuf_addstr(&ck->res->out, "warning: ");
+	va_start(ap, fmt);
 	strbuf_vaddf(&ck->res->out, fmt, ap);
+	va_end(ap);
 	strbuf_addch(&ck->res->out, '\n');
 	if (warning)
 		ck->res->warnings++;
 	else
 		ck->res->errors++;
 }
-
-static void finding(struct checker *ck, const char *file, const struct ynode *at,
-		    const char *fmt, ...) PRINTF_LIKE(4, 5);
-static void finding(struct checker *ck, const char *file, const struct ynode *at,
-		    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vnote(ck, 0, file, at, fmt, ap);
-	va_end(ap);
-}
-
-static void warn_at(struct checker *ck, const char *file, const struct ynode *at,
-		    const char *fmt, ...) PRINTF_LIKE(4, 5);
-static void warn_at(struct checker *ck, const char *file, const struct ynode *at,
-		    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vnote(ck, 1, file, at, fmt, ap);
-	va_end(ap);
-}
+#define finding(ck, ...) note((ck), 0, __VA_ARGS__)
+#define warn_at(ck, ...) note((ck), 1, __VA_ARGS__)
 
 /* Append config_load()/yaml_load_file() lines: each one is an error. */
 static void add_lines(struct charm_check *res, const struct strbuf *lines)
@@ -312,19 +293,13 @@ static void check_policies(struct checker *ck, const struct mesh_config *cfg)
 		const struct cfg_policy *p = &c->policies[i];
 		const struct endpoint *e = find_endpoint(ck, p->relation);
 		const char *role = protocol_role(cfg, p->relation), *near;
-		const struct ynode *at = NULL;
-		struct ynode fallback;
+		struct ynode fallback = { .line = p->line, .col = p->col };
+		const struct ynode *at = &fallback;
 
 		if (pp && pp->value->type == Y_SEQ && i < pp->value->n) {
 			const struct ypair *rp = ymap_find(pp->value->items[i], "relation");
 			if (rp)
 				at = rp->value;
-		}
-		if (!at) {
-			memset(&fallback, 0, sizeof(fallback));
-			fallback.line = p->line;
-			fallback.col = p->col;
-			at = &fallback;
 		}
 		if (role) {
 			finding(ck, ck->smfile, at,
@@ -386,34 +361,28 @@ static int part_primes(const struct checker *ck, const char *path)
  * directory in the charm ("hooks"), NULL for the charm root. */
 static char *dangling_target(const struct checker *ck, const char *path, const char *rel_dir)
 {
-	struct strbuf target = STRBUF_INIT, in_charm = STRBUF_INIT;
+	struct strbuf in_charm = STRBUF_INIT;
 	struct stat st;
 	char buf[4096];
 	ssize_t n;
 	int primed;
 
-	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode) || stat(path, &st) == 0)
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode) || stat(path, &st) == 0 ||
+	    (n = readlink(path, buf, sizeof(buf) - 1)) < 0)
 		return NULL;
-	n = readlink(path, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return NULL;
-	strbuf_add(&target, buf, (size_t)n);
+	buf[n] = '\0';
 	/* the target as a path in the charm: hooks/../x is x */
-	if (target.buf[0] != '/') {
-		if (rel_dir && !strncmp(target.buf, "../", 3))
-			strbuf_addstr(&in_charm, target.buf + 3);
+	if (buf[0] != '/') {
+		if (rel_dir && !strncmp(buf, "../", 3))
+			strbuf_addstr(&in_charm, buf + 3);
 		else if (rel_dir)
-			strbuf_addf(&in_charm, "%s/%s", rel_dir, target.buf);
+			strbuf_addf(&in_charm, "%s/%s", rel_dir, buf);
 		else
-			strbuf_add(&in_charm, target.buf, target.len);
+			strbuf_addstr(&in_charm, buf);
 	}
 	primed = in_charm.len && part_primes(ck, in_charm.buf);
 	strbuf_release(&in_charm);
-	if (primed) {
-		strbuf_release(&target);
-		return NULL;
-	}
-	return strbuf_detach(&target, NULL);
+	return primed ? NULL : xstrdup(buf);
 }
 
 /* One finding per missing target, however many hooks point at it. */
@@ -524,9 +493,9 @@ int charm_check(const char *charm_dir, const char *config_path, struct charm_che
 		return res->errors;
 	}
 	strbuf_reset(&err);
-	/* config_load() read it fine, so this cannot fail in earnest */
-	if (yaml_load_file(config_path, &smroot, &err) < 0)
-		smroot = NULL;
+	/* config_load() read it fine, so this cannot fail in earnest (a
+	 * failure leaves smroot NULL) */
+	yaml_load_file(config_path, &smroot, &err);
 	strbuf_release(&err);
 	ck.smroot = smroot;
 	if (!cfg.consumer && !cfg.provider)

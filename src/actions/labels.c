@@ -8,28 +8,31 @@
 #include "actions/labels.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "base/util.h"
+
+/* "KIND/NAME", as kubectl names an object (caller frees). */
+static char *object(const char *kind, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s/%s", kind, name);
+	return strbuf_detach(&sb, NULL);
+}
 
 int labels_read(const char *app, const char *ns, const struct kvlist *wanted,
 		const struct strlist *held, int remove_all, struct label_plan *plan)
 {
-	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT;
-	struct json *items = NULL;
-	const char *names[3];
 	char *cm_name = labels_configmap_name(app);
+	char *names[] = { object("statefulset", app), object("service", app), object("configmap", cm_name) };
+	struct json *items = NULL;
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
-	strbuf_addf(&sts, "statefulset/%s", app);
-	strbuf_addf(&svc, "service/%s", app);
-	strbuf_addf(&cm, "configmap/%s", cm_name);
-	names[0] = sts.buf;
-	names[1] = svc.buf;
-	names[2] = cm.buf;
-	ret = kube_get(ns, names, 3, &items) < 0 ? -1 : labels_plan(app, items, wanted, held, remove_all, plan);
+	ret = kube_get(ns, (const char *const *)names, ARRAY_SIZE(names), &items) < 0 ? -1
+		: labels_plan(app, items, wanted, held, remove_all, plan);
 	json_free(items);
-	strbuf_release(&sts);
-	strbuf_release(&svc);
-	strbuf_release(&cm);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		free(names[i]);
 	free(cm_name);
 	return ret;
 }
@@ -37,21 +40,20 @@ int labels_read(const char *app, const char *ns, const struct kvlist *wanted,
 static int write_record(const char *ns, const struct label_plan *p)
 {
 	struct strbuf text = STRBUF_INIT;
-	struct json *obj, *data;
+	struct json *obj = json_object(), *data = json_object();
 	int ret;
 
 	label_record_text(&text, &p->desired);
-	data = json_object();
 	json_set(data, "labels", json_string(text.buf));
-	obj = json_object();
 	if (p->cm_exists) {
-		struct strbuf name = STRBUF_INIT;
+		char *name = object("configmap", p->configmap);
+
 		json_set(obj, "data", data);
-		strbuf_addf(&name, "configmap/%s", p->configmap);
-		ret = kube_patch_merge(ns, name.buf, obj);
-		strbuf_release(&name);
+		ret = kube_patch_merge(ns, name, obj);
+		free(name);
 	} else {
 		struct json *md = json_object();
+
 		json_set(obj, "apiVersion", json_string("v1"));
 		json_set(obj, "kind", json_string("ConfigMap"));
 		json_set(md, "name", json_string(p->configmap));
@@ -67,30 +69,34 @@ static int write_record(const char *ns, const struct label_plan *p)
 	return ret;
 }
 
-static int patch_object(const char *ns, const char *kindname, const struct label_change *ch,
-			const struct kvlist *desired, const char *cm_version, int in_template)
+/* KIND/APP's labels and annotation, when ch says they differ. */
+static int patch_object(const char *ns, const char *kind, const struct label_plan *plan,
+			const struct label_change *ch, int in_template)
 {
+	char *name;
 	struct json *patch;
 	struct strbuf sb = STRBUF_INIT;
 	int ret;
 
 	if (!ch->needed)
 		return 0;
-	patch = label_object_patch(ch, desired, cm_version, in_template);
-	ret = kube_patch_merge(ns, kindname, patch);
+	name = object(kind, plan->app);
+	patch = label_object_patch(ch, &plan->desired, plan->cm_version, in_template);
+	ret = kube_patch_merge(ns, name, patch);
 	if (ret == 0) {
 		json_emit(&sb, patch);
-		log_info("%s: patched %s", kindname, sb.buf);
+		log_info("%s: patched %s", name, sb.buf);
 	}
 	json_free(patch);
 	strbuf_release(&sb);
+	free(name);
 	return ret;
 }
 
 int labels_apply(const char *ns, const struct label_plan *plan)
 {
-	struct strbuf sts = STRBUF_INIT, svc = STRBUF_INIT, cm = STRBUF_INIT;
-	int ret = -1;
+	char *cm;
+	int ret;
 
 	for (size_t i = 0; i < plan->refused.n; i++)
 		log_error("refusing mesh label %s", plan->refused.items[i]);
@@ -100,26 +106,19 @@ int labels_apply(const char *ns, const struct label_plan *plan)
 		log_debug("mesh labels already in place (%zu)", plan->desired.n);
 		return 0;
 	}
-	strbuf_addf(&sts, "statefulset/%s", plan->app);
-	strbuf_addf(&svc, "service/%s", plan->app);
-	strbuf_addf(&cm, "configmap/%s", plan->configmap);
 	/* each object's labels and its own record of them change together;
 	 * the ConfigMap follows */
-	if (patch_object(ns, sts.buf, &plan->sts, &plan->desired, plan->cm_version, 1) < 0 ||
-	    patch_object(ns, svc.buf, &plan->svc, &plan->desired, plan->cm_version, 0) < 0)
-		goto out;
-	if (plan->cm_write && write_record(ns, plan) < 0)
-		goto out;
-	if (plan->cm_delete) {
-		if (kube_delete(ns, cm.buf) < 0)
-			goto out;
+	if (patch_object(ns, "statefulset", plan, &plan->sts, 1) < 0 ||
+	    patch_object(ns, "service", plan, &plan->svc, 0) < 0 ||
+	    (plan->cm_write && write_record(ns, plan) < 0))
+		return -1;
+	if (!plan->cm_delete)
+		return 0;
+	cm = object("configmap", plan->configmap);
+	ret = kube_delete(ns, cm);
+	free(cm);
+	if (ret == 0)
 		log_info("ConfigMap %s deleted", plan->configmap);
-	}
-	ret = 0;
-out:
-	strbuf_release(&sts);
-	strbuf_release(&svc);
-	strbuf_release(&cm);
 	return ret;
 }
 

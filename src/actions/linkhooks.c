@@ -11,27 +11,6 @@
 #include "base/strbuf.h"
 #include "base/util.h"
 
-/* The text of symlink path into sb; -1 with errno on failure. */
-static int read_link(const char *path, struct strbuf *sb)
-{
-	size_t size = 256;
-
-	for (;;) {
-		ssize_t n;
-
-		strbuf_reset(sb);
-		strbuf_grow(sb, size);
-		n = readlink(path, sb->buf, size);
-		if (n < 0)
-			return -1;
-		if ((size_t)n < size) {
-			strbuf_setlen(sb, (size_t)n);
-			return 0;
-		}
-		size *= 2;
-	}
-}
-
 /* Replace path by a symlink to target, atomically (symlink + rename). */
 static int replace_link(const char *path, const char *target)
 {
@@ -77,9 +56,10 @@ static int ensure_hooks_dir(const char *dir, int dry_run)
 static int link_one(const char *dir, const char *name, const struct link_opts *o, const char *target,
 		    struct strbuf *out)
 {
-	struct strbuf rel = STRBUF_INIT, cur = STRBUF_INIT, was = STRBUF_INIT;
-	char *path;
+	struct strbuf rel = STRBUF_INIT, was = STRBUF_INIT;
+	char *path, cur[4096];   /* Linux's limit (PATH_MAX) on a link's text */
 	struct stat st;
+	ssize_t n;
 	int ret = 0;
 
 	strbuf_addf(&rel, "hooks/%s", name);
@@ -102,15 +82,16 @@ static int link_one(const char *dir, const char *name, const struct link_opts *o
 		goto done;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		if (read_link(path, &cur) < 0) {
+		if ((n = readlink(path, cur, sizeof(cur) - 1)) < 0) {
 			ret = error("cannot read the link %s: %s", path, strerror(errno));
 			goto done;
 		}
-		if (!strcmp(cur.buf, target)) {
+		cur[n] = '\0';
+		if (!strcmp(cur, target)) {
 			strbuf_addf(out, "ok %s\n", rel.buf);
 			goto done;
 		}
-		strbuf_addf(&was, "a symlink to %s", cur.buf);
+		strbuf_addf(&was, "a symlink to %s", cur);
 	} else {
 		strbuf_addstr(&was, S_ISREG(st.st_mode) ? "a regular file" : "not a symlink");
 	}
@@ -130,7 +111,6 @@ static int link_one(const char *dir, const char *name, const struct link_opts *o
 done:
 	free(path);
 	strbuf_release(&rel);
-	strbuf_release(&cur);
 	strbuf_release(&was);
 	return ret;
 }

@@ -6,12 +6,10 @@
 #include "actions/provider.h"
 #include "commands/command.h"
 
-static int cmd_apply(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_apply(struct cmd_ctx *ctx)
 {
 	struct apply_counts n;
 
-	(void)argc;
-	(void)argv;
 	if (provider_enforce(ctx->cfg.provider, &n) < 0)
 		return EXIT_FAIL;
 	if (n.applied || n.deleted)

@@ -14,21 +14,21 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static int cmd_check_config(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_check_config(struct cmd_ctx *ctx)
 {
 	struct charm_check res = CHARM_CHECK_INIT;
 	const char *dir_arg = NULL, *dir;
 	char *config;
 	int rc;
 
-	for (int i = 0; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1])
-			return cmd_usage_error(ctx, "unknown option %s", argv[i]);
+	for (int i = 0; i < ctx->argc; i++) {
+		if (ctx->argv[i][0] == '-' && ctx->argv[i][1])
+			return cmd_usage_error(ctx, "unknown option %s", ctx->argv[i]);
 		if (dir_arg) {
 			error("check-config takes one CHARM_DIR at most");
 			return EXIT_USAGE;
 		}
-		dir_arg = argv[i];
+		dir_arg = ctx->argv[i];
 	}
 	dir = charm_dir_default(dir_arg);
 	config = charm_config_path(ctx, dir_arg);

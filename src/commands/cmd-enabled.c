@@ -2,18 +2,17 @@
  * charm has a mesh relation (actions/consumer.h), else false. */
 #include "actions/consumer.h"
 #include "commands/command.h"
+#include "formats/json.h"
 
-static int cmd_enabled(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_enabled(struct cmd_ctx *ctx)
 {
 	int related = 0;
 
-	(void)argc;
-	(void)argv;
 	/* as the Python library: in the mesh as soon as the relation exists
 	 * (and no longer once it is being broken) */
 	if (consumer_provider_data(ctx->cfg.consumer, &related, NULL, NULL, NULL, NULL) < 0)
 		return EXIT_FAIL;
-	return cmd_print_scalar(ctx, related ? "true" : "false", related ? "true" : "false") < 0 ? EXIT_FAIL : EXIT_OK;
+	return cmd_print_scalar(ctx, related ? "true" : "false", json_bool(related));
 }
 
 const struct cmd_entry cmd_enabled_entry = {

@@ -4,24 +4,15 @@
 #include "commands/command.h"
 #include "formats/json.h"
 #include "base/kvlist.h"
-#include "base/strbuf.h"
 
-static int cmd_labels(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_labels(struct cmd_ctx *ctx)
 {
 	struct kvlist labels = KVLIST_INIT;
-	struct strbuf out = STRBUF_INIT;
-	struct json *o;
 	int rc;
 
-	(void)argc;
-	(void)argv;
 	if (consumer_provider_data(ctx->cfg.consumer, NULL, &labels, NULL, NULL, NULL) < 0)
 		return EXIT_FAIL;
-	o = json_object_from_kvlist(&labels);
-	json_emit(&out, o);
-	rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
-	json_free(o);
-	strbuf_release(&out);
+	rc = cmd_print_tree(ctx, json_object_from_kvlist(&labels));
 	kvlist_release(&labels);
 	return rc;
 }

@@ -26,7 +26,7 @@ static int has_dispatch(const char *dir)
 	return r;
 }
 
-static int cmd_link_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_link_hooks(struct cmd_ctx *ctx)
 {
 	struct link_opts o = { NULL, 0, 0 };
 	struct strlist names = STRLIST_INIT;
@@ -36,22 +36,24 @@ static int cmd_link_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
 	char *config;
 	int r;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
+	for (int i = 0; i < ctx->argc; i++) {
+		const char *a = ctx->argv[i];
+
+		if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
 			o.dry_run = 1;
-		} else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
+		} else if (!strcmp(a, "--force") || !strcmp(a, "-f")) {
 			o.force = 1;
-		} else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
-			o.target = argv[++i];
-		} else if (!strncmp(argv[i], "--target=", 9)) {
-			o.target = argv[i] + 9;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cmd_usage_error(ctx, "unknown option %s", argv[i]);
+		} else if (!strcmp(a, "--target") && i + 1 < ctx->argc) {
+			o.target = ctx->argv[++i];
+		} else if (!strncmp(a, "--target=", 9)) {
+			o.target = a + 9;
+		} else if (a[0] == '-' && a[1]) {
+			return cmd_usage_error(ctx, "unknown option %s", a);
 		} else if (dir_arg) {
 			error("link-hooks takes one CHARM_DIR at most");
 			return EXIT_USAGE;
 		} else {
-			dir_arg = argv[i];
+			dir_arg = a;
 		}
 	}
 	if (o.target && !*o.target) {

@@ -6,12 +6,10 @@
 #include "protocol/hooks.h"
 #include "base/kvlist.h"
 
-static int cmd_list_hooks(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_list_hooks(struct cmd_ctx *ctx)
 {
 	struct strlist names = STRLIST_INIT;
 
-	(void)argc;
-	(void)argv;
 	hook_names(&ctx->cfg, &names);
 	for (size_t i = 0; i < names.n; i++)
 		puts(names.items[i]);

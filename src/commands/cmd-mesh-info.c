@@ -6,23 +6,19 @@
 #include "commands/command.h"
 #include "base/strbuf.h"
 
-static int cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_mesh_info(struct cmd_ctx *ctx)
 {
 	struct provider_view v = PROVIDER_VIEW_INIT;
 	struct strbuf out = STRBUF_INIT;
-	int strict = 0, rc;
+	int rc = EXIT_FAIL;
 
-	if ((rc = cmd_strict_only(ctx, argc, argv, &strict)) || (rc = cmd_need_section(ctx, 1)))
-		return rc;
 	/* each relation's policies become text as they are read (memory holds
 	 * text, not policies); printed only once everything was read */
 	v.text = &out;
 	strbuf_addch(&out, '[');
-	if (provider_collect(ctx->cfg.provider, strict, &v) < 0) {
-		rc = EXIT_FAIL;
-	} else {
+	if (provider_collect(ctx->cfg.provider, ctx->strict, &v) == 0) {
 		strbuf_addch(&out, ']');
-		rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+		rc = cmd_print_json(ctx, out.buf);
 	}
 	provider_view_release(&v);
 	strbuf_release(&out);
@@ -30,7 +26,7 @@ static int cmd_mesh_info(struct cmd_ctx *ctx, int argc, const char **argv)
 }
 
 const struct cmd_entry cmd_mesh_info_entry = {
-	.needs = NEED_CONTEXT, .published = 1, .name = "mesh-info", .fn = cmd_mesh_info,
+	.needs = NEED_CONTEXT | NEED_ONLY_STRICT | NEED_PROVIDER, .published = 1, .name = "mesh-info", .fn = cmd_mesh_info,
 	.args = "[--format json|yaml] [--strict]",
 	.help = "provider: print the MeshPolicy list the consumers sent, as JSON",
 	.formats = FMT_JSON | FMT_YAML, .def = FMT_JSON,

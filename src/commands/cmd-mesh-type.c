@@ -2,32 +2,22 @@
  * type the provider sent (actions/consumer.h consumer_provider_data()),
  * null if none; exit 1 when it sent one that cannot be read. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "actions/consumer.h"
 #include "commands/command.h"
 #include "formats/json.h"
-#include "base/strbuf.h"
 
-static int cmd_mesh_type(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_mesh_type(struct cmd_ctx *ctx)
 {
-	struct strbuf js = STRBUF_INIT;
 	char *type = NULL;
 	int rc;
 
-	(void)argc;
-	(void)argv;
 	if ((rc = consumer_provider_data(ctx->cfg.consumer, NULL, NULL, NULL, NULL, &type)) != 0) {
 		if (rc > 0)
 			error("the mesh provider's mesh_type cannot be read (see the warning above)");
 		return EXIT_FAIL;
 	}
-	if (type)
-		json_emit_string(&js, type, strlen(type));
-	else
-		strbuf_addstr(&js, "null");
-	rc = cmd_print_scalar(ctx, type ? type : "null", js.buf) < 0 ? EXIT_FAIL : EXIT_OK;
-	strbuf_release(&js);
+	rc = cmd_print_scalar(ctx, type ? type : "null", json_string_or_null(type));
 	free(type);
 	return rc;
 }

@@ -2,10 +2,8 @@
  * change (command.h cmd_labels_plan()); changes nothing. */
 #include "commands/command.h"
 
-static int cmd_plan_labels(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_plan_labels(struct cmd_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
 	return cmd_labels_plan(ctx, 0);
 }
 

@@ -5,18 +5,16 @@
 #include "commands/command.h"
 #include "base/strbuf.h"
 
-static int cmd_policies(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_policies(struct cmd_ctx *ctx)
 {
 	struct policy_list pl = POLICY_LIST_INIT;
 	struct strbuf out = STRBUF_INIT;
 	int rc;
 
-	(void)argc;
-	(void)argv;
 	if (consumer_compute(ctx->cfg.consumer, &pl) < 0)
 		return EXIT_FAIL;
 	policy_list_emit(&out, &pl);
-	rc = cmd_print_json(ctx, out.buf) < 0 ? EXIT_FAIL : EXIT_OK;
+	rc = cmd_print_json(ctx, out.buf);
 	strbuf_release(&out);
 	policy_list_release(&pl);
 	return rc;

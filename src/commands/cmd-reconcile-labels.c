@@ -3,10 +3,8 @@
  * on the leader, when auto-join is on. */
 #include "commands/command.h"
 
-static int cmd_reconcile_labels(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_reconcile_labels(struct cmd_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
 	return cmd_labels_plan(ctx, 1);
 }
 

@@ -32,54 +32,46 @@ static int print_yaml(struct json *items)
 }
 
 /* The items as one JSON List (takes them): what json_emit(istio_list())
- * writes, one object at a time when it goes out as it is; indented (a
- * terminal) or as YAML, through cmd_print_json(). */
+ * writes, one object at a time when it goes out as it is; else (a
+ * terminal, or YAML) through cmd_print_tree(). */
 static void print_list(const struct cmd_ctx *ctx, struct json *items)
 {
 	struct strbuf out = STRBUF_INIT;
-	struct json *list;
 
-	if (ctx->format_given || !isatty(STDOUT_FILENO)) {
-		fputs("{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [", stdout);
-		for (size_t i = 0; i < items->u.arr.n; i++) {
-			strbuf_reset(&out);
-			if (i)
-				strbuf_addstr(&out, ", ");
-			json_emit(&out, items->u.arr.items[i]);
-			fwrite(out.buf, 1, out.len, stdout);
-			json_free(items->u.arr.items[i]);
-			items->u.arr.items[i] = json_null();
-		}
-		fputs("]}\n", stdout);
-		json_free(items);
-		strbuf_release(&out);
+	if (!ctx->format_given && isatty(STDOUT_FILENO)) {
+		cmd_print_tree(ctx, istio_list(items));
 		return;
 	}
-	list = istio_list(items);
-	json_emit(&out, list);
-	cmd_print_json(ctx, out.buf);
+	fputs("{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [", stdout);
+	for (size_t i = 0; i < items->u.arr.n; i++) {
+		strbuf_reset(&out);
+		if (i)
+			strbuf_addstr(&out, ", ");
+		json_emit(&out, items->u.arr.items[i]);
+		fwrite(out.buf, 1, out.len, stdout);
+		json_free(items->u.arr.items[i]);
+		items->u.arr.items[i] = json_null();
+	}
+	fputs("]}\n", stdout);
+	json_free(items);
 	strbuf_release(&out);
-	json_free(list);
 }
 
-static int cmd_render(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_render(struct cmd_ctx *ctx)
 {
 	struct json *items = NULL;
 	size_t refused = 0;
-	int strict = 0, rc;
+	int rc = EXIT_FAIL;
 
-	if ((rc = cmd_strict_only(ctx, argc, argv, &strict)) || (rc = cmd_need_section(ctx, 1)))
-		return rc;
-	rc = EXIT_FAIL;
-	if (provider_render(ctx->cfg.provider, strict, &items, &refused) < 0)
+	if (provider_render(ctx->cfg.provider, ctx->strict, &items, &refused) < 0)
 		goto out;
-	if (refused && strict) {
+	if (refused && ctx->strict) {
 		error("render --strict: %zu %s cannot be enforced (see above)", refused,
 		      refused == 1 ? "policy" : "policies");
 		goto out;
 	}
 	if (ctx->format == FMT_JSON) {
-		print_list(ctx, items);
+		print_list(ctx, items);   /* takes items */
 		items = NULL;
 	} else if (print_yaml(items) < 0) {
 		goto out;
@@ -94,7 +86,8 @@ out:
 }
 
 const struct cmd_entry cmd_render_entry = {
-	.needs = NEED_CONTEXT, .name = "render", .fn = cmd_render, .args = "[--format yaml|json] [--strict]",
+	.needs = NEED_CONTEXT | NEED_ONLY_STRICT | NEED_PROVIDER, .name = "render", .fn = cmd_render,
+	.args = "[--format yaml|json] [--strict]",
 	.help = "provider: print the Istio AuthorizationPolicies for the consumers' policies",
 	.formats = FMT_JSON | FMT_YAML, .def = FMT_YAML,
 	.options = "  --strict         exit 1 when a policy is invalid or cannot be enforced (default:\n"

@@ -65,6 +65,18 @@ static void labels_text(struct strbuf *sb, const struct kvlist *l)
 		strbuf_addf(sb, "%s%s=%s", i ? ", " : "", l->items[i].key, l->items[i].value);
 }
 
+/* Each item of l as a line "WHAT: item" and in a JSON array o[key]. */
+static void items(struct json *o, const char *key, const struct strlist *l, const char *what, struct strbuf *t)
+{
+	struct json *arr = json_array();
+
+	for (size_t i = 0; i < l->n; i++) {
+		json_append(arr, json_string(l->items[i]));
+		line(t, 2, "%s: %s", what, l->items[i]);
+	}
+	json_set(o, key, arr);
+}
+
 /* ---- consumer ---- */
 
 static void mesh_relations(const struct cfg_consumer *c, const struct consumer_view *v, struct json *o,
@@ -247,8 +259,6 @@ static void auto_join(const struct kvlist *wanted, const struct strlist *held,
 		json_set(aj, "error", json_string(msg.buf));
 		error_lines(t, msg.buf);
 	} else {
-		struct json *refused = json_array();
-
 		json_set(aj, "error", json_null());
 		strbuf_reset(&msg);
 		strbuf_addf(&msg, "StatefulSet %s (pod template)", e->app);
@@ -263,29 +273,11 @@ static void auto_join(const struct kvlist *wanted, const struct strlist *held,
 		line(t, 2, "ConfigMap %s: %s%s%s", plan.configmap, plan.cm_exists ? "records " : "absent",
 		     plan.cm_exists ? msg.buf : "",
 		     plan.cm_write ? " (out of date: the next reconcile records the wanted labels)" : "");
-		for (size_t i = 0; i < plan.refused.n; i++) {
-			json_append(refused, json_string(plan.refused.items[i]));
-			line(t, 2, "not applied (refused): %s", plan.refused.items[i]);
-		}
-		json_set(aj, "refused", refused);
-		refused = json_array();
-		for (size_t i = 0; i < plan.foreign.n; i++) {
-			json_append(refused, json_string(plan.foreign.items[i]));
-			line(t, 2, "foreign (left alone): %s", plan.foreign.items[i]);
-		}
-		json_set(aj, "foreign", refused);
+		items(aj, "refused", &plan.refused, "not applied (refused)", t);
+		items(aj, "foreign", &plan.foreign, "foreign (left alone)", t);
 	}
 	/* what the provider sent that is not wanted at all */
-	{
-		struct json *sk = json_array();
-
-		for (size_t i = 0; i < skipped->n; i++) {
-			json_append(sk, json_string(skipped->items[i]));
-			line(t, 2, "not applied (invalid; a label of ours with this key is left as it is): %s",
-			     skipped->items[i]);
-		}
-		json_set(aj, "skipped", sk);
-	}
+	items(aj, "skipped", skipped, "not applied (invalid; a label of ours with this key is left as it is)", t);
 	label_plan_release(&plan);
 	strbuf_release(&msg);
 }
@@ -296,6 +288,7 @@ static int consumer_section(const struct cfg_consumer *c, int leader, struct jso
 	struct json *o = json_object(), *prov;
 	struct strbuf sb = STRBUF_INIT;
 	char *mesh_type = NULL;
+	const char *no_join;
 
 	json_set(root, "consumer", o);
 	json_set(o, "mesh_relation", json_string(c->mesh_relation));
@@ -323,15 +316,12 @@ static int consumer_section(const struct cfg_consumer *c, int leader, struct jso
 		line(t, 1, "provider sent:  mesh type %s; labels %s", mesh_type ? mesh_type : "(none)",
 		     v.have_labels > 0 ? sb.buf : v.have_labels < 0 ? "(unreadable)" : "(none yet)");
 	}
-	if (!c->auto_join) {
+	no_join = !c->auto_join ? "off (auto-join: false)"
+		  : !v.nmesh ? "no mesh relation, no labels wanted"
+		  : v.have_labels < 0 ? "the provider's labels are unreadable; labels are left as they are" : NULL;
+	if (no_join) {
 		json_set(o, "auto_join", json_null());
-		line(t, 1, "auto-join labels: off (auto-join: false)");
-	} else if (!v.nmesh) {
-		json_set(o, "auto_join", json_null());
-		line(t, 1, "auto-join labels: no mesh relation, no labels wanted");
-	} else if (v.have_labels < 0) {
-		json_set(o, "auto_join", json_null());
-		line(t, 1, "auto-join labels: the provider's labels are unreadable; labels are left as they are");
+		line(t, 1, "auto-join labels: %s", no_join);
 	} else {
 		auto_join(&v.labels, &v.held, &v.skipped, o, t);
 	}
@@ -443,25 +433,23 @@ static int status_collect(const struct mesh_config *cfg, struct json **facts, st
 	return 0;
 }
 
-static int cmd_status(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_status(struct cmd_ctx *ctx)
 {
 	struct json *facts = NULL;
 	struct strbuf text = STRBUF_INIT;
 	int rc = EXIT_OK;
 
-	if (argc > 0)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[0]);
+	if (ctx->argc > 0)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", ctx->argv[0]);
 	if (cmd_load_config(ctx) < 0)
 		return EXIT_USAGE;
 	if (status_collect(&ctx->cfg, &facts, &text) < 0) {
 		rc = EXIT_FAIL;
-	} else if (ctx->format != FMT_TEXT) {
-		strbuf_reset(&text);
-		json_emit(&text, facts);
-		if (cmd_print_json(ctx, text.buf) < 0)
-			rc = EXIT_FAIL;
-	} else {
+	} else if (ctx->format == FMT_TEXT) {
 		fputs(text.buf, stdout);
+	} else {
+		rc = cmd_print_tree(ctx, facts);
+		facts = NULL;
 	}
 	json_free(facts);
 	strbuf_release(&text);

@@ -6,14 +6,12 @@
 #include "commands/command.h"
 #include "transports/jujuc.h"
 
-static int cmd_update(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_update(struct cmd_ctx *ctx)
 {
 	const struct cfg_consumer *c;
 	const struct strlist *mesh, *cmr;
 	int changed = 0;
 
-	(void)argc;
-	(void)argv;
 	c = ctx->cfg.consumer;
 	if (consumer_send_cmr_data(c, NULL) < 0 || consumer_publish(c, &changed) < 0 ||
 	    juju_relation_ids(c->mesh_relation, &mesh) < 0 || juju_relation_ids(c->cmr_requires, &cmr) < 0)

@@ -3,11 +3,9 @@
 
 #include "commands/command.h"
 
-static int cmd_version(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_version(struct cmd_ctx *ctx)
 {
 	(void)ctx;
-	(void)argc;
-	(void)argv;
 	printf("svcmesh-hook %s\n", SVCMESH_VERSION);
 	return EXIT_OK;
 }

@@ -39,17 +39,6 @@ int cmd_load_config(struct cmd_ctx *ctx)
 	return 0;
 }
 
-int cmd_need_section(struct cmd_ctx *ctx, int provider)
-{
-	if (cmd_load_config(ctx) < 0)
-		return EXIT_USAGE;
-	if (provider ? !ctx->cfg.provider : !ctx->cfg.consumer) {
-		error("%s has no %s section", ctx->config_path, provider ? "provider" : "consumer");
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
 /* ---- usage ---- */
 
 int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
@@ -66,26 +55,17 @@ int cmd_usage_error(const struct cmd_ctx *ctx, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cmd_strict_only(const struct cmd_ctx *ctx, int argc, const char **argv, int *strict)
-{
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--strict"))
-			return cmd_usage_error(ctx, "unexpected argument '%s'", argv[i]);
-		*strict = 1;
-	}
-	return 0;
-}
-
 /* ---- the labels the provider wants ---- */
 
-int cmd_wanted_labels(struct cmd_ctx *ctx, struct kvlist *labels, struct strlist *held, struct strbuf *why)
+int cmd_wanted_labels(const struct cfg_consumer *c, struct kvlist *labels, struct strlist *held,
+		      struct strbuf *why)
 {
 	int related = 0, have = 0;
 
-	if (consumer_provider_data(ctx->cfg.consumer, &related, labels, held, &have, NULL) < 0)
+	if (consumer_provider_data(c, &related, labels, held, &have, NULL) < 0)
 		return -1;
 	if (!related) {
-		strbuf_addf(why, "no %s relation: mesh labels left as they are", ctx->cfg.consumer->mesh_relation);
+		strbuf_addf(why, "no %s relation: mesh labels left as they are", c->mesh_relation);
 		return WANT_NO_RELATION;
 	}
 	if (have < 0) {
@@ -105,7 +85,7 @@ int cmd_labels_plan(struct cmd_ctx *ctx, int apply)
 	int w, rc = EXIT_FAIL;
 
 	memset(&plan, 0, sizeof(plan));
-	if ((w = cmd_wanted_labels(ctx, &labels, &held, &why)) < 0)
+	if ((w = cmd_wanted_labels(ctx->cfg.consumer, &labels, &held, &why)) < 0)
 		goto out;
 	if (w != WANT_LABELS) {
 		printf("%s: nothing to %s\n", why.buf, apply ? "reconcile" : "plan");
@@ -121,13 +101,10 @@ int cmd_labels_plan(struct cmd_ctx *ctx, int apply)
 		for (size_t i = 0; i < plan.refused.n; i++)
 			log_warning("refusing mesh label %s", plan.refused.items[i]);
 		label_plan_print(&plan, stdout);
-		printf("%s%s\n", label_plan_writes(&plan) ? "reconcile-labels would: " : "", why.buf);
-		rc = EXIT_OK;
+	} else if (labels_apply(e->model, &plan) < 0) {
 		goto out;
 	}
-	if (labels_apply(e->model, &plan) < 0)
-		goto out;
-	printf("%s%s\n", label_plan_writes(&plan) ? "reconciled: " : "", why.buf);
+	printf("%s%s\n", !label_plan_writes(&plan) ? "" : apply ? "reconciled: " : "reconcile-labels would: ", why.buf);
 	rc = EXIT_OK;
 out:
 	label_plan_release(&plan);
@@ -159,13 +136,26 @@ char *charm_config_path(const struct cmd_ctx *ctx, const char *dir_arg)
 
 /* ---- output ---- */
 
-int cmd_print_scalar(const struct cmd_ctx *ctx, const char *text, const char *json_text)
+int cmd_print_scalar(const struct cmd_ctx *ctx, const char *text, struct json *v)
 {
 	if (ctx->format == FMT_TEXT) {
 		puts(text);
-		return 0;
+		json_free(v);
+		return EXIT_OK;
 	}
-	return cmd_print_json(ctx, json_text);
+	return cmd_print_tree(ctx, v);
+}
+
+int cmd_print_tree(const struct cmd_ctx *ctx, struct json *v)
+{
+	struct strbuf out = STRBUF_INIT;
+	int rc;
+
+	json_emit(&out, v);
+	rc = cmd_print_json(ctx, out.buf);
+	strbuf_release(&out);
+	json_free(v);
+	return rc;
 }
 
 int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text)
@@ -176,7 +166,7 @@ int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text)
 
 	if (ctx->format != FMT_YAML && (ctx->format_given || !isatty(STDOUT_FILENO))) {
 		puts(json_text);
-		return 0;
+		return EXIT_OK;
 	}
 	v = json_parse_str(json_text, &why);
 	if (ctx->format == FMT_YAML) {
@@ -193,5 +183,5 @@ int cmd_print_json(const struct cmd_ctx *ctx, const char *json_text)
 	json_free(v);
 	strbuf_release(&why);
 	strbuf_release(&out);
-	return r;
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -19,8 +19,8 @@
 #include "base/strbuf.h"
 #include "base/util.h"
 
-static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv);
-static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv);
+static int cmd_dispatch(struct cmd_ctx *ctx);
+static int cmd_help(struct cmd_ctx *ctx);
 
 /* the rows of the commands in their own cmd-<name>.c */
 extern const struct cmd_entry cmd_policies_entry, cmd_update_entry, cmd_labels_entry, cmd_mesh_type_entry,
@@ -29,7 +29,7 @@ extern const struct cmd_entry cmd_policies_entry, cmd_update_entry, cmd_labels_e
 	cmd_list_hooks_entry, cmd_version_entry;
 
 static const struct cmd_entry dispatch_entry = {
-	.name = "dispatch", .fn = cmd_dispatch, .args = "",
+	.needs = NEED_NO_ARGS, .name = "dispatch", .fn = cmd_dispatch, .args = "",
 	.help = "handle the hook named by JUJU_DISPATCH_PATH (the default)",
 	.example = "JUJU_DISPATCH_PATH=hooks/upgrade-charm svcmesh-hook dispatch" };
 static const struct cmd_entry help_entry = {
@@ -47,119 +47,96 @@ static const struct cmd_entry *const table[] = {
 
 /* ---- actions ---- */
 
-static int act_cmr_data(struct cmd_ctx *ctx)
+static int act_cmr_data(const struct cfg_consumer *c)
 {
 	const char *relid = juju_env()->relation_id;
 
 	if (!relid)
 		return error("cannot send cmr_data: JUJU_RELATION_ID is not set");
-	return consumer_send_cmr_data(ctx->cfg.consumer, relid);
+	return consumer_send_cmr_data(c, relid);
 }
 
-static int act_policies(struct cmd_ctx *ctx)
+static int act_policies(const struct cfg_consumer *c)
 {
-	return consumer_publish(ctx->cfg.consumer, NULL);
+	return consumer_publish(c, NULL);
 }
 
-/* Reconcile labels to what the provider sent (remove_all: to nothing). */
-static int sync_labels(struct cmd_ctx *ctx, int remove_all)
+/* Reconcile labels to what the provider sent. */
+static int act_labels(const struct cfg_consumer *c)
 {
 	const struct juju_env *e = juju_context("label reconciliation");
 	struct kvlist labels = KVLIST_INIT;
 	struct strlist held = STRLIST_INIT;
 	struct strbuf why = STRBUF_INIT;
-	int ret = 0;
+	int w;
 
 	if (!e)
 		return -1;
-	if (!remove_all && (ret = cmd_wanted_labels(ctx, &labels, &held, &why)) != WANT_LABELS) {
-		if (ret != -1)   /* unreadable labels: the view said why, once, as a WARNING */
-			log_debug("%s", why.buf);
-	} else {
-		ret = labels_reconcile(e->app, e->model, remove_all ? NULL : &labels, &held, remove_all);
-	}
+	w = cmd_wanted_labels(c, &labels, &held, &why);
+	if (w == WANT_LABELS)
+		w = labels_reconcile(e->app, e->model, &labels, &held, 0);
+	else if (w >= 0)   /* unreadable labels: the view said why, once, as a WARNING */
+		log_debug("%s", why.buf);
 	kvlist_release(&labels);
 	strlist_release(&held);
 	strbuf_release(&why);
-	return ret < 0 ? -1 : 0;
+	return w < 0 ? -1 : 0;
 }
 
-static int act_labels(struct cmd_ctx *ctx)
+/* The mesh relation is broken: reconcile labels to none. */
+static int act_unlabel(const struct cfg_consumer *c)
 {
-	return sync_labels(ctx, 0);
+	const struct juju_env *e = juju_context("label reconciliation");
+
+	(void)c;
+	return e ? labels_reconcile(e->app, e->model, NULL, NULL, 1) : -1;
 }
 
-static int act_unlabel(struct cmd_ctx *ctx)
-{
-	return sync_labels(ctx, 1);
-}
-
-static int act_provider_publish(struct cmd_ctx *ctx)
-{
-	return provider_publish(ctx->cfg.provider);
-}
-
-static int act_provider_apply(struct cmd_ctx *ctx)
-{
-	return provider_apply_action(ctx->cfg.provider);
-}
-
-static int act_provider_remove(struct cmd_ctx *ctx)
-{
-	return provider_remove_action(ctx->cfg.provider);
-}
-
-static int act_provider_record(struct cmd_ctx *ctx)
-{
-	return provider_record_action(ctx->cfg.provider);
-}
-
-/* Each action bit (protocol/hooks.h) and the code that carries it out,
- * in the order a hook with several actions runs them; every bit has one. */
+/* Each action bit (protocol/hooks.h) and the code that carries it out
+ * (for the consumer or for the provider section), in the order a hook
+ * with several actions runs them; every bit has one. */
 static const struct {
 	unsigned bit;
-	int (*fn)(struct cmd_ctx *ctx);
+	int (*consumer)(const struct cfg_consumer *c);
+	int (*provider)(const struct cfg_provider *p);
 } action_fns[] = {
-	{ ACT_CMR_DATA, act_cmr_data },
-	{ ACT_POLICIES, act_policies },
-	{ ACT_LABELS, act_labels },
-	{ ACT_UNLABEL, act_unlabel },
-	{ ACT_PROVIDER_PUBLISH, act_provider_publish },
-	{ ACT_PROVIDER_APPLY, act_provider_apply },
-	{ ACT_PROVIDER_REMOVE, act_provider_remove },
-	{ ACT_PROVIDER_RECORD, act_provider_record },   /* after apply: its cleanup reads the record */
+	{ ACT_CMR_DATA, act_cmr_data, NULL },
+	{ ACT_POLICIES, act_policies, NULL },
+	{ ACT_LABELS, act_labels, NULL },
+	{ ACT_UNLABEL, act_unlabel, NULL },
+	{ ACT_PROVIDER_PUBLISH, NULL, provider_publish },
+	{ ACT_PROVIDER_APPLY, NULL, provider_apply_action },
+	{ ACT_PROVIDER_REMOVE, NULL, provider_remove_action },
+	{ ACT_PROVIDER_RECORD, NULL, provider_record_action },   /* after apply: its cleanup reads the record */
 };
 
 /* ---- a row's needs ---- */
 
-/* 0 when argc is 0, else EXIT_USAGE after "NAME takes no arguments". */
-static int no_args(const struct cmd_ctx *ctx, int argc)
+/* ctx->cmd's needs (enum cmd_needs), in their order: 0 when all hold,
+ * else the exit code (the reason already reported). */
+static int check_needs(struct cmd_ctx *ctx)
 {
-	if (argc > 0) {
-		error("%s takes no arguments (see svcmesh-hook help %s)", ctx->cmd->name, ctx->cmd->name);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-/* 0 on the leader, else EXIT_FAIL after "this unit is not the leader:
- * only the leader WHAT ..." (is-leader asked once). */
-static int need_leader(const char *what)
-{
+	unsigned needs = ctx->cmd->needs;
+	const char *name = ctx->cmd->name;
 	int leader;
 
-	if (juju_is_leader(&leader) < 0)
-		return EXIT_FAIL;
-	if (!leader) {
-		error("this unit is not the leader: only the leader %s (run it on the leader unit)", what);
-		return EXIT_FAIL;
+	if ((needs & NEED_CONTEXT) && !juju_context(name))
+		return EXIT_USAGE;
+	if ((needs & NEED_NO_ARGS) && ctx->argc > 0) {
+		error("%s takes no arguments (see svcmesh-hook help %s)", name, name);
+		return EXIT_USAGE;
 	}
-	return 0;
-}
-
-/* A feature the row needs switched on in service-mesh.yaml. */
-static int need_feature(const struct cmd_ctx *ctx, unsigned needs)
-{
+	for (int i = 0; (needs & NEED_ONLY_STRICT) && i < ctx->argc; i++) {
+		if (strcmp(ctx->argv[i], "--strict"))
+			return cmd_usage_error(ctx, "unexpected argument '%s'", ctx->argv[i]);
+		ctx->strict = 1;
+	}
+	if ((needs & (NEED_CONFIG | NEED_CONSUMER | NEED_PROVIDER)) && cmd_load_config(ctx) < 0)
+		return EXIT_USAGE;
+	if (((needs & NEED_CONSUMER) && !ctx->cfg.consumer) || ((needs & NEED_PROVIDER) && !ctx->cfg.provider)) {
+		error("%s has no %s section", ctx->config_path, needs & NEED_PROVIDER ? "provider" : "consumer");
+		return EXIT_USAGE;
+	}
 	if ((needs & NEED_AUTO_JOIN) && !ctx->cfg.consumer->auto_join) {
 		error("auto-join is false in %s: svcmesh-hook does not manage labels", ctx->config_path);
 		return EXIT_USAGE;
@@ -169,28 +146,15 @@ static int need_feature(const struct cmd_ctx *ctx, unsigned needs)
 		      ctx->config_path);
 		return EXIT_USAGE;
 	}
-	return 0;
-}
-
-/* ctx->cmd's needs (enum cmd_needs), in their order: 0 when all hold,
- * else the exit code (the reason already reported). */
-static int check_needs(struct cmd_ctx *ctx, int argc)
-{
-	unsigned needs = ctx->cmd->needs;
-	int rc;
-
-	if ((needs & NEED_CONTEXT) && !juju_context(ctx->cmd->name))
-		return EXIT_USAGE;
-	if ((needs & NEED_NO_ARGS) && (rc = no_args(ctx, argc)))
-		return rc;
-	if ((needs & NEED_CONFIG) && cmd_load_config(ctx) < 0)
-		return EXIT_USAGE;
-	if ((needs & (NEED_CONSUMER | NEED_PROVIDER)) && (rc = cmd_need_section(ctx, !!(needs & NEED_PROVIDER))))
-		return rc;
-	if ((rc = need_feature(ctx, needs)))
-		return rc;
-	if ((needs & NEED_LEADER) && (rc = need_leader(ctx->cmd->leader_what)))
-		return rc;
+	if (needs & NEED_LEADER) {
+		if (juju_is_leader(&leader) < 0)
+			return EXIT_FAIL;
+		if (!leader) {
+			error("this unit is not the leader: only the leader %s (run it on the leader unit)",
+			      ctx->cmd->leader_what);
+			return EXIT_FAIL;
+		}
+	}
 	return 0;
 }
 
@@ -220,19 +184,20 @@ static int run_hook(struct cmd_ctx *ctx, const char *hook)
 		if (!leader)
 			acts &= ANY_UNIT_ACTIONS;   /* quietly: a log line would cost a juju-log call on every unit */
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(action_fns); i++)
-		if ((acts & action_fns[i].bit) && action_fns[i].fn(ctx) < 0)
+	for (size_t i = 0; i < ARRAY_SIZE(action_fns); i++) {
+		if (!(acts & action_fns[i].bit))
+			continue;
+		if ((action_fns[i].consumer ? action_fns[i].consumer(ctx->cfg.consumer)
+		     : action_fns[i].provider(ctx->cfg.provider)) < 0)
 			return EXIT_FAIL;
+	}
 	return EXIT_OK;
 }
 
-static int cmd_dispatch(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_dispatch(struct cmd_ctx *ctx)
 {
 	const char *dp = getenv("JUJU_DISPATCH_PATH"), *hook;
 
-	(void)argv;
-	if (no_args(ctx, argc))
-		return EXIT_USAGE;
 	if (!dp || !*dp) {
 		error("no hook to handle: JUJU_DISPATCH_PATH is not set (run a subcommand by hand, see svcmesh-hook help)");
 		return EXIT_USAGE;
@@ -250,6 +215,9 @@ static const struct cmd_entry *find_subcommand(const char *name)
 	return NULL;
 }
 
+/* The --format values, format_names[i] for 1 << i (enum out_format). */
+static const char *const format_names[] = { "text", "json", "yaml" };
+
 static const char *format_name(enum out_format f)
 {
 	return f == FMT_TEXT ? "text" : f == FMT_JSON ? "json" : "yaml";
@@ -258,18 +226,15 @@ static const char *format_name(enum out_format f)
 /* "text, json or yaml" for a formats mask, in the order the command prefers. */
 static void formats_text(struct strbuf *sb, const struct cmd_entry *e)
 {
-	static const enum out_format all[] = { FMT_TEXT, FMT_JSON, FMT_YAML };
-	size_t n = 0, k = 0;
+	unsigned rest = e->formats & ~(unsigned)e->def;
 
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
-		n += !!(e->formats & all[i]);
 	strbuf_addstr(sb, format_name(e->def));
-	k = 1;
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
-		if (!(e->formats & all[i]) || all[i] == e->def)
+	for (size_t i = 0; i < ARRAY_SIZE(format_names); i++) {
+		if (!(rest & (1u << i)))
 			continue;
-		strbuf_addstr(sb, ++k == n ? " or " : ", ");
-		strbuf_addstr(sb, format_name(all[i]));
+		rest &= ~(1u << i);
+		strbuf_addstr(sb, rest ? ", " : " or ");
+		strbuf_addstr(sb, format_names[i]);
 	}
 }
 
@@ -323,77 +288,52 @@ static void command_help(const struct cmd_entry *e)
 	strbuf_release(&sb);
 }
 
-static int cmd_help(struct cmd_ctx *ctx, int argc, const char **argv)
+static int cmd_help(struct cmd_ctx *ctx)
 {
 	const struct cmd_entry *e;
 
-	(void)ctx;
-	if (argc == 0) {
+	if (ctx->argc == 0) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	e = find_subcommand(argv[0]);
+	e = find_subcommand(ctx->argv[0]);
 	if (!e) {
-		error("no such command: '%s' (svcmesh-hook help lists them)", argv[0]);
+		error("no such command: '%s' (svcmesh-hook help lists them)", ctx->argv[0]);
 		return EXIT_USAGE;
 	}
 	command_help(e);
 	return EXIT_OK;
 }
 
-static const char *default_config_path(struct cmd_ctx *ctx, struct strbuf *sb)
-{
-	const char *env = getenv("SVCMESH_CONFIG"), *dir;
-
-	if (env && *env) {
-		ctx->config_explicit = 1;
-		return env;
-	}
-	dir = juju_env()->charm_dir;
-	strbuf_addf(sb, "%s/service-mesh.yaml", dir ? dir : ".");
-	return sb->buf;
-}
-
 /* The one --format parser: takes --format F, --format=F and the aliases
- * -o F, -oF, --output F, --output=F out of argv (the last one wins) and
- * sets ctx->format, else the command's default. 0, or EXIT_USAGE. */
-static int take_format(const struct cmd_entry *e, struct cmd_ctx *ctx, int *argc, const char **argv)
+ * -o F, -oF, --output F, --output=F out of ctx's arguments (the last one
+ * wins) and sets ctx->format, else the command's default. 0, or EXIT_USAGE. */
+static int take_format(struct cmd_ctx *ctx)
 {
-	static const char *const longs[] = { "--format", "--output" };
+	const struct cmd_entry *e = ctx->cmd;
 	const char *value = NULL, *opt = NULL;
 	int n = 0;
 
-	for (int i = 0; i < *argc; i++) {
-		const char *a = argv[i], *v = NULL;
-		int is_opt = 0;
+	for (int i = 0; i < ctx->argc; i++) {
+		const char *a = ctx->argv[i], *v;
 
-		for (size_t k = 0; k < ARRAY_SIZE(longs) && !is_opt; k++) {
-			size_t l = strlen(longs[k]);
-			if (!strncmp(a, longs[k], l) && (a[l] == '\0' || a[l] == '=')) {
-				is_opt = 1;
-				v = a[l] == '=' ? a + l + 1 : NULL;
-			}
-		}
-		if (!is_opt && !strncmp(a, "-o", 2)) {
-			is_opt = 1;
+		if (!strncmp(a, "-o", 2)) {
 			v = a[2] ? a + 2 : NULL;
-		}
-		if (!is_opt) {
-			argv[n++] = a;
+		} else if ((!strncmp(a, "--format", 8) || !strncmp(a, "--output", 8)) && (!a[8] || a[8] == '=')) {
+			v = a[8] ? a + 9 : NULL;
+		} else {
+			ctx->argv[n++] = a;
 			continue;
 		}
 		opt = a;
-		if (!v) {
-			if (i + 1 >= *argc) {
-				error("%s: %s needs a FORMAT (see svcmesh-hook %s --help)", e->name, a, e->name);
-				return EXIT_USAGE;
-			}
-			v = argv[++i];
+		if (!v && i + 1 >= ctx->argc) {
+			error("%s: %s needs a FORMAT (see svcmesh-hook %s --help)", e->name, a, e->name);
+			return EXIT_USAGE;
 		}
-		value = v;
+		value = v ? v : ctx->argv[++i];
 	}
-	*argc = n;
-	argv[n] = NULL;
+	ctx->argc = n;
+	ctx->argv[n] = NULL;
 	ctx->format = e->def;
 	if (!value)
 		return 0;
@@ -402,14 +342,10 @@ static int take_format(const struct cmd_entry *e, struct cmd_ctx *ctx, int *argc
 		return EXIT_USAGE;
 	}
 	ctx->format_given = 1;
-	if (!strcmp(value, "text"))
-		ctx->format = FMT_TEXT;
-	else if (!strcmp(value, "json"))
-		ctx->format = FMT_JSON;
-	else if (!strcmp(value, "yaml"))
-		ctx->format = FMT_YAML;
-	else
-		ctx->format = 0;
+	ctx->format = 0;
+	for (size_t k = 0; k < ARRAY_SIZE(format_names); k++)
+		if (!strcmp(value, format_names[k]))
+			ctx->format = 1u << k;
 	if (!(ctx->format & e->formats)) {
 		struct strbuf sb = STRBUF_INIT;
 
@@ -427,6 +363,7 @@ int dispatch_main(int argc, const char **argv, const char *hook_from_argv0)
 	struct strbuf pathbuf = STRBUF_INIT;
 	const char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
 	const struct cmd_entry *e = NULL;
+	const char *env = getenv("SVCMESH_CONFIG");
 	int nrest = 0, rc, want_help = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -454,25 +391,30 @@ int dispatch_main(int argc, const char **argv, const char *hook_from_argv0)
 	}
 	settings_use_config(NULL);   /* the SVCMESH_* overrides, checked once */
 	log_set_verbose(ctx.verbose || settings_verbose());
-	if (ctx.config_path)
-		ctx.config_explicit = 1;
-	else
-		ctx.config_path = default_config_path(&ctx, &pathbuf);
+	if (!ctx.config_path && env && *env)
+		ctx.config_path = env;
+	ctx.config_explicit = ctx.config_path != NULL;
+	if (!ctx.config_path) {
+		strbuf_addf(&pathbuf, "%s/service-mesh.yaml", charm_dir_default(NULL));
+		ctx.config_path = pathbuf.buf;
+	}
 
 	if (hook_from_argv0) {
 		rc = run_hook(&ctx, hook_from_argv0);
 	} else if (want_help) {
 		ctx.cmd = &help_entry;
-		rc = cmd_help(&ctx, nrest ? 1 : 0, rest);
+		ctx.argc = nrest ? 1 : 0;
+		ctx.argv = rest;
+		rc = cmd_help(&ctx);
 	} else if (nrest == 0) {
 		ctx.cmd = &dispatch_entry;
-		rc = cmd_dispatch(&ctx, 0, rest);
+		rc = cmd_dispatch(&ctx);
 	} else if ((e = find_subcommand(rest[0])) != NULL) {
-		int n = nrest - 1;
-
 		ctx.cmd = e;
-		if ((rc = take_format(e, &ctx, &n, rest + 1)) == 0 && (rc = check_needs(&ctx, n)) == 0)
-			rc = e->fn(&ctx, n, rest + 1);
+		ctx.argc = nrest - 1;
+		ctx.argv = rest + 1;
+		if ((rc = take_format(&ctx)) == 0 && (rc = check_needs(&ctx)) == 0)
+			rc = e->fn(&ctx);
 	} else {
 		error("unknown %s: %s (see svcmesh-hook --help)", rest[0][0] == '-' ? "option" : "command", rest[0]);
 		rc = EXIT_USAGE;
