@@ -155,30 +155,23 @@ static void read_services(const struct juju_env *e, const struct provider_view *
 			  struct strbuf *err)
 {
 	struct kvlist names = KVLIST_INIT;
-	struct strbuf arg[SERVICES_BY_NAME];
-	const char *args[SERVICES_BY_NAME];
-	size_t n = 0;
+	struct strlist args = STRLIST_INIT;
 
 	*items = NULL;
 	trust_services_to_read(&v->policies, &v->senders, &names);
-	if (!names.n)
-		goto out;
-	if (names.n > SERVICES_BY_NAME) {
-		args[n++] = "services";
-	} else {
-		for (; n < names.n; n++) {
-			arg[n] = (struct strbuf)STRBUF_INIT;
-			strbuf_addf(&arg[n], "service/%s", names.items[n].key);
-			args[n] = arg[n].buf;
-		}
+	if (names.n > SERVICES_BY_NAME)
+		strlist_add(&args, "services");
+	for (size_t i = 0; names.n <= SERVICES_BY_NAME && i < names.n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "service/%s", names.items[i].key);
+		strlist_add_take(&args, strbuf_detach(&sb, NULL));
 	}
 	log_capture_errors(err);
-	if (kube_get(e->model, args, n, items) < 0 && !err->len)
+	if (args.n && kube_get(e->model, (const char *const *)args.items, args.n, items) < 0 && !err->len)
 		strbuf_addstr(err, "kubectl failed");
 	log_capture_errors(NULL);
-	for (size_t i = 0; names.n <= SERVICES_BY_NAME && i < n; i++)
-		strbuf_release(&arg[i]);
-out:
+	strlist_release(&args);
 	kvlist_release(&names);
 }
 

@@ -35,6 +35,16 @@ void consumer_view_add_endpoint(struct consumer_view *v, const char *endpoint, c
 	add_relation(&v->rel, &v->nrel, &v->rel_alloc, relid, endpoint, app);
 }
 
+/* 1 (with why) when text is jujuc's mark of a value sent but unreadable:
+ * "", which Juju never stores (see juju_databag_from_json()). */
+static int unreadable(const char *text, struct strbuf *why)
+{
+	if (*text)
+		return 0;
+	strbuf_addstr(why, "its value cannot be read");
+	return 1;
+}
+
 void consumer_view_add_cmr(struct consumer_view *v, const char *relid, const char *alias,
 			   const char *cmr_data)
 {
@@ -46,9 +56,7 @@ void consumer_view_add_cmr(struct consumer_view *v, const char *relid, const cha
 	*x = (struct cmr_peer){ relid, alias, NULL, NULL, NULL };
 	if (!cmr_data) {
 		log_debug("%s (%s) has not sent cmr_data yet; treating it as in-model", relid, alias);
-	} else if (!*cmr_data || cmr_data_parse(cmr_data, &x->app_name, &x->model, &why) < 0) {
-		if (!*cmr_data)   /* jujuc's mark, see juju_databag_from_json() */
-			strbuf_addstr(&why, "its value cannot be read");
+	} else if (unreadable(cmr_data, &why) || cmr_data_parse(cmr_data, &x->app_name, &x->model, &why) < 0) {
 		log_warning("skipping cmr_data of %s (%s): %s", relid, alias, why.buf);
 		x->error = strbuf_detach(&why, NULL);
 	} else {
@@ -65,13 +73,12 @@ const struct cmr_peer *consumer_view_cmr(const struct consumer_view *v, const ch
 	return NULL;
 }
 
-/* Why label m is left out, or NULL when it is a valid label. */
+/* Why label m (whose key is text) cannot be used, or NULL when it is a
+ * valid label. */
 static const char *label_fault(const struct json_member *m)
 {
 	const char *bad = NULL;
 
-	if (m->bad)
-		return m->bad;
 	if (m->value->type == JSON_BADSTRING)
 		return m->value->u.bad.why;
 	if (m->value->type != JSON_STRING)
@@ -84,12 +91,10 @@ static const char *label_fault(const struct json_member *m)
 static void read_labels(struct consumer_view *v, const char *relid, const char *text)
 {
 	struct strbuf why = STRBUF_INIT;
-	struct json *o = *text ? json_parse_str_keep(text, &why) : NULL;
+	struct json *o = unreadable(text, &why) ? NULL : json_parse_str_keep(text, &why);
 
 	v->have_labels = -1;
-	if (!*text)
-		strbuf_addstr(&why, "its value cannot be read");
-	else if (o && o->type != JSON_OBJECT)
+	if (o && o->type != JSON_OBJECT)
 		strbuf_addf(&why, "%s, not an object", json_type_name(o->type));
 	for (size_t i = 0; o && o->type == JSON_OBJECT && i < o->u.obj.n && !why.len; i++)
 		if (o->u.obj.m[i].bad)
@@ -234,9 +239,7 @@ int provider_view_add(struct provider_view *v, const char *relid, const char *ap
 		return 0;
 	}
 	strbuf_addf(&origin, "%s (app %s)", relid, app);
-	if (!*text)
-		strbuf_addstr(&why, "its value cannot be read");   /* jujuc's mark, see juju_databag_from_json() */
-	list = *text ? json_parse_str_keep(text, &why) : NULL;
+	list = unreadable(text, &why) ? NULL : json_parse_str_keep(text, &why);
 	if (!list || list->type != JSON_ARRAY) {
 		log_msg(level, "%s: %s: %s%s", origin.buf, strict ? "invalid policies" : "skipping its policies",
 			list ? json_type_name(list->type) : why.buf, list ? ", not a list" : "");

@@ -352,8 +352,10 @@ static int lax_port(const char *s, long long *out)
 	long long v = 0;
 	int neg = 0, digits = 0;
 
-	while ((n = space_len(s, len, 0)) != 0)
-		s += n, len -= n;
+	while ((n = space_len(s, len, 0)) != 0) {
+		s += n;
+		len -= n;
+	}
 	while ((n = space_len(s, len, 1)) != 0)
 		len -= n;
 	if (i < len && (s[i] == '+' || s[i] == '-'))
